@@ -1,0 +1,3 @@
+module calibrate
+
+go 1.19

@@ -1,0 +1,3 @@
+module mapinsert
+
+go 1.19

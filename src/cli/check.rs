@@ -1,0 +1,28 @@
+//! `gomemsim check FILE`: validate a scenario and say what it holds.
+
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::ScenarioArgs;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+}
+
+pub fn check(args: &CheckArgs) -> Result<ExitCode, gomemsim::Error> {
+    let sc = args.scenario.load()?;
+    let goroutines: u64 = sc.goroutines.iter().map(|g| u64::from(g.count)).sum();
+    println!(
+        "{}: ok — scenario `{}`, go {}, {} map(s), {} goroutine(s), seed {}",
+        args.scenario.file.display(),
+        sc.name,
+        sc.runtime.go,
+        sc.maps.len(),
+        goroutines,
+        sc.seed
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,13 @@
+//! The discrete-event engine: one virtual clock in integer nanoseconds, one event queue
+//! ordered by (time, sequence number), RNG streams derived from the scenario seed, and the
+//! [`Sim`] that dispatches events to the models. Pure: no I/O, no printing.
+
+pub mod program;
+pub mod queue;
+pub mod rng;
+pub mod sim;
+
+pub use program::{Instr, Program};
+pub use queue::{Event, EventKind, EventQueue};
+pub use rng::Stream;
+pub use sim::{MapOutcome, Outcome, Sim, SimConfig};

@@ -1,0 +1,161 @@
+//! Goroutine programs compiled to a flat instruction list, so that running one is a program
+//! counter and a small loop stack: no recursion and no allocation per step.
+
+use crate::scenario::types::Op;
+
+/// One instruction. Map operations carry the map's index and a repeat count; loops are a
+/// pair of markers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Instr {
+    Insert {
+        map: u32,
+        n: u64,
+    },
+    Delete {
+        map: u32,
+        n: u64,
+    },
+    Churn {
+        map: u32,
+        n: u64,
+    },
+    Read {
+        map: u32,
+        n: u64,
+    },
+    Iterate {
+        map: u32,
+    },
+    /// Runs the body up to the matching `EndLoop` `times` times (always at least once:
+    /// loops that run zero times are dropped when compiling).
+    Loop {
+        times: u64,
+    },
+    /// Closes the loop that starts at index `start`.
+    EndLoop {
+        start: u32,
+    },
+}
+
+/// A compiled goroutine program.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Program {
+    pub instrs: Vec<Instr>,
+}
+
+/// An op the engine cannot run (validation refuses these first; this keeps the engine safe
+/// when driven through the library without validation).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("op `{op}` is not supported by this engine yet")]
+pub struct Unsupported {
+    pub op: &'static str,
+}
+
+impl Program {
+    /// Compiles `ops`, resolving map names with `map_index`. Loops that run no map operation
+    /// are dropped, so the engine never spins without advancing the clock.
+    pub fn compile(
+        ops: &[Op],
+        map_index: &impl Fn(&str) -> Option<usize>,
+    ) -> Result<Program, Unsupported> {
+        let mut p = Program::default();
+        p.emit(ops, map_index)?;
+        Ok(p)
+    }
+
+    fn emit(
+        &mut self,
+        ops: &[Op],
+        map_index: &impl Fn(&str) -> Option<usize>,
+    ) -> Result<(), Unsupported> {
+        let idx = |name: &str, op: &'static str| -> Result<u32, Unsupported> {
+            map_index(name).map(|i| i as u32).ok_or(Unsupported { op })
+        };
+        for op in ops {
+            let instr = match op {
+                Op::Insert { map, n } => Instr::Insert {
+                    map: idx(map, "insert")?,
+                    n: *n,
+                },
+                Op::Delete { map, n } => Instr::Delete {
+                    map: idx(map, "delete")?,
+                    n: *n,
+                },
+                Op::Churn { map, n } => Instr::Churn {
+                    map: idx(map, "churn")?,
+                    n: *n,
+                },
+                Op::Read { map, n } => Instr::Read {
+                    map: idx(map, "read")?,
+                    n: *n,
+                },
+                Op::Iterate { map } => Instr::Iterate {
+                    map: idx(map, "iterate")?,
+                },
+                Op::Loop { times, body } => {
+                    let start = self.instrs.len();
+                    self.instrs.push(Instr::Loop { times: *times });
+                    self.emit(body, map_index)?;
+                    if self.instrs.len() == start + 1 || *times == 0 {
+                        self.instrs.truncate(start);
+                    } else {
+                        self.instrs.push(Instr::EndLoop {
+                            start: start as u32,
+                        });
+                    }
+                    continue;
+                }
+                Op::Alloc { .. } => return Err(Unsupported { op: "alloc" }),
+                Op::Retain { .. } => return Err(Unsupported { op: "retain" }),
+                Op::Free { .. } => return Err(Unsupported { op: "free" }),
+                Op::Compute { .. } => return Err(Unsupported { op: "compute" }),
+                Op::Lock { .. } => return Err(Unsupported { op: "lock" }),
+                Op::Unlock { .. } => return Err(Unsupported { op: "unlock" }),
+                Op::Rlock { .. } => return Err(Unsupported { op: "rlock" }),
+                Op::Runlock { .. } => return Err(Unsupported { op: "runlock" }),
+            };
+            self.instrs.push(instr);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ins(n: u64) -> Op {
+        Op::Insert { map: "m".into(), n }
+    }
+
+    #[test]
+    fn loops_become_markers_and_empty_loops_vanish() {
+        let ops = vec![
+            ins(1),
+            Op::Loop {
+                times: 3,
+                body: vec![
+                    ins(2),
+                    Op::Loop {
+                        times: 5,
+                        body: vec![],
+                    },
+                ],
+            },
+            Op::Loop {
+                times: 0,
+                body: vec![ins(9)],
+            },
+        ];
+        let p = Program::compile(&ops, &|n| (n == "m").then_some(0)).unwrap();
+        assert_eq!(
+            p.instrs,
+            vec![
+                Instr::Insert { map: 0, n: 1 },
+                Instr::Loop { times: 3 },
+                Instr::Insert { map: 0, n: 2 },
+                Instr::EndLoop { start: 1 },
+            ]
+        );
+    }
+}

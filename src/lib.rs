@@ -1,0 +1,55 @@
+//! gomemsim: a deterministic discrete-event simulator of the Go runtime's memory behaviour.
+//!
+//! Load a scenario ([`load`]), run it ([`run`]) and write its outputs ([`report::write_run`]).
+//! The binary is a thin layer over these calls.
+//!
+//! Layers point inward: `engine` drives `model`; `report` reads an engine [`Outcome`];
+//! `scenario` turns files into validated values. `model` and `engine` do no I/O.
+
+pub mod engine;
+pub mod model;
+pub mod report;
+mod resources;
+pub mod scenario;
+
+use std::path::Path;
+
+pub use engine::Outcome;
+pub use resources::ResourceError;
+pub use scenario::{Override, Scenario, ScenarioError};
+
+/// Everything that can stop a run before it produces results.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The scenario file or an override is invalid.
+    #[error(transparent)]
+    Scenario(Box<ScenarioError>),
+    /// The scenario would need more memory than this machine has.
+    #[error(transparent)]
+    Resources(#[from] ResourceError),
+    /// The scenario uses something this engine cannot run.
+    #[error(transparent)]
+    Unsupported(#[from] engine::program::Unsupported),
+    /// An output could not be written.
+    #[error(transparent)]
+    Report(#[from] report::ReportError),
+}
+
+impl From<ScenarioError> for Error {
+    fn from(e: ScenarioError) -> Self {
+        Error::Scenario(Box::new(e))
+    }
+}
+
+/// Reads, overrides and validates a scenario file.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
+    Ok(scenario::load(path, overrides)?)
+}
+
+/// Runs a validated scenario to its end. Refuses up front a scenario whose simulation would
+/// not fit in this machine's memory.
+pub fn run(scenario: &Scenario) -> Result<Outcome, Error> {
+    resources::check_memory(scenario)?;
+    let sim = engine::Sim::new(scenario)?;
+    Ok(sim.run())
+}

@@ -1,0 +1,345 @@
+//! The classic Go map: `hmap` and its buckets, after go1.19 runtime/map.go (unchanged in its
+//! rules through go1.23). Each function of the runtime has a method of the same name here:
+//! mapassign → [`ClassicMap::assign`], mapdelete → [`ClassicMap::delete`], mapaccess1 →
+//! [`ClassicMap::get`], hashGrow, growWork, evacuate, advanceEvacuationMark, newoverflow,
+//! incrnoverflow, makeBucketArray.
+//!
+//! One call is one whole map operation; the goroutine scheduler model splits operations into
+//! the runtime's own steps around the same state.
+
+mod bucket;
+mod check;
+mod grow;
+mod iter;
+mod ops;
+
+pub use bucket::{Bucket, BucketArray};
+
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::Rng;
+
+use super::hash::{expand_seed, hash_key};
+use super::layout::MapLayout;
+use super::{MapEvent, MapStats, Work};
+use crate::model::malloc::{PTR_SIZE, growslice_cap, roundupsize};
+use bucket::NONE;
+
+// hmap.flags (runtime/map.go).
+/// There may be an iterator using buckets.
+pub const ITERATOR: u8 = 1;
+/// There may be an iterator using oldbuckets.
+pub const OLD_ITERATOR: u8 = 2;
+/// A goroutine is writing to the map.
+pub const HASH_WRITING: u8 = 4;
+/// The current map growth is to a new map of the same size.
+pub const SAME_SIZE_GROW: u8 = 8;
+
+/// `unsafe.Sizeof(hmap{})` on 64-bit: count, flags/B/noverflow/hash0, buckets, oldbuckets,
+/// nevacuate, extra.
+const HMAP_SIZE: u64 = 48;
+/// `unsafe.Sizeof(mapextra{})`: overflow, oldoverflow, nextOverflow.
+const MAPEXTRA_SIZE: u64 = 24;
+/// `unsafe.Sizeof([]*bmap{})`, the slice header `createOverflow` allocates.
+const SLICE_HEADER_SIZE: u64 = 24;
+
+/// `makemap` refuses hints whose bucket bytes exceed `maxAlloc` (1<<48 on linux/amd64,
+/// runtime/malloc.go) and treats them as 0.
+const MAX_ALLOC: u64 = 1 << 48;
+
+/// A classic Go map (`hmap`) with simulated keys.
+#[derive(Debug, Clone)]
+pub struct ClassicMap {
+    layout: MapLayout,
+    bucket_size: u64,
+    bucket_has_pointers: bool,
+
+    // hmap
+    count: u64,
+    flags: u8,
+    b: u8,
+    noverflow: u16,
+    hash0: u32,
+    /// `hash0` expanded for the simulated hash function.
+    seed: u64,
+    buckets: BucketArray,
+    /// Empty when `h.oldbuckets == nil`.
+    oldbuckets: BucketArray,
+    nevacuate: u64,
+
+    // mapextra
+    extra_allocated: bool,
+    /// `h.extra.nextOverflow`: index into `buckets`, or NONE.
+    next_overflow: u32,
+    /// `len`/`cap` of `*h.extra.overflow`, the list that keeps pointer-free overflow buckets
+    /// alive; `None` while `h.extra.overflow == nil`. Its bytes count in `buckets.bytes`.
+    overflow_list: Option<(u64, u64)>,
+
+    /// fastrand, for this map: hash0 draws, incrnoverflow, iteration start.
+    rng: ChaCha8Rng,
+
+    // Instrumentation, not part of hmap.
+    stats: MapStats,
+    events: Vec<MapEvent>,
+    /// Events pushed during the current write start here (their count/noverflow are filled in
+    /// when the write finishes).
+    events_mark: usize,
+    /// B before and after the growth in progress (or the last one).
+    grow_from: u8,
+    grow_to: u8,
+}
+
+impl ClassicMap {
+    /// runtime/map.go: makemap — `make(map[K]V, hint)`. Draws hash0 from `rng` (fastrand).
+    /// Allocates hmap and, when B > 0, the bucket array (reported in `work`).
+    pub fn new(layout: MapLayout, hint: u64, mut rng: ChaCha8Rng, work: &mut Work) -> Self {
+        let bucket_size = layout.bucket_size();
+        let mut hint = hint;
+        match hint.checked_mul(bucket_size) {
+            Some(mem) if mem <= MAX_ALLOC => {}
+            _ => hint = 0,
+        }
+        let hash0 = rng.next_u32();
+        let mut b = 0u8;
+        while over_load_factor(hint, b) {
+            b += 1;
+        }
+        let mut m = ClassicMap {
+            layout,
+            bucket_size,
+            bucket_has_pointers: layout.bucket_has_pointers(),
+            count: 0,
+            flags: 0,
+            b,
+            noverflow: 0,
+            hash0,
+            seed: expand_seed(hash0),
+            buckets: BucketArray::default(),
+            oldbuckets: BucketArray::default(),
+            nevacuate: 0,
+            extra_allocated: false,
+            next_overflow: NONE,
+            overflow_list: None,
+            rng,
+            stats: MapStats::default(),
+            events: Vec::new(),
+            events_mark: 0,
+            grow_from: 0,
+            grow_to: 0,
+        };
+        m.alloc(HMAP_SIZE, work);
+        if b != 0 {
+            let (array, next) = BucketArray::make(&m.layout, b);
+            m.alloc(array.bytes, work);
+            m.buckets = array;
+            if next != NONE {
+                m.create_extra(work);
+                m.next_overflow = next;
+            }
+        }
+        m
+    }
+
+    /// An upper bound on the memory this simulation needs (not Go's) for a map that holds
+    /// at most `max_keys` keys and was made with `hint`: the bucket array at the largest B,
+    /// its preallocated and overflow buckets (a same-size growth caps them near 2^B), the old
+    /// array while growing, and 8 bytes a key for the workload's list of live keys.
+    pub fn sim_footprint_bytes(max_keys: u64, hint: u64) -> u64 {
+        let mut b = 0u8;
+        while b < 63 && over_load_factor(max_keys.max(hint), b) {
+            b += 1;
+        }
+        let bucket = std::mem::size_of::<Bucket>() as u64;
+        (1u64 << b)
+            .saturating_mul(bucket)
+            .saturating_mul(3)
+            .saturating_add(max_keys.saturating_mul(8))
+    }
+
+    /// `len(m)`.
+    pub fn len(&self) -> u64 {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// `h.B`: log2 of the number of buckets.
+    pub fn b(&self) -> u8 {
+        self.b
+    }
+
+    /// `h.noverflow`: the (approximate for B >= 16) number of overflow buckets.
+    pub fn noverflow(&self) -> u16 {
+        self.noverflow
+    }
+
+    /// `h.flags`.
+    pub fn flags(&self) -> u8 {
+        self.flags
+    }
+
+    /// `h.hash0`.
+    pub fn hash0(&self) -> u32 {
+        self.hash0
+    }
+
+    /// runtime/map.go: (*hmap).growing — an evacuation is in progress.
+    pub fn growing(&self) -> bool {
+        !self.oldbuckets.is_nil()
+    }
+
+    /// `h.nevacuate`: old buckets below this index are evacuated.
+    pub fn nevacuate(&self) -> u64 {
+        self.nevacuate
+    }
+
+    /// Number of buckets in the current array, including overflow buckets.
+    pub fn bucket_slots(&self) -> usize {
+        self.buckets.buckets.len()
+    }
+
+    pub fn layout(&self) -> &MapLayout {
+        &self.layout
+    }
+
+    pub fn stats(&self) -> &MapStats {
+        &self.stats
+    }
+
+    /// Growth events so far, in order.
+    pub fn events(&self) -> &[MapEvent] {
+        &self.events
+    }
+
+    /// Heap bytes the map keeps alive now (hmap, arrays, overflow buckets, indirect keys/elems
+    /// excluded).
+    pub fn live_bytes(&self) -> u64 {
+        HMAP_SIZE + self.buckets.bytes + self.oldbuckets.bytes
+    }
+
+    /// The 64-bit hash of a key under the current hash0.
+    #[inline(always)]
+    fn hash(&self, key: u64) -> u64 {
+        hash_key(key, self.seed)
+    }
+
+    /// Records an allocation of `bytes` (already rounded to a size class).
+    #[inline]
+    fn alloc(&mut self, bytes: u64, work: &mut Work) {
+        work.alloc_bytes += bytes;
+        work.alloc_objects += 1;
+        self.stats.bytes_allocated += bytes;
+    }
+
+    /// Records bytes that became unreachable.
+    #[inline]
+    fn garbage(&mut self, bytes: u64, work: &mut Work) {
+        work.garbage_bytes += bytes;
+        self.stats.bytes_garbage += bytes;
+    }
+
+    /// `h.extra = new(mapextra)`, once.
+    fn create_extra(&mut self, work: &mut Work) {
+        if !self.extra_allocated {
+            self.extra_allocated = true;
+            self.alloc(roundupsize(MAPEXTRA_SIZE), work);
+        }
+    }
+
+    /// runtime/map.go: createOverflow — `h.extra.overflow = new([]*bmap)` if it is nil.
+    pub(super) fn create_overflow(&mut self, work: &mut Work) {
+        self.create_extra(work);
+        if self.overflow_list.is_none() {
+            let bytes = roundupsize(SLICE_HEADER_SIZE);
+            self.alloc(bytes, work);
+            self.buckets.bytes += bytes;
+            self.overflow_list = Some((0, 0));
+        }
+    }
+
+    /// The append in runtime/map.go: newoverflow — pointer-free overflow buckets are kept
+    /// alive by `*h.extra.overflow`, a `[]*bmap` that grows as `append` grows it.
+    fn append_overflow_list(&mut self, work: &mut Work) {
+        self.create_overflow(work);
+        let (len, cap) = self.overflow_list.unwrap_or((0, 0));
+        let mut new_cap = cap;
+        if len == cap {
+            new_cap = growslice_cap(cap, len + 1, PTR_SIZE);
+            let bytes = roundupsize(new_cap * PTR_SIZE);
+            self.alloc(bytes, work);
+            self.buckets.bytes += bytes;
+            if cap > 0 {
+                // The old backing array becomes garbage.
+                let old_bytes = roundupsize(cap * PTR_SIZE);
+                self.buckets.bytes -= old_bytes;
+                self.garbage(old_bytes, work);
+            }
+        }
+        self.overflow_list = Some((len + 1, new_cap));
+    }
+
+    /// Starts a write: counts it and sets hashWriting (the entry check and the XOR of
+    /// mapassign/mapdelete, done atomically here).
+    #[inline]
+    fn begin_write(&mut self, work: &mut Work) {
+        self.stats.writes += 1;
+        work.ops += 1;
+        self.events_mark = self.events.len();
+        self.flags ^= HASH_WRITING;
+    }
+
+    /// Ends a write: clears hashWriting and fills in count/noverflow, read after the write,
+    /// on the events this write caused.
+    #[inline]
+    fn end_write(&mut self) {
+        self.flags &= !HASH_WRITING;
+        if self.events.len() > self.events_mark {
+            for e in &mut self.events[self.events_mark..] {
+                e.count = self.count;
+                e.noverflow = self.noverflow;
+            }
+        }
+    }
+
+    fn push_event(&mut self, kind: super::MapEventKind) {
+        self.events.push(MapEvent {
+            op: self.stats.writes,
+            kind,
+            b_before: self.grow_from,
+            b_after: self.grow_to,
+            count: 0,
+            noverflow: 0,
+        });
+    }
+
+    /// runtime/stubs.go: fastrand, for this map.
+    fn fastrand(&mut self) -> u32 {
+        self.rng.next_u32()
+    }
+
+    /// runtime/stubs.go: fastrand64, for this map.
+    fn fastrand64(&mut self) -> u64 {
+        self.rng.next_u64()
+    }
+}
+
+/// runtime/map.go: overLoadFactor — count > bucketCnt && count > loadFactorNum *
+/// (2^B / loadFactorDen), with the runtime's integer arithmetic.
+#[inline(always)]
+pub fn over_load_factor(count: u64, b: u8) -> bool {
+    const LOAD_FACTOR_NUM: u64 = 13;
+    const LOAD_FACTOR_DEN: u64 = 2;
+    count > super::layout::BUCKET_CNT as u64
+        && count > LOAD_FACTOR_NUM * ((1u64 << b) / LOAD_FACTOR_DEN)
+}
+
+/// runtime/map.go: tooManyOverflowBuckets — noverflow >= 2^min(B, 15).
+#[inline(always)]
+pub fn too_many_overflow_buckets(noverflow: u16, b: u8) -> bool {
+    let b = b.min(15);
+    noverflow >= 1u16 << (b & 15)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,225 @@
+//! The map operations: mapassign, mapdelete and mapaccess1 of runtime/map.go.
+
+use super::bucket::{BucketArray, EMPTY_ONE, EMPTY_REST, NONE, is_empty, tophash};
+use super::{ClassicMap, over_load_factor, too_many_overflow_buckets};
+use crate::model::gomap::Work;
+use crate::model::gomap::layout::BUCKET_CNT;
+use crate::model::malloc::roundupsize;
+
+impl ClassicMap {
+    /// runtime/map.go: mapassign — `m[key] = v`. Returns true when the key was new.
+    ///
+    /// Growth is decided here, only for a new key and only when no growth is in progress:
+    /// over the load factor doubles, too many overflow buckets grows at the same size. While
+    /// growing, every write first evacuates (growWork).
+    pub fn assign(&mut self, key: u64, work: &mut Work) -> bool {
+        self.begin_write(work);
+        let hash = self.hash(key);
+        if self.buckets.is_nil() {
+            // h.buckets = newobject(t.bucket)
+            self.buckets = BucketArray::single(&self.layout);
+            self.alloc(self.buckets.bytes, work);
+        }
+        let top = tophash(hash);
+        let inserted = loop {
+            // again:
+            let bucket = hash & ((1u64 << self.b) - 1);
+            if self.growing() {
+                self.grow_work(bucket, work);
+            }
+            let mut b = bucket as u32;
+            let mut insert: Option<(u32, usize)> = None;
+            let mut found = false;
+            'bucketloop: loop {
+                let bk = &self.buckets.buckets[b as usize];
+                for i in 0..BUCKET_CNT {
+                    let th = bk.tophash[i];
+                    if th != top {
+                        if is_empty(th) && insert.is_none() {
+                            insert = Some((b, i));
+                        }
+                        if th == EMPTY_REST {
+                            break 'bucketloop;
+                        }
+                        continue;
+                    }
+                    if bk.keys[i] == key {
+                        // Already have a mapping for key: update it in place.
+                        found = true;
+                        break 'bucketloop;
+                    }
+                }
+                if bk.overflow == NONE {
+                    break;
+                }
+                b = bk.overflow;
+                work.overflow_probes += 1;
+            }
+            if found {
+                break false;
+            }
+            // Did not find mapping for key. If we hit the max load factor or we have too many
+            // overflow buckets, and we're not already in the middle of growing, start growing;
+            // growing invalidates everything, so try again.
+            if !self.growing()
+                && (over_load_factor(self.count + 1, self.b)
+                    || too_many_overflow_buckets(self.noverflow, self.b))
+            {
+                self.hash_grow(work);
+                continue;
+            }
+            let (ib, i) = match insert {
+                Some(slot) => slot,
+                // The bucket and all its overflow buckets are full: allocate a new one.
+                None => (self.new_overflow(b, work), 0),
+            };
+            if self.layout.indirect_key() {
+                self.alloc(roundupsize(self.layout.key_size), work);
+            }
+            if self.layout.indirect_elem() {
+                self.alloc(roundupsize(self.layout.elem_size), work);
+            }
+            let slot = &mut self.buckets.buckets[ib as usize];
+            slot.keys[i] = key;
+            slot.tophash[i] = top;
+            self.count += 1;
+            break true;
+        };
+        self.end_write();
+        inserted
+    }
+
+    /// runtime/map.go: mapdelete — `delete(m, key)`. Returns true when the key was present.
+    ///
+    /// Clears the cell to emptyOne, turns a trailing run of emptyOne into emptyRest, and
+    /// reseeds hash0 when the map becomes empty. A map never shrinks. A delete on an empty
+    /// map returns before the write begins, so it is not counted as a write.
+    pub fn delete(&mut self, key: u64, work: &mut Work) -> bool {
+        if self.count == 0 {
+            work.ops += 1;
+            return false;
+        }
+        self.begin_write(work);
+        let hash = self.hash(key);
+        let bucket = hash & ((1u64 << self.b) - 1);
+        if self.growing() {
+            self.grow_work(bucket, work);
+        }
+        let b_orig = bucket as u32;
+        let top = tophash(hash);
+        let mut b = b_orig;
+        let mut deleted = false;
+        'search: loop {
+            for i in 0..BUCKET_CNT {
+                let bk = &self.buckets.buckets[b as usize];
+                if bk.tophash[i] != top {
+                    if bk.tophash[i] == EMPTY_REST {
+                        break 'search;
+                    }
+                    continue;
+                }
+                if bk.keys[i] != key {
+                    continue;
+                }
+                self.clear_cell(b_orig, b, i);
+                self.count -= 1;
+                if self.count == 0 {
+                    // Reset the hash seed to make it more difficult for attackers to
+                    // repeatedly trigger hash collisions (golang/go#25237).
+                    self.hash0 = self.fastrand();
+                    self.seed = crate::model::gomap::hash::expand_seed(self.hash0);
+                }
+                deleted = true;
+                break 'search;
+            }
+            let next = self.buckets.buckets[b as usize].overflow;
+            if next == NONE {
+                break;
+            }
+            b = next;
+            work.overflow_probes += 1;
+        }
+        self.end_write();
+        deleted
+    }
+
+    /// The cell-clearing part of mapdelete: mark emptyOne, and if nothing follows in the
+    /// chain, walk backwards turning emptyOne cells into emptyRest.
+    fn clear_cell(&mut self, b_orig: u32, mut b: u32, mut i: usize) {
+        let arr = &mut self.buckets.buckets;
+        arr[b as usize].tophash[i] = EMPTY_ONE;
+        // If the bucket now ends in a bunch of emptyOne states, change those to emptyRest.
+        if i == BUCKET_CNT - 1 {
+            let ovf = arr[b as usize].overflow;
+            if ovf != NONE && arr[ovf as usize].tophash[0] != EMPTY_REST {
+                return;
+            }
+        } else if arr[b as usize].tophash[i + 1] != EMPTY_REST {
+            return;
+        }
+        loop {
+            arr[b as usize].tophash[i] = EMPTY_REST;
+            if i == 0 {
+                if b == b_orig {
+                    break; // beginning of initial bucket, we're done.
+                }
+                // Find the previous bucket and continue at its last entry.
+                let c = b;
+                b = b_orig;
+                while arr[b as usize].overflow != c {
+                    b = arr[b as usize].overflow;
+                }
+                i = BUCKET_CNT - 1;
+            } else {
+                i -= 1;
+            }
+            if arr[b as usize].tophash[i] != EMPTY_ONE {
+                break;
+            }
+        }
+    }
+
+    /// runtime/map.go: mapaccess1 — `v := m[key]`. Returns whether the key is present.
+    /// While growing, looks in the old bucket if it is not evacuated yet; never evacuates.
+    pub fn get(&self, key: u64, work: &mut Work) -> bool {
+        work.ops += 1;
+        if self.count == 0 {
+            return false;
+        }
+        let hash = self.hash(key);
+        let mut m = (1u64 << self.b) - 1;
+        let mut arr = &self.buckets;
+        let mut b = (hash & m) as u32;
+        if self.growing() {
+            if !self.same_size_grow() {
+                // There used to be half as many buckets; mask down one more power of two.
+                m >>= 1;
+            }
+            let oldb = (hash & m) as u32;
+            if !self.oldbuckets.buckets[oldb as usize].evacuated() {
+                arr = &self.oldbuckets;
+                b = oldb;
+            }
+        }
+        let top = tophash(hash);
+        loop {
+            let bk = &arr.buckets[b as usize];
+            for i in 0..BUCKET_CNT {
+                if bk.tophash[i] != top {
+                    if bk.tophash[i] == EMPTY_REST {
+                        return false;
+                    }
+                    continue;
+                }
+                if bk.keys[i] == key {
+                    return true;
+                }
+            }
+            if bk.overflow == NONE {
+                return false;
+            }
+            b = bk.overflow;
+            work.overflow_probes += 1;
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! Pure models of Go runtime structures. No I/O, no clap, no printing: the engine drives them
+//! and the report layer reads what they record.
+
+pub mod gomap;
+pub mod malloc;

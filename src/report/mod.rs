@@ -1,0 +1,53 @@
+//! Outputs of a run, as DESIGN.md fixes them: summary.json, map_events.csv, and the short
+//! human summary. Reports read outcomes; they never drive the simulation. Files are written
+//! atomically, so an interrupted run never leaves half a file.
+
+mod atomic;
+mod map_events;
+mod summary;
+
+pub use atomic::write_atomic;
+pub use map_events::map_events_csv;
+pub use summary::{human_summary, summary_json};
+
+use std::path::{Path, PathBuf};
+
+use crate::engine::Outcome;
+
+/// An output that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", path.display())]
+pub struct ReportError {
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// Writes every output of `gomemsim run` into `dir` (created if needed): summary.json,
+/// map_events.csv and scenario.toml (the scenario as run, overrides applied). Returns the
+/// paths written, in order.
+pub fn write_run(
+    dir: &Path,
+    outcome: &Outcome,
+    scenario_toml: &str,
+) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let files: [(&str, Vec<u8>); 3] = [
+        ("summary.json", summary_json(outcome).into_bytes()),
+        ("map_events.csv", map_events_csv(outcome)),
+        ("scenario.toml", scenario_toml.as_bytes().to_vec()),
+    ];
+    let mut written = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        write_atomic(&path, &bytes).map_err(|source| ReportError {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}

@@ -1,0 +1,189 @@
+//! summary.json and the human summary printed by `gomemsim run`.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use crate::engine::{MapOutcome, Outcome};
+
+/// summary.json. The fields DESIGN.md fixes come first; GC fields are null until the heap and
+/// GC model computes them, so a script never mistakes "not modelled" for "zero".
+#[derive(Serialize)]
+struct Summary<'a> {
+    scenario: &'a str,
+    seed: u64,
+    sim_time_ns: u64,
+    gc_cycles: Option<u64>,
+    total_alloc_bytes: u64,
+    peak_heap_bytes: Option<u64>,
+    stw_total_ns: Option<u64>,
+    stw_max_ns: Option<u64>,
+    gc_cpu_fraction: Option<f64>,
+    fatal: Option<&'a str>,
+    total_alloc_objects: u64,
+    garbage_bytes: u64,
+    map_ops: u64,
+    maps: Vec<MapSummary<'a>>,
+}
+
+#[derive(Serialize)]
+struct MapSummary<'a> {
+    name: &'a str,
+    key: &'a str,
+    elem: &'a str,
+    implementation: &'a str,
+    bucket_size_bytes: u64,
+    b: u8,
+    buckets: u64,
+    count: u64,
+    noverflow: u16,
+    growing: bool,
+    writes: u64,
+    growths: u64,
+    same_size_growths: u64,
+    overflow_buckets_preallocated_used: u64,
+    overflow_buckets_allocated: u64,
+    bytes_allocated: u64,
+    bytes_garbage: u64,
+    live_bytes: u64,
+}
+
+fn map_summary(m: &MapOutcome) -> MapSummary<'_> {
+    MapSummary {
+        name: &m.name,
+        key: &m.key,
+        elem: &m.elem,
+        implementation: m.implementation,
+        bucket_size_bytes: m.bucket_size,
+        b: m.b,
+        buckets: 1u64 << m.b,
+        count: m.count,
+        noverflow: m.noverflow,
+        growing: m.growing,
+        writes: m.stats.writes,
+        growths: m.stats.growths,
+        same_size_growths: m.stats.same_size_growths,
+        overflow_buckets_preallocated_used: m.stats.overflow_from_prealloc,
+        overflow_buckets_allocated: m.stats.overflow_allocated,
+        bytes_allocated: m.stats.bytes_allocated,
+        bytes_garbage: m.stats.bytes_garbage,
+        live_bytes: m.live_bytes,
+    }
+}
+
+/// The summary.json text (pretty, with a final newline).
+pub fn summary_json(o: &Outcome) -> String {
+    let s = Summary {
+        scenario: &o.scenario,
+        seed: o.seed,
+        sim_time_ns: o.sim_time_ns,
+        gc_cycles: None,
+        total_alloc_bytes: o.work.alloc_bytes,
+        peak_heap_bytes: None,
+        stw_total_ns: None,
+        stw_max_ns: None,
+        gc_cpu_fraction: None,
+        fatal: o.fatal.as_deref(),
+        total_alloc_objects: o.work.alloc_objects,
+        garbage_bytes: o.work.garbage_bytes,
+        map_ops: o.work.ops,
+        maps: o.maps.iter().map(map_summary).collect(),
+    };
+    let mut text = serde_json::to_string_pretty(&s).expect("summary serializes");
+    text.push('\n');
+    text
+}
+
+/// A short human summary: per map, the final B, growths, overflow buckets, bytes; then time.
+pub fn human_summary(o: &Outcome) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "scenario {} (seed {})", o.scenario, o.seed);
+    for m in &o.maps {
+        let _ = writeln!(
+            out,
+            "  map {} map[{}]{}: {} keys, B={} ({} buckets of {} B){}",
+            m.name,
+            m.key,
+            m.elem,
+            m.count,
+            m.b,
+            1u64 << m.b,
+            m.bucket_size,
+            if m.growing {
+                ", growth in progress"
+            } else {
+                ""
+            }
+        );
+        let _ = writeln!(
+            out,
+            "    growths: {} doubling, {} same-size; overflow buckets: {} preallocated used, {} allocated (noverflow {})",
+            m.stats.growths,
+            m.stats.same_size_growths,
+            m.stats.overflow_from_prealloc,
+            m.stats.overflow_allocated,
+            m.noverflow
+        );
+        let _ = writeln!(
+            out,
+            "    allocated {}, of which garbage {}; live {}",
+            human_bytes(m.stats.bytes_allocated),
+            human_bytes(m.stats.bytes_garbage),
+            human_bytes(m.live_bytes)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  {} map operations, {} allocated in total, simulated time {}",
+        o.work.ops,
+        human_bytes(o.work.alloc_bytes),
+        human_ns(o.sim_time_ns)
+    );
+    if let Some(f) = &o.fatal {
+        let _ = writeln!(out, "  fatal error: {f}");
+    }
+    out
+}
+
+/// Bytes with a binary unit, e.g. "1.50 MiB".
+pub fn human_bytes(b: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.2} {}", UNITS[u])
+    }
+}
+
+/// Nanoseconds with a readable unit, e.g. "1.234 ms".
+pub fn human_ns(ns: u64) -> String {
+    let v = ns as f64;
+    if ns < 1_000 {
+        format!("{ns} ns")
+    } else if ns < 1_000_000 {
+        format!("{:.3} us", v / 1e3)
+    } else if ns < 1_000_000_000 {
+        format!("{:.3} ms", v / 1e6)
+    } else {
+        format!("{:.3} s", v / 1e9)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_units() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.50 KiB");
+        assert_eq!(human_ns(999), "999 ns");
+        assert_eq!(human_ns(1_234_000), "1.234 ms");
+    }
+}

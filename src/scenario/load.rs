@@ -1,0 +1,180 @@
+//! Reading a scenario: TOML syntax, overrides, serde, validation, and turning any failure
+//! into a [`ScenarioError`] that names the file line or the `--set` at fault.
+
+use std::path::Path;
+
+use toml_edit::Document;
+
+use super::error::{Problem, ScenarioError, line_col};
+use super::locate::{serde_problem, span_of, syntax_path};
+use super::overrides::{Override, apply_all};
+use super::path::FieldPath;
+use super::types::Scenario;
+use super::validate::validate;
+
+/// Reads, overrides, deserializes and validates the scenario file at `path`.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: label.clone(),
+        line: None,
+        column: None,
+        field: String::new(),
+        message: format!("cannot read the scenario: {e}"),
+        allowed: None,
+    })?;
+    parse_str(&text, &label, overrides)
+}
+
+/// Like [`load`], for scenario text already in memory; `file_label` names it in errors.
+pub fn parse_str(
+    text: &str,
+    file_label: &str,
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    let original = match Document::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            let problem = Problem {
+                path: syntax_path(text, span.start),
+                span: Some(span),
+                message: e.message().trim().replace('\n', "; "),
+                allowed: None,
+            };
+            return Err(locate_error(problem, text, None, file_label));
+        }
+    };
+    let ov_paths = overrides
+        .iter()
+        .map(Override::path)
+        .collect::<Result<Vec<_>, _>>()?;
+    let ctx = Ctx {
+        text,
+        original: &original,
+        label: file_label,
+        overrides,
+        ov_paths: &ov_paths,
+    };
+    let mut as_string = vec![false; overrides.len()];
+    // An override retried as a string, and the error its TOML reading gave.
+    let mut retried: Option<(usize, Problem)> = None;
+    loop {
+        let edited = if overrides.is_empty() {
+            text.to_string()
+        } else {
+            apply_all(text, overrides, &as_string).map_err(|e| match e.file.is_empty() {
+                true => ScenarioError {
+                    file: file_label.to_string(),
+                    ..e
+                },
+                false => e,
+            })?
+        };
+        let problem = match toml::from_str::<Scenario>(&edited) {
+            Ok(scenario) => {
+                return match validate(&scenario) {
+                    Ok(()) => Ok(scenario),
+                    Err(p) => Err(ctx.finish(p, false)),
+                };
+            }
+            Err(e) => match Document::parse(edited.as_str()) {
+                Ok(doc) => serde_problem(doc.as_table(), &edited, &e),
+                Err(_) => Problem {
+                    path: FieldPath::root(),
+                    span: None,
+                    message: e.message().to_string(),
+                    allowed: None,
+                },
+            },
+        };
+        let culprit = ctx.override_for(&problem.path);
+        if let Some((i, first)) = &retried {
+            if culprit == Some(*i) {
+                return Err(ctx.finish(first.clone(), true));
+            }
+        }
+        match culprit {
+            Some(i) if !as_string[i] && overrides[i].could_be_string() => {
+                as_string[i] = true;
+                retried = Some((i, problem));
+            }
+            _ => return Err(ctx.finish(problem, true)),
+        }
+    }
+}
+
+/// What locating an error needs to know.
+struct Ctx<'a> {
+    text: &'a str,
+    original: &'a Document<&'a str>,
+    label: &'a str,
+    overrides: &'a [Override],
+    ov_paths: &'a [FieldPath],
+}
+
+impl Ctx<'_> {
+    /// The last override that set the field at `path` or one of its parents.
+    fn override_for(&self, path: &FieldPath) -> Option<usize> {
+        self.ov_paths.iter().rposition(|p| path.starts_with(p))
+    }
+
+    /// Locates `p`. A span from serde is trusted only when no override changed the text.
+    fn finish(&self, mut p: Problem, from_serde: bool) -> ScenarioError {
+        if !(from_serde && self.overrides.is_empty()) {
+            p.span = None;
+        }
+        let culprit = self.override_for(&p.path).map(|i| &self.overrides[i]);
+        locate_error(p, self.text, Some(self.original), self.label).with_override(culprit)
+    }
+}
+
+/// Builds the error for `p`, locating it by its span, else by its path in `doc`.
+fn locate_error(
+    p: Problem,
+    text: &str,
+    doc: Option<&Document<&str>>,
+    label: &str,
+) -> ScenarioError {
+    let span = p
+        .span
+        .clone()
+        .or_else(|| doc.and_then(|d| span_of(d.as_table(), &p.path)));
+    let (line, column) = match span {
+        Some(s) => {
+            let (l, c) = line_col(text, s.start);
+            (Some(l), Some(c))
+        }
+        None => (None, None),
+    };
+    ScenarioError {
+        file: label.to_string(),
+        line,
+        column,
+        field: p.path.to_string(),
+        message: friendly(&p.message),
+        allowed: p.allowed,
+    }
+}
+
+impl ScenarioError {
+    /// Blames `ov` instead of the file, when an override set the field.
+    fn with_override(self, ov: Option<&Override>) -> ScenarioError {
+        match ov {
+            Some(ov) => ScenarioError {
+                file: ov.label(),
+                line: None,
+                column: None,
+                ..self
+            },
+            None => self,
+        }
+    }
+}
+
+/// Serde's type names in plain words.
+fn friendly(message: &str) -> String {
+    message
+        .replace("expected u64", "expected an integer >= 0")
+        .replace("expected u32", "expected an integer from 0 to 4294967295")
+}

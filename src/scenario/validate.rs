@@ -1,0 +1,176 @@
+//! Checks that serde cannot express: supported releases, ranges, unique names, references to
+//! declared maps, and features that parse but belong to models not built yet.
+
+use std::collections::HashMap;
+
+use super::error::Problem;
+use super::path::FieldPath;
+use super::types::{GoroutineSpec, MapImpl, Op, Scenario};
+
+/// Go releases whose runtime is modelled.
+pub(crate) const SUPPORTED_GO: [&str; 5] = ["1.19", "1.20", "1.21", "1.22", "1.23"];
+
+const MAX_GOMAXPROCS: u32 = 1024;
+
+/// The first problem of `s`, in file order: name, runtime, maps, goroutines.
+pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
+    let root = FieldPath::root();
+    check_name(&s.name, root.key("name"))?;
+    check_go(&s.runtime.go, root.key("runtime").key("go"))?;
+    let procs = s.runtime.gomaxprocs;
+    if !(1..=MAX_GOMAXPROCS).contains(&procs) {
+        return Err(Problem::at(
+            root.key("runtime").key("gomaxprocs"),
+            format!("gomaxprocs must be between 1 and {MAX_GOMAXPROCS}, got {procs}"),
+        ));
+    }
+    let maps = check_maps(s)?;
+    for (g, spec) in s.goroutines.iter().enumerate() {
+        check_goroutine(spec, root.key("goroutines").index(g), &maps)?;
+    }
+    let total = s
+        .goroutines
+        .iter()
+        .fold(0u64, |sum, g| sum.saturating_add(u64::from(g.count)));
+    if total > 1 {
+        let path = if s.goroutines.len() > 1 {
+            root.key("goroutines").index(1)
+        } else {
+            root.key("goroutines").index(0).key("count")
+        };
+        return Err(Problem::at(
+            path,
+            "several goroutines are not supported yet: arrives with the goroutine scheduler model",
+        ));
+    }
+    Ok(())
+}
+
+fn check_name(name: &str, path: FieldPath) -> Result<(), Problem> {
+    let allowed = "letters, digits, `.`, `_` and `-`";
+    if name.is_empty() {
+        return Err(Problem::at(path, "the scenario name must not be empty").allowed(allowed));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        let msg = format!("invalid scenario name {name:?}: it names the directory results/<name>/");
+        return Err(Problem::at(path, msg).allowed(allowed));
+    }
+    if name.chars().all(|c| c == '.') {
+        let msg = format!("invalid scenario name {name:?}: it names the directory results/<name>/");
+        return Err(
+            Problem::at(path, msg).allowed("a name with at least one letter, digit, `_` or `-`")
+        );
+    }
+    Ok(())
+}
+
+fn check_go(go: &str, path: FieldPath) -> Result<(), Problem> {
+    if SUPPORTED_GO.contains(&go) {
+        return Ok(());
+    }
+    let allowed = SUPPORTED_GO.join(", ");
+    let minor = go
+        .strip_prefix("1.")
+        .and_then(|rest| rest.split('.').next())
+        .and_then(|m| m.parse::<u32>().ok());
+    let message = match minor {
+        Some(m) if m >= 24 => "Swiss-table maps (go1.24+) are not supported yet".to_string(),
+        _ => format!("unsupported Go release {go:?}"),
+    };
+    Err(Problem::at(path, message).allowed(allowed))
+}
+
+/// Checks `[[maps]]` and returns each declared name with its index.
+fn check_maps(s: &Scenario) -> Result<HashMap<&str, usize>, Problem> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, m) in s.maps.iter().enumerate() {
+        let at = FieldPath::root().key("maps").index(i);
+        if m.name.is_empty() {
+            return Err(Problem::at(at.key("name"), "a map name must not be empty"));
+        }
+        if let Some(first) = seen.get(m.name.as_str()) {
+            return Err(Problem::at(
+                at.key("name"),
+                format!(
+                    "duplicate map name `{}` (first declared as maps[{first}])",
+                    m.name
+                ),
+            ));
+        }
+        seen.insert(&m.name, i);
+        if !m.key.comparable() {
+            let msg = format!("invalid map key type {}", m.key.text());
+            return Err(Problem::at(at.key("key"), msg));
+        }
+        if m.r#impl == Some(MapImpl::Swiss) {
+            return Err(Problem::at(
+                at.key("impl"),
+                "Swiss-table maps (go1.24+) are not supported yet",
+            )
+            .allowed("classic"));
+        }
+    }
+    Ok(seen)
+}
+
+fn check_goroutine(
+    g: &GoroutineSpec,
+    at: FieldPath,
+    maps: &HashMap<&str, usize>,
+) -> Result<(), Problem> {
+    if g.count < 1 {
+        return Err(Problem::at(at.key("count"), "count must be >= 1, got 0"));
+    }
+    check_ops(&g.program, at.key("program"), maps)
+}
+
+fn check_ops(ops: &[Op], at: FieldPath, maps: &HashMap<&str, usize>) -> Result<(), Problem> {
+    for (i, op) in ops.iter().enumerate() {
+        let here = at.index(i);
+        let later = |model: &str, name: &str| {
+            Problem::at(
+                here.key("op"),
+                format!("op `{name}` is not supported yet: arrives with the {model} model"),
+            )
+        };
+        let heap_gc = "heap and GC";
+        let sched = "goroutine scheduler";
+        match op {
+            Op::Insert { map, .. }
+            | Op::Delete { map, .. }
+            | Op::Churn { map, .. }
+            | Op::Read { map, .. }
+            | Op::Iterate { map } => check_map_ref(map, here.key("map"), maps)?,
+            Op::Alloc { .. } => return Err(later(heap_gc, "alloc")),
+            Op::Retain { .. } => return Err(later(heap_gc, "retain")),
+            Op::Free { .. } => return Err(later(heap_gc, "free")),
+            Op::Compute { .. } => return Err(later(heap_gc, "compute")),
+            Op::Lock { .. } => return Err(later(sched, "lock")),
+            Op::Unlock { .. } => return Err(later(sched, "unlock")),
+            Op::Rlock { .. } => return Err(later(sched, "rlock")),
+            Op::Runlock { .. } => return Err(later(sched, "runlock")),
+            Op::Loop { body, .. } => check_ops(body, here.key("body"), maps)?,
+        }
+    }
+    Ok(())
+}
+
+fn check_map_ref(name: &str, at: FieldPath, maps: &HashMap<&str, usize>) -> Result<(), Problem> {
+    if maps.contains_key(name) {
+        return Ok(());
+    }
+    let mut declared: Vec<(&str, usize)> = maps.iter().map(|(n, i)| (*n, *i)).collect();
+    declared.sort_by_key(|&(_, i)| i);
+    let problem = Problem::at(at, format!("map `{name}` is not declared"));
+    if declared.is_empty() {
+        return Err(Problem {
+            message: format!("map `{name}` is not declared (the scenario has no [[maps]])"),
+            ..problem
+        });
+    }
+    let names: Vec<&str> = declared.iter().map(|(n, _)| *n).collect();
+    Err(problem.allowed(names.join(", ")))
+}

@@ -1,0 +1,70 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+use gomemsim::engine::Outcome;
+use gomemsim::scenario::{self, Scenario};
+
+/// The measured-data directory (copies of real Go 1.19 runs).
+pub fn measured(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/measured")
+        .join(name)
+}
+
+/// Reads a measured CSV as header + rows of strings.
+pub fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(measured(name)).expect("measured CSV present");
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The value of `col` in `row`.
+pub fn col<'a>(header: &[String], row: &'a [String], col: &str) -> &'a str {
+    let i = header
+        .iter()
+        .position(|h| h == col)
+        .unwrap_or_else(|| panic!("no column {col}"));
+    &row[i]
+}
+
+/// A one-map, one-goroutine scenario inserting `n` fresh keys.
+pub fn insert_scenario(key: &str, hint: u64, n: u64, seed: u64) -> Scenario {
+    let text = format!(
+        r#"
+name = "t"
+seed = {seed}
+[[maps]]
+name = "m"
+key = "{key}"
+elem = "int64"
+hint = {hint}
+[[goroutines]]
+name = "w"
+program = [ {{ op = "insert", map = "m", n = {n} }} ]
+"#
+    );
+    scenario::parse_str(&text, "test.toml", &[]).expect("valid test scenario")
+}
+
+/// Runs a scenario through the library.
+pub fn run(sc: &Scenario) -> Outcome {
+    gomemsim::run(sc).expect("scenario runs")
+}
+
+/// Path of the built binary.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_gomemsim"))
+}
+
+/// A bundled scenario file.
+pub fn bundled(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("scenarios")
+        .join(name)
+}
