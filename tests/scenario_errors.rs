@@ -550,6 +550,10 @@ fn overrides_apply() {
     }
     let s = ok("name = \"bare\"\n", &["heap.live=1GiB", "name=\"other\""]);
     assert_eq!((s.heap.live, s.name.as_str()), (Bytes(1 << 30), "other"));
+    let s = ok("name = \"bare\"\n", &["name=123", "runtime.gogc=\"off\""]);
+    assert_eq!((s.name.as_str(), s.runtime.gogc), ("123", Gogc::Off));
+    let s = ok("name = \"bare\"\n", &["name = true ", "seed=2"]);
+    assert_eq!((s.name.as_str(), s.seed), ("true", 2));
 }
 
 #[test]

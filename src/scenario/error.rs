@@ -22,9 +22,11 @@ pub struct ScenarioError {
     pub allowed: Option<String>,
 }
 
+/// Display is always one line: control characters from the input (a key or value holding
+/// `\n`) are shown escaped.
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
+        one_line(f, &self.file)?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
             if let Some(column) = self.column {
@@ -33,14 +35,28 @@ impl fmt::Display for ScenarioError {
         }
         f.write_str(": ")?;
         if !self.field.is_empty() {
-            write!(f, "{}: ", self.field)?;
+            one_line(f, &self.field)?;
+            f.write_str(": ")?;
         }
-        f.write_str(&self.message)?;
+        one_line(f, &self.message)?;
         if let Some(allowed) = &self.allowed {
-            write!(f, " (allowed: {allowed})")?;
+            f.write_str(" (allowed: ")?;
+            one_line(f, allowed)?;
+            f.write_str(")")?;
         }
         Ok(())
     }
+}
+
+fn one_line(f: &mut fmt::Formatter<'_>, text: &str) -> fmt::Result {
+    for c in text.chars() {
+        if c.is_control() {
+            write!(f, "{}", c.escape_debug())?;
+        } else {
+            write!(f, "{c}")?;
+        }
+    }
+    Ok(())
 }
 
 /// An error before it is located: a field path, maybe a byte span in the text that was

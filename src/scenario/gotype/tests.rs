@@ -233,6 +233,13 @@ fn refusals() {
     ] {
         assert!(GoType::parse(bad).is_err(), "{bad:?} should be refused");
     }
+    let deep = format!("{}int", "[]".repeat(100_000));
+    assert!(
+        GoType::parse(&deep)
+            .unwrap_err()
+            .ends_with("the type is nested too deeply")
+    );
+    assert_eq!(t(&format!("{}int", "*".repeat(99))).size(), 8);
     assert_eq!(
         GoType::parse("[18446744073709551615]int64"),
         Err("invalid Go type \"[18446744073709551615]int64\": array too large".to_string())

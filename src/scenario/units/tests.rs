@@ -1,6 +1,9 @@
 //! Unit parsing: every suffix, decimals, canonical output, and refusals.
 
+use serde::{Deserialize, Serialize};
+
 use super::*;
+use crate::scenario::types::{Gogc, MemLimit};
 
 #[derive(Debug, Deserialize, Serialize, PartialEq)]
 struct Holder<T> {

@@ -1,0 +1,291 @@
+//! End-to-end tests of the `gomemsim` binary: the README's first command, outputs, exit codes.
+
+mod common;
+
+use std::process::Command;
+
+use common::{bin, bundled};
+
+fn gomemsim(args: &[&str]) -> std::process::Output {
+    Command::new(bin())
+        .args(args)
+        .output()
+        .expect("binary runs")
+}
+
+#[test]
+fn run_writes_summary_and_events_and_prints_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("growth");
+    let o = gomemsim(&[
+        "run",
+        bundled("map_growth.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(stdout.contains("B=12"), "{stdout}");
+    assert!(stdout.contains("12 doubling"), "{stdout}");
+    assert!(stdout.contains("simulated time"), "{stdout}");
+
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    for field in [
+        "scenario",
+        "seed",
+        "sim_time_ns",
+        "gc_cycles",
+        "total_alloc_bytes",
+        "peak_heap_bytes",
+        "stw_total_ns",
+        "stw_max_ns",
+        "gc_cpu_fraction",
+        "fatal",
+    ] {
+        assert!(summary.get(field).is_some(), "summary.json lacks {field}");
+    }
+    assert_eq!(summary["scenario"], "map_growth");
+    assert_eq!(summary["fatal"], serde_json::Value::Null);
+    assert_eq!(summary["maps"][0]["b"], 12);
+    assert_eq!(summary["maps"][0]["count"], 20000);
+
+    let csv = std::fs::read_to_string(out.join("map_events.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("map,op,event,b_before,b_after,count,noverflow")
+    );
+    // The first growth starts and ends in insert 9 (runtime/map.go: overLoadFactor).
+    assert_eq!(lines.next(), Some("m,9,grow_start,0,1,9,0"));
+    assert_eq!(lines.next(), Some("m,9,grow_end,0,1,9,0"));
+    assert_eq!(
+        csv.lines().filter(|l| l.contains(",grow_start,")).count(),
+        12
+    );
+}
+
+#[test]
+fn prealloc_scenario_never_grows() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = gomemsim(&[
+        "run",
+        bundled("map_prealloc.toml").to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stdout.is_empty(), "--quiet prints nothing");
+    let csv = std::fs::read_to_string(dir.path().join("map_events.csv")).unwrap();
+    assert_eq!(csv, "map,op,event,b_before,b_after,count,noverflow\n");
+}
+
+#[test]
+fn churn_scenario_grows_at_the_same_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = gomemsim(&[
+        "run",
+        bundled("map_churn.toml").to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let csv = std::fs::read_to_string(dir.path().join("map_events.csv")).unwrap();
+    let same: Vec<_> = csv
+        .lines()
+        .filter(|l| l.contains(",same_size_grow_start,"))
+        .collect();
+    assert!(!same.is_empty(), "{csv}");
+    // A same-size growth keeps B (its b_before equals its b_after), at the final B of 11
+    // for 10000 live keys (13 * 2^11 / 2 = 13312 >= 10000 > 6656).
+    for row in same {
+        let f: Vec<_> = row.split(',').collect();
+        assert_eq!((f[3], f[4]), ("11", "11"), "{row}");
+    }
+}
+
+#[test]
+fn seed_and_set_override_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = gomemsim(&[
+        "run",
+        bundled("map_growth.toml").to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--seed",
+        "7",
+        "--set",
+        "maps[0].hint=20000",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["seed"], 7);
+    assert_eq!(summary["maps"][0]["growths"], 0);
+    // The scenario as run is written beside the results, overrides applied.
+    let resolved = std::fs::read_to_string(dir.path().join("scenario.toml")).unwrap();
+    assert!(resolved.contains("seed = 7"), "{resolved}");
+    assert!(resolved.contains("hint = 20000"), "{resolved}");
+}
+
+#[test]
+fn check_accepts_every_bundled_scenario() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut n = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let o = gomemsim(&["check", path.to_str().unwrap()]);
+            assert_eq!(
+                o.status.code(),
+                Some(0),
+                "{}: {}",
+                path.display(),
+                String::from_utf8_lossy(&o.stderr)
+            );
+            n += 1;
+        }
+    }
+    assert!(n >= 3);
+}
+
+/// A malformed scenario: exit 2, a message naming file, line and field, no panic, no results.
+fn assert_refused(text: &str, line: usize, field: &str, extra: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = dir.path().join("out");
+    for cmd in ["check", "run"] {
+        let mut args = vec![cmd, file.to_str().unwrap()];
+        if cmd == "run" {
+            args.extend(["--out", out.to_str().unwrap()]);
+        }
+        args.extend(extra);
+        let o = gomemsim(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {stderr}");
+        assert!(
+            stderr.contains(&format!("bad.toml:{line}:")),
+            "{cmd}: no line {line} in: {stderr}"
+        );
+        assert!(
+            stderr.contains(field),
+            "{cmd}: no field {field} in: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
+        assert!(!out.exists(), "{cmd}: results written despite the error");
+    }
+}
+
+const GOOD_HEAD: &str =
+    "name = \"bad\"\n[[maps]]\nname = \"m\"\nkey = \"int64\"\nelem = \"int64\"\n";
+
+#[test]
+fn malformed_scenarios_exit_2_naming_line_and_field() {
+    // Unknown map key type: the Go compiler's wording.
+    assert_refused(
+        "name = \"bad\"\n[[maps]]\nname = \"m\"\nkey = \"[]int\"\nelem = \"int64\"\n",
+        4,
+        "maps[0].key",
+        &[],
+    );
+    // A typo in an op.
+    assert_refused(
+        &format!(
+            "{GOOD_HEAD}[[goroutines]]\nname = \"w\"\nprogram = [\n  {{ op = \"insert\", map = \"m\", nn = 5 }},\n]\n"
+        ),
+        9,
+        "nn",
+        &[],
+    );
+    // An undeclared map.
+    assert_refused(
+        &format!(
+            "{GOOD_HEAD}[[goroutines]]\nname = \"w\"\nprogram = [\n  {{ op = \"insert\", map = \"q\", n = 5 }},\n]\n"
+        ),
+        9,
+        "goroutines[0].program[0].map",
+        &[],
+    );
+    // A bad unit.
+    assert_refused(
+        "name = \"bad\"\n[heap]\nlive = \"64MB/s\"\n",
+        3,
+        "heap.live",
+        &[],
+    );
+    // TOML syntax.
+    assert_refused("name = \"bad\"\n[runtime\ngogc = 1\n", 2, "", &[]);
+    // An op of a later model.
+    assert_refused(
+        &format!(
+            "{GOOD_HEAD}[[goroutines]]\nname = \"w\"\nprogram = [\n  {{ op = \"compute\", time = \"1ms\" }},\n]\n"
+        ),
+        9,
+        "not supported yet",
+        &[],
+    );
+}
+
+#[test]
+fn bad_overrides_exit_2() {
+    for (set, want) in [
+        ("runtime.gocg=50", "runtime.gocg"),
+        ("runtime.gogc=-5", "runtime.gogc"),
+        ("noequals", "noequals"),
+    ] {
+        let o = gomemsim(&[
+            "check",
+            bundled("map_growth.toml").to_str().unwrap(),
+            "--set",
+            set,
+        ]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{set}: {stderr}");
+        assert!(stderr.contains(want), "{set}: {stderr}");
+    }
+}
+
+#[test]
+fn missing_file_and_bad_usage_exit_2() {
+    let o = gomemsim(&["run", "no/such/file.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no/such/file.toml"));
+    let o = gomemsim(&["frobnicate"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_scenario_too_big_for_memory_is_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("huge.toml");
+    std::fs::write(
+        &file,
+        format!("{GOOD_HEAD}hint = 100000000000000\n[[goroutines]]\nname = \"w\"\nprogram = [ {{ op = \"insert\", map = \"m\", n = 1 }} ]\n"),
+    )
+    .unwrap();
+    let o = gomemsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("map `m`") && stderr.contains("MiB"),
+        "{stderr}"
+    );
+}
