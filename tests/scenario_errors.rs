@@ -564,7 +564,7 @@ fn valid_base_round_trips() {
     assert_eq!(s.runtime.gomaxprocs, 2);
     assert_eq!(s.runtime.gogc, Gogc::Percent(100));
     assert_eq!(s.heap.live, Bytes(64 << 20));
-    assert_eq!(s.costs.map_op, Dur::from_ns(20));
+    assert_eq!(s.costs.map_op, Dur::from_ns(30), "calibrated default");
     assert_eq!(s.maps[0].key.size(), 8);
     assert_eq!(s.goroutines[0].count, 1);
     assert_eq!(s.goroutines[0].program.len(), 4);

@@ -29,8 +29,10 @@
 // other CPU use, sampled from /proc/stat, is below 10%; the busy fraction
 // seen is recorded.
 //
-// The program turns the collector off (debug.SetGCPercent(-1)) and calls
-// runtime.GC() only outside timed regions. The overflow, evac and growth
+// Before the map experiments the heap is primed (-prime MiB): that much is
+// allocated, touched and freed, so timed regions do not pay first-touch page
+// faults. The program turns the collector off (debug.SetGCPercent(-1)) and
+// calls runtime.GC() only outside timed regions. The overflow, evac and growth
 // experiments read the runtime's hmap/maptype through unsafe mirrors of the
 // Go 1.19 layouts (runtime/map.go, runtime/type.go) and the program refuses
 // to run on another release.
@@ -185,7 +187,10 @@ type clk struct {
 }
 
 // dur is an elapsed time on both clocks, in ns.
-type dur struct{ W, C float64 }
+type dur struct {
+	W float64 `json:"wall"`
+	C float64 `json:"thread_cpu"`
+}
 
 func (a dur) add(b dur) dur       { return dur{a.W + b.W, a.C + b.C} }
 func (a dur) sub(b dur) dur       { return dur{a.W - b.W, a.C - b.C} }
@@ -340,6 +345,15 @@ var (
 	keep    [][]byte
 )
 
+// dropKeep releases every slice held in keep (clearing the entries, so the
+// backing array no longer references them).
+func dropKeep() {
+	for i := range keep {
+		keep[i] = nil
+	}
+	keep = keep[:0]
+}
+
 func logf(format string, a ...interface{}) {
 	if asJSON {
 		fmt.Fprintf(os.Stderr, format, a...)
@@ -384,6 +398,13 @@ func expAlloc(reps int) {
 				keep = append(keep, make([]byte, n))
 			}
 			mk = append(mk, since(t0).div(freshBatch>>10))
+			// Touch what was just allocated (untimed), so that no page of the
+			// heap is still untouched when the reused-memory part runs.
+			for _, b := range keep[len(keep)-k:] {
+				for j := 0; j < n; j += 4096 {
+					b[j] = 1
+				}
+			}
 			t0 = now()
 			for i := 0; i < k; i++ {
 				b := make([]byte, n)
@@ -398,15 +419,25 @@ func expAlloc(reps int) {
 		freshRows = append(freshRows, row)
 		logf("%9dK %s %s\n", n>>10, cell(row.Make, 1, 1), cell(row.MakeTouch, 1, 1))
 	}
-	keep = nil
+	dropKeep()
 	runtime.GC()
 	out["fresh"] = freshRows
 
-	// Reused memory: the heap already holds enough free pages (freed by GC,
-	// kept by the runtime with GOGC=off), so mallocgc clears each allocation.
+	// Reused memory: the heap already holds enough free, touched pages (freed
+	// by GC, kept by the runtime with GOGC=off), so mallocgc clears each
+	// allocation and no page faults.
 	const batch = 256 << 20
 	logf("\n== alloc, reused memory (batches of %d MiB, GC between batches): ns per KiB, cpu min / cpu median (wall median) over %d reps\n", batch>>20, reps)
 	logf("%10s %*s %*s\n", "size", cellW, "make", cellW, "make + write 1 B per 4 KiB")
+	// Prime: make sure the heap holds two batches of touched free pages.
+	for i := 0; i < 2*batch/(64<<20); i++ {
+		b := make([]byte, 64<<20)
+		for j := 0; j < len(b); j += 4096 {
+			b[j] = 1
+		}
+		keep = append(keep, b)
+	}
+	dropKeep()
 	var rows []allocRow
 	for _, n := range sizes {
 		var mk, mkt []dur
@@ -419,7 +450,7 @@ func expAlloc(reps int) {
 				keep = append(keep, make([]byte, n))
 			}
 			mk = append(mk, since(t0).div(batch>>10))
-			keep = keep[:0]
+			dropKeep()
 			runtime.GC()
 			t0 = now()
 			for i := 0; i < k; i++ {
@@ -430,16 +461,53 @@ func expAlloc(reps int) {
 				keep = append(keep, b)
 			}
 			mkt = append(mkt, since(t0).div(batch>>10))
-			keep = keep[:0]
+			dropKeep()
 		}
 		row := allocRow{Bytes: n, Make: dstat(mk), MakeTouch: dstat(mkt)}
 		rows = append(rows, row)
 		logf("%9dK %s %s\n", n>>10, cell(row.Make, 1, 1), cell(row.MakeTouch, 1, 1))
 	}
-	keep = nil
+	dropKeep()
 	runtime.GC()
 	out["reused"] = rows
 	results["alloc"] = out
+}
+
+// prime grows the heap to mib MiB of touched pages and frees them, so that
+// later experiments reuse pages the process has already faulted in (a first
+// touch costs a page fault, far dearer than clearing, and would otherwise
+// fall on whichever rep first needs the memory).
+func prime(mib int) {
+	const chunk = 64 << 20
+	for i := 0; i < (mib<<20)/chunk; i++ {
+		b := make([]byte, chunk)
+		for j := 0; j < len(b); j += 4096 {
+			b[j] = 1
+		}
+		keep = append(keep, b)
+	}
+	dropKeep()
+	runtime.GC()
+}
+
+// anonHugeKiB reads AnonHugePages from /proc/self/smaps_rollup: how much of
+// the process's memory is backed by transparent huge pages (-1 if unknown).
+func anonHugeKiB() int {
+	f, err := os.Open("/proc/self/smaps_rollup")
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) >= 2 && fs[0] == "AnonHugePages:" {
+			if v, err := strconv.Atoi(fs[1]); err == nil {
+				return v
+			}
+		}
+	}
+	return -1
 }
 
 // ---------------------------------------------------------------------------
@@ -1012,6 +1080,7 @@ func main() {
 	maxN := flag.Int("maxn", 10_000_000, "largest map size for mapop")
 	growthN := flag.Int("growthn", 10_000_000, "keys for the growth experiment")
 	evacBs := flag.String("evacb", "10,16,20", "old B values for the evac experiment")
+	primeMiB := flag.Int("prime", 1536, "MiB of heap to allocate, touch and free before the map experiments")
 	quiet := flag.Float64("quiet", 0, "before each rep, wait up to this many seconds for other CPU use < 10%")
 	flag.BoolVar(&asJSON, "json", false, "print one JSON object (the tables go to stderr)")
 	flag.Parse()
@@ -1064,6 +1133,11 @@ func main() {
 	if want["alloc"] {
 		expAlloc(*reps)
 	}
+	prime(*primeMiB)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	results["after_prime"] = map[string]int{"heap_sys_mib": int(ms.HeapSys >> 20), "anon_huge_pages_mib": anonHugeKiB() >> 10}
+	logf("\nafter priming: heap %d MiB mapped, of the process %d MiB in transparent huge pages\n", ms.HeapSys>>20, anonHugeKiB()>>10)
 	if want["mapop"] {
 		expMapOp(*reps, *maxN)
 	}
