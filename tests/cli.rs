@@ -231,7 +231,7 @@ fn malformed_scenarios_exit_2_naming_line_and_field() {
     // An op of a later model.
     assert_refused(
         &format!(
-            "{GOOD_HEAD}[[goroutines]]\nname = \"w\"\nprogram = [\n  {{ op = \"compute\", time = \"1ms\" }},\n]\n"
+            "{GOOD_HEAD}[[goroutines]]\nname = \"w\"\nprogram = [\n  {{ op = \"lock\" }},\n]\n"
         ),
         9,
         "not supported yet",

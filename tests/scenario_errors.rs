@@ -367,10 +367,20 @@ fn names() {
 
 #[test]
 fn later_features_are_refused() {
-    let alloc = "{ op = \"alloc\", bytes = \"4GiB\", size = \"4KiB\", rate = \"200MiB/s\" }";
+    // Allocation ops are checked for what they allocate.
+    let alloc = "{ op = \"alloc\", bytes = \"4GiB\", size = \"0B\" }";
     let e = err(&base_with("{ op = \"iterate\", map = \"m\" }", alloc), &[]);
-    let message = "op `alloc` is not supported yet: arrives with the heap and GC model";
-    check(&e, Some(25), "goroutines[0].program[3].op", message, None);
+    let message = "object size must be at least 1B";
+    check(&e, Some(25), "goroutines[0].program[3].size", message, None);
+    let alloc = "{ op = \"alloc\", bytes = \"4GiB\", size = \"4KiB\", rate = \"0B/s\" }";
+    let e = err(&base_with("{ op = \"iterate\", map = \"m\" }", alloc), &[]);
+    check(
+        &e,
+        Some(25),
+        "goroutines[0].program[3].rate",
+        "rate must be above 0B/s",
+        None,
+    );
 
     let e = err(
         &base_with("{ op = \"iterate\", map = \"m\" }", "{ op = \"lock\" }"),

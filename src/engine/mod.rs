@@ -2,10 +2,12 @@
 //! ordered by (time, sequence number), RNG streams derived from the scenario seed, and the
 //! [`Sim`] that dispatches events to the models. Pure: no I/O, no printing.
 
+pub mod gc;
 pub mod program;
 pub mod queue;
 pub mod rng;
 pub mod sim;
+mod step;
 
 pub use program::{Instr, Program};
 pub use queue::{Event, EventKind, EventQueue};

@@ -1,6 +1,7 @@
 //! Goroutine programs compiled to a flat instruction list, so that running one is a program
 //! counter and a small loop stack: no recursion and no allocation per step.
 
+use crate::model::malloc::roundupsize;
 use crate::scenario::types::Op;
 
 /// One instruction. Map operations carry the map's index and a repeat count; loops are a
@@ -26,6 +27,27 @@ pub enum Instr {
     Iterate {
         map: u32,
     },
+    /// `objects` objects of `size` bytes (size-class rounded) of garbage; `interval_ps` > 0
+    /// paces them (the op's `rate`).
+    Alloc {
+        objects: u64,
+        size: u64,
+        interval_ps: u64,
+    },
+    /// `objects` objects of `size` bytes that stay reachable.
+    Retain {
+        objects: u64,
+        size: u64,
+    },
+    /// Drops `bytes` of retained memory.
+    Free {
+        bytes: u64,
+    },
+    /// CPU work for `ps` picoseconds.
+    Compute {
+        ps: u64,
+    },
+
     /// Runs the body up to the matching `EndLoop` `times` times (always at least once:
     /// loops that run zero times are dropped when compiling).
     Loop {
@@ -105,10 +127,28 @@ impl Program {
                     }
                     continue;
                 }
-                Op::Alloc { .. } => return Err(Unsupported { op: "alloc" }),
-                Op::Retain { .. } => return Err(Unsupported { op: "retain" }),
-                Op::Free { .. } => return Err(Unsupported { op: "free" }),
-                Op::Compute { .. } => return Err(Unsupported { op: "compute" }),
+                Op::Alloc { bytes, size, rate } => {
+                    let size = size.0.max(1);
+                    let obj = roundupsize(size);
+                    // rate in bytes/s: one object every obj / rate seconds.
+                    let interval_ps = rate.map_or(0, |r| {
+                        (u128::from(obj) * 1_000_000_000_000 / u128::from(r.0.max(1))) as u64
+                    });
+                    Instr::Alloc {
+                        objects: bytes.0.div_ceil(size),
+                        size: obj,
+                        interval_ps,
+                    }
+                }
+                Op::Retain { bytes, size } => {
+                    let size = size.0.max(1);
+                    Instr::Retain {
+                        objects: bytes.0.div_ceil(size),
+                        size: roundupsize(size),
+                    }
+                }
+                Op::Free { bytes } => Instr::Free { bytes: bytes.0 },
+                Op::Compute { time } => Instr::Compute { ps: time.as_ps() },
                 Op::Lock { .. } => return Err(Unsupported { op: "lock" }),
                 Op::Unlock { .. } => return Err(Unsupported { op: "unlock" }),
                 Op::Rlock { .. } => return Err(Unsupported { op: "rlock" }),

@@ -9,6 +9,10 @@ use std::collections::BinaryHeap;
 pub enum EventKind {
     /// Goroutine `g` (index into the simulation's goroutines) runs its next step.
     Goroutine(u32),
+    /// The concurrent mark phase of the running GC cycle ends.
+    GcMarkEnd,
+    /// The periodic forced GC may be due (runtime/proc.go: forcegcperiod).
+    ForceGc,
 }
 
 /// An event at virtual time `time` (ns); `seq` breaks ties.

@@ -1,14 +1,18 @@
 //! The simulation: goroutines running their programs as events on one virtual clock, against
-//! the map models. Time comes from the `[costs]` model applied to the work each operation did.
+//! the map, heap and GC models. Time comes from the `[costs]` model applied to the work each
+//! step did.
 
-use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use super::gc::{Gc, GcParams};
 use super::program::{Instr, Program, Unsupported};
 use super::queue::{EventKind, EventQueue};
 use super::rng::Stream;
+use crate::model::gc::GcCycle;
+use crate::model::gc::pacer::Pacer;
 use crate::model::gomap::{ClassicMap, GoMap, MapEvent, MapLayout, Work};
-use crate::scenario::types::{Costs, Scenario};
+use crate::model::heap::{Heap, NonHeapModel};
+use crate::scenario::types::{Costs, Gogc, MemLimit, Scenario};
 
 /// Prices of work, in picoseconds, so sub-nanosecond costs accumulate exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +23,8 @@ pub struct SimConfig {
     pub evacuate_bucket_ps: u64,
     pub alloc_per_kib_ps: u64,
     pub iter_entry_ps: u64,
+    pub alloc_object_ps: u64,
+    pub sweep_per_kib_ps: u64,
 }
 
 impl SimConfig {
@@ -30,10 +36,12 @@ impl SimConfig {
             evacuate_bucket_ps: c.map_evacuate_bucket.as_ps(),
             alloc_per_kib_ps: c.alloc_per_kib.as_ps(),
             iter_entry_ps: c.map_iter_entry.as_ps(),
+            alloc_object_ps: c.alloc_object.as_ps(),
+            sweep_per_kib_ps: c.sweep_per_kib.as_ps(),
         }
     }
 
-    /// Time of `w`, in picoseconds.
+    /// Time of map work `w`, in picoseconds.
     #[inline]
     pub fn price(&self, w: &Work) -> u64 {
         w.ops * self.map_op_ps
@@ -43,33 +51,44 @@ impl SimConfig {
             + w.iterated_entries * self.iter_entry_ps
             + w.alloc_bytes * self.alloc_per_kib_ps / 1024
     }
+
+    /// Time to allocate one object of `size` bytes; `swept` once memory is being reused.
+    #[inline]
+    pub fn object_ps(&self, size: u64, swept: bool) -> u64 {
+        let per_kib = self.alloc_per_kib_ps + if swept { self.sweep_per_kib_ps } else { 0 };
+        self.alloc_object_ps + size * per_kib / 1024
+    }
 }
 
 /// One simulated map and the workload's view of it.
 #[derive(Debug)]
-struct MapSlot {
-    map: GoMap,
+pub(super) struct MapSlot {
+    pub map: GoMap,
     /// Keys present, for picking random existing keys; kept only when the program deletes,
     /// reads or churns this map.
-    live: Vec<u64>,
-    track_live: bool,
+    pub live: Vec<u64>,
+    pub track_live: bool,
     /// Next fresh key identity.
-    next_key: u64,
+    pub next_key: u64,
+    /// The map's buckets hold pointers, so the GC scans them.
+    pub scan: bool,
 }
 
 /// A goroutine's execution state.
 #[derive(Debug)]
-struct Goroutine {
-    program: u32,
-    pc: u32,
+pub(super) struct Goroutine {
+    pub program: u32,
+    pub pc: u32,
     /// Units left of the current instruction; 0 when it has not started.
-    rem: u64,
+    pub rem: u64,
     /// (loop start index, iterations left).
-    loops: Vec<(u32, u64)>,
+    pub loops: Vec<(u32, u64)>,
     /// Local time in picoseconds.
-    time_ps: u64,
-    rng: ChaCha8Rng,
-    done: bool,
+    pub time_ps: u64,
+    pub rng: ChaCha8Rng,
+    pub done: bool,
+    /// Share of a P this goroutine keeps busy in its current instruction.
+    pub busy: f64,
 }
 
 /// The result of a run, for reports.
@@ -77,10 +96,22 @@ struct Goroutine {
 pub struct Outcome {
     pub scenario: String,
     pub seed: u64,
+    pub procs: u32,
     pub sim_time_ns: u64,
-    /// Total work across all maps.
+    /// Total map work across all maps.
     pub work: Work,
     pub maps: Vec<MapOutcome>,
+    pub gc: Vec<GcCycle>,
+    /// Every stop-the-world pause, in order (ns).
+    pub pauses_ns: Vec<u64>,
+    /// CPU the program's goroutines spent in mark assists (ns).
+    pub assist_ns: u64,
+    pub total_gc_cpu_ns: u64,
+    pub total_alloc_bytes: u64,
+    pub total_alloc_objects: u64,
+    pub peak_heap_bytes: u64,
+    /// Peak of all mapped memory, heap and non-heap (what GOMEMLIMIT limits).
+    pub peak_total_bytes: u64,
     /// Go's fatal error message if the program died.
     pub fatal: Option<String>,
 }
@@ -107,25 +138,38 @@ pub struct MapOutcome {
 pub struct Sim {
     name: String,
     seed: u64,
-    config: SimConfig,
-    queue: EventQueue,
-    programs: Vec<Program>,
-    goroutines: Vec<Goroutine>,
-    maps: Vec<MapSlot>,
+    pub(super) config: SimConfig,
+    pub(super) queue: EventQueue,
+    pub(super) programs: Vec<Program>,
+    pub(super) goroutines: Vec<Goroutine>,
+    pub(super) maps: Vec<MapSlot>,
     map_meta: Vec<(String, String, String)>,
-    work: Work,
+    pub(super) work: Work,
+    pub(super) gc: Gc,
+    /// Assist CPU of the running mark, and in all (ps).
+    pub(super) assist_ps_cycle: u64,
+    assist_ps_total: u64,
+    /// Retained memory from `retain` ops, and its pointer-bearing part.
+    pub(super) retained: (u64, u64),
+    live_goroutines: usize,
 }
 
 impl Sim {
-    /// Builds the simulation: makes every map (makemap, with its allocations), compiles the
-    /// programs and schedules every goroutine at time 0 in declaration order.
+    /// Builds the simulation: the heap with `[heap] live`, every map (makemap, with its
+    /// allocations), the programs, and every goroutine scheduled at time 0 in order.
     pub fn new(sc: &Scenario) -> Result<Sim, Unsupported> {
-        let mut work = Work::default();
         let lookup = |name: &str| sc.map_index(name);
         let mut programs = Vec::with_capacity(sc.goroutines.len());
         for g in &sc.goroutines {
             programs.push(Program::compile(&g.program, &lookup)?);
         }
+        let goroutine_count: u32 = sc.goroutines.iter().map(|g| g.count).sum();
+        let mut gc = new_gc(sc, goroutine_count);
+        if sc.heap.live.0 > 0 {
+            gc.alloc(sc.heap.live.0, 1, sc.heap.live.0, 0);
+        }
+
+        let mut work = Work::default();
         let budget = sc.key_budget();
         let mut maps = Vec::with_capacity(sc.maps.len());
         let mut map_meta = Vec::with_capacity(sc.maps.len());
@@ -137,7 +181,10 @@ impl Sim {
                 elem_has_pointers: spec.elem.has_pointers(),
             };
             let rng = Stream::MapHash(i as u32).rng(sc.seed);
-            let map = GoMap::Classic(ClassicMap::new(layout, spec.hint, rng, &mut work));
+            let mut w = Work::default();
+            let map = GoMap::Classic(ClassicMap::new(layout, spec.hint, rng, &mut w));
+            gc.alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, 48);
+            super::step::add_work(&mut work, &w);
             let track_live = programs.iter().any(|p| {
                 p.instrs.iter().any(|ins| match *ins {
                     Instr::Delete { map, .. }
@@ -151,11 +198,13 @@ impl Sim {
             } else {
                 Vec::new()
             };
+            let scan = layout.bucket_has_pointers();
             maps.push(MapSlot {
                 map,
                 live,
                 track_live,
                 next_key: 0,
+                scan,
             });
             map_meta.push((
                 spec.name.clone(),
@@ -176,11 +225,13 @@ impl Sim {
                     time_ps: 0,
                     rng: Stream::Workload(id).rng(sc.seed),
                     done: false,
+                    busy: 1.0,
                 });
                 queue.push(0, EventKind::Goroutine(id));
             }
         }
-        Ok(Sim {
+        let live_goroutines = goroutines.len();
+        let mut sim = Sim {
             name: sc.name.clone(),
             seed: sc.seed,
             config: SimConfig::from_costs(&sc.costs),
@@ -190,7 +241,17 @@ impl Sim {
             maps,
             map_meta,
             work,
-        })
+            gc,
+            assist_ps_cycle: 0,
+            assist_ps_total: 0,
+            retained: (0, 0),
+            live_goroutines,
+        };
+        // Memory allocated before the program starts may already be past the first trigger.
+        if sim.gc.heap_trigger_hit() && live_goroutines > 0 {
+            sim.start_gc(0, false);
+        }
+        Ok(sim)
     }
 
     /// Runs every event to the end and returns the outcome.
@@ -198,95 +259,69 @@ impl Sim {
         while let Some(ev) = self.queue.pop() {
             match ev.kind {
                 EventKind::Goroutine(g) => self.run_goroutine(g as usize),
+                // A program that has exited runs no more GC work.
+                EventKind::GcMarkEnd | EventKind::ForceGc if self.live_goroutines == 0 => {}
+                EventKind::GcMarkEnd => self.finish_gc(ev.time),
+                EventKind::ForceGc => {
+                    if self.gc.forced_due(ev.time) {
+                        self.start_gc(ev.time, true);
+                    }
+                }
             }
         }
         self.outcome()
     }
 
-    /// Runs goroutine `g` until its clock reaches the next pending event (then reschedules
-    /// it) or its program ends. Running ahead while nothing else can happen gives exactly
-    /// the result of one event per operation, without the queue traffic.
-    fn run_goroutine(&mut self, g: usize) {
-        let horizon = self.queue.next_time();
-        loop {
-            let mut w = Work::default();
-            if !self.step(g, &mut w) {
-                self.goroutines[g].done = true;
-                return;
-            }
-            let cost = self.config.price(&w);
-            add_work(&mut self.work, &w);
-            let gs = &mut self.goroutines[g];
-            gs.time_ps += cost;
-            let t = gs.time_ps / 1000;
-            if t >= horizon {
-                self.queue.push(t, EventKind::Goroutine(g as u32));
-                return;
-            }
+    /// runtime/mgc.go: gcStart at `now_ns`: stops the world, schedules the mark's end.
+    pub(super) fn start_gc(&mut self, now_ns: u64, forced: bool) {
+        let busy: f64 = self
+            .goroutines
+            .iter()
+            .filter(|g| !g.done)
+            .map(|g| g.busy)
+            .sum();
+        let end = self.gc.start_cycle(now_ns, forced, busy);
+        self.assist_ps_cycle = 0;
+        self.queue.push(end, EventKind::GcMarkEnd);
+    }
+
+    /// The mark phase ends: mark termination, then perhaps the next cycle at once (the
+    /// heap may already be past the new trigger), and the forced-GC timer.
+    fn finish_gc(&mut self, now_ns: u64) {
+        let assist_ns = self.assist_ps_cycle / 1000;
+        self.assist_ps_total += self.assist_ps_cycle;
+        self.assist_ps_cycle = 0;
+        let end = self.gc.finish_cycle(now_ns, assist_ns);
+        if self.gc.heap_trigger_hit() {
+            self.start_gc(end, false);
+        } else if let Some(t) = self.gc.next_forced_ns() {
+            self.queue.push(t, EventKind::ForceGc);
         }
     }
 
-    /// Executes one unit of goroutine `g`'s program (one map operation); false when the
-    /// program has ended.
-    fn step(&mut self, g: usize, w: &mut Work) -> bool {
-        let gs = &mut self.goroutines[g];
-        let prog = &self.programs[gs.program as usize];
+    /// Runs goroutine `g` until its clock reaches the next pending event (then reschedules
+    /// it) or its program ends. Running ahead while nothing else can happen gives exactly
+    /// the result of one event per step, without the queue traffic.
+    fn run_goroutine(&mut self, g: usize) {
         loop {
-            let Some(&instr) = prog.instrs.get(gs.pc as usize) else {
-                return false;
-            };
-            let (map, n) = match instr {
-                Instr::Loop { times, .. } => {
-                    gs.loops.push((gs.pc, times));
-                    gs.pc += 1;
-                    continue;
-                }
-                Instr::EndLoop { start } => {
-                    let top = gs.loops.last_mut().expect("loop stack matches markers");
-                    top.1 -= 1;
-                    if top.1 > 0 {
-                        gs.pc = start + 1;
-                    } else {
-                        gs.loops.pop();
-                        gs.pc += 1;
-                    }
-                    continue;
-                }
-                Instr::Insert { map, n }
-                | Instr::Delete { map, n }
-                | Instr::Churn { map, n }
-                | Instr::Read { map, n } => (map, n),
-                Instr::Iterate { map } => (map, 1),
-            };
-            if gs.rem == 0 {
-                if n == 0 {
-                    gs.pc += 1;
-                    continue;
-                }
-                gs.rem = n;
+            // The world may be stopped: the goroutine resumes when it restarts.
+            let stopped = self.gc.stopped_until_ns * 1000;
+            if self.goroutines[g].time_ps < stopped {
+                self.goroutines[g].time_ps = stopped;
             }
-            gs.rem -= 1;
-            if gs.rem == 0 {
-                gs.pc += 1;
+            let horizon = self.queue.next_time();
+            if self.goroutines[g].time_ps / 1000 >= horizon {
+                self.queue.push(
+                    self.goroutines[g].time_ps / 1000,
+                    EventKind::Goroutine(g as u32),
+                );
+                return;
             }
-            let slot = &mut self.maps[map as usize];
-            match instr {
-                Instr::Insert { .. } => insert_fresh(slot, w),
-                Instr::Delete { .. } => {
-                    delete_random(slot, &mut gs.rng, w);
-                }
-                Instr::Churn { .. } => {
-                    delete_random(slot, &mut gs.rng, w);
-                    insert_fresh(slot, w);
-                }
-                Instr::Read { .. } => read_random(slot, &mut gs.rng, w),
-                Instr::Iterate { .. } => {
-                    let GoMap::Classic(m) = &mut slot.map;
-                    m.iterate(w, |_| {});
-                }
-                Instr::Loop { .. } | Instr::EndLoop { .. } => unreachable!("handled above"),
+            if !self.step(g, horizon) {
+                self.goroutines[g].done = true;
+                self.live_goroutines -= 1;
+                return;
             }
-            return true;
         }
     }
 
@@ -314,62 +349,61 @@ impl Sim {
                 }
             })
             .collect();
+        let procs = self.gc.cycles.first().map_or(0, |c| c.procs);
         Outcome {
             scenario: self.name,
             seed: self.seed,
+            procs,
             sim_time_ns: end_ps.div_ceil(1000),
             work: self.work,
             maps,
+            total_gc_cpu_ns: self.gc.total_gc_cpu_ns(),
+            pauses_ns: self.gc.pauses_ns.clone(),
+            assist_ns: self.assist_ps_total / 1000,
+            total_alloc_bytes: self.gc.heap.total_alloc,
+            total_alloc_objects: self.gc.heap.total_alloc_objects,
+            peak_heap_bytes: self.gc.heap.peak_in_use,
+            peak_total_bytes: self.gc.heap.peak_mapped,
+            gc: self.gc.cycles,
             fatal: None,
         }
     }
 }
 
-/// `m[k] = v` with a key never used before.
-#[inline]
-fn insert_fresh(slot: &mut MapSlot, w: &mut Work) {
-    let key = slot.next_key;
-    slot.next_key += 1;
-    let GoMap::Classic(m) = &mut slot.map;
-    m.assign(key, w);
-    if slot.track_live {
-        slot.live.push(key);
-    }
-}
-
-/// `delete(m, k)` of a uniformly chosen existing key; a no-op delete when the map is empty.
-#[inline]
-fn delete_random(slot: &mut MapSlot, rng: &mut ChaCha8Rng, w: &mut Work) {
-    let GoMap::Classic(m) = &mut slot.map;
-    if slot.live.is_empty() {
-        m.delete(u64::MAX, w);
-        return;
-    }
-    let i = rng.random_range(0..slot.live.len());
-    let key = slot.live.swap_remove(i);
-    m.delete(key, w);
-}
-
-/// `_ = m[k]` of a uniformly chosen existing key (a missing key when the map is empty).
-#[inline]
-fn read_random(slot: &mut MapSlot, rng: &mut ChaCha8Rng, w: &mut Work) {
-    let GoMap::Classic(m) = &slot.map;
-    let key = if slot.live.is_empty() {
-        u64::MAX
-    } else {
-        slot.live[rng.random_range(0..slot.live.len())]
+/// The pacer, heap and GC parameters of a scenario.
+fn new_gc(sc: &Scenario, goroutines: u32) -> Gc {
+    let gogc = match sc.runtime.gogc {
+        Gogc::Off => -1,
+        Gogc::Percent(p) => p.min(i32::MAX as u32) as i32,
     };
-    m.get(key, w);
-}
-
-#[inline]
-fn add_work(total: &mut Work, w: &Work) {
-    total.ops += w.ops;
-    total.overflow_probes += w.overflow_probes;
-    total.evacuated_buckets += w.evacuated_buckets;
-    total.evacuated_entries += w.evacuated_entries;
-    total.iterated_entries += w.iterated_entries;
-    total.alloc_bytes += w.alloc_bytes;
-    total.alloc_objects += w.alloc_objects;
-    total.garbage_bytes += w.garbage_bytes;
+    let limit = match sc.runtime.gomemlimit {
+        MemLimit::Off => None,
+        MemLimit::Limit(b) => Some(b.0),
+    };
+    let heap = Heap::new(
+        NonHeapModel {
+            base: sc.heap.nonheap_base.0,
+            per_heap_byte: sc.heap.nonheap_ratio,
+        },
+        sc.heap.stack.0 * u64::from(goroutines),
+        sc.heap.globals.0 + sc.heap.runtime_globals.0,
+    );
+    let mut pacer = Pacer::new(gogc, limit);
+    pacer.globals_scan = heap.globals;
+    pacer.commit(true);
+    let c = &sc.costs;
+    let params = GcParams {
+        procs: sc.runtime.gomaxprocs.max(1),
+        goroutines,
+        stw_sweep_term_ps: c.stw_sweep_term.as_ps(),
+        stw_mark_term_ps: c.stw_mark_term.as_ps(),
+        stw_per_p_ps: c.stw_per_p.as_ps(),
+        stw_per_goroutine_ps: c.stw_per_goroutine.as_ps(),
+        mark_per_kib_ps: c.mark_per_kib.as_ps(),
+        scan_per_kib_ps: c.scan_per_kib.as_ps(),
+        background_mark_utilization: c.background_mark_utilization,
+        idle_mark_utilization: c.idle_mark_utilization,
+        min_assist_share: c.mark_assist_min_share,
+    };
+    Gc::new(pacer, heap, params)
 }

@@ -3,4 +3,5 @@
 
 pub mod gc;
 pub mod gomap;
+pub mod heap;
 pub mod malloc;

@@ -3,10 +3,14 @@
 //! atomically, so an interrupted run never leaves half a file.
 
 mod atomic;
+mod gc_cycles;
+mod gctrace;
 mod map_events;
 mod summary;
 
 pub use atomic::write_atomic;
+pub use gc_cycles::gc_cycles_csv;
+pub use gctrace::{ParsedCycle, gctrace_line, gctrace_text, parse_gctrace};
 pub use map_events::map_events_csv;
 pub use summary::{human_summary, summary_json};
 
@@ -24,8 +28,8 @@ pub struct ReportError {
 }
 
 /// Writes every output of `gomemsim run` into `dir` (created if needed): summary.json,
-/// map_events.csv and scenario.toml (the scenario as run, overrides applied). Returns the
-/// paths written, in order.
+/// gc_cycles.csv, gctrace.txt, map_events.csv and scenario.toml (the scenario as run,
+/// overrides applied). Returns the paths written, in order.
 pub fn write_run(
     dir: &Path,
     outcome: &Outcome,
@@ -35,8 +39,10 @@ pub fn write_run(
         path: dir.to_path_buf(),
         source,
     })?;
-    let files: [(&str, Vec<u8>); 3] = [
+    let files: [(&str, Vec<u8>); 5] = [
         ("summary.json", summary_json(outcome).into_bytes()),
+        ("gc_cycles.csv", gc_cycles_csv(&outcome.gc)),
+        ("gctrace.txt", gctrace_text(&outcome.gc).into_bytes()),
         ("map_events.csv", map_events_csv(outcome)),
         ("scenario.toml", scenario_toml.as_bytes().to_vec()),
     ];

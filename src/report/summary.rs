@@ -6,24 +6,56 @@ use serde::Serialize;
 
 use crate::engine::{MapOutcome, Outcome};
 
-/// summary.json. The fields DESIGN.md fixes come first; GC fields are null until the heap and
-/// GC model computes them, so a script never mistakes "not modelled" for "zero".
+/// summary.json. The fields DESIGN.md fixes come first.
 #[derive(Serialize)]
 struct Summary<'a> {
     scenario: &'a str,
     seed: u64,
     sim_time_ns: u64,
-    gc_cycles: Option<u64>,
+    gc_cycles: u64,
     total_alloc_bytes: u64,
-    peak_heap_bytes: Option<u64>,
-    stw_total_ns: Option<u64>,
-    stw_max_ns: Option<u64>,
-    gc_cpu_fraction: Option<f64>,
+    /// Highest heap in use (live objects and unswept garbage).
+    peak_heap_bytes: u64,
+    stw_total_ns: u64,
+    stw_max_ns: u64,
+    /// As Go's MemStats.GCCPUFraction: GC CPU (idle marking excluded) over all CPU.
+    gc_cpu_fraction: f64,
     fatal: Option<&'a str>,
+    /// 1 − gc_cpu_fraction: the share of CPU left to the program.
+    mutator_utilization: f64,
+    /// Bytes allocated per simulated second.
+    alloc_throughput_bytes_per_s: f64,
+    stw_p50_ns: u64,
+    stw_p99_ns: u64,
+    assist_cpu_ns: u64,
+    gc_cpu_ns: u64,
+    /// Highest total mapped memory: heap, free heap not yet returned, and non-heap.
+    peak_total_bytes: u64,
+    gomaxprocs: u32,
     total_alloc_objects: u64,
-    garbage_bytes: u64,
     map_ops: u64,
     maps: Vec<MapSummary<'a>>,
+}
+
+/// Pause statistics: (total, max, p50, p99) by nearest rank.
+pub fn pause_stats(pauses: &[u64]) -> (u64, u64, u64, u64) {
+    if pauses.is_empty() {
+        return (0, 0, 0, 0);
+    }
+    let mut v = pauses.to_vec();
+    v.sort_unstable();
+    let rank = |q: f64| v[((q * v.len() as f64).ceil() as usize).clamp(1, v.len()) - 1];
+    (v.iter().sum(), v[v.len() - 1], rank(0.5), rank(0.99))
+}
+
+/// GC CPU over all CPU (sim time × GOMAXPROCS).
+fn gc_cpu_fraction(o: &Outcome) -> f64 {
+    let total = o.sim_time_ns as f64 * f64::from(o.procs.max(1));
+    if total == 0.0 {
+        0.0
+    } else {
+        o.total_gc_cpu_ns as f64 / total
+    }
 }
 
 #[derive(Serialize)]
@@ -73,25 +105,44 @@ fn map_summary(m: &MapOutcome) -> MapSummary<'_> {
 
 /// The summary.json text (pretty, with a final newline).
 pub fn summary_json(o: &Outcome) -> String {
+    let (stw_total, stw_max, p50, p99) = pause_stats(&o.pauses_ns);
+    let frac = gc_cpu_fraction(o);
+    let secs = o.sim_time_ns as f64 / 1e9;
     let s = Summary {
         scenario: &o.scenario,
         seed: o.seed,
         sim_time_ns: o.sim_time_ns,
-        gc_cycles: None,
-        total_alloc_bytes: o.work.alloc_bytes,
-        peak_heap_bytes: None,
-        stw_total_ns: None,
-        stw_max_ns: None,
-        gc_cpu_fraction: None,
+        gc_cycles: o.gc.len() as u64,
+        total_alloc_bytes: o.total_alloc_bytes,
+        peak_heap_bytes: o.peak_heap_bytes,
+        stw_total_ns: stw_total,
+        stw_max_ns: stw_max,
+        gc_cpu_fraction: round6(frac),
         fatal: o.fatal.as_deref(),
-        total_alloc_objects: o.work.alloc_objects,
-        garbage_bytes: o.work.garbage_bytes,
+        mutator_utilization: round6(1.0 - frac),
+        alloc_throughput_bytes_per_s: if secs > 0.0 {
+            (o.total_alloc_bytes as f64 / secs).round()
+        } else {
+            0.0
+        },
+        stw_p50_ns: p50,
+        stw_p99_ns: p99,
+        assist_cpu_ns: o.assist_ns,
+        gc_cpu_ns: o.total_gc_cpu_ns,
+        peak_total_bytes: o.peak_total_bytes,
+        gomaxprocs: o.procs,
+        total_alloc_objects: o.total_alloc_objects,
         map_ops: o.work.ops,
         maps: o.maps.iter().map(map_summary).collect(),
     };
     let mut text = serde_json::to_string_pretty(&s).expect("summary serializes");
     text.push('\n');
     text
+}
+
+/// Rounds to 6 decimals so the JSON text is stable and readable.
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }
 
 /// A short human summary: per map, the final B, growths, overflow buckets, bytes; then time.
@@ -132,11 +183,24 @@ pub fn human_summary(o: &Outcome) -> String {
             human_bytes(m.live_bytes)
         );
     }
+    let (stw_total, stw_max, _, p99) = pause_stats(&o.pauses_ns);
+    let _ = writeln!(
+        out,
+        "  GC: {} cycles, GC CPU {:.2}% of {} P, pauses total {} (max {}, p99 {}), peak heap {} (total memory {})",
+        o.gc.len(),
+        gc_cpu_fraction(o) * 100.0,
+        o.procs.max(1),
+        human_ns(stw_total),
+        human_ns(stw_max),
+        human_ns(p99),
+        human_bytes(o.peak_heap_bytes),
+        human_bytes(o.peak_total_bytes)
+    );
     let _ = writeln!(
         out,
         "  {} map operations, {} allocated in total, simulated time {}",
         o.work.ops,
-        human_bytes(o.work.alloc_bytes),
+        human_bytes(o.total_alloc_bytes),
         human_ns(o.sim_time_ns)
     );
     if let Some(f) = &o.fatal {

@@ -136,7 +136,6 @@ fn check_ops(ops: &[Op], at: FieldPath, maps: &HashMap<&str, usize>) -> Result<(
                 format!("op `{name}` is not supported yet: arrives with the {model} model"),
             )
         };
-        let heap_gc = "heap and GC";
         let sched = "goroutine scheduler";
         match op {
             Op::Insert { map, .. }
@@ -144,16 +143,28 @@ fn check_ops(ops: &[Op], at: FieldPath, maps: &HashMap<&str, usize>) -> Result<(
             | Op::Churn { map, .. }
             | Op::Read { map, .. }
             | Op::Iterate { map } => check_map_ref(map, here.key("map"), maps)?,
-            Op::Alloc { .. } => return Err(later(heap_gc, "alloc")),
-            Op::Retain { .. } => return Err(later(heap_gc, "retain")),
-            Op::Free { .. } => return Err(later(heap_gc, "free")),
-            Op::Compute { .. } => return Err(later(heap_gc, "compute")),
+            Op::Alloc { size, rate, .. } => {
+                check_size(size.0, here.key("size"))?;
+                if rate.is_some_and(|r| r.0 == 0) {
+                    return Err(Problem::at(here.key("rate"), "rate must be above 0B/s"));
+                }
+            }
+            Op::Retain { size, .. } => check_size(size.0, here.key("size"))?,
+            Op::Free { .. } | Op::Compute { .. } => {}
             Op::Lock { .. } => return Err(later(sched, "lock")),
             Op::Unlock { .. } => return Err(later(sched, "unlock")),
             Op::Rlock { .. } => return Err(later(sched, "rlock")),
             Op::Runlock { .. } => return Err(later(sched, "runlock")),
             Op::Loop { body, .. } => check_ops(body, here.key("body"), maps)?,
         }
+    }
+    Ok(())
+}
+
+/// An object size: at least one byte.
+fn check_size(size: u64, at: FieldPath) -> Result<(), Problem> {
+    if size == 0 {
+        return Err(Problem::at(at, "object size must be at least 1B"));
     }
     Ok(())
 }

@@ -7,9 +7,11 @@
 pub struct GcCycle {
     /// `memstats.numgc` after this cycle: 1 for the first.
     pub n: u32,
-    /// Started by the periodic forced GC (runtime/proc.go: forcegcperiod), printed as
-    /// ` (forced)`.
+    /// Started by the periodic forced GC (runtime/proc.go: forcegcperiod); with gctrace,
+    /// forcegchelper prints a `GC forced` line before the cycle's own line.
     pub forced: bool,
+    /// Started by `runtime.GC()` (`work.userForced`): the line ends in ` (forced)`.
+    pub user_forced: bool,
     /// When sweep termination began (`work.tSweepTerm`), from the start of the run.
     pub start_ns: u64,
     /// Wall-clock phases: sweep termination (STW), concurrent mark, mark termination (STW).

@@ -3,6 +3,7 @@
 //! limiter (runtime/mgclimit.go).
 
 pub mod cycle;
+pub mod limiter;
 pub mod pacer;
 
 pub use cycle::GcCycle;
