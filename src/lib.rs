@@ -33,6 +33,12 @@ pub enum Error {
     /// An output could not be written.
     #[error(transparent)]
     Report(#[from] report::ReportError),
+    /// The simulated program would run longer than the virtual clock can count.
+    #[error(
+        "the simulated program runs longer than 2^63 ps (106 days of virtual time); \
+         reduce the op counts or the [costs]"
+    )]
+    TooLong,
 }
 
 impl From<ScenarioError> for Error {
@@ -51,5 +57,9 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
 pub fn run(scenario: &Scenario) -> Result<Outcome, Error> {
     resources::check_memory(scenario)?;
     let sim = engine::Sim::new(scenario)?;
-    Ok(sim.run())
+    let outcome = sim.run();
+    if outcome.overflowed {
+        return Err(Error::TooLong);
+    }
+    Ok(outcome)
 }

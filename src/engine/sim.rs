@@ -43,20 +43,24 @@ impl SimConfig {
 
     /// Time of map work `w`, in picoseconds.
     #[inline]
+    /// Saturates rather than wrapping: absurd costs give an absurdly long run that
+    /// [`Outcome::overflowed`] reports, never a wrong number.
     pub fn price(&self, w: &Work) -> u64 {
-        w.ops * self.map_op_ps
-            + w.overflow_probes * self.overflow_probe_ps
-            + w.evacuated_entries * self.evacuate_entry_ps
-            + w.evacuated_buckets * self.evacuate_bucket_ps
-            + w.iterated_entries * self.iter_entry_ps
-            + w.alloc_bytes * self.alloc_per_kib_ps / 1024
+        let f = |n: u64, ps: u64| n.saturating_mul(ps);
+        f(w.ops, self.map_op_ps)
+            .saturating_add(f(w.overflow_probes, self.overflow_probe_ps))
+            .saturating_add(f(w.evacuated_entries, self.evacuate_entry_ps))
+            .saturating_add(f(w.evacuated_buckets, self.evacuate_bucket_ps))
+            .saturating_add(f(w.iterated_entries, self.iter_entry_ps))
+            .saturating_add(f(w.alloc_bytes, self.alloc_per_kib_ps) / 1024)
     }
 
     /// Time to allocate one object of `size` bytes; `swept` once memory is being reused.
     #[inline]
     pub fn object_ps(&self, size: u64, swept: bool) -> u64 {
         let per_kib = self.alloc_per_kib_ps + if swept { self.sweep_per_kib_ps } else { 0 };
-        self.alloc_object_ps + size * per_kib / 1024
+        self.alloc_object_ps
+            .saturating_add(size.saturating_mul(per_kib) / 1024)
     }
 }
 
@@ -114,6 +118,8 @@ pub struct Outcome {
     pub peak_total_bytes: u64,
     /// Go's fatal error message if the program died.
     pub fatal: Option<String>,
+    /// A goroutine's clock ran past 2^64 ps (213 days): the numbers are not to be trusted.
+    pub overflowed: bool,
 }
 
 /// One map at the end of a run.
@@ -366,6 +372,7 @@ impl Sim {
             peak_total_bytes: self.gc.heap.peak_mapped,
             gc: self.gc.cycles,
             fatal: None,
+            overflowed: end_ps >= u64::MAX / 2,
         }
     }
 }

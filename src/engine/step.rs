@@ -43,7 +43,7 @@ impl Sim {
                 self.finish_units(g, 1);
                 let gs = &mut self.goroutines[g];
                 gs.busy = 1.0;
-                gs.time_ps += ps;
+                gs.time_ps = gs.time_ps.saturating_add(ps);
             }
             Instr::Insert { map, .. }
             | Instr::Delete { map, .. }
@@ -151,7 +151,7 @@ impl Sim {
             let left = (horizon_ns * 1000).saturating_sub(gs.time_ps);
             k = k.min(left.div_ceil(step).max(1));
         }
-        gs.time_ps += k * step;
+        gs.time_ps = gs.time_ps.saturating_add(k.saturating_mul(step));
         gs.busy = cost_marking as f64 / step as f64;
         if assist > 0.0 {
             self.assist_ps_cycle += (k as f64 * cost as f64 * assist / share.max(1e-6)) as u64;
@@ -223,7 +223,7 @@ impl Sim {
                 cost += wait;
             }
         }
-        gs.time_ps += cost;
+        gs.time_ps = gs.time_ps.saturating_add(cost);
         gs.busy = 1.0;
         if w.alloc_bytes > 0 || w.garbage_bytes > 0 {
             let scan = if slot.scan { w.alloc_bytes } else { 0 };
