@@ -16,6 +16,7 @@ use std::path::Path;
 
 pub use engine::Outcome;
 pub use resources::ResourceError;
+pub use resources::check_memory;
 pub use scenario::{Override, Scenario, ScenarioError};
 
 /// Everything that can stop a run before it produces results.

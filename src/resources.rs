@@ -1,24 +1,67 @@
 //! Refusing scenarios too big for this machine, before they run out of memory mid-way.
 
+use std::fmt;
+
 use crate::model::gomap::ClassicMap;
 use crate::scenario::Scenario;
 
-/// A scenario that needs more memory than is available.
-#[derive(Debug, thiserror::Error)]
-#[error(
-    "map `{map}` would hold up to {keys} keys (hint {hint}): simulating it needs about {need_mib} MiB, \
-     but this machine has {avail_mib} MiB available; reduce the insert counts or the hint"
-)]
+/// A scenario that needs more memory than is available. Sizes are in bytes.
+///
+/// `file` names the scenario file in the message, as every scenario error does; the check
+/// leaves it empty (a [`Scenario`] does not know its file) and the caller fills it with
+/// [`ResourceError::in_file`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceError {
+    pub file: String,
     pub map: String,
     pub keys: u64,
     pub hint: u64,
-    pub need_mib: u64,
-    pub avail_mib: u64,
+    /// What simulating this map needs.
+    pub need: u64,
+    /// What this map and the maps declared before it need together.
+    pub total: u64,
+    pub avail: u64,
 }
 
+impl ResourceError {
+    /// The error, naming the scenario file `file`.
+    pub fn in_file(self, file: impl Into<String>) -> ResourceError {
+        ResourceError {
+            file: file.into(),
+            ..self
+        }
+    }
+}
+
+impl fmt::Display for ResourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.file.is_empty() {
+            write!(f, "{}: ", self.file)?;
+        }
+        write!(
+            f,
+            "map `{}` would hold up to {} keys (hint {}): simulating it needs about {}",
+            self.map,
+            self.keys,
+            self.hint,
+            binary_size(self.need)
+        )?;
+        if self.total > self.need {
+            write!(f, " ({} with the maps before it)", binary_size(self.total))?;
+        }
+        write!(
+            f,
+            ", but this machine has {} available; reduce the insert counts or the hint",
+            binary_size(self.avail)
+        )
+    }
+}
+
+impl std::error::Error for ResourceError {}
+
 /// Checks each map's simulated footprint against the memory available (MemAvailable in
-/// /proc/meminfo, less a fifth for everything else). Skipped where that is unknown.
+/// /proc/meminfo, less a fifth for everything else). Skipped where that is unknown. The
+/// error's `file` is empty: see [`ResourceError::in_file`].
 pub fn check_memory(sc: &Scenario) -> Result<(), ResourceError> {
     let Some(avail) = available_bytes() else {
         return Ok(());
@@ -34,20 +77,121 @@ fn check_against(sc: &Scenario, avail: u64) -> Result<(), ResourceError> {
         total = total.saturating_add(need);
         if total > avail {
             return Err(ResourceError {
+                file: String::new(),
                 map: spec.name.clone(),
                 keys,
                 hint: spec.hint,
-                need_mib: need >> 20,
-                avail_mib: avail >> 20,
+                need,
+                total,
+                avail,
             });
         }
     }
     Ok(())
 }
 
+/// Bytes in the largest binary unit that keeps the number at 1 or more: "512 B",
+/// "1.50 KiB", ... "16.00 EiB".
+fn binary_size(bytes: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut unit = 0;
+    while unit + 1 < UNITS.len() && bytes >> (10 * (unit + 1)) > 0 {
+        unit += 1;
+    }
+    if unit == 0 {
+        return format!("{bytes} B");
+    }
+    let value = bytes as f64 / (1u64 << (10 * unit)) as f64;
+    format!("{value:.2} {}", UNITS[unit])
+}
+
 fn available_bytes() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
+    Some(kib.saturating_mul(1024))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse_str;
+
+    fn scenario(maps: &[(&str, u64)], program: &str) -> Scenario {
+        let mut text = "name = \"r\"\n".to_string();
+        for (name, hint) in maps {
+            text += &format!(
+                "[[maps]]\nname = \"{name}\"\nkey = \"int64\"\nelem = \"int64\"\nhint = {hint}\n"
+            );
+        }
+        text += &format!("[[goroutines]]\nname = \"w\"\nprogram = [{program}]\n");
+        parse_str(&text, "r.toml", &[]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn sizes_scale_through_binary_units() {
+        assert_eq!(binary_size(0), "0 B");
+        assert_eq!(binary_size(1023), "1023 B");
+        assert_eq!(binary_size(1536), "1.50 KiB");
+        assert_eq!(binary_size(64 << 20), "64.00 MiB");
+        assert_eq!(binary_size(60 << 30), "60.00 GiB");
+        assert_eq!(binary_size(3 << 40), "3.00 TiB");
+        assert_eq!(binary_size(5 << 50), "5.00 PiB");
+        assert_eq!(binary_size(1 << 60), "1.00 EiB");
+        assert_eq!(binary_size(u64::MAX), "16.00 EiB");
+    }
+
+    #[test]
+    fn a_map_too_big_is_refused_with_the_file_and_readable_sizes() {
+        let sc = scenario(
+            &[("m", 0)],
+            "{ op = \"insert\", map = \"m\", n = 100000000000 }",
+        );
+        let e = check_against(&sc, 16 << 30)
+            .unwrap_err()
+            .in_file("big.toml");
+        assert_eq!((e.map.as_str(), e.keys, e.hint), ("m", 100_000_000_000, 0));
+        let text = e.to_string();
+        assert!(
+            text.starts_with(
+                "big.toml: map `m` would hold up to 100000000000 keys (hint 0): \
+                 simulating it needs about "
+            ),
+            "{text}"
+        );
+        assert!(
+            text.ends_with(
+                " TiB, but this machine has 16.00 GiB available; reduce the insert \
+                 counts or the hint"
+            ),
+            "{text}"
+        );
+        assert!(!text.contains("with the maps before it"), "{text}");
+        let e = check_against(&sc, 16 << 30).unwrap_err();
+        assert!(text.ends_with(&e.to_string()), "no file, no prefix: {e}");
+    }
+
+    #[test]
+    fn maps_add_up() {
+        let sc = scenario(
+            &[("a", 3_000_000), ("b", 3_000_000)],
+            "{ op = \"insert\", map = \"a\", n = 1 }",
+        );
+        let a = ClassicMap::sim_footprint_bytes(1, 3_000_000);
+        let b = ClassicMap::sim_footprint_bytes(0, 3_000_000);
+        assert!(check_against(&sc, a + b).is_ok());
+        let e = check_against(&sc, a + b - 1).unwrap_err();
+        assert_eq!((e.map.as_str(), e.need, e.total), ("b", b, a + b));
+        assert!(e.to_string().contains("with the maps before it"), "{e}");
+    }
+
+    #[test]
+    fn churn_needs_room_for_one_key_only() {
+        let sc = scenario(
+            &[("m", 0)],
+            "{ op = \"churn\", map = \"m\", n = 1000000000000 }",
+        );
+        assert_eq!(sc.key_budget(), vec![1]);
+        assert!(check_against(&sc, 1 << 20).is_ok());
+    }
 }

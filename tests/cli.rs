@@ -269,23 +269,59 @@ fn missing_file_and_bad_usage_exit_2() {
 
 #[test]
 fn a_scenario_too_big_for_memory_is_refused_up_front() {
+    // 1e14 fresh keys cannot fit: refused before running, by `check` and by `run`, naming
+    // the file and the map. (A huge hint alone is not: makemap resets a hint whose buckets
+    // would exceed maxAlloc to 0, as Go does.)
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("huge.toml");
     std::fs::write(
         &file,
-        format!("{GOOD_HEAD}hint = 100000000000000\n[[goroutines]]\nname = \"w\"\nprogram = [ {{ op = \"insert\", map = \"m\", n = 1 }} ]\n"),
+        format!("{GOOD_HEAD}[[goroutines]]\nname = \"w\"\nprogram = [ {{ op = \"insert\", map = \"m\", n = 100000000000000 }} ]\n"),
     )
     .unwrap();
+    for cmd in ["check", "run"] {
+        let out = dir.path().join("o");
+        let mut args = vec![cmd, file.to_str().unwrap()];
+        if cmd == "run" {
+            args.extend(["--out", out.to_str().unwrap()]);
+        }
+        let o = gomemsim(&args);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{cmd}: {stderr}");
+        assert!(
+            stderr.contains("huge.toml") && stderr.contains("map `m`"),
+            "{cmd}: {stderr}"
+        );
+        assert!(!dir.path().join("o").exists());
+    }
+}
+
+#[test]
+fn a_heap_past_the_address_space_dies_like_go() {
+    // 4 PiB of retained memory: Go's mallocgc fails with "fatal error: runtime: out of
+    // memory" (the heap lives in a 48-bit address space); the simulated program exits 1.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("oom.toml");
+    std::fs::write(
+        &file,
+        "name = \"oom\"\n[[goroutines]]\nname = \"w\"\nprogram = [ { op = \"retain\", bytes = \"4096TiB\", size = \"1GiB\" } ]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("o");
     let o = gomemsim(&[
         "run",
         file.to_str().unwrap(),
         "--out",
-        dir.path().join("o").to_str().unwrap(),
+        out.to_str().unwrap(),
+        "-q",
     ]);
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("map `m`") && stderr.contains("MiB"),
+        stderr.contains("fatal error: runtime: out of memory"),
         "{stderr}"
     );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["fatal"], "runtime: out of memory");
 }

@@ -1,6 +1,6 @@
 //! Property tests of the classic map model: whatever the sequence of inserts, deletes and
 //! reads, growth in progress or not, every live key is found exactly once, the count is
-//! exact, and B never decreases.
+//! exact, B never decreases, and every byte allocated is either live or garbage.
 
 use std::collections::HashSet;
 
@@ -33,20 +33,18 @@ fn layout() -> impl Strategy<Value = MapLayout> {
     prop_oneof![
         Just(MapLayout::INT64_INT64),
         // map[string]int64: pointerful buckets (overflow chains unlinked on evacuation).
-        Just(MapLayout {
-            key_size: 16,
-            elem_size: 8,
-            key_has_pointers: true,
-            elem_has_pointers: false
-        }),
+        Just(MapLayout::new(16, true, 8, false)),
         // map[[200]byte]int64: indirect keys.
-        Just(MapLayout {
-            key_size: 200,
-            elem_size: 8,
-            key_has_pointers: false,
-            elem_has_pointers: false
-        }),
+        Just(MapLayout::new(200, false, 8, false)),
     ]
+}
+
+/// A layout, sized by the go1.19 allocator or with go1.22's malloc headers.
+fn sized_layout() -> impl Strategy<Value = MapLayout> {
+    (layout(), any::<bool>()).prop_map(|(mut l, headers)| {
+        l.alloc_headers = headers;
+        l
+    })
 }
 
 proptest! {
@@ -56,7 +54,7 @@ proptest! {
     fn every_live_key_is_found_exactly_once(
         seed in any::<u64>(),
         hint in prop_oneof![Just(0u64), 0u64..3000],
-        layout in layout(),
+        layout in sized_layout(),
         steps in prop::collection::vec(step(), 1..40),
     ) {
         let mut w = Work::default();
@@ -96,6 +94,13 @@ proptest! {
                 },
             }
             prop_assert!(m.b() >= last_b, "B never decreases");
+            let st = m.stats();
+            prop_assert_eq!(
+                st.bytes_allocated - st.bytes_garbage,
+                m.live_bytes(),
+                "allocated - garbage == live"
+            );
+            prop_assert_eq!(w.alloc_bytes - w.garbage_bytes, m.live_bytes());
             last_b = m.b();
             prop_assert_eq!(m.len(), live.len() as u64);
             if let Err(e) = m.check_invariants() {

@@ -127,6 +127,189 @@ fn unknown_field_in_runtime() {
 }
 
 #[test]
+fn unknown_fields_in_heap_and_costs_list_every_field() {
+    let e = err(
+        &base_with("live = \"64MiB\"", "live = \"64MiB\"\nnonheap = 1"),
+        &[],
+    );
+    let allowed = "live, globals, stack, runtime_globals, nonheap_base, nonheap_ratio";
+    check(
+        &e,
+        Some(12),
+        "heap.nonheap",
+        "unknown field `nonheap`",
+        Some(allowed),
+    );
+    let e = err(&format!("{BASE}\n[costs]\nmark_utilization = 0.5\n"), &[]);
+    let allowed = "map_op, map_overflow_probe, map_evacuate_entry, map_evacuate_bucket, \
+        alloc_per_kib, map_iter_entry, alloc_object, sweep_per_kib, mark_per_kib, scan_per_kib, \
+        stw_sweep_term, stw_mark_term, stw_per_p, stw_per_goroutine, \
+        background_mark_utilization, idle_mark_utilization, mark_assist_min_share";
+    check(
+        &e,
+        Some(29),
+        "costs.mark_utilization",
+        "unknown field `mark_utilization`",
+        Some(allowed),
+    );
+}
+
+#[test]
+fn fractions_in_heap_and_costs_are_checked() {
+    let with = |line: &str| format!("{BASE}\n[costs]\n{line}\n");
+    let e = err(&base_with("live = \"64MiB\"", "nonheap_ratio = 1.5"), &[]);
+    let message = "nonheap_ratio must be between 0 and 1, got 1.5";
+    check(&e, Some(11), "heap.nonheap_ratio", message, None);
+    let e = err(&base_with("live = \"64MiB\"", "nonheap_ratio = nan"), &[]);
+    let message = "nonheap_ratio must be a finite number from 0 to 1, got nan";
+    check(&e, Some(11), "heap.nonheap_ratio", message, None);
+    let e = err(&with("idle_mark_utilization = -0.1"), &[]);
+    let message = "idle_mark_utilization must be between 0 and 1, got -0.1";
+    check(&e, Some(29), "costs.idle_mark_utilization", message, None);
+    let e = err(&with("mark_assist_min_share = -inf"), &[]);
+    let message = "mark_assist_min_share must be a finite number from 0 to 1, got -inf";
+    check(&e, Some(29), "costs.mark_assist_min_share", message, None);
+    let e = err(&with("background_mark_utilization = 0"), &[]);
+    let message = "background_mark_utilization must be above 0 and at most 1, got 0";
+    check(
+        &e,
+        Some(29),
+        "costs.background_mark_utilization",
+        message,
+        None,
+    );
+    let e = err(BASE, &["costs.background_mark_utilization=inf"]);
+    assert_eq!(e.file, "--set costs.background_mark_utilization=inf");
+    let message = "background_mark_utilization must be a finite number from 0 to 1, got inf";
+    check(&e, None, "costs.background_mark_utilization", message, None);
+    let e = err(BASE, &["heap.nonheap_ratio=x"]);
+    let message = "invalid type: string \"x\", expected a number";
+    check(&e, None, "heap.nonheap_ratio", message, None);
+
+    let s = ok(
+        BASE,
+        &[
+            "heap.nonheap_ratio=0",
+            "costs.background_mark_utilization=1",
+            "costs.idle_mark_utilization=0",
+            "costs.mark_assist_min_share=0.25",
+        ],
+    );
+    assert_eq!(s.heap.nonheap_ratio, 0.0);
+    assert_eq!(s.costs.background_mark_utilization, 1.0);
+    assert_eq!(s.costs.mark_assist_min_share, 0.25);
+}
+
+#[test]
+fn tables_of_the_wrong_kind_say_what_they_hold() {
+    let runtime = "a table of runtime settings (go, gomaxprocs, gogc, gomemlimit)";
+    let e = err(BASE, &["runtime=1"]);
+    let message = format!("invalid type: integer `1`, expected {runtime}");
+    check(&e, None, "runtime", &message, None);
+    assert_eq!(
+        e.to_string(),
+        format!("--set runtime=1: runtime: {message}")
+    );
+    let e = err("name = \"a\"\nruntime = \"1.20\"\n", &[]);
+    let message = format!("invalid type: string \"1.20\", expected {runtime}");
+    check(&e, Some(2), "runtime", &message, None);
+
+    // Serde would read an array as the struct's fields in order.
+    let heap = "a table of heap settings (live, globals, stack, runtime_globals, nonheap_base, \
+        nonheap_ratio)";
+    let e = err("name = \"a\"\nheap = [1]\n", &[]);
+    check(
+        &e,
+        Some(2),
+        "heap",
+        &format!("invalid type: array, expected {heap}"),
+        None,
+    );
+    let e = err("name = \"a\"\nruntime = [\"1.20\", 2]\n", &[]);
+    check(
+        &e,
+        Some(2),
+        "runtime",
+        &format!("invalid type: array, expected {runtime}"),
+        None,
+    );
+    let e = err(BASE, &["costs=[]"]);
+    assert!(
+        e.message
+            .starts_with("invalid type: array, expected a table of cost settings (map_op, "),
+        "{e}"
+    );
+    let e = err("name = \"a\"\n[[costs]]\nmap_op = \"1ns\"\n", &[]);
+    assert_eq!((e.line, e.field.as_str()), (Some(2), "costs"));
+    assert!(
+        e.message
+            .starts_with("invalid type: array of tables, expected a table of cost"),
+        "{e}"
+    );
+
+    let map = "[[maps]] table (name, key, elem, hint, impl)";
+    let e = err(
+        "name = \"a\"\nmaps = [[\"m\", \"int64\", \"int64\"]]\n",
+        &[],
+    );
+    let message = format!("invalid type: array, expected a {map}");
+    check(&e, Some(2), "maps[0]", &message, None);
+    let maps = "an array of [[maps]] tables (name, key, elem, hint, impl)";
+    let e = err("name = \"a\"\nmaps = {}\n", &[]);
+    let message = format!("invalid type: table, expected {maps}");
+    check(&e, Some(2), "maps", &message, None);
+    let e = err(BASE, &["maps=1"]);
+    let message = format!("invalid type: integer `1`, expected {maps}");
+    check(&e, None, "maps", &message, None);
+
+    let goroutine = "[[goroutines]] table (name, count, program)";
+    let e = err("name = \"a\"\ngoroutines = [[\"w\", 1, []]]\n", &[]);
+    let message = format!("invalid type: array, expected a {goroutine}");
+    check(&e, Some(2), "goroutines[0]", &message, None);
+    let e = err(BASE, &["goroutines=3"]);
+    let message = "invalid type: integer `3`, expected an array of [[goroutines]] tables (name, \
+        count, program)";
+    check(&e, None, "goroutines", message, None);
+    let e = err(BASE, &["goroutines[0].program=1"]);
+    let message = "invalid type: integer `1`, expected an array of ops such as \
+        [{ op = \"insert\", map = \"m\", n = 1 }]";
+    check(&e, None, "goroutines[0].program", message, None);
+
+    let e = err(BASE, &["maps[0].impl=1"]);
+    let message = "invalid type: integer `1`, expected a map implementation name";
+    check(&e, None, "maps[0].impl", message, Some("classic, swiss"));
+    let e = err(
+        &base_with("hint = 8", "hint = 8\nimpl = { classic = {} }"),
+        &[],
+    );
+    let message = "invalid type: table, expected a map implementation name";
+    check(
+        &e,
+        Some(18),
+        "maps[0].impl",
+        message,
+        Some("classic, swiss"),
+    );
+
+    for (text, sets) in [
+        (BASE, vec!["runtime=1"]),
+        (BASE, vec!["heap=1"]),
+        (BASE, vec!["costs=true"]),
+        (BASE, vec!["maps[0]=1"]),
+        (BASE, vec!["goroutines[0]=1"]),
+        ("name = \"a\"\nmaps = [1]\n", vec![]),
+        ("name = \"a\"\ngoroutines = [1]\n", vec![]),
+    ] {
+        let e = err(text, &sets);
+        let shown = e.to_string();
+        assert!(
+            !shown.contains("struct") && !shown.contains("sequence") && !shown.contains("enum"),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
 fn unknown_field_inside_an_op() {
     let e = err(&base_with("n = 100 }", "n = 100, x = 1 }"), &[]);
     check(
@@ -215,14 +398,59 @@ fn negative_gogc() {
 
 #[test]
 fn slice_map_key() {
-    let e = err(&base_with("key = \"int64\"", "key = \"[]int\""), &[]);
-    check(
-        &e,
-        Some(15),
-        "maps[0].key",
-        "invalid map key type []int",
-        None,
+    let e = err(&base_with("key = \"int64\"", "key = \"[]byte\""), &[]);
+    let message = "invalid map key type []byte (map keys must be comparable: slices, maps and functions \
+         are not)";
+    check(&e, Some(15), "maps[0].key", message, None);
+    assert_eq!(
+        e.to_string(),
+        format!("x.toml:15:7: maps[0].key: {message}")
     );
+    let e = err(
+        &base_with("elem = \"int64\"", "elem = \"map[func()]int\""),
+        &[],
+    );
+    let message = "invalid map key type func() (map keys must be comparable: slices, maps and \
+         functions are not)";
+    check(&e, Some(16), "maps[0].elem", message, None);
+}
+
+#[test]
+fn types_larger_than_go_allows() {
+    // Go's MaxWidth on amd64 is 1 << 50 bytes; go build says the same of these types.
+    let e = err(
+        &base_with("key = \"int64\"", "key = \"[4611686018427387904]byte\""),
+        &[],
+    );
+    let message = "type [4611686018427387904]byte larger than address space";
+    check(&e, Some(15), "maps[0].key", message, None);
+    let e = err(
+        &base_with("elem = \"int64\"", "elem = \"[2][562949953421312]int8\""),
+        &[],
+    );
+    let message = "type [2][562949953421312]int8 larger than address space";
+    check(&e, Some(16), "maps[0].elem", message, None);
+    let e = err(BASE, &["maps[0].elem=[1125899906842624]byte"]);
+    let message = "type [1125899906842624]byte larger than address space";
+    check(&e, None, "maps[0].elem", message, None);
+    let e = err(
+        &base_with("key = \"int64\"", "key = \"[9223372036854775808]struct{}\""),
+        &[],
+    );
+    let message = "invalid array length 9223372036854775808 (untyped int constant)";
+    check(&e, Some(15), "maps[0].key", message, None);
+
+    // Just below the limit is a valid Go type: its 8-byte slot (keys and elems over 128
+    // bytes are stored indirectly) keeps the bucket at 16 + 8*8 + 8*8 bytes.
+    let s = ok(
+        BASE,
+        &[
+            "maps[0].key=[1125899906842623]byte",
+            "maps[0].elem=[1099511627776]byte",
+        ],
+    );
+    assert_eq!(s.maps[0].key.size(), (1 << 50) - 1);
+    assert_eq!(s.maps[0].elem.size(), 1 << 40);
 }
 
 #[test]
@@ -578,7 +806,8 @@ fn valid_base_round_trips() {
     assert_eq!(s.maps[0].key.size(), 8);
     assert_eq!(s.goroutines[0].count, 1);
     assert_eq!(s.goroutines[0].program.len(), 4);
-    assert_eq!(s.key_budget(), vec![20000 + 3 * 5]);
+    // A churn adds a key only when it finds the map empty: 1 per execution at most.
+    assert_eq!(s.key_budget(), vec![20000 + 3]);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! `gomemsim check FILE`: validate a scenario and say what it holds.
+//! `gomemsim check FILE`: validate a scenario and say what it holds. A scenario that `run`
+//! would refuse as too big for this machine's memory is refused here too.
 
 use std::process::ExitCode;
 
@@ -14,10 +15,12 @@ pub struct CheckArgs {
 
 pub fn check(args: &CheckArgs) -> Result<ExitCode, gomemsim::Error> {
     let sc = args.scenario.load()?;
+    let file = args.scenario.file.display().to_string();
+    gomemsim::check_memory(&sc).map_err(|e| e.in_file(&file))?;
     let goroutines: u64 = sc.goroutines.iter().map(|g| u64::from(g.count)).sum();
     println!(
         "{}: ok — scenario `{}`, go {}, {} map(s), {} goroutine(s), seed {}",
-        args.scenario.file.display(),
+        file,
         sc.name,
         sc.runtime.go,
         sc.maps.len(),

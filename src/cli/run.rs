@@ -21,6 +21,8 @@ pub struct RunArgs {
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
     let sc = args.scenario.load()?;
+    let file = args.scenario.file.display().to_string();
+    gomemsim::check_memory(&sc).map_err(|e| e.in_file(file))?;
     let outcome = gomemsim::run(&sc)?;
     let dir = args
         .out

@@ -119,7 +119,14 @@ impl Gc {
             return u64::MAX;
         }
         self.refresh_trigger();
-        self.trigger.saturating_sub(self.pacer.heap_live)
+        let distance = self.trigger.saturating_sub(self.pacer.heap_live);
+        if self.pacer.memory_limit < i64::MAX as u64 {
+            // Under a memory limit the goal, and the trigger, fall as the heap grows (more
+            // non-heap memory): stop short so a batch never jumps past the trigger; the
+            // next batch recomputes it.
+            return (distance as f64 / (1.0 + self.heap.nonheap_ratio())) as u64;
+        }
+        distance
     }
 
     /// runtime/mgc.go: gcTrigger.test calls trigger() each time: under a memory limit the
@@ -135,7 +142,7 @@ impl Gc {
     #[inline]
     pub fn alloc(&mut self, bytes: u64, objects: u64, reachable: u64, scan: u64) {
         self.heap.alloc(bytes, objects, reachable, scan);
-        self.pacer.heap_live += bytes;
+        self.pacer.heap_live = self.pacer.heap_live.saturating_add(bytes);
         if let Some(m) = &mut self.mark {
             m.allocated_during_mark += bytes;
         }
@@ -210,12 +217,9 @@ impl Gc {
         let bg = (dedicated + fractional) * eff;
         let m = mutator_procs.min(f64::from(procs) - dedicated).max(0.0);
         let idle = (f64::from(procs) - dedicated - m).max(0.0) * self.params.idle_mark_utilization;
-        // Share of each mutator P left to the mutator after the fractional worker.
-        let avail = if m > 0.0 {
-            (1.0 - fractional * eff / m).max(0.0)
-        } else {
-            1.0
-        };
+        // Share of the mutator's running time left to it after the fractional worker, which
+        // shares its P: spread over the Ps the mutators keep busy (at least one).
+        let avail = (1.0 - fractional * eff / m.max(1.0)).max(0.0);
 
         // Assists (runtime/mgcmark.go: gcAssistAlloc): the mutator pays for its allocation
         // in mark work when the workers alone would let the heap pass the goal: with the

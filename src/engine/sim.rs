@@ -158,6 +158,8 @@ pub struct Sim {
     /// Retained memory from `retain` ops, and its pointer-bearing part.
     pub(super) retained: (u64, u64),
     live_goroutines: usize,
+    /// Go's fatal error, once the simulated program died.
+    pub(super) fatal: Option<&'static str>,
 }
 
 impl Sim {
@@ -185,6 +187,7 @@ impl Sim {
                 elem_size: spec.elem.size(),
                 key_has_pointers: spec.key.has_pointers(),
                 elem_has_pointers: spec.elem.has_pointers(),
+                alloc_headers: malloc_headers(&sc.runtime.go),
             };
             let rng = Stream::MapHash(i as u32).rng(sc.seed);
             let mut w = Work::default();
@@ -252,6 +255,7 @@ impl Sim {
             assist_ps_total: 0,
             retained: (0, 0),
             live_goroutines,
+            fatal: None,
         };
         // Memory allocated before the program starts may already be past the first trigger.
         if sim.gc.heap_trigger_hit() && live_goroutines > 0 {
@@ -263,6 +267,9 @@ impl Sim {
     /// Runs every event to the end and returns the outcome.
     pub fn run(mut self) -> Outcome {
         while let Some(ev) = self.queue.pop() {
+            if self.fatal.is_some() {
+                break;
+            }
             match ev.kind {
                 EventKind::Goroutine(g) => self.run_goroutine(g as usize),
                 // A program that has exited runs no more GC work.
@@ -371,10 +378,19 @@ impl Sim {
             peak_heap_bytes: self.gc.heap.peak_in_use,
             peak_total_bytes: self.gc.heap.peak_mapped,
             gc: self.gc.cycles,
-            fatal: None,
+            fatal: self.fatal.map(String::from),
             overflowed: end_ps >= u64::MAX / 2,
         }
     }
+}
+
+/// Allocation headers for objects with pointers above 512 bytes arrived in go1.22
+/// (runtime/msize.go: roundupsize(size, noscan)).
+fn malloc_headers(go: &str) -> bool {
+    go.strip_prefix("1.")
+        .and_then(|minor| minor.split('.').next())
+        .and_then(|minor| minor.parse::<u32>().ok())
+        .is_some_and(|minor| minor >= 22)
 }
 
 /// The pacer, heap and GC parameters of a scenario.
@@ -392,8 +408,8 @@ fn new_gc(sc: &Scenario, goroutines: u32) -> Gc {
             base: sc.heap.nonheap_base.0,
             per_heap_byte: sc.heap.nonheap_ratio,
         },
-        sc.heap.stack.0 * u64::from(goroutines),
-        sc.heap.globals.0 + sc.heap.runtime_globals.0,
+        sc.heap.stack.0.saturating_mul(u64::from(goroutines)),
+        sc.heap.globals.0.saturating_add(sc.heap.runtime_globals.0),
     );
     let mut pacer = Pacer::new(gogc, limit);
     pacer.globals_scan = heap.globals;

@@ -18,6 +18,9 @@ impl Sim {
     /// Executes one step of goroutine `g` that starts before `horizon_ns`; false when its
     /// program has ended.
     pub(super) fn step(&mut self, g: usize, horizon_ns: u64) -> bool {
+        if self.fatal.is_some() {
+            return false;
+        }
         let Some((instr, units)) = self.next_instr(g) else {
             return false;
         };
@@ -54,6 +57,11 @@ impl Sim {
                 self.map_op(g, instr, map as usize);
             }
             Instr::Loop { .. } | Instr::EndLoop { .. } => unreachable!("next_instr skips loops"),
+        }
+        if self.gc.heap.out_of_memory() {
+            // runtime/malloc.go: an allocation past the arena address space fails.
+            self.fatal = Some("runtime: out of memory");
+            return false;
         }
         // runtime/malloc.go: mallocgc tests the heap trigger after allocating.
         if self.gc.heap_trigger_hit() {

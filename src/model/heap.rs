@@ -8,6 +8,9 @@
 
 use super::gc::pacer::MemSnapshot;
 
+/// runtime/malloc.go: heapAddrBits = 48 on linux/amd64 — the most heap there can be.
+pub const MAX_HEAP: u64 = 1 << 48;
+
 /// Parameters of the non-heap memory model: memory the runtime maps beside heap objects
 /// (stacks, span structures, GC metadata, fragmentation), which GOMEMLIMIT counts too.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,11 +68,11 @@ impl Heap {
     /// Reuses free mapped memory before mapping more, as the page allocator does.
     #[inline]
     pub fn alloc(&mut self, bytes: u64, objects: u64, reachable_bytes: u64, scan_bytes: u64) {
-        self.in_use += bytes;
-        self.total_alloc += bytes;
-        self.total_alloc_objects += objects;
-        self.reachable += reachable_bytes;
-        self.reachable_scan += scan_bytes;
+        self.in_use = self.in_use.saturating_add(bytes);
+        self.total_alloc = self.total_alloc.saturating_add(bytes);
+        self.total_alloc_objects = self.total_alloc_objects.saturating_add(objects);
+        self.reachable = self.reachable.saturating_add(reachable_bytes);
+        self.reachable_scan = self.reachable_scan.saturating_add(scan_bytes);
         self.free_mapped = self.free_mapped.saturating_sub(bytes);
         if self.in_use > self.peak_in_use {
             self.peak_in_use = self.in_use;
@@ -103,6 +106,17 @@ impl Heap {
         if heap_mapped > retain {
             self.free_mapped = self.free_mapped.saturating_sub(heap_mapped - retain);
         }
+    }
+
+    /// runtime/malloc.go: the heap lives in arenas of a 48-bit address space on linux/amd64
+    /// (heapAddrBits); past it, allocation fails with "fatal error: runtime: out of memory".
+    pub fn out_of_memory(&self) -> bool {
+        self.in_use + self.free_mapped > MAX_HEAP
+    }
+
+    /// Non-heap bytes added per byte of heap mapped.
+    pub fn nonheap_ratio(&self) -> f64 {
+        self.nonheap.per_heap_byte
     }
 
     /// Non-heap runtime memory now.

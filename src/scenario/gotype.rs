@@ -30,9 +30,27 @@ pub(crate) const ALLOWED_TYPES: &str = "bool, int, int8, int16, int32, int64, ui
     string, any, error, unsafe.Pointer, [N]T, []T, *T, map[K]V, chan T, func(...), \
     interface{}, struct{}";
 
+/// The largest size a Go type may have on amd64, exclusive: `MaxWidth`, which
+/// cmd/compile/internal/gc/main.go sets from `arch.MAXWIDTH = 1 << 50`
+/// (cmd/compile/internal/amd64/galign.go). types/size.go refuses an array whose size
+/// reaches it ("type %L larger than address space") and a struct whose fields reach it
+/// ("type %L too large"). Every size here is below it, so sums and products of a few sizes
+/// (a map bucket holds 8 keys and 8 elems) cannot overflow a `u64`.
+pub const MAX_WIDTH: u64 = 1 << 50;
+
+/// Go's error for a map key type that is not comparable, followed by the reason the Go
+/// spec gives: `==` must be defined on map keys, so they cannot be slices, maps or funcs.
+pub(crate) fn invalid_key_message(key: &str) -> String {
+    format!(
+        "invalid map key type {key} (map keys must be comparable: slices, maps and functions \
+         are not)"
+    )
+}
+
 impl GoType {
     /// Parses Go type syntax; whitespace between tokens is free. Struct types other than
-    /// `struct{}` are refused with a suggestion of `[N]byte` of the same size.
+    /// `struct{}` are refused with a suggestion of `[N]byte` of the same size, and so are
+    /// types of [`MAX_WIDTH`] bytes or more, with the Go compiler's wording.
     pub fn parse(text: &str) -> Result<GoType, String> {
         let l = parse::parse(text)?;
         Ok(GoType {
@@ -49,7 +67,7 @@ impl GoType {
         &self.text
     }
 
-    /// `unsafe.Sizeof` on amd64.
+    /// `unsafe.Sizeof` on amd64; always below [`MAX_WIDTH`].
     pub fn size(&self) -> u64 {
         self.size
     }

@@ -9,6 +9,7 @@ use super::error::{Problem, ScenarioError, line_col};
 use super::locate::{serde_problem, span_of, syntax_path};
 use super::overrides::{Override, apply_all};
 use super::path::FieldPath;
+use super::shape::{self, friendly_expected};
 use super::types::Scenario;
 use super::validate::validate;
 
@@ -71,22 +72,28 @@ pub fn parse_str(
                 false => e,
             })?
         };
-        let problem = match toml::from_str::<Scenario>(&edited) {
-            Ok(scenario) => {
+        let doc = Document::parse(edited.as_str()).ok();
+        let shape = doc.as_ref().and_then(|d| shape::check(d.as_table()));
+        let problem = match (toml::from_str::<Scenario>(&edited), shape) {
+            (Ok(scenario), None) => {
                 return match validate(&scenario) {
                     Ok(()) => Ok(scenario),
                     Err(p) => Err(ctx.finish(p, false)),
                 };
             }
-            Err(e) => match Document::parse(edited.as_str()) {
-                Ok(doc) => serde_problem(doc.as_table(), &edited, &e),
-                Err(_) => Problem {
-                    path: FieldPath::root(),
-                    span: None,
-                    message: e.message().to_string(),
-                    allowed: None,
-                },
-            },
+            (Ok(_), Some(shape)) => shape,
+            (Err(e), shape) => {
+                let from_serde = match &doc {
+                    Some(doc) => serde_problem(doc.as_table(), &edited, &e),
+                    None => Problem {
+                        path: FieldPath::root(),
+                        span: None,
+                        message: e.message().to_string(),
+                        allowed: None,
+                    },
+                };
+                first_in_text(shape, from_serde)
+            }
         };
         let culprit = ctx.override_for(&problem.path);
         if let Some((i, first)) = &retried {
@@ -101,6 +108,19 @@ pub fn parse_str(
             }
             _ => return Err(ctx.finish(problem, true)),
         }
+    }
+}
+
+/// Of a shape problem and a serde problem, the one that starts first in the text (serde
+/// visits keys in its own order, not the file's); the shape problem on a tie, where it is
+/// the clearer, or when either has no span.
+fn first_in_text(shape: Option<Problem>, from_serde: Problem) -> Problem {
+    match shape {
+        Some(shape) => match (&shape.span, &from_serde.span) {
+            (Some(a), Some(b)) if b.start < a.start => from_serde,
+            _ => shape,
+        },
+        None => from_serde,
     }
 }
 
@@ -152,7 +172,7 @@ fn locate_error(
         line,
         column,
         field: p.path.to_string(),
-        message: friendly(&p.message),
+        message: friendly_expected(&p.message),
         allowed: p.allowed,
     }
 }
@@ -170,11 +190,4 @@ impl ScenarioError {
             None => self,
         }
     }
-}
-
-/// Serde's type names in plain words.
-fn friendly(message: &str) -> String {
-    message
-        .replace("expected u64", "expected an integer >= 0")
-        .replace("expected u32", "expected an integer from 0 to 4294967295")
 }

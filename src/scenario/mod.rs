@@ -19,6 +19,7 @@ mod op_de;
 mod overrides;
 mod path;
 mod query;
+mod shape;
 mod validate;
 mod write;
 

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use super::error::Problem;
+use super::gotype::invalid_key_message;
 use super::path::FieldPath;
 use super::types::{GoroutineSpec, MapImpl, Op, Scenario};
 
@@ -12,7 +13,7 @@ pub(crate) const SUPPORTED_GO: [&str; 5] = ["1.19", "1.20", "1.21", "1.22", "1.2
 
 const MAX_GOMAXPROCS: u32 = 1024;
 
-/// The first problem of `s`, in file order: name, runtime, maps, goroutines.
+/// The first problem of `s`, in file order: name, runtime, heap, costs, maps, goroutines.
 pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
     let root = FieldPath::root();
     check_name(&s.name, root.key("name"))?;
@@ -24,6 +25,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
             format!("gomaxprocs must be between 1 and {MAX_GOMAXPROCS}, got {procs}"),
         ));
     }
+    check_fractions(s)?;
     let maps = check_maps(s)?;
     for (g, spec) in s.goroutines.iter().enumerate() {
         check_goroutine(spec, root.key("goroutines").index(g), &maps)?;
@@ -83,6 +85,60 @@ fn check_go(go: &str, path: FieldPath) -> Result<(), Problem> {
     Err(Problem::at(path, message).allowed(allowed))
 }
 
+/// Checks the `[heap]` and `[costs]` fields that are fractions: finite, from 0 to 1, and above
+/// 0 for the background mark workers, without which a mark phase with no mutator running
+/// would never end.
+fn check_fractions(s: &Scenario) -> Result<(), Problem> {
+    let c = &s.costs;
+    let fields = [
+        ("heap", "nonheap_ratio", s.heap.nonheap_ratio, true),
+        (
+            "costs",
+            "background_mark_utilization",
+            c.background_mark_utilization,
+            false,
+        ),
+        (
+            "costs",
+            "idle_mark_utilization",
+            c.idle_mark_utilization,
+            true,
+        ),
+        (
+            "costs",
+            "mark_assist_min_share",
+            c.mark_assist_min_share,
+            true,
+        ),
+    ];
+    for (table, name, value, zero_ok) in fields {
+        let shown = toml_float(value);
+        let in_range = (0.0..=1.0).contains(&value) && (zero_ok || value > 0.0);
+        let message = if !value.is_finite() {
+            format!("{name} must be a finite number from 0 to 1, got {shown}")
+        } else if in_range {
+            continue;
+        } else if zero_ok {
+            format!("{name} must be between 0 and 1, got {shown}")
+        } else {
+            format!("{name} must be above 0 and at most 1, got {shown}")
+        };
+        return Err(Problem::at(FieldPath::root().key(table).key(name), message));
+    }
+    Ok(())
+}
+
+/// A float as TOML writes it: `nan`, `inf`, `-inf`, `0.5`, `2`.
+fn toml_float(v: f64) -> String {
+    if v.is_nan() {
+        "nan".to_string()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf" } else { "-inf" }.to_string()
+    } else {
+        v.to_string()
+    }
+}
+
 /// Checks `[[maps]]` and returns each declared name with its index.
 fn check_maps(s: &Scenario) -> Result<HashMap<&str, usize>, Problem> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -102,7 +158,7 @@ fn check_maps(s: &Scenario) -> Result<HashMap<&str, usize>, Problem> {
         }
         seen.insert(&m.name, i);
         if !m.key.comparable() {
-            let msg = format!("invalid map key type {}", m.key.text());
+            let msg = invalid_key_message(m.key.text());
             return Err(Problem::at(at.key("key"), msg));
         }
         if m.r#impl == Some(MapImpl::Swiss) {

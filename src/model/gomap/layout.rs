@@ -1,6 +1,6 @@
 //! The memory layout of a classic map's bucket for given key and elem types, on 64-bit Go.
 
-use crate::model::malloc::PTR_SIZE;
+use crate::model::malloc::{Malloc, PTR_SIZE};
 
 /// `bucketCnt` (runtime/map.go): slots per bucket.
 pub const BUCKET_CNT: usize = 8;
@@ -9,7 +9,8 @@ pub const BUCKET_CNT: usize = 8;
 pub const MAX_KEY_SIZE: u64 = 128;
 pub const MAX_ELEM_SIZE: u64 = 128;
 
-/// What the model needs to know about `map[K]V`: sizes and whether the GC must scan it.
+/// What the model needs to know about `map[K]V`: sizes, whether the GC must scan it, and
+/// which release's allocator sizes its objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MapLayout {
     /// `unsafe.Sizeof(K)`.
@@ -20,6 +21,8 @@ pub struct MapLayout {
     pub key_has_pointers: bool,
     /// V contains pointers.
     pub elem_has_pointers: bool,
+    /// Size allocations with go1.22's malloc headers (see [`Malloc`]); false for go1.19–1.21.
+    pub alloc_headers: bool,
 }
 
 impl MapLayout {
@@ -29,7 +32,31 @@ impl MapLayout {
         elem_size: 8,
         key_has_pointers: false,
         elem_has_pointers: false,
+        alloc_headers: false,
     };
+
+    /// A layout sized by the go1.19–go1.21 allocator (`alloc_headers: false`).
+    pub fn new(
+        key_size: u64,
+        key_has_pointers: bool,
+        elem_size: u64,
+        elem_has_pointers: bool,
+    ) -> Self {
+        MapLayout {
+            key_size,
+            elem_size,
+            key_has_pointers,
+            elem_has_pointers,
+            alloc_headers: false,
+        }
+    }
+
+    /// The allocator rules this map's allocations follow.
+    pub fn malloc(&self) -> Malloc {
+        Malloc {
+            headers: self.alloc_headers,
+        }
+    }
 
     /// The key is stored as a pointer (cmd/compile reflectdata.MapBucketType: key > MAXKEYSIZE).
     pub fn indirect_key(&self) -> bool {
@@ -74,6 +101,34 @@ impl MapLayout {
             || self.indirect_key()
             || self.indirect_elem()
     }
+
+    /// Heap bytes of one bucket allocated on its own (`newobject(t.bucket)`: the single bucket
+    /// of a B = 0 map, an overflow bucket).
+    pub fn bucket_object_bytes(&self) -> u64 {
+        self.malloc()
+            .alloc_size(self.bucket_size(), !self.bucket_has_pointers())
+    }
+
+    /// Heap bytes of one key object of an indirect key (`newobject(t.key)` in mapassign),
+    /// or 0 when keys are stored inline.
+    pub fn key_object_bytes(&self) -> u64 {
+        if self.indirect_key() {
+            self.malloc()
+                .alloc_size(self.key_size, !self.key_has_pointers)
+        } else {
+            0
+        }
+    }
+
+    /// Heap bytes of one elem object of an indirect elem (`newobject(t.elem)`), or 0.
+    pub fn elem_object_bytes(&self) -> u64 {
+        if self.indirect_elem() {
+            self.malloc()
+                .alloc_size(self.elem_size, !self.elem_has_pointers)
+        } else {
+            0
+        }
+    }
 }
 
 #[cfg(test)]
@@ -81,12 +136,7 @@ mod tests {
     use super::*;
 
     fn layout(k: u64, kp: bool, e: u64, ep: bool) -> MapLayout {
-        MapLayout {
-            key_size: k,
-            elem_size: e,
-            key_has_pointers: kp,
-            elem_has_pointers: ep,
-        }
+        MapLayout::new(k, kp, e, ep)
     }
 
     #[test]

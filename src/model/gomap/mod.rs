@@ -63,7 +63,9 @@ pub struct Work {
     pub alloc_bytes: u64,
     /// Number of heap objects allocated.
     pub alloc_objects: u64,
-    /// Bytes that became garbage (an old bucket array once its growth ended).
+    /// Bytes that became garbage: an old bucket array once its growth ended, overflow buckets
+    /// unlinked by evacuation, replaced overflow-list backing arrays, the key/elem objects of
+    /// deleted indirect entries.
     pub garbage_bytes: u64,
 }
 
@@ -80,7 +82,8 @@ pub struct MapStats {
     pub overflow_allocated: u64,
     /// Every byte this map ever allocated.
     pub bytes_allocated: u64,
-    /// Bytes that became garbage (old arrays after their growth ended).
+    /// Bytes that became garbage (as [`Work::garbage_bytes`]). `bytes_allocated -
+    /// bytes_garbage` is what the map keeps alive (`ClassicMap::live_bytes`).
     pub bytes_garbage: u64,
 }
 

@@ -1,7 +1,7 @@
 //! Recursive-descent parser for Go type syntax, computing the amd64 layout as it goes
-//! (sizes and alignments as in cmd/compile/internal/types/size.go).
+//! (sizes and alignments as in cmd/compile/internal/types/size.go, with its size limit).
 
-use super::ALLOWED_TYPES;
+use super::{ALLOWED_TYPES, MAX_WIDTH, invalid_key_message};
 
 mod structs;
 
@@ -234,16 +234,27 @@ impl Parser<'_> {
         if digits.is_empty() {
             return Err(self.err("an array length must be a decimal integer, as in [32]byte"));
         }
-        let n: u64 = digits
-            .parse()
-            .map_err(|_| self.err("array length too large"))?;
+        if digits.len() > 1 && digits.starts_with('0') {
+            return Err(self.err(&format!(
+                "write the array length {digits} without leading zeros: Go reads it as octal"
+            )));
+        }
+        // types2 (arrayLength): the length must be a non-negative constant of type int.
+        let n = digits
+            .parse::<i64>()
+            .ok()
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or_else(|| format!("invalid array length {digits} (untyped int constant)"))?;
         self.expect(']', "after the array length")?;
         let elem = self.ty()?;
+        let text = format!("[{n}]{}", elem.text);
+        // types/size.go (CalcSize, TARRAY): n > (MaxWidth-1)/width, i.e. n*width >= MaxWidth.
         let size = n
             .checked_mul(elem.size)
-            .ok_or_else(|| self.err("array too large"))?;
+            .filter(|&size| size < MAX_WIDTH)
+            .ok_or_else(|| format!("type {text} larger than address space"))?;
         Ok(Layout {
-            text: format!("[{n}]{}", elem.text),
+            text,
             size,
             align: elem.align,
             pointers: n > 0 && elem.pointers,
@@ -303,7 +314,7 @@ impl Parser<'_> {
         self.expect(']', "after the map key type")?;
         let elem = self.ty()?;
         if !key.comparable {
-            return Err(format!("invalid map key type {}", key.text));
+            return Err(invalid_key_message(&key.text));
         }
         let text = format!("map[{}]{}", key.text, elem.text);
         Ok(Layout::word(

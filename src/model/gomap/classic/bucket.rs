@@ -5,7 +5,6 @@
 //! stored; their size counts in [`MapLayout::bucket_size`] for every byte reported to the heap.
 
 use crate::model::gomap::layout::{BUCKET_CNT, MapLayout};
-use crate::model::malloc::roundupsize;
 
 /// A null bucket link (`*bmap(nil)`).
 pub const NONE: u32 = u32::MAX;
@@ -85,23 +84,28 @@ impl BucketArray {
     }
 
     /// runtime/map.go: makeBucketArray. For b >= 4 it adds `2^(b-4)` preallocated overflow
-    /// buckets, then as many more as fit in the size class the allocation rounds up to. The
-    /// last preallocated bucket's overflow points at bucket 0: the runtime's end sentinel.
+    /// buckets, then as many more as fit in the size class the allocation rounds up to
+    /// (`roundupsize(sz, noscan)`; go1.22 passes `t.Bucket.PtrBytes == 0` as noscan, so a
+    /// pointerful array's malloc header is not counted as room). The last preallocated
+    /// bucket's overflow points at bucket 0: the runtime's end sentinel.
     /// Returns the array and `nextOverflow` (index of the first preallocated bucket or NONE).
     pub fn make(layout: &MapLayout, b: u8) -> (BucketArray, u32) {
+        let malloc = layout.malloc();
+        let noscan = !layout.bucket_has_pointers();
         let bucket_size = layout.bucket_size();
         let base = 1u64 << b;
         let mut nbuckets = base;
         if b >= 4 {
             nbuckets += 1u64 << (b - 4);
             let sz = bucket_size * nbuckets;
-            let up = roundupsize(sz);
+            let up = malloc.roundupsize(sz, noscan);
             if up != sz {
                 nbuckets = up / bucket_size;
             }
         }
-        // newarray(t.bucket, nbuckets): mallocgc rounds the request up once more.
-        let bytes = roundupsize(bucket_size * nbuckets);
+        // newarray(t.bucket, nbuckets): mallocgc rounds the request up once more (and adds the
+        // header, if any, inside the size-class slot).
+        let bytes = malloc.alloc_size(bucket_size * nbuckets, noscan);
         let n = nbuckets as usize;
         let mut buckets = Vec::with_capacity(n + n / 8 + 1);
         buckets.resize(n, Bucket::EMPTY);
@@ -123,7 +127,7 @@ impl BucketArray {
         BucketArray {
             buckets: vec![Bucket::EMPTY],
             prealloc_end: 1,
-            bytes: roundupsize(layout.bucket_size()),
+            bytes: layout.bucket_object_bytes(),
         }
     }
 }

@@ -7,7 +7,6 @@ use super::bucket::{
 use super::{ClassicMap, ITERATOR, OLD_ITERATOR, SAME_SIZE_GROW, over_load_factor};
 use crate::model::gomap::layout::BUCKET_CNT;
 use crate::model::gomap::{MapEventKind, Work};
-use crate::model::malloc::roundupsize;
 
 impl ClassicMap {
     /// runtime/map.go: (*hmap).sameSizeGrow.
@@ -93,7 +92,10 @@ impl ClassicMap {
             let mut dst_b = [oldbucket as u32, (oldbucket + newbit) as u32];
             let mut dst_i = [0usize; 2];
             let mut b = ob;
+            // Separately allocated (newobject) overflow buckets of the chain met before its
+            // first preallocated one.
             let mut chain_objects = 0u64;
+            let mut reached_prealloc = false;
             loop {
                 let old = self.oldbuckets.buckets[b];
                 let mut tophash = old.tophash;
@@ -124,8 +126,12 @@ impl ClassicMap {
                 let slot = &mut self.oldbuckets.buckets[b];
                 slot.tophash = tophash;
                 let next = old.overflow;
-                if b != ob && b as u32 >= self.oldbuckets.prealloc_end {
-                    chain_objects += 1;
+                if b != ob {
+                    if (b as u32) < self.oldbuckets.prealloc_end {
+                        reached_prealloc = true;
+                    } else if !reached_prealloc {
+                        chain_objects += 1;
+                    }
                 }
                 if next == NONE {
                     break;
@@ -133,12 +139,17 @@ impl ClassicMap {
                 b = next as usize;
             }
             // Unlink the overflow buckets & clear key/elem to help GC: only for buckets with
-            // pointers and no old iterator. The chain's separately allocated overflow buckets
-            // become garbage now rather than at the end of the growth.
+            // pointers and no old iterator. memclrHasPointers clears the first bucket of the
+            // chain only, its overflow pointer included. Newobject overflow buckets reachable
+            // only through that pointer become garbage now. A preallocated overflow bucket is
+            // part of the old array's allocation, which h.oldbuckets keeps alive, so it and the
+            // rest of the chain after it (newobject buckets are handed out only once the
+            // preallocated ones are used up, so they always come after) stay reachable until
+            // the old array is freed at the end of the growth, with `oldbuckets.bytes`.
             if self.flags & OLD_ITERATOR == 0 && self.bucket_has_pointers {
                 self.oldbuckets.buckets[ob].overflow = NONE;
                 if chain_objects > 0 {
-                    let bytes = chain_objects * roundupsize(self.bucket_size);
+                    let bytes = chain_objects * self.bucket_object_bytes;
                     self.oldbuckets.bytes -= bytes;
                     self.garbage(bytes, work);
                 }
@@ -188,7 +199,7 @@ impl ClassicMap {
         } else {
             ovf = self.buckets.buckets.len() as u32;
             self.buckets.buckets.push(Bucket::EMPTY);
-            let bytes = roundupsize(self.bucket_size);
+            let bytes = self.bucket_object_bytes;
             self.alloc(bytes, work);
             self.buckets.bytes += bytes;
             self.stats.overflow_allocated += 1;

@@ -1,5 +1,7 @@
-//! The classic Go map: `hmap` and its buckets, after go1.19 runtime/map.go (unchanged in its
-//! rules through go1.23). Each function of the runtime has a method of the same name here:
+//! The classic Go map: `hmap` and its buckets, after go1.19 runtime/map.go. The map rules are
+//! unchanged through go1.23; allocation sizes follow go1.22's malloc headers when
+//! [`MapLayout::alloc_headers`] is set (see [`crate::model::malloc::Malloc`]), and go1.19's
+//! size classes otherwise. Each function of the runtime has a method of the same name here:
 //! mapassign → [`ClassicMap::assign`], mapdelete → [`ClassicMap::delete`], mapaccess1 →
 //! [`ClassicMap::get`], hashGrow, growWork, evacuate, advanceEvacuationMark, newoverflow,
 //! incrnoverflow, makeBucketArray.
@@ -21,7 +23,7 @@ use rand_chacha::rand_core::Rng;
 use super::hash::{expand_seed, hash_key};
 use super::layout::MapLayout;
 use super::{MapEvent, MapStats, Work};
-use crate::model::malloc::{PTR_SIZE, growslice_cap, roundupsize};
+use crate::model::malloc::{Malloc, PTR_SIZE};
 use bucket::NONE;
 
 // hmap.flags (runtime/map.go).
@@ -50,8 +52,13 @@ const MAX_ALLOC: u64 = 1 << 48;
 #[derive(Debug, Clone)]
 pub struct ClassicMap {
     layout: MapLayout,
-    bucket_size: u64,
     bucket_has_pointers: bool,
+    /// The allocator rules of the modelled release.
+    malloc: Malloc,
+    /// Heap bytes of one separately allocated bucket (`newobject(t.bucket)`).
+    bucket_object_bytes: u64,
+    /// Heap bytes of the key and elem objects of one entry (0 unless stored indirectly).
+    entry_object_bytes: u64,
 
     // hmap
     count: u64,
@@ -70,9 +77,10 @@ pub struct ClassicMap {
     extra_allocated: bool,
     /// `h.extra.nextOverflow`: index into `buckets`, or NONE.
     next_overflow: u32,
-    /// `len`/`cap` of `*h.extra.overflow`, the list that keeps pointer-free overflow buckets
-    /// alive; `None` while `h.extra.overflow == nil`. Its bytes count in `buckets.bytes`.
-    overflow_list: Option<(u64, u64)>,
+    /// `*h.extra.overflow`, the list that keeps pointer-free overflow buckets alive; `None`
+    /// while `h.extra.overflow == nil`. Its bytes (slice header object and backing array)
+    /// count in `buckets.bytes`.
+    overflow_list: Option<OverflowList>,
 
     /// fastrand, for this map: hash0 draws, incrnoverflow, iteration start.
     rng: ChaCha8Rng,
@@ -105,8 +113,10 @@ impl ClassicMap {
         }
         let mut m = ClassicMap {
             layout,
-            bucket_size,
             bucket_has_pointers: layout.bucket_has_pointers(),
+            malloc: layout.malloc(),
+            bucket_object_bytes: layout.bucket_object_bytes(),
+            entry_object_bytes: layout.key_object_bytes() + layout.elem_object_bytes(),
             count: 0,
             flags: 0,
             b,
@@ -126,7 +136,7 @@ impl ClassicMap {
             grow_from: 0,
             grow_to: 0,
         };
-        m.alloc(HMAP_SIZE, work);
+        m.alloc(m.hmap_bytes(), work);
         if b != 0 {
             let (array, next) = BucketArray::make(&m.layout, b);
             m.alloc(array.bytes, work);
@@ -212,10 +222,37 @@ impl ClassicMap {
         &self.events
     }
 
-    /// Heap bytes the map keeps alive now (hmap, arrays, overflow buckets, indirect keys/elems
-    /// excluded).
+    /// Heap bytes the map keeps alive now: hmap, mapextra once allocated, the bucket arrays
+    /// with their overflow buckets and overflow lists, and the key/elem objects of live entries
+    /// stored indirectly. Always equals `bytes_allocated - bytes_garbage` of [`Self::stats`].
+    ///
+    /// An indirect key/elem object counts once per live entry. While a growth is in progress an
+    /// entry's pointers may also sit in its evacuated old bucket; for a pointerful map (every
+    /// map with indirect keys or elems is one) evacuate clears that bucket with
+    /// memclrHasPointers, so the copy keeps nothing extra alive. Only with an old iterator
+    /// (which skips that clearing) can Go keep a deleted entry's objects reachable until the
+    /// old array goes; the model counts them garbage at the delete regardless.
     pub fn live_bytes(&self) -> u64 {
-        HMAP_SIZE + self.buckets.bytes + self.oldbuckets.bytes
+        let extra = if self.extra_allocated {
+            self.mapextra_bytes()
+        } else {
+            0
+        };
+        self.hmap_bytes()
+            + extra
+            + self.buckets.bytes
+            + self.oldbuckets.bytes
+            + self.count * self.entry_object_bytes
+    }
+
+    /// Heap bytes of the `hmap` object (`new(hmap)`; it has pointers).
+    fn hmap_bytes(&self) -> u64 {
+        self.malloc.alloc_size(HMAP_SIZE, false)
+    }
+
+    /// Heap bytes of the `mapextra` object (`new(mapextra)`; it has pointers).
+    fn mapextra_bytes(&self) -> u64 {
+        self.malloc.alloc_size(MAPEXTRA_SIZE, false)
     }
 
     /// The 64-bit hash of a key under the current hash0.
@@ -243,7 +280,7 @@ impl ClassicMap {
     fn create_extra(&mut self, work: &mut Work) {
         if !self.extra_allocated {
             self.extra_allocated = true;
-            self.alloc(roundupsize(MAPEXTRA_SIZE), work);
+            self.alloc(self.mapextra_bytes(), work);
         }
     }
 
@@ -251,32 +288,36 @@ impl ClassicMap {
     pub(super) fn create_overflow(&mut self, work: &mut Work) {
         self.create_extra(work);
         if self.overflow_list.is_none() {
-            let bytes = roundupsize(SLICE_HEADER_SIZE);
+            // new([]*bmap): a slice header, which holds a pointer.
+            let bytes = self.malloc.alloc_size(SLICE_HEADER_SIZE, false);
             self.alloc(bytes, work);
             self.buckets.bytes += bytes;
-            self.overflow_list = Some((0, 0));
+            self.overflow_list = Some(OverflowList::default());
         }
     }
 
     /// The append in runtime/map.go: newoverflow — pointer-free overflow buckets are kept
-    /// alive by `*h.extra.overflow`, a `[]*bmap` that grows as `append` grows it.
-    fn append_overflow_list(&mut self, work: &mut Work) {
+    /// alive by `*h.extra.overflow`, a `[]*bmap` that grows as `append` grows it. Its elements
+    /// are pointers, so growslice sizes it with noscan = false (a malloc header from go1.22 once
+    /// the backing array exceeds 512 bytes).
+    pub(super) fn append_overflow_list(&mut self, work: &mut Work) {
         self.create_overflow(work);
-        let (len, cap) = self.overflow_list.unwrap_or((0, 0));
-        let mut new_cap = cap;
-        if len == cap {
-            new_cap = growslice_cap(cap, len + 1, PTR_SIZE);
-            let bytes = roundupsize(new_cap * PTR_SIZE);
+        let mut list = self.overflow_list.unwrap_or_default();
+        if list.len == list.cap {
+            let new_cap = self
+                .malloc
+                .growslice_cap(list.cap, list.len + 1, PTR_SIZE, false);
+            let bytes = self.malloc.alloc_size(new_cap * PTR_SIZE, false);
             self.alloc(bytes, work);
             self.buckets.bytes += bytes;
-            if cap > 0 {
-                // The old backing array becomes garbage.
-                let old_bytes = roundupsize(cap * PTR_SIZE);
-                self.buckets.bytes -= old_bytes;
-                self.garbage(old_bytes, work);
-            }
+            // The old backing array, if any, becomes garbage.
+            self.buckets.bytes -= list.backing_bytes;
+            self.garbage(list.backing_bytes, work);
+            list.cap = new_cap;
+            list.backing_bytes = bytes;
         }
-        self.overflow_list = Some((len + 1, new_cap));
+        list.len += 1;
+        self.overflow_list = Some(list);
     }
 
     /// Starts a write: counts it and sets hashWriting (the entry check and the XOR of
@@ -322,6 +363,15 @@ impl ClassicMap {
     fn fastrand64(&mut self) -> u64 {
         self.rng.next_u64()
     }
+}
+
+/// `*h.extra.overflow`: a `[]*bmap`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct OverflowList {
+    len: u64,
+    cap: u64,
+    /// Heap bytes of the backing array (0 while it is nil).
+    backing_bytes: u64,
 }
 
 /// runtime/map.go: overLoadFactor — count > bucketCnt && count > loadFactorNum *

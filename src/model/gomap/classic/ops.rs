@@ -4,7 +4,6 @@ use super::bucket::{BucketArray, EMPTY_ONE, EMPTY_REST, NONE, is_empty, tophash}
 use super::{ClassicMap, over_load_factor, too_many_overflow_buckets};
 use crate::model::gomap::Work;
 use crate::model::gomap::layout::BUCKET_CNT;
-use crate::model::malloc::roundupsize;
 
 impl ClassicMap {
     /// runtime/map.go: mapassign — `m[key] = v`. Returns true when the key was new.
@@ -73,11 +72,13 @@ impl ClassicMap {
                 // The bucket and all its overflow buckets are full: allocate a new one.
                 None => (self.new_overflow(b, work), 0),
             };
+            // Store new key/elem at the insert position: an indirect key or elem is a new
+            // object of its own (kmem := newobject(t.key), vmem := newobject(t.elem)).
             if self.layout.indirect_key() {
-                self.alloc(roundupsize(self.layout.key_size), work);
+                self.alloc(self.layout.key_object_bytes(), work);
             }
             if self.layout.indirect_elem() {
-                self.alloc(roundupsize(self.layout.elem_size), work);
+                self.alloc(self.layout.elem_object_bytes(), work);
             }
             let slot = &mut self.buckets.buckets[ib as usize];
             slot.keys[i] = key;
@@ -94,6 +95,10 @@ impl ClassicMap {
     /// Clears the cell to emptyOne, turns a trailing run of emptyOne into emptyRest, and
     /// reseeds hash0 when the map becomes empty. A map never shrinks. A delete on an empty
     /// map returns before the write begins, so it is not counted as a write.
+    ///
+    /// An indirect key or elem is cleared by setting the cell's pointer to nil, so the object
+    /// mapassign allocated for it becomes garbage (see [`ClassicMap::live_bytes`] for the
+    /// copies evacuation leaves behind).
     pub fn delete(&mut self, key: u64, work: &mut Work) -> bool {
         if self.count == 0 {
             work.ops += 1;
@@ -120,6 +125,10 @@ impl ClassicMap {
                 }
                 if bk.keys[i] != key {
                     continue;
+                }
+                // if t.indirectkey() { *(*unsafe.Pointer)(k) = nil }, and likewise the elem.
+                if self.entry_object_bytes != 0 {
+                    self.garbage(self.entry_object_bytes, work);
                 }
                 self.clear_cell(b_orig, b, i);
                 self.count -= 1;

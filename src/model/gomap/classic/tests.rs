@@ -281,15 +281,261 @@ fn iteration_visits_every_key_once_even_while_growing() {
 
 #[test]
 fn big_keys_are_indirect_and_allocate_per_insert() {
-    let layout = MapLayout {
-        key_size: 200,
-        elem_size: 8,
-        key_has_pointers: false,
-        elem_has_pointers: false,
-    };
+    let layout = MapLayout::new(200, false, 8, false);
     let mut w = Work::default();
     let mut m = ClassicMap::new(layout, 0, ChaCha8Rng::seed_from_u64(1), &mut w);
     m.assign(1, &mut w);
     // hmap 48 + bucket (8 + 8*8 + 8*8 + 8 = 144) + key object roundupsize(200) = 208.
     assert_eq!(w.alloc_bytes, 48 + 144 + 208);
+}
+
+fn new_map_with(layout: MapLayout, hint: u64, seed: u64) -> (ClassicMap, Work) {
+    let mut w = Work::default();
+    let m = ClassicMap::new(layout, hint, ChaCha8Rng::seed_from_u64(seed), &mut w);
+    (m, w)
+}
+
+/// `stats.bytes_allocated - stats.bytes_garbage == live_bytes()`, and the same from `work`
+/// when it has seen only this map.
+fn assert_live_identity(m: &ClassicMap, w: &Work) {
+    let s = m.stats();
+    assert_eq!(s.bytes_allocated - s.bytes_garbage, m.live_bytes());
+    assert_eq!(w.alloc_bytes - w.garbage_bytes, m.live_bytes());
+}
+
+/// The first `n` keys (from `from` on) whose hash selects bucket `bucket` of a 2^b array.
+fn keys_in_bucket(m: &ClassicMap, bucket: u64, b: u8, from: u64, n: usize) -> Vec<u64> {
+    (from..)
+        .filter(|&k| m.hash(k) & ((1u64 << b) - 1) == bucket)
+        .take(n)
+        .collect()
+}
+
+#[test]
+fn deleting_indirect_entries_makes_their_objects_garbage() {
+    // map[[200]byte][300]byte: both stored indirectly. mapassign allocates
+    // newobject(t.key) (200 -> class 208) and newobject(t.elem) (300 -> class 320);
+    // mapdelete nils both pointers (runtime/map.go: mapdelete, t.indirectkey()/indirectelem()).
+    let (mut m, mut w) = new_map_with(MapLayout::new(200, false, 300, false), 0, 3);
+    for k in 0..3u64 {
+        m.assign(k, &mut w);
+    }
+    // hmap 48 + one bucket (8 + 8*8 + 8*8 + 8 = 144) + 3 * (208 + 320).
+    assert_eq!(m.live_bytes(), 48 + 144 + 3 * (208 + 320));
+    let before = w.garbage_bytes;
+    assert!(m.delete(1, &mut w));
+    assert_eq!(w.garbage_bytes - before, 208 + 320);
+    assert_eq!(m.stats().bytes_garbage, 208 + 320);
+    assert_eq!(m.live_bytes(), 48 + 144 + 2 * (208 + 320));
+    // An absent key frees nothing; an update allocates nothing.
+    assert!(!m.delete(1, &mut w));
+    let alloc = w.alloc_bytes;
+    assert!(!m.assign(0, &mut w));
+    assert_eq!(w.alloc_bytes, alloc);
+    assert_eq!(w.garbage_bytes - before, 208 + 320);
+    assert_live_identity(&m, &w);
+    // Inline keys and elems free nothing on delete.
+    let (mut m, mut w) = new_map(0, 3);
+    m.assign(1, &mut w);
+    m.delete(1, &mut w);
+    assert_eq!(w.garbage_bytes, 0);
+}
+
+#[test]
+fn evacuation_frees_only_overflow_objects_not_reachable_from_the_old_array() {
+    // map[string]int64: pointerful buckets of 8 + 8*16 + 8*8 + 8 = 208 bytes. hint 100 gives
+    // B = 4; makeBucketArray: 17 * 208 = 3536 -> class 4096 -> 19 buckets (3 preallocated
+    // overflow buckets, 16..18), 4096 bytes.
+    let layout = MapLayout::new(16, true, 8, false);
+    let (mut m, mut w) = new_map_with(layout, 100, 21);
+    assert_eq!((m.b(), m.bucket_slots()), (4, 19));
+    // Bucket 1: 40 keys = itself, the 3 preallocated buckets, then a newobject bucket.
+    for k in keys_in_bucket(&m, 1, 4, 0, 40) {
+        m.assign(k, &mut w);
+    }
+    // Bucket 0: 24 keys = itself and two newobject buckets.
+    for k in keys_in_bucket(&m, 0, 4, 0, 24) {
+        m.assign(k, &mut w);
+    }
+    assert_eq!(m.stats().overflow_from_prealloc, 3);
+    assert_eq!(m.stats().overflow_allocated, 3);
+    assert_live_identity(&m, &w);
+    // Start a growth (same size: 65 keys are under the load factor of B = 4).
+    m.hash_grow(&mut w);
+    assert!(m.growing());
+    // evacuate clears old bucket 1 with memclrHasPointers, its overflow pointer included, but
+    // bucket 16 is part of the old array, which h.oldbuckets keeps alive, and 16 -> 17 -> 18
+    // -> the newobject bucket stay linked: nothing is freed yet.
+    let g = w.garbage_bytes;
+    m.evacuate(1, &mut w);
+    assert_eq!(w.garbage_bytes - g, 0);
+    assert_live_identity(&m, &w);
+    // Old bucket 0's two newobject overflow buckets were reachable only from bucket 0's
+    // overflow pointer: both become garbage (208 is a size class).
+    let g = w.garbage_bytes;
+    m.evacuate(0, &mut w);
+    assert_eq!(w.garbage_bytes - g, 2 * 208);
+    assert_live_identity(&m, &w);
+    // The rest goes with the old array when the growth ends: its 4096 bytes and the newobject
+    // bucket chained after the preallocated ones.
+    let g = w.garbage_bytes;
+    while m.growing() {
+        m.evacuate(m.nevacuate(), &mut w);
+    }
+    assert_eq!(w.garbage_bytes - g, 4096 + 208);
+    assert_live_identity(&m, &w);
+    m.check_invariants().unwrap();
+}
+
+#[test]
+fn live_bytes_include_mapextra() {
+    // makemap with hint 100: B = 4, makeBucketArray returns a nextOverflow, so makemap does
+    // h.extra = new(mapextra) (24 bytes, a size class). hmap 48 + mapextra 24 + array 2688.
+    let (m, w) = new_map(100, 1);
+    assert_eq!(m.live_bytes(), 48 + 24 + 2688);
+    assert_live_identity(&m, &w);
+    // B = 3 preallocates nothing: no mapextra.
+    let (m, w) = new_map(50, 1);
+    assert_eq!(m.b(), 3);
+    assert_eq!(m.live_bytes(), 48 + 1152);
+    assert_live_identity(&m, &w);
+    // Growth, overflow lists, churn: the identity holds throughout.
+    let (mut m, mut w) = new_map(0, 2);
+    for k in 0..5000u64 {
+        m.assign(k, &mut w);
+        if k % 3 == 0 {
+            m.delete(k / 2, &mut w);
+        }
+        if k % 500 == 0 {
+            m.iterate(&mut w, |_| {});
+        }
+    }
+    assert_live_identity(&m, &w);
+}
+
+fn with_headers(mut layout: MapLayout) -> MapLayout {
+    layout.alloc_headers = true;
+    layout
+}
+
+#[test]
+fn overflow_list_of_pointers_grows_with_go122_headers() {
+    // h.extra.overflow is a []*bmap: growslice with noscan = false. Capacities 1, 2, 4, ...,
+    // 64 (512 bytes, no header in either release). The 65th append asks for 128 elements =
+    // 1024 bytes:
+    //   go1.19: roundupsize(1024) = 1024 -> cap 128; the 129th append: 256 elements, 2048.
+    //   go1.22: roundupsize(1024, false) = class(1032) - 8 = 1144 -> cap 143 in a 1152-byte
+    //   slot; the 144th append: 286 elements -> 2288 + 8 -> class 2304 -> cap 287.
+    // Each reallocation frees the previous backing array.
+    let mut expect = Vec::new();
+    for headers in [false, true] {
+        let mut layout = MapLayout::INT64_INT64;
+        layout.alloc_headers = headers;
+        let (mut m, mut w) = new_map_with(layout, 0, 5);
+        m.assign(1, &mut w);
+        let mut reallocs = Vec::new();
+        for n in 1..=300u64 {
+            let (a, g) = (w.alloc_bytes, w.garbage_bytes);
+            m.append_overflow_list(&mut w);
+            if w.alloc_bytes != a {
+                let cap = m.overflow_list.unwrap().cap;
+                reallocs.push((n, cap, w.alloc_bytes - a, w.garbage_bytes - g));
+            }
+        }
+        assert_live_identity(&m, &w);
+        expect.push(reallocs);
+    }
+    let first = [
+        // (append number, new cap, bytes allocated, bytes freed); the first append also runs
+        // createOverflow on this B = 0 map: new(mapextra) and new([]*bmap), 24 bytes each.
+        (1, 1, 24 + 24 + 8, 0),
+        (2, 2, 16, 8),
+        (3, 4, 32, 16),
+        (5, 8, 64, 32),
+        (9, 16, 128, 64),
+        (17, 32, 256, 128),
+        (33, 64, 512, 256),
+    ];
+    let mut go119 = first.to_vec();
+    go119.extend([(65, 128, 1024, 512), (129, 256, 2048, 1024)]);
+    // 256 -> 256 + (256 + 768) / 4 = 512 elements = 4096 bytes.
+    go119.push((257, 512, 4096, 2048));
+    let mut go122 = first.to_vec();
+    go122.extend([(65, 143, 1152, 512), (144, 287, 2304, 1152)]);
+    // 287 -> 287 + (287 + 768) / 4 = 550 -> 4400 + 8 -> class 4864 -> 4856 / 8 = 607.
+    go122.push((288, 607, 4864, 2304));
+    assert_eq!(expect, vec![go119, go122]);
+}
+
+#[test]
+fn go122_header_changes_preallocated_overflow_buckets_at_size_class_edges() {
+    // map[*T][3]int16: pointerful buckets of 8 + 8*8 + 8*6 + 8 = 128 bytes. B = 4:
+    // 17 buckets = 2176 bytes.
+    //   go1.19: roundupsize(2176) = 2304 -> 18 buckets, 2304 bytes.
+    //   go1.22: roundupsize(2176, false) = class(2184) - 8 = 2296 -> 17 buckets; newarray's
+    //   mallocgc(2176) takes class(2184) = 2304 bytes.
+    let l = MapLayout::new(8, true, 6, false);
+    assert_eq!(l.bucket_size(), 128);
+    let (a, next) = BucketArray::make(&l, 4);
+    assert_eq!((a.buckets.len(), next, a.bytes), (18, 16, 2304));
+    let (a, next) = BucketArray::make(&with_headers(l), 4);
+    assert_eq!((a.buckets.len(), next, a.bytes), (17, 16, 2304));
+    assert_eq!(
+        a.buckets[16].overflow, 0,
+        "the single preallocated bucket is the last"
+    );
+    // Pointer-free buckets of the same size get no header: 18 buckets either way.
+    let (a, _) = BucketArray::make(&with_headers(MapLayout::new(8, false, 6, false)), 4);
+    assert_eq!((a.buckets.len(), a.bytes), (18, 2304));
+
+    // map[*T]int16: 8 + 64 + 16 + 8 = 96-byte buckets. B = 6: 68 buckets = 6528 bytes,
+    // exactly a size class.
+    //   go1.19: up == sz -> 68 buckets, 6528 bytes.
+    //   go1.22: class(6536) = 6784 -> 6776 usable -> 70 buckets = 6720 bytes ->
+    //   mallocgc takes class(6728) = 6784.
+    let l = MapLayout::new(8, true, 2, false);
+    assert_eq!(l.bucket_size(), 96);
+    let (a, _) = BucketArray::make(&l, 6);
+    assert_eq!((a.buckets.len(), a.bytes), (68, 6528));
+    let (a, _) = BucketArray::make(&with_headers(l), 6);
+    assert_eq!((a.buckets.len(), a.bytes), (70, 6784));
+
+    // Large arrays get no header (go1.22 mallocgc stores the type in span.largeType):
+    // map[*T]int64, B = 8: 272 * 144 = 39168 bytes -> 5 pages = 40960 -> 284 buckets.
+    let l = MapLayout::new(8, true, 8, false);
+    for layout in [l, with_headers(l)] {
+        let (a, _) = BucketArray::make(&layout, 8);
+        assert_eq!((a.buckets.len(), a.bytes), (284, 40960));
+    }
+}
+
+#[test]
+fn go122_header_on_big_buckets_and_indirect_objects() {
+    // map[*T][62]byte: 8 + 64 + 8*62 + 8 = 576-byte pointerful buckets. The lazily allocated
+    // bucket of a B = 0 map is newobject(t.bucket): go1.19 class 576; go1.22 576 + 8 -> 640.
+    let l = MapLayout::new(8, true, 62, false);
+    assert_eq!(l.bucket_size(), 576);
+    for (layout, bucket) in [(l, 576), (with_headers(l), 640)] {
+        let (mut m, mut w) = new_map_with(layout, 0, 1);
+        m.assign(1, &mut w);
+        assert_eq!(w.alloc_bytes, 48 + bucket);
+        assert_live_identity(&m, &w);
+    }
+    // map[[128]*T]int64: 1024-byte keys with pointers, stored indirectly (bucket 144 bytes,
+    // no header at that size). newobject(t.key): go1.19 1024; go1.22 1024 + 8 -> class 1152.
+    // A pointer-free [1024]byte key has no header in either release.
+    let cases = [
+        (MapLayout::new(1024, true, 8, false), 1024),
+        (with_headers(MapLayout::new(1024, true, 8, false)), 1152),
+        (with_headers(MapLayout::new(1024, false, 8, false)), 1024),
+    ];
+    for (layout, key_obj) in cases {
+        let (mut m, mut w) = new_map_with(layout, 0, 1);
+        m.assign(1, &mut w);
+        assert_eq!(w.alloc_bytes, 48 + 144 + key_obj);
+        let g = w.garbage_bytes;
+        m.delete(1, &mut w);
+        assert_eq!(w.garbage_bytes - g, key_obj);
+        assert_live_identity(&m, &w);
+    }
 }

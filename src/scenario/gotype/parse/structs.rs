@@ -1,7 +1,7 @@
 //! Struct types: parsed and laid out (as cmd/compile/internal/types/size.go does) only to
 //! refuse them with a `[N]byte` of the same size, since the map model takes flat types.
 
-use super::{ALLOWED_TYPES, Layout, Parser, align_up, is_ident_start};
+use super::{ALLOWED_TYPES, Layout, MAX_WIDTH, Parser, align_up, is_ident_start};
 
 /// One struct field declaration: `a, b T` (names `"a, b"`, count 2) or embedded `T`.
 struct FieldDecl {
@@ -22,13 +22,24 @@ impl Parser<'_> {
         if fields.is_empty() {
             return Ok(Layout::basic("struct{}", 0, 1, false, true));
         }
+        let decls: Vec<String> = fields
+            .iter()
+            .map(|f| match &f.names {
+                Some(n) => format!("{n} {}", f.ty.text),
+                None => f.ty.text.clone(),
+            })
+            .collect();
+        let text = format!("struct{{ {} }}", decls.join("; "));
+        // types/size.go (calcStructOffset): the offset after each field must stay below
+        // MaxWidth.
+        let too_large = || format!("type {text} too large");
         let (mut off, mut align) = (0u64, 1u64);
-        let too_large = || self.err("struct too large");
         for f in &fields {
             for _ in 0..f.count {
                 align = align.max(f.ty.align);
                 off = align_up(off, f.ty.align)
                     .and_then(|o| o.checked_add(f.ty.size))
+                    .filter(|&o| o < MAX_WIDTH)
                     .ok_or_else(too_large)?;
             }
         }
@@ -38,14 +49,6 @@ impl Parser<'_> {
             off += 1;
         }
         let size = align_up(off, align).ok_or_else(too_large)?;
-        let decls: Vec<String> = fields
-            .iter()
-            .map(|f| match &f.names {
-                Some(n) => format!("{n} {}", f.ty.text),
-                None => f.ty.text.clone(),
-            })
-            .collect();
-        let text = format!("struct{{ {} }}", decls.join("; "));
         let inner_bad = fields.iter().find_map(|f| f.ty.bad_struct.clone());
         Ok(Layout {
             size,

@@ -1,0 +1,107 @@
+//! GC rules of the Go runtime, checked through whole runs.
+
+mod common;
+
+use common::run;
+use gomemsim::scenario;
+
+fn scenario(runtime: &str, program: &str) -> gomemsim::Scenario {
+    let text = format!(
+        "name = \"rules\"\n[runtime]\ngomaxprocs = 2\n{runtime}\n[[goroutines]]\nname = \"main\"\nprogram = [\n{program}\n]\n"
+    );
+    scenario::parse_str(&text, "rules.toml", &[]).unwrap()
+}
+
+#[test]
+fn a_gc_is_forced_every_two_minutes_once_one_has_run() {
+    // 8 MiB retained passes the 4 MiB minimum heap: one GC. Then 5 minutes of computation
+    // with almost no allocation: runtime/proc.go's forcegcperiod (2 minutes since the last
+    // GC ended, runtime/mgc.go: gcTrigger.test for gcTriggerTime) starts the next ones.
+    let o = run(&scenario(
+        "gogc = 100",
+        r#"{ op = "retain", bytes = "8MiB", size = "4KiB" },
+           { op = "loop", times = 30, body = [ { op = "compute", time = "10s" }, { op = "alloc", bytes = "1KiB", size = "1KiB" } ] },"#,
+    ));
+    let forced: Vec<_> = o.gc.iter().filter(|c| c.forced).collect();
+    assert_eq!(
+        o.gc.iter().filter(|c| !c.forced).count(),
+        1,
+        "one heap-triggered cycle"
+    );
+    assert_eq!(
+        forced.len(),
+        2,
+        "300 s after the first GC: forced at ~120 s and ~240 s"
+    );
+    for w in o.gc.windows(2) {
+        let prev_end =
+            w[0].start_ns + w[0].stw_sweep_term_ns + w[0].mark_ns + w[0].stw_mark_term_ns;
+        let gap = w[1].start_ns - prev_end;
+        assert!(
+            (120_000_000_000..120_000_001_000).contains(&gap),
+            "gap {gap} ns"
+        );
+    }
+    let trace = gomemsim::report::gctrace_text(&o.gc);
+    assert_eq!(trace.matches("GC forced\n").count(), 2, "{trace}");
+}
+
+#[test]
+fn no_forced_gc_with_gogc_off_or_before_any_gc() {
+    // GOGC=off: gcTrigger.test for gcTriggerTime is false.
+    let o = run(&scenario(
+        "gogc = \"off\"",
+        r#"{ op = "retain", bytes = "8MiB", size = "4KiB" }, { op = "compute", time = "300s" },"#,
+    ));
+    assert!(o.gc.is_empty());
+    // No GC yet (lastgc == 0): nothing is forced either.
+    let o = run(&scenario(
+        "gogc = 100",
+        r#"{ op = "compute", time = "300s" },"#,
+    ));
+    assert!(o.gc.is_empty());
+}
+
+#[test]
+fn objects_allocated_during_a_mark_survive_that_cycle() {
+    // With a steady live heap, what a cycle marks is the live heap plus everything allocated
+    // while it marked (allocate-black, runtime/malloc.go: gcmarknewobject): marked −
+    // (heap_end − heap_start) is the same live heap in every steady cycle.
+    let o = run(&scenario(
+        "gogc = 100",
+        r#"{ op = "retain", bytes = "64MiB", size = "4KiB" }, { op = "alloc", bytes = "2GiB", size = "4KiB" },"#,
+    ));
+    let steady: Vec<_> =
+        o.gc.iter()
+            .filter(|c| c.heap_marked_bytes >= 64 << 20)
+            .collect();
+    assert!(steady.len() > 20);
+    // 64 MiB of chunks plus their 24-byte slice headers.
+    let live = (64u64 << 20) + 16384 * 24;
+    for c in steady {
+        assert!(
+            c.heap_end_bytes > c.heap_start_bytes,
+            "the mutator allocates during the mark"
+        );
+        assert_eq!(
+            c.heap_marked_bytes - (c.heap_end_bytes - c.heap_start_bytes),
+            live
+        );
+    }
+}
+
+#[test]
+fn a_memory_limit_holds_total_memory_under_it() {
+    // GOGC=off, 256 MiB limit, a paced service: the pacer keeps the heap under the limit's
+    // goal, so total mapped memory stays under the limit.
+    let o = run(&scenario(
+        "gogc = \"off\"\ngomemlimit = \"256MiB\"",
+        r#"{ op = "retain", bytes = "64MiB", size = "4KiB" }, { op = "alloc", bytes = "4000MiB", size = "4KiB", rate = "200MiB/s" },"#,
+    ));
+    assert!(o.gc.len() > 10);
+    assert!(
+        o.peak_total_bytes <= 256 << 20,
+        "peak {} bytes",
+        o.peak_total_bytes
+    );
+}
