@@ -111,6 +111,8 @@ pub struct Outcome {
     /// CPU the program's goroutines spent in mark assists (ns).
     pub assist_ns: u64,
     pub total_gc_cpu_ns: u64,
+    /// Cycles the CPU limiter ran with assists off.
+    pub limited_cycles: u32,
     pub total_alloc_bytes: u64,
     pub total_alloc_objects: u64,
     pub peak_heap_bytes: u64,
@@ -371,6 +373,7 @@ impl Sim {
             work: self.work,
             maps,
             total_gc_cpu_ns: self.gc.total_gc_cpu_ns(),
+            limited_cycles: self.gc.limited_cycles,
             pauses_ns: self.gc.pauses_ns.clone(),
             assist_ns: self.assist_ps_total / 1000,
             total_alloc_bytes: self.gc.heap.total_alloc,

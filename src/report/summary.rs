@@ -29,6 +29,8 @@ struct Summary<'a> {
     stw_p99_ns: u64,
     assist_cpu_ns: u64,
     gc_cpu_ns: u64,
+    /// Cycles the CPU limiter (runtime/mgclimit.go) ran with assists off.
+    gc_limited_cycles: u32,
     /// Highest total mapped memory: heap, free heap not yet returned, and non-heap.
     peak_total_bytes: u64,
     gomaxprocs: u32,
@@ -129,6 +131,7 @@ pub fn summary_json(o: &Outcome) -> String {
         stw_p99_ns: p99,
         assist_cpu_ns: o.assist_ns,
         gc_cpu_ns: o.total_gc_cpu_ns,
+        gc_limited_cycles: o.limited_cycles,
         peak_total_bytes: o.peak_total_bytes,
         gomaxprocs: o.procs,
         total_alloc_objects: o.total_alloc_objects,
