@@ -75,6 +75,9 @@ pub struct BucketArray {
     pub prealloc_end: u32,
     /// Heap bytes this array still keeps alive (array, its overflow objects, its overflow list).
     pub bytes: u64,
+    /// Which allocation this is, for cells found before a concurrent growth replaced it;
+    /// 0 for a nil array.
+    pub generation: u32,
 }
 
 impl BucketArray {
@@ -118,6 +121,7 @@ impl BucketArray {
             buckets,
             prealloc_end: n as u32,
             bytes,
+            generation: 0,
         };
         (array, next_overflow)
     }
@@ -128,6 +132,7 @@ impl BucketArray {
             buckets: vec![Bucket::EMPTY],
             prealloc_end: 1,
             bytes: layout.bucket_object_bytes(),
+            generation: 0,
         }
     }
 }

@@ -34,7 +34,8 @@ impl ClassicMap {
             bigger = 0;
             self.flags |= SAME_SIZE_GROW;
         }
-        let (array, next_overflow) = BucketArray::make(&self.layout, self.b + bigger);
+        let (mut array, next_overflow) = BucketArray::make(&self.layout, self.b + bigger);
+        self.stamp(&mut array);
         self.alloc(array.bytes, work);
 
         let mut flags = self.flags & !(ITERATOR | OLD_ITERATOR);

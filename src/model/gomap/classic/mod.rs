@@ -15,6 +15,8 @@ mod grow;
 mod iter;
 mod ops;
 
+pub use ops::{Assign, Cell};
+
 pub use bucket::{Bucket, BucketArray};
 
 use rand_chacha::ChaCha8Rng;
@@ -91,6 +93,8 @@ pub struct ClassicMap {
     /// Events pushed during the current write start here (their count/noverflow are filled in
     /// when the write finishes).
     events_mark: usize,
+    /// Generation of the next bucket array allocated.
+    next_gen: u32,
     /// B before and after the growth in progress (or the last one).
     grow_from: u8,
     grow_to: u8,
@@ -133,12 +137,14 @@ impl ClassicMap {
             stats: MapStats::default(),
             events: Vec::new(),
             events_mark: 0,
+            next_gen: 1,
             grow_from: 0,
             grow_to: 0,
         };
         m.alloc(m.hmap_bytes(), work);
         if b != 0 {
-            let (array, next) = BucketArray::make(&m.layout, b);
+            let (mut array, next) = BucketArray::make(&m.layout, b);
+            m.stamp(&mut array);
             m.alloc(array.bytes, work);
             m.buckets = array;
             if next != NONE {
@@ -324,10 +330,37 @@ impl ClassicMap {
     /// mapassign/mapdelete, done atomically here).
     #[inline]
     fn begin_write(&mut self, work: &mut Work) {
+        self.count_write(work);
+        self.flags ^= HASH_WRITING;
+    }
+
+    /// Counts a write (the `op` index of growth events) without touching the flags: the
+    /// race model performs the hashWriting steps itself.
+    pub fn count_write(&mut self, work: &mut Work) {
         self.stats.writes += 1;
         work.ops += 1;
         self.events_mark = self.events.len();
-        self.flags ^= HASH_WRITING;
+    }
+
+    /// Fills in count/noverflow on the growth events of the write that ends, without
+    /// touching the flags.
+    pub fn finish_write(&mut self) {
+        if self.events.len() > self.events_mark {
+            for e in &mut self.events[self.events_mark..] {
+                e.count = self.count;
+                e.noverflow = self.noverflow;
+            }
+        }
+    }
+
+    /// Sets `h.flags` (the race model's load/store steps).
+    pub fn set_flags(&mut self, flags: u8) {
+        self.flags = flags;
+    }
+
+    /// Sets `h.count` (the race model's `h.count++` as a load and a store).
+    pub fn set_count(&mut self, count: u64) {
+        self.count = count;
     }
 
     /// Ends a write: clears hashWriting and fills in count/noverflow, read after the write,
@@ -335,12 +368,7 @@ impl ClassicMap {
     #[inline]
     fn end_write(&mut self) {
         self.flags &= !HASH_WRITING;
-        if self.events.len() > self.events_mark {
-            for e in &mut self.events[self.events_mark..] {
-                e.count = self.count;
-                e.noverflow = self.noverflow;
-            }
-        }
+        self.finish_write();
     }
 
     fn push_event(&mut self, kind: super::MapEventKind) {
@@ -352,6 +380,12 @@ impl ClassicMap {
             count: 0,
             noverflow: 0,
         });
+    }
+
+    /// Gives a newly allocated bucket array its generation.
+    fn stamp(&mut self, array: &mut BucketArray) {
+        array.generation = self.next_gen;
+        self.next_gen += 1;
     }
 
     /// runtime/stubs.go: fastrand, for this map.
