@@ -228,12 +228,10 @@ fn malformed_scenarios_exit_2_naming_line_and_field() {
     );
     // TOML syntax.
     assert_refused("name = \"bad\"\n[runtime\ngogc = 1\n", 2, "", &[]);
-    // An op of a later model.
+    // A feature of a later model.
     assert_refused(
-        &format!(
-            "{GOOD_HEAD}[[goroutines]]\nname = \"w\"\nprogram = [\n  {{ op = \"lock\" }},\n]\n"
-        ),
-        9,
+        &format!("{GOOD_HEAD}impl = \"swiss\"\n"),
+        6,
         "not supported yet",
         &[],
     );
@@ -324,4 +322,24 @@ fn a_heap_past_the_address_space_dies_like_go() {
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["fatal"], "runtime: out of memory");
+}
+
+#[test]
+fn run_points_several_goroutines_to_race() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("two.toml");
+    std::fs::write(
+        &file,
+        format!("{GOOD_HEAD}[[goroutines]]\nname = \"w\"\ncount = 2\nprogram = [ {{ op = \"insert\", map = \"m\", n = 1 }} ]\n"),
+    )
+    .unwrap();
+    let o = gomemsim(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        dir.path().join("o").to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("gomemsim race"), "{stderr}");
 }

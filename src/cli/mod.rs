@@ -1,6 +1,8 @@
 //! Command-line definitions (clap derive) and one handler per subcommand.
 
 mod check;
+mod race;
+mod replay;
 mod run;
 
 use std::path::PathBuf;
@@ -24,6 +26,11 @@ enum Command {
     Run(run::RunArgs),
     /// Validate a scenario file without running it.
     Check(check::CheckArgs),
+    /// Explore how the goroutines interleave at the runtime's own steps: concurrent map
+    /// writes, data races, corrupted maps, each with a replay token.
+    Race(race::RaceArgs),
+    /// Run one schedule again, exactly, from its token.
+    Replay(replay::ReplayArgs),
 }
 
 /// Options that change the scenario as loaded.
@@ -59,6 +66,8 @@ pub fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::check(args),
+        Command::Race(args) => race::race(args),
+        Command::Replay(args) => replay::replay(args),
     };
     match result {
         Ok(code) => code,

@@ -47,6 +47,20 @@ pub enum Instr {
     Compute {
         ps: u64,
     },
+    /// sync.Mutex / RWMutex operations on the program's `lock`-th lock name (in the order
+    /// they appear in the program).
+    Lock {
+        lock: u32,
+    },
+    Unlock {
+        lock: u32,
+    },
+    Rlock {
+        lock: u32,
+    },
+    Runlock {
+        lock: u32,
+    },
 
     /// Runs the body up to the matching `EndLoop` `times` times (always at least once:
     /// loops that run zero times are dropped when compiling).
@@ -63,6 +77,8 @@ pub enum Instr {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Program {
     pub instrs: Vec<Instr>,
+    /// Lock instructions compiled so far.
+    locks: u32,
 }
 
 /// An op the engine cannot run (validation refuses these first; this keeps the engine safe
@@ -83,6 +99,11 @@ impl Program {
         let mut p = Program::default();
         p.emit(ops, map_index)?;
         Ok(p)
+    }
+
+    fn next_lock(&mut self) -> u32 {
+        self.locks += 1;
+        self.locks - 1
     }
 
     fn emit(
@@ -149,10 +170,18 @@ impl Program {
                 }
                 Op::Free { bytes } => Instr::Free { bytes: bytes.0 },
                 Op::Compute { time } => Instr::Compute { ps: time.as_ps() },
-                Op::Lock { .. } => return Err(Unsupported { op: "lock" }),
-                Op::Unlock { .. } => return Err(Unsupported { op: "unlock" }),
-                Op::Rlock { .. } => return Err(Unsupported { op: "rlock" }),
-                Op::Runlock { .. } => return Err(Unsupported { op: "runlock" }),
+                Op::Lock { .. } => Instr::Lock {
+                    lock: self.next_lock(),
+                },
+                Op::Unlock { .. } => Instr::Unlock {
+                    lock: self.next_lock(),
+                },
+                Op::Rlock { .. } => Instr::Rlock {
+                    lock: self.next_lock(),
+                },
+                Op::Runlock { .. } => Instr::Runlock {
+                    lock: self.next_lock(),
+                },
             };
             self.instrs.push(instr);
         }

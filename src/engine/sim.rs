@@ -389,7 +389,7 @@ impl Sim {
 
 /// Allocation headers for objects with pointers above 512 bytes arrived in go1.22
 /// (runtime/msize.go: roundupsize(size, noscan)).
-fn malloc_headers(go: &str) -> bool {
+pub(crate) fn malloc_headers(go: &str) -> bool {
     go.strip_prefix("1.")
         .and_then(|minor| minor.split('.').next())
         .and_then(|minor| minor.parse::<u32>().ok())

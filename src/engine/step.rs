@@ -42,6 +42,13 @@ impl Sim {
                 self.retained = (retained - drop, scan - drop_scan);
                 self.gc.heap.drop_reachable(drop, drop_scan);
             }
+            // Locks do not block in a run of one goroutine (validation refuses several).
+            Instr::Lock { .. }
+            | Instr::Unlock { .. }
+            | Instr::Rlock { .. }
+            | Instr::Runlock { .. } => {
+                self.finish_units(g, 1);
+            }
             Instr::Compute { ps } => {
                 self.finish_units(g, 1);
                 let gs = &mut self.goroutines[g];
@@ -99,7 +106,13 @@ impl Sim {
                 | Instr::Churn { n, .. }
                 | Instr::Read { n, .. } => n,
                 Instr::Alloc { objects, .. } | Instr::Retain { objects, .. } => objects,
-                Instr::Iterate { .. } | Instr::Free { .. } | Instr::Compute { .. } => 1,
+                Instr::Iterate { .. }
+                | Instr::Free { .. }
+                | Instr::Compute { .. }
+                | Instr::Lock { .. }
+                | Instr::Unlock { .. }
+                | Instr::Rlock { .. }
+                | Instr::Runlock { .. } => 1,
             };
             if gs.rem == 0 {
                 if n == 0 {

@@ -5,3 +5,4 @@ pub mod gc;
 pub mod gomap;
 pub mod heap;
 pub mod malloc;
+pub mod sched;

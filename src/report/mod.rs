@@ -6,13 +6,19 @@ mod atomic;
 mod gc_cycles;
 mod gctrace;
 mod map_events;
+mod race;
+mod schedule;
 mod summary;
+mod swimlane;
 
 pub use atomic::write_atomic;
 pub use gc_cycles::gc_cycles_csv;
 pub use gctrace::{ParsedCycle, gctrace_line, gctrace_text, parse_gctrace};
 pub use map_events::map_events_csv;
+pub use race::{race_json, replay_summary_json, trace_map_events_csv};
+pub use schedule::schedule_txt;
 pub use summary::{human_summary, summary_json};
+pub use swimlane::swimlane_svg;
 
 use std::path::{Path, PathBuf};
 
@@ -50,6 +56,24 @@ pub fn write_run(
     for (name, bytes) in files {
         let path = dir.join(name);
         write_atomic(&path, &bytes).map_err(|source| ReportError {
+            path: path.clone(),
+            source,
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Writes `files` (name, bytes) into `dir` (created if needed), each atomically.
+pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, ReportError> {
+    std::fs::create_dir_all(dir).map_err(|source| ReportError {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut written = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        write_atomic(&path, bytes).map_err(|source| ReportError {
             path: path.clone(),
             source,
         })?;

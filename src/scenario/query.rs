@@ -3,6 +3,18 @@
 use super::types::{Op, Scenario};
 
 impl Scenario {
+    /// Whether any goroutine locks a mutex.
+    pub fn has_locks(&self) -> bool {
+        fn any(ops: &[Op]) -> bool {
+            ops.iter().any(|op| match op {
+                Op::Lock { .. } | Op::Unlock { .. } | Op::Rlock { .. } | Op::Runlock { .. } => true,
+                Op::Loop { body, .. } => any(body),
+                _ => false,
+            })
+        }
+        self.goroutines.iter().any(|g| any(&g.program))
+    }
+
     /// The position of the map called `name` in `maps`.
     pub fn map_index(&self, name: &str) -> Option<usize> {
         self.maps.iter().position(|m| m.name == name)

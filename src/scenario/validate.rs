@@ -12,6 +12,8 @@ use super::types::{GoroutineSpec, MapImpl, Op, Scenario};
 pub(crate) const SUPPORTED_GO: [&str; 5] = ["1.19", "1.20", "1.21", "1.22", "1.23"];
 
 const MAX_GOMAXPROCS: u32 = 1024;
+/// Goroutines in a scenario, all replicas counted.
+const MAX_GOROUTINES: u64 = 100_000;
 
 /// The first problem of `s`, in file order: name, runtime, heap, costs, maps, goroutines.
 pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
@@ -34,15 +36,10 @@ pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
         .goroutines
         .iter()
         .fold(0u64, |sum, g| sum.saturating_add(u64::from(g.count)));
-    if total > 1 {
-        let path = if s.goroutines.len() > 1 {
-            root.key("goroutines").index(1)
-        } else {
-            root.key("goroutines").index(0).key("count")
-        };
+    if total > MAX_GOROUTINES {
         return Err(Problem::at(
-            path,
-            "several goroutines are not supported yet: arrives with the goroutine scheduler model",
+            root.key("goroutines"),
+            format!("at most {MAX_GOROUTINES} goroutines in all, got {total}"),
         ));
     }
     Ok(())
@@ -186,13 +183,6 @@ fn check_goroutine(
 fn check_ops(ops: &[Op], at: FieldPath, maps: &HashMap<&str, usize>) -> Result<(), Problem> {
     for (i, op) in ops.iter().enumerate() {
         let here = at.index(i);
-        let later = |model: &str, name: &str| {
-            Problem::at(
-                here.key("op"),
-                format!("op `{name}` is not supported yet: arrives with the {model} model"),
-            )
-        };
-        let sched = "goroutine scheduler";
         match op {
             Op::Insert { map, .. }
             | Op::Delete { map, .. }
@@ -207,10 +197,7 @@ fn check_ops(ops: &[Op], at: FieldPath, maps: &HashMap<&str, usize>) -> Result<(
             }
             Op::Retain { size, .. } => check_size(size.0, here.key("size"))?,
             Op::Free { .. } | Op::Compute { .. } => {}
-            Op::Lock { .. } => return Err(later(sched, "lock")),
-            Op::Unlock { .. } => return Err(later(sched, "unlock")),
-            Op::Rlock { .. } => return Err(later(sched, "rlock")),
-            Op::Runlock { .. } => return Err(later(sched, "runlock")),
+            Op::Lock { .. } | Op::Unlock { .. } | Op::Rlock { .. } | Op::Runlock { .. } => {}
             Op::Loop { body, .. } => check_ops(body, here.key("body"), maps)?,
         }
     }

@@ -1,0 +1,77 @@
+//! `gomemsim replay FILE --schedule TOKEN`: run one schedule again, exactly.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use gomemsim::explore::{self, Token};
+use gomemsim::report;
+
+use super::ScenarioArgs;
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// The schedule's token, as `gomemsim race` prints it (e.g. s1-t3f2a9c).
+    #[arg(long)]
+    schedule: Token,
+    /// Output directory [default: results/<scenario name>/replay/].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
+    let mut sc = args.scenario.load()?;
+    sc.seed = args.schedule.scenario_seed();
+    let trace = explore::replay(&sc, &args.schedule)?;
+    let token = args.schedule.to_string();
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&sc.name).join("replay"));
+    let files = [
+        (
+            "summary.json",
+            report::replay_summary_json(&sc.name, sc.seed, &token, &trace).into_bytes(),
+        ),
+        (
+            "schedule.txt",
+            report::schedule_txt(&trace, &token).into_bytes(),
+        ),
+        ("swimlane.svg", report::swimlane_svg(&trace).into_bytes()),
+        ("map_events.csv", report::trace_map_events_csv(&trace)),
+        ("scenario.toml", sc.to_toml_string().into_bytes()),
+    ];
+    let written = report::write_files(&dir, &files)?;
+    if !args.quiet {
+        println!(
+            "replay {} --schedule {token}: {} steps, {} preemptions",
+            sc.name,
+            trace.steps.len(),
+            trace.preemptions
+        );
+        if trace.race.is_some() {
+            println!("  data race (happens-before) on the map");
+        }
+        for c in &trace.corruption {
+            println!("  {c}");
+        }
+        let names: Vec<_> = written
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        println!("wrote {}/{{{}}}", dir.display(), names.join(","));
+    }
+    if let Some(f) = &trace.fatal {
+        // As the Go runtime prints it, on stderr.
+        eprintln!("fatal error: {}", f.message);
+        eprintln!();
+        eprintln!("goroutine {} [running]:", f.goroutine + 1);
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

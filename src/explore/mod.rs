@@ -1,0 +1,16 @@
+//! Exploring schedules: run a scenario's goroutines at the level of the runtime's steps under
+//! a scheduling strategy, many times, and report what happened — Go's fatal errors, data
+//! races, corrupted maps — with a token that replays any run exactly.
+
+pub mod exhaustive;
+pub mod run;
+pub mod strategy;
+pub mod token;
+pub mod trace;
+pub mod world;
+
+pub use run::{Exploration, explore, replay, run_once};
+pub use strategy::Strategy;
+pub use token::{Token, TokenError};
+pub use trace::{Fatal, Trace, TraceStep};
+pub use world::World;

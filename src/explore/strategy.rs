@@ -1,0 +1,241 @@
+//! Scheduling strategies, pluggable as in awslabs/shuttle: at each step, one of them picks
+//! which runnable goroutine runs. An enum, not a trait object: the choice is on the hot path.
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use rand_chacha::rand_core::SeedableRng;
+
+use crate::model::sched::steps::StepKind;
+
+/// Which strategy explores the schedules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Strategy {
+    /// Steps take simulated time with seeded jitter and GOMAXPROCS Ps run in parallel: an
+    /// estimate of how often the real runtime crashes.
+    Timing,
+    /// A uniform choice among runnable goroutines at every step.
+    Random,
+    /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010) of depth `depth`.
+    Pct { depth: u32 },
+    /// Every interleaving up to a preemption bound, with sleep sets.
+    Exhaustive { preemption_bound: u32 },
+}
+
+impl Strategy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Strategy::Timing => "timing",
+            Strategy::Random => "random",
+            Strategy::Pct { .. } => "pct",
+            Strategy::Exhaustive { .. } => "exhaustive",
+        }
+    }
+}
+
+/// Timing model parameters (ns). Not calibrated against a real scheduler yet: chosen from
+/// the orders of magnitude of runtime/proc.go's paths (newproc, wakep's futex wake-up,
+/// schedule/execute) on a current x86 machine.
+pub mod timing {
+    /// `go f()`: newproc on the spawning goroutine.
+    pub const SPAWN_NS: u64 = 50;
+    /// An idle P's M woken by wakep (a futex wake-up) before it runs anything.
+    pub const WAKE_NS: u64 = 2_000;
+    /// schedule() + execute() to switch a P to another goroutine.
+    pub const SWITCH_NS: u64 = 150;
+    /// sysmon preempts a goroutine that ran this long (runtime/proc.go: forcePreemptNS).
+    pub const SLICE_NS: u64 = 10_000_000;
+}
+
+/// Nominal time of one step (ns), before jitter.
+pub fn step_ns(kind: StepKind) -> u64 {
+    match kind {
+        StepKind::AssignFind | StepKind::DeleteFind | StepKind::Lookup => 12,
+        StepKind::Hash => 5,
+        StepKind::IterNext => 4,
+        StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => 15,
+        StepKind::Local => 20,
+        _ => 2,
+    }
+}
+
+/// The timing strategy's state: which goroutine each P runs and each P's clock.
+#[derive(Debug, Clone)]
+pub struct TimingState {
+    rng: ChaCha8Rng,
+    /// Per P: its clock and the goroutine it runs (with when its slice started).
+    p_clock: Vec<u64>,
+    p_running: Vec<Option<(u32, u64)>>,
+    /// When each goroutine became runnable (spawned by main in order on P0).
+    ready_at: Vec<u64>,
+    on_p: Vec<Option<u32>>,
+    /// The P of the goroutine picked last, for the time of its step.
+    last_p: u32,
+}
+
+impl TimingState {
+    pub fn new(seed: u64, goroutines: usize, procs: u32) -> Self {
+        let procs = procs.max(1) as usize;
+        // main runs on P0 while it spawns every goroutine; the other Ps are idle and start
+        // once woken.
+        let spawn_end = timing::SPAWN_NS * goroutines as u64;
+        let mut p_clock = vec![timing::WAKE_NS; procs];
+        p_clock[0] = spawn_end;
+        TimingState {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            p_clock,
+            p_running: vec![None; procs],
+            ready_at: (1..=goroutines as u64)
+                .map(|i| i * timing::SPAWN_NS)
+                .collect(),
+            on_p: vec![None; goroutines],
+            last_p: 0,
+        }
+    }
+
+    /// The goroutine whose next step comes first in time, among `runnable`.
+    fn pick(&mut self, runnable: &[u32]) -> u32 {
+        loop {
+            // Goroutines that cannot run give up their P.
+            for p in 0..self.p_running.len() {
+                if let Some((g, start)) = self.p_running[p] {
+                    let expired = self.p_clock[p].saturating_sub(start) >= timing::SLICE_NS;
+                    if !runnable.contains(&g) || expired {
+                        self.p_running[p] = None;
+                        self.on_p[g as usize] = None;
+                        if expired {
+                            self.ready_at[g as usize] = self.p_clock[p];
+                        }
+                    }
+                }
+            }
+            // The P that is earliest in time takes the next step.
+            let p = (0..self.p_clock.len())
+                .min_by_key(|&p| (self.p_clock[p], p))
+                .expect("at least one P");
+            if let Some((g, _)) = self.p_running[p] {
+                self.last_p = p as u32;
+                return g;
+            }
+            // An idle P takes the goroutine that has been ready longest (FIFO run queue).
+            let next = runnable
+                .iter()
+                .copied()
+                .filter(|&g| self.on_p[g as usize].is_none())
+                .min_by_key(|&g| (self.ready_at[g as usize], g));
+            match next {
+                Some(g) => {
+                    let start = self.p_clock[p].max(self.ready_at[g as usize]) + timing::SWITCH_NS;
+                    self.p_clock[p] = start;
+                    self.p_running[p] = Some((g, start));
+                    self.on_p[g as usize] = Some(p as u32);
+                }
+                None => {
+                    // Nothing for this P: it sleeps until the next goroutine is ready, or
+                    // for good if none will be.
+                    let wake = runnable
+                        .iter()
+                        .map(|&g| self.ready_at[g as usize])
+                        .filter(|&t| t > self.p_clock[p])
+                        .min();
+                    self.p_clock[p] = wake.unwrap_or(u64::MAX);
+                }
+            }
+        }
+    }
+
+    /// Time and P of the step about to run.
+    pub fn now(&self) -> (u64, u32) {
+        (self.p_clock[self.last_p as usize], self.last_p)
+    }
+
+    /// Advances the clock of the P that ran a step of kind `kind`, with ±50% seeded jitter.
+    pub fn advance(&mut self, kind: StepKind) {
+        let nominal = step_ns(kind);
+        let jittered = nominal / 2 + self.rng.random_range(0..=nominal);
+        self.p_clock[self.last_p as usize] += jittered.max(1);
+    }
+}
+
+/// PCT's state: priorities and the change points (Burckhardt et al.: with n goroutines,
+/// k steps and depth d, a bug of depth d is found with probability at least 1/(n·k^(d−1))).
+#[derive(Debug, Clone)]
+pub struct PctState {
+    priority: Vec<u64>,
+    change_points: Vec<u64>,
+    step: u64,
+}
+
+impl PctState {
+    pub fn new(seed: u64, goroutines: usize, depth: u32, max_steps: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let d = u64::from(depth.max(1));
+        // Distinct initial priorities d .. d+n−1 in random order.
+        let mut priority: Vec<u64> = (0..goroutines as u64).map(|i| d + i).collect();
+        for i in (1..priority.len()).rev() {
+            let j = rng.random_range(0..=i);
+            priority.swap(i, j);
+        }
+        let change_points = (1..d)
+            .map(|_| rng.random_range(1..=max_steps.max(1)))
+            .collect();
+        PctState {
+            priority,
+            change_points,
+            step: 0,
+        }
+    }
+
+    fn pick(&mut self, runnable: &[u32]) -> u32 {
+        self.step += 1;
+        let g = *runnable
+            .iter()
+            .max_by_key(|&&g| self.priority[g as usize])
+            .expect("something runnable");
+        // At the i-th change point, the running goroutine drops to priority i (below every
+        // initial one).
+        if let Some(i) = self.change_points.iter().position(|&c| c == self.step) {
+            self.priority[g as usize] = i as u64 + 1;
+        }
+        g
+    }
+
+    /// PCT's guarantee for a bug of this depth: 1/(n·k^(d−1)).
+    pub fn guarantee(goroutines: usize, max_steps: u64, depth: u32) -> f64 {
+        let n = goroutines.max(1) as f64;
+        let k = max_steps.max(1) as f64;
+        1.0 / (n * k.powi(depth.max(1) as i32 - 1))
+    }
+}
+
+/// A scheduler for one execution.
+#[derive(Debug, Clone)]
+pub enum Picker {
+    Timing(TimingState),
+    Random(ChaCha8Rng),
+    Pct(PctState),
+    /// Given decisions, then the lowest-numbered runnable goroutine.
+    Replay {
+        decisions: Vec<u32>,
+        next: usize,
+    },
+}
+
+impl Picker {
+    /// Picks among `runnable` (at least two goroutines) and returns the index chosen.
+    pub fn pick(&mut self, runnable: &[u32]) -> usize {
+        let g = match self {
+            Picker::Timing(t) => t.pick(runnable),
+            Picker::Random(rng) => runnable[rng.random_range(0..runnable.len())],
+            Picker::Pct(p) => p.pick(runnable),
+            Picker::Replay { decisions, next } => {
+                let i = decisions.get(*next).copied().unwrap_or(0) as usize;
+                *next += 1;
+                return i.min(runnable.len() - 1);
+            }
+        };
+        runnable
+            .iter()
+            .position(|&r| r == g)
+            .expect("picked a runnable goroutine")
+    }
+}

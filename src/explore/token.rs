@@ -1,0 +1,194 @@
+//! Replay tokens: a short printable name for one schedule. `s<seed>-t<hex>` is a timing run,
+//! `-r<hex>` a random one, `-p<depth>.<steps>.<hex>` a PCT one, `-d<decisions>` an explicit
+//! list of decisions (each the index of the chosen goroutine among the runnable ones, one
+//! base-36 digit, or `(n)` past 35). `<seed>` is the scenario's seed.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// One schedule, replayable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token {
+    Timing {
+        scenario_seed: u64,
+        seed: u64,
+    },
+    Random {
+        scenario_seed: u64,
+        seed: u64,
+    },
+    Pct {
+        scenario_seed: u64,
+        depth: u32,
+        max_steps: u64,
+        seed: u64,
+    },
+    Decisions {
+        scenario_seed: u64,
+        decisions: Vec<u32>,
+    },
+}
+
+impl Token {
+    pub fn scenario_seed(&self) -> u64 {
+        match *self {
+            Token::Timing { scenario_seed, .. }
+            | Token::Random { scenario_seed, .. }
+            | Token::Pct { scenario_seed, .. }
+            | Token::Decisions { scenario_seed, .. } => scenario_seed,
+        }
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Token::Timing {
+                scenario_seed,
+                seed,
+            } => write!(f, "s{scenario_seed}-t{seed:x}"),
+            Token::Random {
+                scenario_seed,
+                seed,
+            } => write!(f, "s{scenario_seed}-r{seed:x}"),
+            Token::Pct {
+                scenario_seed,
+                depth,
+                max_steps,
+                seed,
+            } => write!(f, "s{scenario_seed}-p{depth}.{max_steps}.{seed:x}"),
+            Token::Decisions {
+                scenario_seed,
+                decisions,
+            } => {
+                write!(f, "s{scenario_seed}-d")?;
+                for &d in decisions {
+                    if d < 36 {
+                        let c = char::from_digit(d, 36).expect("below 36");
+                        write!(f, "{c}")?;
+                    } else {
+                        write!(f, "({d})")?;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A token that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid schedule token `{0}`: expected s<seed>-t<hex>, s<seed>-r<hex>, \
+     s<seed>-p<depth>.<steps>.<hex> or s<seed>-d<decisions>, as `gomemsim race` prints them"
+)]
+pub struct TokenError(pub String);
+
+impl FromStr for Token {
+    type Err = TokenError;
+
+    fn from_str(s: &str) -> Result<Token, TokenError> {
+        let bad = || TokenError(s.to_string());
+        let rest = s.strip_prefix('s').ok_or_else(bad)?;
+        let (seed, body) = rest.split_once('-').ok_or_else(bad)?;
+        let scenario_seed: u64 = seed.parse().map_err(|_| bad())?;
+        let mut chars = body.chars();
+        let kind = chars.next().ok_or_else(bad)?;
+        let payload = chars.as_str();
+        let hex = |t: &str| u64::from_str_radix(t, 16).map_err(|_| bad());
+        match kind {
+            't' => Ok(Token::Timing {
+                scenario_seed,
+                seed: hex(payload)?,
+            }),
+            'r' => Ok(Token::Random {
+                scenario_seed,
+                seed: hex(payload)?,
+            }),
+            'p' => {
+                let mut parts = payload.split('.');
+                let depth = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+                let max_steps = parts.next().and_then(|p| p.parse().ok()).ok_or_else(bad)?;
+                let seed = hex(parts.next().ok_or_else(bad)?)?;
+                if parts.next().is_some() {
+                    return Err(bad());
+                }
+                Ok(Token::Pct {
+                    scenario_seed,
+                    depth,
+                    max_steps,
+                    seed,
+                })
+            }
+            'd' => {
+                let mut decisions = Vec::new();
+                let mut it = payload.chars();
+                while let Some(c) = it.next() {
+                    if c == '(' {
+                        let n: String = it.by_ref().take_while(|&c| c != ')').collect();
+                        decisions.push(n.parse().map_err(|_| bad())?);
+                    } else {
+                        decisions.push(c.to_digit(36).ok_or_else(bad)?);
+                    }
+                }
+                Ok(Token::Decisions {
+                    scenario_seed,
+                    decisions,
+                })
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip() {
+        for t in [
+            Token::Timing {
+                scenario_seed: 1,
+                seed: 0xdead_beef,
+            },
+            Token::Random {
+                scenario_seed: 7,
+                seed: 0,
+            },
+            Token::Pct {
+                scenario_seed: 3,
+                depth: 3,
+                max_steps: 240,
+                seed: u64::MAX,
+            },
+            Token::Decisions {
+                scenario_seed: 1,
+                decisions: vec![0, 1, 35, 36, 1000, 2],
+            },
+        ] {
+            let text = t.to_string();
+            assert_eq!(text.parse::<Token>(), Ok(t), "{text}");
+        }
+        assert_eq!(
+            Token::Decisions {
+                scenario_seed: 1,
+                decisions: vec![1, 0, 10, 36]
+            }
+            .to_string(),
+            "s1-d10a(36)"
+        );
+        for bad in [
+            "",
+            "x",
+            "s1",
+            "s1-q0",
+            "s1-tzz",
+            "s1-p3.x.1",
+            "s1-d!",
+            "sx-t1",
+        ] {
+            assert!(bad.parse::<Token>().is_err(), "{bad}");
+        }
+    }
+}

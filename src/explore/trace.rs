@@ -1,0 +1,81 @@
+//! What one explored schedule did, step by step: the material of schedule.txt, the swimlane
+//! picture, race.json and replay tokens.
+
+use crate::model::sched::steps::StepKind;
+
+/// One executed step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceStep {
+    /// Virtual time when the step started (ns); under the interleaving strategies, the step's
+    /// index, as they have no clock.
+    pub t_ns: u64,
+    /// Index of the goroutine (into [`Trace::goroutines`]).
+    pub goroutine: u32,
+    /// The P it ran on (0 under the interleaving strategies).
+    pub p: u32,
+    /// The map the step touches, if any (index into the scenario's maps).
+    pub map: Option<u32>,
+    pub kind: StepKind,
+    /// `h.flags & hashWriting` of that map before and after the step (false when no map).
+    pub writing_before: bool,
+    pub writing_after: bool,
+}
+
+/// A fatal error the simulated program died of, as Go prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fatal {
+    /// Go's message after `fatal error: `, e.g. "concurrent map writes".
+    pub message: &'static str,
+    pub goroutine: u32,
+    /// Index of the step that fired it in [`Trace::steps`].
+    pub step: usize,
+}
+
+/// One side of a data race: which goroutine accessed which map how, at which step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    pub goroutine: u32,
+    pub step: usize,
+    pub write: bool,
+    /// The runtime function the access is in, e.g. "runtime.mapassign".
+    pub function: &'static str,
+}
+
+/// A data race as `-race` reports it: an access, and the earlier conflicting one with no
+/// happens-before between them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Race {
+    pub map: u32,
+    pub current: Access,
+    pub previous: Access,
+}
+
+/// A complete execution of one schedule.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Trace {
+    /// Goroutine names, as `<name>#<replica>` from the scenario.
+    pub goroutines: Vec<String>,
+    /// Map names.
+    pub maps: Vec<String>,
+    pub steps: Vec<TraceStep>,
+    pub fatal: Option<Fatal>,
+    /// The first data race the happens-before detector saw.
+    pub race: Option<Race>,
+    /// What the map's own invariants say after the run (lost keys, count drift), empty
+    /// when the map is consistent.
+    pub corruption: Vec<String>,
+    /// The scheduling decisions: at each step with more than one runnable goroutine, the
+    /// index of the chosen one among them (in goroutine order).
+    pub decisions: Vec<u32>,
+    /// Context switches away from a goroutine that could have continued.
+    pub preemptions: u32,
+    /// Growth events of every map (map index, event), as map_events.csv lists them.
+    pub map_events: Vec<(u32, crate::model::gomap::MapEvent)>,
+}
+
+impl Trace {
+    /// The outcome key of race.json: "ok" or Go's fatal message.
+    pub fn outcome(&self) -> &'static str {
+        self.fatal.as_ref().map_or("ok", |f| f.message)
+    }
+}

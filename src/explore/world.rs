@@ -1,0 +1,732 @@
+//! One execution of a scenario at the level of the runtime's steps: goroutines, their map
+//! operations split into the steps of runtime/map.go around hashWriting, and mutexes. Which
+//! goroutine takes the next step is not decided here: a scheduler asks [`World::runnable`],
+//! chooses, and calls [`World::step`].
+
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+
+use super::trace::{Access, Fatal, Race, Trace, TraceStep};
+use crate::engine::Stream;
+use crate::engine::program::{Instr, Program, Unsupported};
+use crate::model::gomap::classic::{Assign, Cell, HASH_WRITING, ITERATOR, OLD_ITERATOR};
+use crate::model::gomap::{ClassicMap, MapLayout, Work};
+use crate::model::sched::hb::Detector;
+use crate::model::sched::steps::{
+    FATAL_ITER_WRITE, FATAL_READ_WRITE, FATAL_WRITES, MapOp, StepKind,
+};
+use crate::scenario::types::{Op, Scenario};
+
+/// runtime/sema.go via sync: `fatal error: all goroutines are asleep - deadlock!`.
+pub const FATAL_DEADLOCK: &str = "all goroutines are asleep - deadlock!";
+/// sync/mutex.go: `fatal error: sync: unlock of unlocked mutex`.
+pub const FATAL_UNLOCK: &str = "sync: unlock of unlocked mutex";
+/// sync/rwmutex.go: `fatal error: sync: RUnlock of unlocked RWMutex`.
+pub const FATAL_RUNLOCK: &str = "sync: RUnlock of unlocked RWMutex";
+
+/// What a goroutine's next step touches: two steps commute unless they touch the same map
+/// and one of them writes it, or the same lock. Coarse (a map's flags, count and buckets
+/// are one location), so never unsound for partial-order reduction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Footprint {
+    pub map: Option<u32>,
+    pub write: bool,
+    pub lock: Option<u32>,
+}
+
+impl Footprint {
+    /// The two steps may not be reordered.
+    pub fn conflicts(&self, other: &Footprint) -> bool {
+        (self.map.is_some() && self.map == other.map && (self.write || other.write))
+            || (self.lock.is_some() && self.lock == other.lock)
+    }
+}
+
+/// A map operation in progress.
+#[derive(Debug, Clone, Copy)]
+struct OpState {
+    op: MapOp,
+    map: u32,
+    key: u64,
+    /// Index of the next step in `op.steps()`.
+    pc: usize,
+    /// A register: the flags loaded by XorLoad / ClearLoad, or the count by CountLoad.
+    reg: u64,
+    found: Option<Cell>,
+    /// mapassign found the key already present (no count++).
+    existing: bool,
+    /// mapiternext calls left.
+    iter_left: u64,
+}
+
+/// A sync.RWMutex (a sync.Mutex is one used only with Lock and Unlock).
+#[derive(Debug, Clone, Copy, Default)]
+struct Lock {
+    writer: bool,
+    readers: u32,
+}
+
+#[derive(Debug)]
+struct Goroutine {
+    program: u32,
+    pc: u32,
+    rem: u64,
+    loops: Vec<(u32, u64)>,
+    op: Option<OpState>,
+    done: bool,
+    rng: ChaCha8Rng,
+}
+
+/// A map as the program uses it: the model, the fresh-key counter, the keys it holds.
+#[derive(Debug)]
+struct MapSlot {
+    map: ClassicMap,
+    next_key: u64,
+    live: Vec<u64>,
+}
+
+/// The state of one execution.
+#[derive(Debug)]
+pub struct World {
+    programs: Vec<Program>,
+    /// Mutex names per program instruction index are resolved up front.
+    lock_of: Vec<Vec<u32>>,
+    goroutines: Vec<Goroutine>,
+    maps: Vec<MapSlot>,
+    locks: Vec<Lock>,
+    hb: Detector,
+    pub trace: Trace,
+    work: Work,
+}
+
+impl World {
+    /// Builds the execution of `sc`: every map made, every goroutine at its first step.
+    pub fn new(sc: &Scenario) -> Result<World, Unsupported> {
+        let lookup = |name: &str| sc.map_index(name);
+        let mut programs = Vec::new();
+        let mut lock_names: Vec<String> = Vec::new();
+        let mut lock_of = Vec::new();
+        for g in &sc.goroutines {
+            let p = Program::compile(&g.program, &lookup)?;
+            let mut names = Vec::new();
+            collect_lock_names(&g.program, &mut names);
+            let ids = names
+                .iter()
+                .map(|n| match lock_names.iter().position(|x| x == n) {
+                    Some(i) => i as u32,
+                    None => {
+                        lock_names.push(n.clone());
+                        (lock_names.len() - 1) as u32
+                    }
+                })
+                .collect();
+            programs.push(p);
+            lock_of.push(ids);
+        }
+        let mut work = Work::default();
+        let maps = sc
+            .maps
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let layout = MapLayout {
+                    key_size: spec.key.size(),
+                    elem_size: spec.elem.size(),
+                    key_has_pointers: spec.key.has_pointers(),
+                    elem_has_pointers: spec.elem.has_pointers(),
+                    alloc_headers: crate::engine::sim::malloc_headers(&sc.runtime.go),
+                };
+                let rng = Stream::MapHash(i as u32).rng(sc.seed);
+                MapSlot {
+                    map: ClassicMap::new(layout, spec.hint, rng, &mut work),
+                    next_key: 0,
+                    live: Vec::new(),
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut goroutines = Vec::new();
+        let mut names = Vec::new();
+        for (pi, g) in sc.goroutines.iter().enumerate() {
+            for r in 0..g.count {
+                let id = goroutines.len() as u32;
+                goroutines.push(Goroutine {
+                    program: pi as u32,
+                    pc: 0,
+                    rem: 0,
+                    loops: Vec::new(),
+                    op: None,
+                    done: false,
+                    rng: Stream::Workload(id).rng(sc.seed),
+                });
+                names.push(if g.count == 1 {
+                    g.name.clone()
+                } else {
+                    format!("{}#{r}", g.name)
+                });
+            }
+        }
+        let n = goroutines.len();
+        let trace = Trace {
+            goroutines: names,
+            maps: sc.maps.iter().map(|m| m.name.clone()).collect(),
+            ..Trace::default()
+        };
+        let mut w = World {
+            programs,
+            lock_of,
+            goroutines,
+            hb: Detector::new(n, lock_names.len(), maps.len()),
+            maps,
+            locks: vec![Lock::default(); lock_names.len()],
+            trace,
+            work,
+        };
+        for g in 0..n {
+            w.settle(g);
+        }
+        Ok(w)
+    }
+
+    /// The execution is over: every goroutine finished, or the program died.
+    pub fn finished(&self) -> bool {
+        self.trace.fatal.is_some() || self.goroutines.iter().all(|g| g.done)
+    }
+
+    /// Goroutines that can take a step now, in order. A goroutine waiting for a lock is not
+    /// runnable until the lock is free.
+    pub fn runnable(&self, out: &mut Vec<u32>) {
+        out.clear();
+        for (i, g) in self.goroutines.iter().enumerate() {
+            if !g.done && self.can_step(i) {
+                out.push(i as u32);
+            }
+        }
+    }
+
+    fn can_step(&self, g: usize) -> bool {
+        match self.next_instr(g) {
+            Some((Instr::Lock { .. }, l)) => {
+                let lk = self.locks[l as usize];
+                !lk.writer && lk.readers == 0
+            }
+            Some((Instr::Rlock { .. }, l)) => !self.locks[l as usize].writer,
+            _ => true,
+        }
+    }
+
+    /// What goroutine `g`'s next step touches.
+    pub fn footprint(&self, g: u32) -> Footprint {
+        let gs = &self.goroutines[g as usize];
+        if let Some(st) = gs.op {
+            let kind = match st.op {
+                MapOp::Iterate if st.pc > 0 => StepKind::IterNext,
+                _ => st.op.steps()[st.pc],
+            };
+            let write = matches!(
+                kind,
+                StepKind::XorStore
+                    | StepKind::ClearStore
+                    | StepKind::AssignFind
+                    | StepKind::AssignStore
+                    | StepKind::DeleteFind
+                    | StepKind::DeleteClear
+                    | StepKind::CountStore
+                    | StepKind::IterInit
+            );
+            let local = kind == StepKind::Hash;
+            return Footprint {
+                map: (!local).then_some(st.map),
+                write,
+                lock: None,
+            };
+        }
+        match self.next_instr(g as usize) {
+            // The first step of an operation is also its -race access.
+            Some((
+                Instr::Insert { map, .. } | Instr::Delete { map, .. } | Instr::Churn { map, .. },
+                _,
+            )) => Footprint {
+                map: Some(map),
+                write: true,
+                lock: None,
+            },
+            Some((Instr::Read { map, .. }, _)) => Footprint {
+                map: Some(map),
+                write: false,
+                lock: None,
+            },
+            // mapiterinit's atomic Or8 of the iterator flags.
+            Some((Instr::Iterate { map }, _)) => Footprint {
+                map: Some(map),
+                write: true,
+                lock: None,
+            },
+            Some((
+                Instr::Lock { .. }
+                | Instr::Unlock { .. }
+                | Instr::Rlock { .. }
+                | Instr::Runlock { .. },
+                l,
+            )) => Footprint {
+                map: None,
+                write: true,
+                lock: Some(l),
+            },
+            _ => Footprint::default(),
+        }
+    }
+
+    /// Ends the execution as deadlocked (nothing runnable, not everything done).
+    pub fn deadlock(&mut self) {
+        let g = self.goroutines.iter().position(|g| !g.done).unwrap_or(0) as u32;
+        self.die(FATAL_DEADLOCK, g);
+    }
+
+    fn die(&mut self, message: &'static str, g: u32) {
+        if self.trace.fatal.is_none() {
+            self.trace.fatal = Some(Fatal {
+                message,
+                goroutine: g,
+                step: self.trace.steps.len().saturating_sub(1),
+            });
+        }
+    }
+
+    /// The instruction goroutine `g` is at, with its lock index for lock instructions.
+    fn next_instr(&self, g: usize) -> Option<(Instr, u32)> {
+        let gs = &self.goroutines[g];
+        let instr = *self.programs[gs.program as usize]
+            .instrs
+            .get(gs.pc as usize)?;
+        let lock = match instr {
+            Instr::Lock { lock }
+            | Instr::Unlock { lock }
+            | Instr::Rlock { lock }
+            | Instr::Runlock { lock } => self.lock_of[gs.program as usize][lock as usize],
+            _ => 0,
+        };
+        Some((instr, lock))
+    }
+
+    /// Moves goroutine `g` past loop markers and finished instructions, so that it stands at
+    /// its next real step (or is done).
+    fn settle(&mut self, g: usize) {
+        let gs = &mut self.goroutines[g];
+        if gs.op.is_some() {
+            return;
+        }
+        let prog = &self.programs[gs.program as usize];
+        loop {
+            let Some(&instr) = prog.instrs.get(gs.pc as usize) else {
+                gs.done = true;
+                return;
+            };
+            let n = match instr {
+                Instr::Loop { times } => {
+                    gs.loops.push((gs.pc, times));
+                    gs.pc += 1;
+                    continue;
+                }
+                Instr::EndLoop { start } => {
+                    let top = gs.loops.last_mut().expect("loop stack matches markers");
+                    top.1 -= 1;
+                    if top.1 > 0 {
+                        gs.pc = start + 1;
+                    } else {
+                        gs.loops.pop();
+                        gs.pc += 1;
+                    }
+                    continue;
+                }
+                Instr::Insert { n, .. }
+                | Instr::Delete { n, .. }
+                | Instr::Churn { n, .. }
+                | Instr::Read { n, .. } => n,
+                _ => 1,
+            };
+            if gs.rem == 0 {
+                if n == 0 {
+                    gs.pc += 1;
+                    continue;
+                }
+                gs.rem = n;
+            }
+            return;
+        }
+    }
+
+    fn finish_unit(&mut self, g: usize) {
+        let gs = &mut self.goroutines[g];
+        gs.rem -= 1;
+        if gs.rem == 0 {
+            gs.pc += 1;
+        }
+        self.settle(g);
+    }
+
+    /// Executes the next step of goroutine `g` at time `t_ns` on P `p`.
+    pub fn step(&mut self, g: u32, t_ns: u64, p: u32) {
+        let gi = g as usize;
+        if self.goroutines[gi].op.is_none() {
+            self.start_instr(gi, t_ns, p);
+        } else {
+            self.op_step(gi, t_ns, p);
+        }
+    }
+
+    /// Starts the instruction `g` stands at: a map operation's first step, or a whole
+    /// non-map step.
+    fn start_instr(&mut self, g: usize, t_ns: u64, p: u32) {
+        let Some((instr, lock)) = self.next_instr(g) else {
+            return;
+        };
+        let gid = g as u32;
+        let (op, map) = match instr {
+            Instr::Insert { map, .. } => (MapOp::Assign, map),
+            Instr::Delete { map, .. } => (MapOp::Delete, map),
+            Instr::Read { map, .. } => (MapOp::Access, map),
+            Instr::Iterate { map } => (MapOp::Iterate, map),
+            Instr::Churn { map, .. } => {
+                // A churn unit is a delete then an insert: the delete now, the insert queued
+                // by leaving `rem` in place until both are done.
+                (MapOp::Delete, map)
+            }
+            Instr::Lock { .. } => {
+                self.locks[lock as usize].writer = true;
+                self.hb.lock(gid, lock);
+                self.record(gid, t_ns, p, None, StepKind::Lock);
+                self.finish_unit(g);
+                return;
+            }
+            Instr::Rlock { .. } => {
+                self.locks[lock as usize].readers += 1;
+                self.hb.rlock(gid, lock);
+                self.record(gid, t_ns, p, None, StepKind::RLock);
+                self.finish_unit(g);
+                return;
+            }
+            Instr::Unlock { .. } => {
+                self.record(gid, t_ns, p, None, StepKind::Unlock);
+                if !self.locks[lock as usize].writer {
+                    self.die(FATAL_UNLOCK, gid);
+                    return;
+                }
+                self.locks[lock as usize].writer = false;
+                self.hb.unlock(gid, lock);
+                self.finish_unit(g);
+                return;
+            }
+            Instr::Runlock { .. } => {
+                self.record(gid, t_ns, p, None, StepKind::RUnlock);
+                if self.locks[lock as usize].readers == 0 {
+                    self.die(FATAL_RUNLOCK, gid);
+                    return;
+                }
+                self.locks[lock as usize].readers -= 1;
+                self.hb.runlock(gid, lock);
+                self.finish_unit(g);
+                return;
+            }
+            Instr::Alloc { .. }
+            | Instr::Retain { .. }
+            | Instr::Free { .. }
+            | Instr::Compute { .. } => {
+                self.record(gid, t_ns, p, None, StepKind::Local);
+                self.finish_unit(g);
+                return;
+            }
+            Instr::Loop { .. } | Instr::EndLoop { .. } => return,
+        };
+        let key = self.pick_key(g, op, map as usize);
+        self.goroutines[g].op = Some(OpState {
+            op,
+            map,
+            key,
+            pc: 0,
+            reg: 0,
+            found: None,
+            existing: false,
+            iter_left: 0,
+        });
+        // -race instruments the operation at entry (runtime/map.go: racewritepc,
+        // racereadpc).
+        let tag = self.trace.steps.len();
+        if let Some(prev) = self.hb.access(gid, map, op.writes(), tag) {
+            if self.trace.race.is_none() {
+                let prev_op = if prev.write {
+                    MapOp::Assign
+                } else {
+                    MapOp::Access
+                };
+                self.trace.race = Some(Race {
+                    map,
+                    current: Access {
+                        goroutine: gid,
+                        step: tag,
+                        write: op.writes(),
+                        function: op.steps()[0].function(op),
+                    },
+                    previous: Access {
+                        goroutine: prev.goroutine,
+                        step: prev.tag,
+                        write: prev.write,
+                        function: prev_op.steps()[0].function(prev_op),
+                    },
+                });
+            }
+        }
+        self.op_step(g, t_ns, p);
+    }
+
+    /// The key a new map operation works on: a fresh one for an insert, a random present
+    /// one otherwise (a missing one when the map holds none).
+    fn pick_key(&mut self, g: usize, op: MapOp, map: usize) -> u64 {
+        let slot = &mut self.maps[map];
+        match op {
+            MapOp::Assign => {
+                let k = slot.next_key;
+                slot.next_key += 1;
+                slot.live.push(k);
+                k
+            }
+            MapOp::Delete => {
+                if slot.live.is_empty() {
+                    return u64::MAX;
+                }
+                let i = self.goroutines[g].rng.random_range(0..slot.live.len());
+                slot.live.swap_remove(i)
+            }
+            MapOp::Access => {
+                if slot.live.is_empty() {
+                    return u64::MAX;
+                }
+                let i = self.goroutines[g].rng.random_range(0..slot.live.len());
+                slot.live[i]
+            }
+            MapOp::Iterate => 0,
+        }
+    }
+
+    fn record(&mut self, g: u32, t_ns: u64, p: u32, map: Option<u32>, kind: StepKind) {
+        let w = map.is_some_and(|m| self.maps[m as usize].map.flags() & HASH_WRITING != 0);
+        self.trace.steps.push(TraceStep {
+            t_ns,
+            goroutine: g,
+            p,
+            map,
+            kind,
+            writing_before: w,
+            writing_after: w,
+        });
+    }
+
+    /// Executes the next step of the map operation goroutine `g` is in.
+    fn op_step(&mut self, g: usize, t_ns: u64, p: u32) {
+        let gid = g as u32;
+        let mut st = self.goroutines[g].op.expect("an operation in progress");
+        let steps = st.op.steps();
+        let kind = match st.op {
+            MapOp::Iterate if st.pc > 0 => StepKind::IterNext,
+            _ => steps[st.pc],
+        };
+        self.record(gid, t_ns, p, Some(st.map), kind);
+        let slot = &mut self.maps[st.map as usize];
+        let m = &mut slot.map;
+        let mut done = false;
+        match kind {
+            StepKind::CountCheck => {
+                // if h == nil || h.count == 0 { return }
+                done = m.is_empty();
+            }
+            StepKind::EntryCheck => {
+                if m.flags() & HASH_WRITING != 0 {
+                    let msg = if st.op == MapOp::Access {
+                        FATAL_READ_WRITE
+                    } else {
+                        FATAL_WRITES
+                    };
+                    self.die(msg, gid);
+                    return;
+                }
+            }
+            StepKind::Hash | StepKind::Local => {}
+            StepKind::XorLoad | StepKind::ClearLoad => st.reg = u64::from(m.flags()),
+            StepKind::XorStore => m.set_flags(st.reg as u8 ^ HASH_WRITING),
+            StepKind::AssignFind => {
+                m.count_write(&mut self.work);
+                match m.assign_find(st.key, &mut self.work) {
+                    Assign::Existing(c) => {
+                        st.found = Some(c);
+                        st.existing = true;
+                    }
+                    Assign::New(c) => st.found = Some(c),
+                }
+            }
+            StepKind::AssignStore => {
+                if let (Some(c), false) = (st.found, st.existing) {
+                    m.assign_store(c, st.key);
+                }
+            }
+            StepKind::DeleteFind => {
+                m.count_write(&mut self.work);
+                st.found = m.delete_find(st.key, &mut self.work);
+            }
+            StepKind::DeleteClear => {
+                if let Some(c) = st.found {
+                    m.delete_clear(c, &mut self.work);
+                }
+            }
+            StepKind::CountLoad => st.reg = m.len(),
+            StepKind::CountStore => {
+                if st.op == MapOp::Assign {
+                    m.set_count(st.reg + 1);
+                } else {
+                    let c = st.reg.saturating_sub(1);
+                    m.set_count(c);
+                    if c == 0 {
+                        m.reseed();
+                    }
+                }
+            }
+            StepKind::ExitCheck => {
+                if m.flags() & HASH_WRITING == 0 {
+                    self.die(FATAL_WRITES, gid);
+                    return;
+                }
+            }
+            StepKind::ClearStore => {
+                m.set_flags(st.reg as u8 & !HASH_WRITING);
+                m.finish_write();
+                done = true;
+            }
+            StepKind::Lookup => {
+                m.get(st.key, &mut self.work);
+                done = true;
+            }
+            StepKind::IterInit => {
+                // mapiterinit: nothing to do on an empty map.
+                if m.is_empty() {
+                    done = true;
+                } else {
+                    // atomic.Or8(&h.flags, iterator|oldIterator)
+                    m.set_flags(m.flags() | ITERATOR | OLD_ITERATOR);
+                    st.iter_left = m.len() + 1;
+                }
+            }
+            StepKind::IterNext => {
+                if m.flags() & HASH_WRITING != 0 {
+                    self.die(FATAL_ITER_WRITE, gid);
+                    return;
+                }
+                st.iter_left -= 1;
+                done = st.iter_left == 0;
+            }
+            StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => {}
+        }
+        let after = self.maps[st.map as usize].map.flags() & HASH_WRITING != 0;
+        if let Some(last) = self.trace.steps.last_mut() {
+            last.writing_after = after;
+        }
+        if !done && st.op != MapOp::Iterate {
+            st.pc += 1;
+            // Without a key to delete (or with a key already present) there is nothing to
+            // clear and no count to change.
+            while st.pc < steps.len() && self.skipped(&st, steps[st.pc]) {
+                st.pc += 1;
+            }
+            done = st.pc >= steps.len();
+        } else if st.op == MapOp::Iterate && !done {
+            st.pc = 1;
+        }
+        if done {
+            self.goroutines[g].op = None;
+            self.end_op(g, st);
+        } else {
+            self.goroutines[g].op = Some(st);
+        }
+    }
+
+    fn skipped(&self, st: &OpState, kind: StepKind) -> bool {
+        match kind {
+            StepKind::DeleteClear | StepKind::CountLoad | StepKind::CountStore
+                if st.op == MapOp::Delete =>
+            {
+                st.found.is_none()
+            }
+            StepKind::CountLoad | StepKind::CountStore if st.op == MapOp::Assign => st.existing,
+            _ => false,
+        }
+    }
+
+    /// A map operation ended: a churn unit goes on to its insert, anything else moves on.
+    fn end_op(&mut self, g: usize, st: OpState) {
+        let churn = matches!(self.next_instr(g), Some((Instr::Churn { .. }, _)));
+        if churn && st.op == MapOp::Delete {
+            let key = self.pick_key(g, MapOp::Assign, st.map as usize);
+            self.goroutines[g].op = Some(OpState {
+                op: MapOp::Assign,
+                map: st.map,
+                key,
+                pc: 0,
+                reg: 0,
+                found: None,
+                existing: false,
+                iter_left: 0,
+            });
+            return;
+        }
+        self.finish_unit(g);
+    }
+
+    /// Copies every map's growth events into the trace.
+    pub fn collect_map_events(&mut self) {
+        self.trace.map_events = self
+            .maps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, slot)| slot.map.events().iter().map(move |e| (i as u32, *e)))
+            .collect();
+    }
+
+    /// After a run that finished: what the maps' own invariants say, and keys the program inserted and
+    /// did not delete that a lookup no longer finds.
+    pub fn check_maps(&mut self) {
+        let mut out = Vec::new();
+        for (i, slot) in self.maps.iter().enumerate() {
+            let name = &self.trace.maps[i];
+            if let Err(e) = slot.map.check_invariants() {
+                out.push(format!("map {name}: {e}"));
+            }
+            let mut w = Work::default();
+            let lost = slot
+                .live
+                .iter()
+                .filter(|&&k| !slot.map.get(k, &mut w))
+                .count();
+            if lost > 0 {
+                out.push(format!("map {name}: {lost} inserted keys lost"));
+            }
+            if slot.map.len() != slot.live.len() as u64 {
+                out.push(format!(
+                    "map {name}: count is {} but {} keys were inserted and not deleted",
+                    slot.map.len(),
+                    slot.live.len()
+                ));
+            }
+        }
+        self.trace.corruption = out;
+    }
+}
+
+/// Lock names of a program, in the order its lock instructions are compiled.
+fn collect_lock_names(ops: &[Op], out: &mut Vec<String>) {
+    for op in ops {
+        match op {
+            Op::Lock { name } | Op::Unlock { name } | Op::Rlock { name } | Op::Runlock { name } => {
+                out.push(name.clone())
+            }
+            Op::Loop { body, times } if *times > 0 => collect_lock_names(body, out),
+            _ => {}
+        }
+    }
+}

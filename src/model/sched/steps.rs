@@ -1,0 +1,168 @@
+//! The steps of Go's map operations around `hmap.flags & hashWriting`, after go1.19
+//! runtime/map.go. A plain, non-atomic flag: the XOR that sets it is a load and a store, so
+//! two writers can both pass the entry check, and one can undo the other's bit.
+
+/// `fatal error: concurrent map writes` (mapassign, mapdelete).
+pub const FATAL_WRITES: &str = "concurrent map writes";
+/// `fatal error: concurrent map read and map write` (mapaccess1/2).
+pub const FATAL_READ_WRITE: &str = "concurrent map read and map write";
+/// `fatal error: concurrent map iteration and map write` (mapiternext).
+pub const FATAL_ITER_WRITE: &str = "concurrent map iteration and map write";
+
+/// One step of a goroutine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum StepKind {
+    /// `if h == nil || h.count == 0` at the top of mapdelete and mapaccess1.
+    CountCheck,
+    /// `if h.flags&hashWriting != 0 { fatal(...) }` at entry.
+    EntryCheck,
+    /// `hash := t.hasher(key, uintptr(h.hash0))`.
+    Hash,
+    /// `h.flags ^= hashWriting`, its load ...
+    XorLoad,
+    /// ... and its store.
+    XorStore,
+    /// mapassign's search: growWork, the bucket walk, hashGrow, newoverflow.
+    AssignFind,
+    /// `*inserti = top` and the key store.
+    AssignStore,
+    /// mapdelete's search: growWork and the bucket walk.
+    DeleteFind,
+    /// mapdelete's clearing of the cell (emptyOne / emptyRest).
+    DeleteClear,
+    /// `h.count++` / `h.count--`, its load ...
+    CountLoad,
+    /// ... and its store (mapdelete also reseeds hash0 when it stores 0).
+    CountStore,
+    /// `if h.flags&hashWriting == 0 { fatal("concurrent map writes") }` at exit.
+    ExitCheck,
+    /// `h.flags &^= hashWriting`, its load ...
+    ClearLoad,
+    /// ... and its store.
+    ClearStore,
+    /// mapaccess1's bucket walk.
+    Lookup,
+    /// mapiterinit: `atomic.Or8(&h.flags, iterator|oldIterator)`.
+    IterInit,
+    /// One mapiternext call: its hashWriting check, then one entry.
+    IterNext,
+    /// sync.Mutex Lock / Unlock, sync.RWMutex RLock / RUnlock.
+    Lock,
+    Unlock,
+    RLock,
+    RUnlock,
+    /// Work that touches no shared state (compute, allocation).
+    Local,
+}
+
+impl StepKind {
+    /// Short name for tables and pictures.
+    pub fn name(self) -> &'static str {
+        match self {
+            StepKind::CountCheck => "count check",
+            StepKind::EntryCheck => "entry check",
+            StepKind::Hash => "hash",
+            StepKind::XorLoad => "flags ^= (load)",
+            StepKind::XorStore => "flags ^= (store)",
+            StepKind::AssignFind => "find slot",
+            StepKind::AssignStore => "write slot",
+            StepKind::DeleteFind => "find key",
+            StepKind::DeleteClear => "clear slot",
+            StepKind::CountLoad => "count (load)",
+            StepKind::CountStore => "count (store)",
+            StepKind::ExitCheck => "exit check",
+            StepKind::ClearLoad => "flags &^= (load)",
+            StepKind::ClearStore => "flags &^= (store)",
+            StepKind::Lookup => "lookup",
+            StepKind::IterInit => "iter init",
+            StepKind::IterNext => "iter next",
+            StepKind::Lock => "Lock",
+            StepKind::Unlock => "Unlock",
+            StepKind::RLock => "RLock",
+            StepKind::RUnlock => "RUnlock",
+            StepKind::Local => "compute",
+        }
+    }
+
+    /// The Go runtime function the step belongs to, for reports.
+    pub fn function(self, op: MapOp) -> &'static str {
+        match op {
+            MapOp::Assign => "runtime.mapassign",
+            MapOp::Delete => "runtime.mapdelete",
+            MapOp::Access => "runtime.mapaccess1",
+            MapOp::Iterate => {
+                if self == StepKind::IterInit {
+                    "runtime.mapiterinit"
+                } else {
+                    "runtime.mapiternext"
+                }
+            }
+        }
+    }
+}
+
+/// The map operations a goroutine performs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MapOp {
+    Assign,
+    Delete,
+    Access,
+    Iterate,
+}
+
+/// runtime/map.go: mapassign's steps, in order.
+pub const ASSIGN: &[StepKind] = &[
+    StepKind::EntryCheck,
+    StepKind::Hash,
+    StepKind::XorLoad,
+    StepKind::XorStore,
+    StepKind::AssignFind,
+    StepKind::AssignStore,
+    StepKind::CountLoad,
+    StepKind::CountStore,
+    StepKind::ExitCheck,
+    StepKind::ClearLoad,
+    StepKind::ClearStore,
+];
+
+/// runtime/map.go: mapdelete's steps, in order.
+pub const DELETE: &[StepKind] = &[
+    StepKind::CountCheck,
+    StepKind::EntryCheck,
+    StepKind::Hash,
+    StepKind::XorLoad,
+    StepKind::XorStore,
+    StepKind::DeleteFind,
+    StepKind::DeleteClear,
+    StepKind::CountLoad,
+    StepKind::CountStore,
+    StepKind::ExitCheck,
+    StepKind::ClearLoad,
+    StepKind::ClearStore,
+];
+
+/// runtime/map.go: mapaccess1's steps, in order.
+pub const ACCESS: &[StepKind] = &[
+    StepKind::CountCheck,
+    StepKind::EntryCheck,
+    StepKind::Hash,
+    StepKind::Lookup,
+];
+
+impl MapOp {
+    /// The step sequence of the operation (iteration's length depends on the map).
+    pub fn steps(self) -> &'static [StepKind] {
+        match self {
+            MapOp::Assign => ASSIGN,
+            MapOp::Delete => DELETE,
+            MapOp::Access => ACCESS,
+            MapOp::Iterate => &[StepKind::IterInit, StepKind::IterNext],
+        }
+    }
+
+    /// Whether `-race` sees the operation as a write to the map (racewritepc) or a read
+    /// (racereadpc).
+    pub fn writes(self) -> bool {
+        matches!(self, MapOp::Assign | MapOp::Delete)
+    }
+}

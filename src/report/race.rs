@@ -1,0 +1,158 @@
+//! race.json: what `gomemsim race` explored and found.
+
+use serde::Serialize;
+
+use crate::explore::{Exploration, Strategy, Trace};
+
+#[derive(Serialize)]
+struct RaceJson<'a> {
+    scenario: &'a str,
+    strategy: &'static str,
+    schedules: u64,
+    /// Outcome ("ok" or Go's fatal message) → schedules that ended so.
+    outcomes: &'a std::collections::BTreeMap<&'static str, u64>,
+    first_failure: Option<Failure<'a>>,
+    /// Schedules where the happens-before detector saw a data race.
+    data_races: u64,
+    /// Finished schedules whose maps were corrupted (lost keys, count drift).
+    corrupted: u64,
+    /// A schedule with a data race and no fatal error: Go's check is best effort.
+    first_silent_race: Option<Failure<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    depth: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pct_guarantee: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preemption_bound: Option<u32>,
+    /// Exhaustive search: every schedule within the bound was explored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    complete: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct Failure<'a> {
+    token: String,
+    fatal: Option<&'static str>,
+    goroutine: Option<&'a str>,
+    steps: usize,
+    preemptions: u32,
+    corruption: &'a [String],
+}
+
+fn failure<'a>(token: String, t: &'a Trace) -> Failure<'a> {
+    Failure {
+        token,
+        fatal: t.fatal.as_ref().map(|f| f.message),
+        goroutine: t
+            .fatal
+            .as_ref()
+            .map(|f| t.goroutines[f.goroutine as usize].as_str()),
+        steps: t.steps.len(),
+        preemptions: t.preemptions,
+        corruption: &t.corruption,
+    }
+}
+
+/// The race.json text (pretty, with a final newline).
+pub fn race_json(scenario: &str, ex: &Exploration) -> String {
+    let (depth, bound) = match ex.strategy {
+        Strategy::Pct { depth } => (Some(depth), None),
+        Strategy::Exhaustive { preemption_bound } => (None, Some(preemption_bound)),
+        _ => (None, None),
+    };
+    let j = RaceJson {
+        scenario,
+        strategy: ex.strategy.name(),
+        schedules: ex.schedules,
+        outcomes: &ex.outcomes,
+        first_failure: ex
+            .first_failure
+            .as_ref()
+            .map(|(tok, t)| failure(tok.to_string(), t)),
+        data_races: ex.races,
+        corrupted: ex.corrupted,
+        first_silent_race: ex
+            .first_silent_race
+            .as_ref()
+            .map(|(tok, t)| failure(tok.to_string(), t)),
+        depth,
+        pct_guarantee: ex.pct_guarantee,
+        preemption_bound: bound,
+        complete: ex.complete,
+    };
+    let mut text = serde_json::to_string_pretty(&j).expect("race.json serializes");
+    text.push('\n');
+    text
+}
+
+/// map_events.csv of one explored schedule (the columns of `gomemsim run`'s).
+pub fn trace_map_events_csv(t: &Trace) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "map",
+        "op",
+        "event",
+        "b_before",
+        "b_after",
+        "count",
+        "noverflow",
+    ])
+    .expect("in-memory CSV");
+    for (m, e) in &t.map_events {
+        w.write_record([
+            t.maps[*m as usize].as_str(),
+            &e.op.to_string(),
+            e.kind.as_str(),
+            &e.b_before.to_string(),
+            &e.b_after.to_string(),
+            &e.count.to_string(),
+            &e.noverflow.to_string(),
+        ])
+        .expect("in-memory CSV");
+    }
+    w.into_inner().expect("in-memory CSV")
+}
+
+#[derive(Serialize)]
+struct ReplaySummary<'a> {
+    scenario: &'a str,
+    seed: u64,
+    sim_time_ns: u64,
+    gc_cycles: u64,
+    total_alloc_bytes: u64,
+    peak_heap_bytes: u64,
+    stw_total_ns: u64,
+    stw_max_ns: u64,
+    gc_cpu_fraction: f64,
+    fatal: Option<&'static str>,
+    token: &'a str,
+    steps: usize,
+    preemptions: u32,
+    data_race: bool,
+    corruption: &'a [String],
+}
+
+/// summary.json of one replayed schedule. The step-level model runs without the heap and
+/// GC model, so its GC fields are zero.
+pub fn replay_summary_json(scenario: &str, seed: u64, token: &str, t: &Trace) -> String {
+    let s = ReplaySummary {
+        scenario,
+        seed,
+        sim_time_ns: t.steps.last().map_or(0, |s| s.t_ns),
+        gc_cycles: 0,
+        total_alloc_bytes: 0,
+        peak_heap_bytes: 0,
+        stw_total_ns: 0,
+        stw_max_ns: 0,
+        gc_cpu_fraction: 0.0,
+        fatal: t.fatal.as_ref().map(|f| f.message),
+        token,
+        steps: t.steps.len(),
+        preemptions: t.preemptions,
+        data_race: t.race.is_some(),
+        corruption: &t.corruption,
+    };
+    let mut text = serde_json::to_string_pretty(&s).expect("summary serializes");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,208 @@
+//! Goroutines racing on a map at the runtime's own steps: Go's fatal errors, the data races
+//! its best-effort check misses, exploration counts, and replay.
+
+mod common;
+
+use common::bundled;
+use gomemsim::explore::{self, Strategy, Token};
+use gomemsim::model::sched::steps::{FATAL_ITER_WRITE, FATAL_READ_WRITE, FATAL_WRITES};
+use gomemsim::report;
+use gomemsim::scenario::{self, Scenario};
+
+fn load(name: &str) -> Scenario {
+    gomemsim::load(&bundled(name), &[]).unwrap()
+}
+
+/// Two goroutines, each inserting one fresh key into one map.
+fn two_writers() -> Scenario {
+    let text = "name = \"two\"\n[runtime]\ngomaxprocs = 2\n[[maps]]\nname = \"m\"\nkey = \"int64\"\nelem = \"int64\"\n[[goroutines]]\nname = \"w\"\ncount = 2\nprogram = [ { op = \"insert\", map = \"m\", n = 1 } ]\n";
+    scenario::parse_str(text, "two.toml", &[]).unwrap()
+}
+
+#[test]
+fn the_minimal_case_crashes_under_timing_on_most_seeds() {
+    // 100 goroutines each writing one key, GOMAXPROCS=2.
+    let sc = load("race_minimal.toml");
+    for seed in 1..=5 {
+        let ex = explore::explore(&sc, Strategy::Timing, 40, seed).unwrap();
+        let crashes = ex.outcomes.get(FATAL_WRITES).copied().unwrap_or(0);
+        assert!(
+            crashes > 20,
+            "seed {seed}: {crashes} of 40 schedules crashed"
+        );
+    }
+}
+
+#[test]
+fn two_inserts_exhaustively_with_one_preemption() {
+    // mapassign of a new key is 11 steps: entry check, hash, XOR load, XOR store, find,
+    // store, count load, count store, exit check, clear load, clear store.
+    // With no preemption: A then B, B then A: 2 schedules, both fine.
+    // With one: the first goroutine runs k steps (1 <= k <= 10), the other runs to its end
+    // (a second switch would be a second preemption), then the first finishes. After k
+    // steps, hashWriting is set iff k >= 4 (the XOR store is step 4 and the clear store
+    // step 11), so the other goroutine's entry check dies for k = 4..10 (7 schedules) and
+    // passes for k = 1..3 (the first goroutine then XORs a value loaded before or after, and
+    // both finish). That is 2 * 10 = 20 preempting schedules, 14 of them crashing — but
+    // k = 1 and k = 2 differ only by the hash step, which touches nothing shared: the sleep
+    // sets explore that interleaving once, so 2 * 9 = 18 of them are explored.
+    // In all: 2 + 18 = 20 schedules, 14 crashes, 6 fine.
+    let ex = explore::explore(
+        &two_writers(),
+        Strategy::Exhaustive {
+            preemption_bound: 1,
+        },
+        1_000,
+        1,
+    )
+    .unwrap();
+    assert_eq!(ex.complete, Some(true));
+    assert_eq!(ex.schedules, 20);
+    assert_eq!(ex.outcomes.get(FATAL_WRITES), Some(&14));
+    assert_eq!(ex.outcomes.get("ok"), Some(&6));
+    // Nothing orders the two writes: every schedule is a data race.
+    assert_eq!(ex.races, 20);
+    // With no preemption, only the two serial orders.
+    let ex = explore::explore(
+        &two_writers(),
+        Strategy::Exhaustive {
+            preemption_bound: 0,
+        },
+        1_000,
+        1,
+    )
+    .unwrap();
+    assert_eq!((ex.schedules, ex.outcomes.get("ok")), (2, Some(&2)));
+}
+
+#[test]
+fn a_mutex_removes_every_crash_and_every_race() {
+    let ex = explore::explore(
+        &load("race_fixed_mutex.toml"),
+        Strategy::Exhaustive {
+            preemption_bound: 4,
+        },
+        100_000,
+        1,
+    )
+    .unwrap();
+    assert_eq!(ex.complete, Some(true));
+    assert!(ex.schedules >= 6, "{} schedules", ex.schedules);
+    assert_eq!(ex.outcomes.keys().collect::<Vec<_>>(), vec![&"ok"]);
+    assert_eq!((ex.races, ex.corrupted), (0, 0));
+}
+
+#[test]
+fn read_and_iteration_against_a_write_give_go_s_messages() {
+    for (file, message) in [
+        ("race_read_write.toml", FATAL_READ_WRITE),
+        ("race_iterate_write.toml", FATAL_ITER_WRITE),
+    ] {
+        let ex = explore::explore(
+            &load(file),
+            Strategy::Exhaustive {
+                preemption_bound: 1,
+            },
+            10_000,
+            1,
+        )
+        .unwrap();
+        assert!(
+            ex.outcomes.get(message).copied().unwrap_or(0) > 0,
+            "{file}: {:?}",
+            ex.outcomes
+        );
+        // Only one goroutine writes: the writers' message never appears.
+        assert!(
+            !ex.outcomes.contains_key(FATAL_WRITES),
+            "{file}: {:?}",
+            ex.outcomes
+        );
+        let (_, trace) = ex.first_failure.unwrap();
+        assert_eq!(trace.fatal.unwrap().message, message);
+    }
+}
+
+/// Runs two_writers() on an explicit schedule: `order` names who runs each step while both
+/// are alive ('a' or 'b'); the survivor then finishes alone.
+fn run_order(order: &str) -> explore::Trace {
+    let decisions = order.chars().map(|c| u32::from(c == 'b')).collect();
+    let token = Token::Decisions {
+        scenario_seed: 1,
+        decisions,
+    };
+    explore::replay(&two_writers(), &token).unwrap()
+}
+
+#[test]
+fn both_writers_pass_the_entry_check_and_go_says_nothing() {
+    // Both check hashWriting before either sets it, both load the flags (0) before either
+    // stores (0^4 = 4, twice: one XOR is lost); each then finds its own slot and counts,
+    // both exit checks see the bit, a clears it, b clears it again. Go's check is best
+    // effort (golang/go#31516): no fatal error. The happens-before detector reports the race.
+    //      a: entry hash          xorL      xorS      find store cntL cntS          exit      clrL clrS
+    //      b:            entry hash    xorL      xorS                     ...
+    let t = run_order("aabbababaaaabbbbabaa");
+    assert_eq!(t.fatal, None);
+    let race = t.race.expect("-race reports it");
+    assert!(race.current.write && race.previous.write);
+    assert!(t.corruption.is_empty(), "{:?}", t.corruption);
+}
+
+#[test]
+fn a_silent_race_can_lose_a_key() {
+    // As above, but both find the same free slot before either stores into it: b's key
+    // overwrites a's, both load count 0 and store 1. No fatal error; the map lost a key.
+    let t = run_order("aabbababababaabbaabb");
+    assert_eq!(t.fatal, None);
+    assert!(t.race.is_some());
+    assert!(
+        t.corruption
+            .iter()
+            .any(|c| c.contains("1 inserted keys lost")),
+        "{:?}",
+        t.corruption
+    );
+}
+
+#[test]
+fn replay_reproduces_a_schedule_byte_for_byte() {
+    let sc = load("race_minimal.toml");
+    for strategy in [
+        Strategy::Timing,
+        Strategy::Random,
+        Strategy::Pct { depth: 3 },
+    ] {
+        let ex = explore::explore(&sc, strategy, 50, 7).unwrap();
+        let (token, trace) = ex.first_failure.expect("a crash among 50 schedules");
+        let text = token.to_string();
+        let again = explore::replay(&sc, &text.parse().unwrap()).unwrap();
+        assert_eq!(again, trace, "{text}");
+        assert_eq!(
+            report::schedule_txt(&again, &text),
+            report::schedule_txt(&trace, &text)
+        );
+        assert_eq!(report::swimlane_svg(&again), report::swimlane_svg(&trace));
+        // The decisions alone replay it too (the interleaving, without the timing clock).
+        let by_decisions = Token::Decisions {
+            scenario_seed: sc.seed,
+            decisions: trace.decisions.clone(),
+        };
+        let d = explore::replay(&sc, &by_decisions).unwrap();
+        assert_eq!(
+            d.fatal.map(|f| (f.message, f.goroutine)),
+            trace.fatal.map(|f| (f.message, f.goroutine))
+        );
+    }
+}
+
+#[test]
+fn explorations_are_deterministic() {
+    let sc = load("race_minimal.toml");
+    let a = explore::explore(&sc, Strategy::Random, 30, 3).unwrap();
+    let b = explore::explore(&sc, Strategy::Random, 30, 3).unwrap();
+    assert_eq!(
+        report::race_json(&sc.name, &a),
+        report::race_json(&sc.name, &b)
+    );
+}
