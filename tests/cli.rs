@@ -343,3 +343,75 @@ fn run_points_several_goroutines_to_race() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("gomemsim race"), "{stderr}");
 }
+
+#[test]
+fn race_finds_the_crash_and_replay_reproduces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = bundled("race_minimal.toml");
+    let o = gomemsim(&[
+        "race",
+        scenario.to_str().unwrap(),
+        "--strategy",
+        "pct",
+        "--schedules",
+        "50",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "a crash was found: {stdout}");
+    let race: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("race.json")).unwrap()).unwrap();
+    assert_eq!(race["strategy"], "pct");
+    assert_eq!(race["schedules"], 50);
+    let total: u64 = race["outcomes"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 50, "outcome counts add up to the schedules");
+    assert_eq!(race["first_failure"]["fatal"], "concurrent map writes");
+    let token = race["first_failure"]["token"].as_str().unwrap().to_string();
+    assert!(stdout.contains(&format!("--schedule {token}")), "{stdout}");
+    let schedule = std::fs::read_to_string(dir.path().join("schedule.txt")).unwrap();
+    assert!(schedule.contains("fatal error: concurrent map writes"));
+    assert!(
+        std::fs::read_to_string(dir.path().join("swimlane.svg"))
+            .unwrap()
+            .starts_with("<svg")
+    );
+
+    // Replay writes the same schedule, byte for byte, twice; exits 1 and prints Go's crash.
+    for out in ["r1", "r2"] {
+        let out = dir.path().join(out);
+        let o = gomemsim(&[
+            "replay",
+            scenario.to_str().unwrap(),
+            "--schedule",
+            &token,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            String::from_utf8_lossy(&o.stderr).starts_with("fatal error: concurrent map writes\n")
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("schedule.txt")).unwrap(),
+            schedule
+        );
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+        assert_eq!(summary["fatal"], "concurrent map writes");
+    }
+    // A bad token: exit 2 with what a token looks like.
+    let o = gomemsim(&[
+        "replay",
+        scenario.to_str().unwrap(),
+        "--schedule",
+        "nonsense",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("s<seed>-t<hex>"));
+}

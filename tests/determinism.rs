@@ -113,3 +113,55 @@ fn another_seed_changes_where_growths_end_but_not_where_they_start() {
         "growth starts do not depend on the hash"
     );
 }
+
+/// The `gomemsim race` commands the README gives for each race scenario.
+const RACE_COMMANDS: [(&str, &[&str]); 4] = [
+    ("race_minimal", &[]),
+    (
+        "race_read_write",
+        &["--strategy", "exhaustive", "--preemption-bound", "1"],
+    ),
+    (
+        "race_iterate_write",
+        &["--strategy", "exhaustive", "--preemption-bound", "1"],
+    ),
+    (
+        "race_fixed_mutex",
+        &["--strategy", "exhaustive", "--preemption-bound", "3"],
+    ),
+];
+
+#[test]
+fn committed_race_results_are_what_the_commands_produce() {
+    for (name, extra) in RACE_COMMANDS {
+        let dir = tempfile::tempdir().unwrap();
+        let path = bundled(&format!("{name}.toml"));
+        let mut args = vec![
+            "race",
+            path.to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+            "-q",
+        ];
+        args.extend(extra);
+        let o = Command::new(bin()).args(&args).output().unwrap();
+        assert!(
+            o.status.code().is_some_and(|c| c <= 1),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("results")
+            .join(name);
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            let file = entry.unwrap().file_name();
+            let got = std::fs::read(dir.path().join(&file)).unwrap();
+            let want = std::fs::read(committed.join(&file)).unwrap_or_default();
+            assert!(
+                got == want,
+                "results/{name}/{} is stale: rerun the README's race command",
+                file.to_string_lossy()
+            );
+        }
+    }
+}
