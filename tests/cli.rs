@@ -372,7 +372,18 @@ fn race_finds_the_crash_and_replay_reproduces_it() {
         .sum();
     assert_eq!(total, 50, "outcome counts add up to the schedules");
     assert_eq!(race["first_failure"]["fatal"], "concurrent map writes");
-    let token = race["first_failure"]["token"].as_str().unwrap().to_string();
+    let first = race["first_failure"]["token"].as_str().unwrap().to_string();
+    assert!(stdout.contains(&format!("--schedule {first}")), "{stdout}");
+    // The failure shrunk to its minimum (four steps of one writer, then another's entry
+    // check), printed first, and shown in schedule.txt.
+    let token = race["shrunk_failure"]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(race["shrunk_failure"]["steps"], 5);
+    assert_eq!(race["shrunk_failure"]["preemptions"], 1);
+    let minimal = stdout.find("minimal failing schedule").expect("printed");
+    assert!(minimal < stdout.find("first failure").unwrap(), "{stdout}");
     assert!(stdout.contains(&format!("--schedule {token}")), "{stdout}");
     let schedule = std::fs::read_to_string(dir.path().join("schedule.txt")).unwrap();
     assert!(schedule.contains("fatal error: concurrent map writes"));

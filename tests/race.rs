@@ -202,7 +202,34 @@ fn explorations_are_deterministic() {
     let a = explore::explore(&sc, Strategy::Random, 30, 3).unwrap();
     let b = explore::explore(&sc, Strategy::Random, 30, 3).unwrap();
     assert_eq!(
-        report::race_json(&sc.name, &a),
-        report::race_json(&sc.name, &b)
+        report::race_json(&sc.name, &a, None),
+        report::race_json(&sc.name, &b, None)
     );
+}
+
+#[test]
+fn a_failing_schedule_shrinks_and_still_fails() {
+    for (file, strategy, message, minimal_steps) in [
+        // Four steps of one writer (through the XOR store), then the other's entry check.
+        ("race_minimal.toml", Strategy::Timing, FATAL_WRITES, 5),
+        // The writer's first insert up to its count store (8 steps, so the reader finds a
+        // non-empty map), then the reader's count check and entry check.
+        (
+            "race_read_write.toml",
+            Strategy::Pct { depth: 3 },
+            FATAL_READ_WRITE,
+            10,
+        ),
+    ] {
+        let sc = load(file);
+        let ex = explore::explore(&sc, strategy, 200, 1).unwrap();
+        let (_, trace) = ex.first_failure.expect("a failure");
+        let (token, shrunk) = explore::shrink(&sc, &trace).unwrap();
+        assert_eq!(shrunk.fatal.as_ref().unwrap().message, message, "{file}");
+        assert!(shrunk.preemptions <= trace.preemptions, "{file}");
+        assert_eq!(shrunk.preemptions, 1, "{file}");
+        assert_eq!(shrunk.steps.len(), minimal_steps, "{file}");
+        // The shrunk token replays the shrunk schedule.
+        assert_eq!(explore::replay(&sc, &token).unwrap(), shrunk, "{file}");
+    }
 }

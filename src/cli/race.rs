@@ -62,8 +62,18 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
-    let shown = ex.first_failure.as_ref().or(ex.first_silent_race.as_ref());
-    let mut files = vec![("race.json", report::race_json(&sc.name, &ex).into_bytes())];
+    // The first failure, shrunk: what schedule.txt and the picture show.
+    let shrunk = match &ex.first_failure {
+        Some((_, trace)) => Some(explore::shrink(&sc, trace)?),
+        None => None,
+    };
+    let shown = shrunk.as_ref().or(ex.first_silent_race.as_ref());
+    let shrunk_token = shrunk.as_ref().map(|(tok, _)| tok.to_string());
+    let shrunk_ref = shrunk_token.as_deref().zip(shrunk.as_ref().map(|(_, t)| t));
+    let mut files = vec![(
+        "race.json",
+        report::race_json(&sc.name, &ex, shrunk_ref).into_bytes(),
+    )];
     if let Some((token, trace)) = shown {
         let token = token.to_string();
         files.push((
@@ -99,6 +109,16 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
                 "  PCT guarantee per schedule for a depth-{} bug: {g:.3e}",
                 args.depth
             );
+        }
+        if let Some((token, trace)) = &shrunk {
+            let f = trace.fatal.as_ref().expect("a failure");
+            println!(
+                "  minimal failing schedule: {} steps, {} preemptions: fatal error: {}",
+                trace.steps.len(),
+                trace.preemptions,
+                f.message
+            );
+            println!("  replay: gomemsim replay {file} --schedule {token}");
         }
         if let Some((token, trace)) = &ex.first_failure {
             let f = trace.fatal.as_ref().expect("a failure");

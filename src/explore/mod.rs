@@ -4,12 +4,14 @@
 
 pub mod exhaustive;
 pub mod run;
+pub mod shrink;
 pub mod strategy;
 pub mod token;
 pub mod trace;
 pub mod world;
 
 pub use run::{Exploration, explore, replay, run_once};
+pub use shrink::shrink;
 pub use strategy::Strategy;
 pub use token::{Token, TokenError};
 pub use trace::{Fatal, Trace, TraceStep};

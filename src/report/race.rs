@@ -16,6 +16,8 @@ struct RaceJson<'a> {
     data_races: u64,
     /// Finished schedules whose maps were corrupted (lost keys, count drift).
     corrupted: u64,
+    /// The first failure shrunk to the fewest preemptions and steps that still fail.
+    shrunk_failure: Option<Failure<'a>>,
     /// A schedule with a data race and no fatal error: Go's check is best effort.
     first_silent_race: Option<Failure<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,8 +55,8 @@ fn failure<'a>(token: String, t: &'a Trace) -> Failure<'a> {
     }
 }
 
-/// The race.json text (pretty, with a final newline).
-pub fn race_json(scenario: &str, ex: &Exploration) -> String {
+/// The race.json text (pretty, with a final newline); `shrunk` is the first failure shrunk.
+pub fn race_json(scenario: &str, ex: &Exploration, shrunk: Option<(&str, &Trace)>) -> String {
     let (depth, bound) = match ex.strategy {
         Strategy::Pct { depth } => (Some(depth), None),
         Strategy::Exhaustive { preemption_bound } => (None, Some(preemption_bound)),
@@ -69,6 +71,7 @@ pub fn race_json(scenario: &str, ex: &Exploration) -> String {
             .first_failure
             .as_ref()
             .map(|(tok, t)| failure(tok.to_string(), t)),
+        shrunk_failure: shrunk.map(|(tok, t)| failure(tok.to_string(), t)),
         data_races: ex.races,
         corrupted: ex.corrupted,
         first_silent_race: ex
