@@ -36,7 +36,7 @@ fn run_slices(sc: &Scenario, slices: &[Slice]) -> Result<Trace, Unsupported> {
     let mut preemptions = 0;
     let mut last: Option<u32> = None;
     let mut index = 0u64;
-    let mut plan = slices.iter().copied().peekable();
+    let mut plan = slices.iter().copied();
     let mut left = 0usize;
     let mut current: Option<u32> = None;
     while !w.finished() {
@@ -51,7 +51,7 @@ fn run_slices(sc: &Scenario, slices: &[Slice]) -> Result<Trace, Unsupported> {
         if left > 0 && current.is_some_and(|c| runnable.contains(&c)) {
             g = current;
         } else {
-            while let Some((sg, n)) = plan.next() {
+            for (sg, n) in plan.by_ref() {
                 if runnable.contains(&sg) {
                     g = Some(sg);
                     current = Some(sg);
