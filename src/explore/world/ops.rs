@@ -1,0 +1,200 @@
+//! The steps of one map operation (runtime/map.go's mapassign, mapdelete, mapaccess1,
+//! mapiternext around hashWriting), executed one at a time on the shared map.
+
+use rand::RngExt;
+
+use super::{OpState, World};
+use crate::engine::program::Instr;
+use crate::model::gomap::classic::{Assign, HASH_WRITING, ITERATOR, OLD_ITERATOR};
+use crate::model::sched::steps::{
+    FATAL_ITER_WRITE, FATAL_READ_WRITE, FATAL_WRITES, MapOp, StepKind,
+};
+
+impl World {
+    /// The key a new map operation works on: a fresh one for an insert, a random present
+    /// one otherwise (a missing one when the map holds none).
+    pub(super) fn pick_key(&mut self, g: usize, op: MapOp, map: usize) -> u64 {
+        let slot = &mut self.maps[map];
+        match op {
+            MapOp::Assign => {
+                let k = slot.next_key;
+                slot.next_key += 1;
+                slot.live.push(k);
+                k
+            }
+            MapOp::Delete => {
+                if slot.live.is_empty() {
+                    return u64::MAX;
+                }
+                let i = self.goroutines[g].rng.random_range(0..slot.live.len());
+                slot.live.swap_remove(i)
+            }
+            MapOp::Access => {
+                if slot.live.is_empty() {
+                    return u64::MAX;
+                }
+                let i = self.goroutines[g].rng.random_range(0..slot.live.len());
+                slot.live[i]
+            }
+            MapOp::Iterate => 0,
+        }
+    }
+
+    /// Executes the next step of the map operation goroutine `g` is in.
+    pub(super) fn op_step(&mut self, g: usize, t_ns: u64, p: u32) {
+        let gid = g as u32;
+        let mut st = self.goroutines[g].op.expect("an operation in progress");
+        let steps = st.op.steps();
+        let kind = match st.op {
+            MapOp::Iterate if st.pc > 0 => StepKind::IterNext,
+            _ => steps[st.pc],
+        };
+        self.record(gid, t_ns, p, Some(st.map), kind);
+        let slot = &mut self.maps[st.map as usize];
+        let m = &mut slot.map;
+        let mut done = false;
+        match kind {
+            StepKind::CountCheck => {
+                // if h == nil || h.count == 0 { return }
+                done = m.is_empty();
+            }
+            StepKind::EntryCheck => {
+                if m.flags() & HASH_WRITING != 0 {
+                    let msg = if st.op == MapOp::Access {
+                        FATAL_READ_WRITE
+                    } else {
+                        FATAL_WRITES
+                    };
+                    self.die(msg, gid);
+                    return;
+                }
+            }
+            StepKind::Hash | StepKind::Local => {}
+            StepKind::XorLoad | StepKind::ClearLoad => st.reg = u64::from(m.flags()),
+            StepKind::XorStore => m.set_flags(st.reg as u8 ^ HASH_WRITING),
+            StepKind::AssignFind => {
+                m.count_write(&mut self.work);
+                match m.assign_find(st.key, &mut self.work) {
+                    Assign::Existing(c) => {
+                        st.found = Some(c);
+                        st.existing = true;
+                    }
+                    Assign::New(c) => st.found = Some(c),
+                }
+            }
+            StepKind::AssignStore => {
+                if let (Some(c), false) = (st.found, st.existing) {
+                    m.assign_store(c, st.key);
+                }
+            }
+            StepKind::DeleteFind => {
+                m.count_write(&mut self.work);
+                st.found = m.delete_find(st.key, &mut self.work);
+            }
+            StepKind::DeleteClear => {
+                if let Some(c) = st.found {
+                    m.delete_clear(c, &mut self.work);
+                }
+            }
+            StepKind::CountLoad => st.reg = m.len(),
+            StepKind::CountStore => {
+                if st.op == MapOp::Assign {
+                    m.set_count(st.reg + 1);
+                } else {
+                    let c = st.reg.saturating_sub(1);
+                    m.set_count(c);
+                    if c == 0 {
+                        m.reseed();
+                    }
+                }
+            }
+            StepKind::ExitCheck => {
+                if m.flags() & HASH_WRITING == 0 {
+                    self.die(FATAL_WRITES, gid);
+                    return;
+                }
+            }
+            StepKind::ClearStore => {
+                m.set_flags(st.reg as u8 & !HASH_WRITING);
+                m.finish_write();
+                done = true;
+            }
+            StepKind::Lookup => {
+                m.get(st.key, &mut self.work);
+                done = true;
+            }
+            StepKind::IterInit => {
+                // mapiterinit: nothing to do on an empty map.
+                if m.is_empty() {
+                    done = true;
+                } else {
+                    // atomic.Or8(&h.flags, iterator|oldIterator)
+                    m.set_flags(m.flags() | ITERATOR | OLD_ITERATOR);
+                    st.iter_left = m.len() + 1;
+                }
+            }
+            StepKind::IterNext => {
+                if m.flags() & HASH_WRITING != 0 {
+                    self.die(FATAL_ITER_WRITE, gid);
+                    return;
+                }
+                st.iter_left -= 1;
+                done = st.iter_left == 0;
+            }
+            StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => {}
+        }
+        let after = self.maps[st.map as usize].map.flags() & HASH_WRITING != 0;
+        if let Some(last) = self.trace.steps.last_mut() {
+            last.writing_after = after;
+        }
+        if !done && st.op != MapOp::Iterate {
+            st.pc += 1;
+            // Without a key to delete (or with a key already present) there is nothing to
+            // clear and no count to change.
+            while st.pc < steps.len() && self.skipped(&st, steps[st.pc]) {
+                st.pc += 1;
+            }
+            done = st.pc >= steps.len();
+        } else if st.op == MapOp::Iterate && !done {
+            st.pc = 1;
+        }
+        if done {
+            self.goroutines[g].op = None;
+            self.end_op(g, st);
+        } else {
+            self.goroutines[g].op = Some(st);
+        }
+    }
+
+    fn skipped(&self, st: &OpState, kind: StepKind) -> bool {
+        match kind {
+            StepKind::DeleteClear | StepKind::CountLoad | StepKind::CountStore
+                if st.op == MapOp::Delete =>
+            {
+                st.found.is_none()
+            }
+            StepKind::CountLoad | StepKind::CountStore if st.op == MapOp::Assign => st.existing,
+            _ => false,
+        }
+    }
+
+    /// A map operation ended: a churn unit goes on to its insert, anything else moves on.
+    fn end_op(&mut self, g: usize, st: OpState) {
+        let churn = matches!(self.next_instr(g), Some((Instr::Churn { .. }, _)));
+        if churn && st.op == MapOp::Delete {
+            let key = self.pick_key(g, MapOp::Assign, st.map as usize);
+            self.goroutines[g].op = Some(OpState {
+                op: MapOp::Assign,
+                map: st.map,
+                key,
+                pc: 0,
+                reg: 0,
+                found: None,
+                existing: false,
+                iter_left: 0,
+            });
+            return;
+        }
+        self.finish_unit(g);
+    }
+}
