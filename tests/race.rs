@@ -43,10 +43,8 @@ fn two_inserts_exhaustively_with_one_preemption() {
     // steps, hashWriting is set iff k >= 4 (the XOR store is step 4 and the clear store
     // step 11), so the other goroutine's entry check dies for k = 4..10 (7 schedules) and
     // passes for k = 1..3 (the first goroutine then XORs a value loaded before or after, and
-    // both finish). That is 2 * 10 = 20 preempting schedules, 14 of them crashing — but
-    // k = 1 and k = 2 differ only by the hash step, which touches nothing shared: the sleep
-    // sets explore that interleaving once, so 2 * 9 = 18 of them are explored.
-    // In all: 2 + 18 = 20 schedules, 14 crashes, 6 fine.
+    // both finish): 2 * 10 = 20 preempting schedules, 14 of them crashing.
+    // In all: 2 + 20 = 22 schedules, 14 crashes, 8 fine.
     let ex = explore::explore(
         &two_writers(),
         Strategy::Exhaustive {
@@ -57,11 +55,11 @@ fn two_inserts_exhaustively_with_one_preemption() {
     )
     .unwrap();
     assert_eq!(ex.complete, Some(true));
-    assert_eq!(ex.schedules, 20);
+    assert_eq!(ex.schedules, 22);
     assert_eq!(ex.outcomes.get(FATAL_WRITES), Some(&14));
-    assert_eq!(ex.outcomes.get("ok"), Some(&6));
+    assert_eq!(ex.outcomes.get("ok"), Some(&8));
     // Nothing orders the two writes: every schedule is a data race.
-    assert_eq!(ex.races, 20);
+    assert_eq!(ex.races, 22);
     // With no preemption, only the two serial orders.
     let ex = explore::explore(
         &two_writers(),
@@ -73,6 +71,119 @@ fn two_inserts_exhaustively_with_one_preemption() {
     )
     .unwrap();
     assert_eq!((ex.schedules, ex.outcomes.get("ok")), (2, Some(&2)));
+}
+
+#[test]
+fn the_unbounded_search_reduces_commuting_orders_and_misses_no_outcome() {
+    // Every interleaving of 2 x 11 steps is C(22, 11) = 705432 sequences before fatal errors
+    // cut some short; sleep sets explore one per class of commuting orders. The outcomes
+    // must be those of the bounded, unreduced search.
+    let ex = explore::explore(
+        &two_writers(),
+        Strategy::Exhaustive {
+            preemption_bound: explore::UNBOUNDED,
+        },
+        1_000_000,
+        1,
+    )
+    .unwrap();
+    assert_eq!(ex.complete, Some(true));
+    assert!(ex.schedules < 705_432, "{}", ex.schedules);
+    let bounded = explore::explore(
+        &two_writers(),
+        Strategy::Exhaustive {
+            preemption_bound: 3,
+        },
+        1_000_000,
+        1,
+    )
+    .unwrap();
+    assert_eq!(
+        ex.outcomes.keys().collect::<Vec<_>>(),
+        bounded.outcomes.keys().collect::<Vec<_>>()
+    );
+    assert!(
+        ex.corrupted > 0 && bounded.corrupted > 0,
+        "silent corruption is found by both"
+    );
+}
+
+#[test]
+fn a_bounded_search_finds_the_crash_of_a_forgotten_lock() {
+    // One goroutine reads under the lock, the other writes without it: with one preemption
+    // the reader can find hashWriting set. (Sleep sets under a preemption bound missed it.)
+    let text = "name = \"forgot\"\n[[maps]]\nname = \"m\"\nkey = \"int64\"\nelem = \"int64\"\n[[goroutines]]\nname = \"reader\"\nprogram = [ { op = \"lock\" }, { op = \"read\", map = \"m\", n = 1 }, { op = \"unlock\" } ]\n[[goroutines]]\nname = \"writer\"\nprogram = [ { op = \"insert\", map = \"m\", n = 2 } ]\n";
+    let sc = scenario::parse_str(text, "forgot.toml", &[]).unwrap();
+    let ex = explore::explore(
+        &sc,
+        Strategy::Exhaustive {
+            preemption_bound: 1,
+        },
+        100_000,
+        1,
+    )
+    .unwrap();
+    assert_eq!(ex.complete, Some(true));
+    assert!(
+        ex.outcomes.get(FATAL_READ_WRITE).copied().unwrap_or(0) > 0,
+        "{:?}",
+        ex.outcomes
+    );
+}
+
+#[test]
+fn a_recursive_read_lock_deadlocks_behind_a_waiting_writer() {
+    // sync.RWMutex: a Lock waiting for readers blocks new RLocks, so a reader that takes
+    // RLock twice deadlocks if a writer arrives in between (sync/rwmutex.go).
+    let text = "name = \"rr\"\n[[goroutines]]\nname = \"reader\"\nprogram = [ { op = \"rlock\" }, { op = \"rlock\" }, { op = \"runlock\" }, { op = \"runlock\" } ]\n[[goroutines]]\nname = \"writer\"\nprogram = [ { op = \"lock\" }, { op = \"unlock\" } ]\n";
+    let sc = scenario::parse_str(text, "rr.toml", &[]).unwrap();
+    let ex = explore::explore(
+        &sc,
+        Strategy::Exhaustive {
+            preemption_bound: 2,
+        },
+        10_000,
+        1,
+    )
+    .unwrap();
+    assert!(
+        ex.outcomes
+            .contains_key("all goroutines are asleep - deadlock!"),
+        "{:?}",
+        ex.outcomes
+    );
+    assert!(ex.outcomes.contains_key("ok"));
+    // Shrinking a deadlock terminates (it must make strict progress).
+    let (_, trace) = ex.first_failure.unwrap();
+    let (_, shrunk) = explore::shrink(&sc, &trace).unwrap();
+    assert_eq!(
+        shrunk.fatal.unwrap().message,
+        "all goroutines are asleep - deadlock!"
+    );
+}
+
+#[test]
+fn a_delete_racing_an_insert_is_not_reported_as_corruption() {
+    // A delete picks among keys whose inserts have finished: a consistent map is never
+    // reported corrupted because the delete raced the insert of the key it chose.
+    let text = "name = \"id\"\n[[maps]]\nname = \"m\"\nkey = \"int64\"\nelem = \"int64\"\n[[goroutines]]\nname = \"a\"\nprogram = [ { op = \"insert\", map = \"m\", n = 1 } ]\n[[goroutines]]\nname = \"b\"\nprogram = [ { op = \"delete\", map = \"m\", n = 1 } ]\n";
+    let sc = scenario::parse_str(text, "id.toml", &[]).unwrap();
+    let ex = explore::explore(
+        &sc,
+        Strategy::Exhaustive {
+            preemption_bound: 2,
+        },
+        100_000,
+        1,
+    )
+    .unwrap();
+    assert_eq!(ex.complete, Some(true));
+    assert_eq!(
+        ex.corrupted,
+        0,
+        "{:?}",
+        ex.first_silent_race.map(|(_, t)| t.corruption)
+    );
 }
 
 #[test]
@@ -152,7 +263,8 @@ fn both_writers_pass_the_entry_check_and_go_says_nothing() {
 #[test]
 fn a_silent_race_can_lose_a_key() {
     // As above, but both find the same free slot before either stores into it: b's key
-    // overwrites a's, both load count 0 and store 1. No fatal error; the map lost a key.
+    // overwrites a's (the counts are loaded one after the other, so the count says 2 with one
+    // live cell). No fatal error; the map lost a key.
     let t = run_order("aabbababababaabbaabb");
     assert_eq!(t.fatal, None);
     assert!(t.race.is_some());

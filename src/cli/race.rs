@@ -36,8 +36,9 @@ pub struct RaceArgs {
     /// least 1/(n·k^(d−1)).
     #[arg(long, default_value_t = 3)]
     depth: u32,
-    /// Exhaustive: the most preemptions a schedule may have.
-    #[arg(long, default_value_t = 2)]
+    /// Exhaustive: the most preemptions a schedule may have, or `none` for every
+    /// interleaving (then with partial-order reduction by sleep sets).
+    #[arg(long, default_value = "2", value_parser = parse_bound)]
     preemption_bound: u32,
     /// Output directory [default: results/<scenario name>/].
     #[arg(long)]
@@ -45,6 +46,14 @@ pub struct RaceArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+}
+
+fn parse_bound(s: &str) -> Result<u32, String> {
+    if s == "none" {
+        return Ok(explore::UNBOUNDED);
+    }
+    s.parse()
+        .map_err(|_| format!("expected a number of preemptions or `none`, got `{s}`"))
 }
 
 pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {

@@ -1,6 +1,12 @@
 //! Every interleaving up to a preemption bound: a depth-first search by re-execution (as
-//! tokio-rs/loom does), with sleep sets (Godefroid) so that steps that commute are not
-//! explored in both orders. The count of complete executions is exact for the reduced space.
+//! tokio-rs/loom does). Without a bound (`UNBOUNDED`), sleep sets (Godefroid) keep steps that
+//! commute from being explored in both orders. With a bound they are not used: sleep sets
+//! hand an order over to a sibling subtree that may have fewer preemptions left to spend, so
+//! together with a bound they can miss schedules (bounded POR needs more, Coons et al. 2013).
+//! The count is exact: every schedule within the bound, or one per class of commuting orders.
+
+/// No preemption bound: explore every interleaving, with sleep sets.
+pub const UNBOUNDED: u32 = u32::MAX;
 
 use super::run::Exploration;
 use super::strategy::Strategy;
@@ -44,7 +50,7 @@ impl Node {
     fn allowed(&self, g: u32, bound: u32) -> bool {
         !self.sleep.contains(&g)
             && !self.done.contains(&g)
-            && self.preemptions + u32::from(self.preempts(g)) <= bound
+            && self.preemptions.saturating_add(u32::from(self.preempts(g))) <= bound
     }
 }
 
@@ -75,13 +81,17 @@ pub fn explore(sc: &Scenario, bound: u32, max_schedules: u64) -> Result<Explorat
                         let ran_fp = parent.footprint(ran);
                         // Sleep set of the child: what slept or was explored at the parent
                         // and commutes with the step just taken.
-                        let sleep = parent
-                            .sleep
-                            .iter()
-                            .chain(&parent.done)
-                            .copied()
-                            .filter(|&h| h != ran && !parent.footprint(h).conflicts(&ran_fp))
-                            .collect();
+                        let sleep = if bound == UNBOUNDED {
+                            parent
+                                .sleep
+                                .iter()
+                                .chain(&parent.done)
+                                .copied()
+                                .filter(|&h| h != ran && !parent.footprint(h).conflicts(&ran_fp))
+                                .collect()
+                        } else {
+                            Vec::new()
+                        };
                         let pre = parent.preemptions + u32::from(parent.preempts(ran));
                         (Some(ran), pre, sleep)
                     }

@@ -10,6 +10,7 @@ pub mod token;
 pub mod trace;
 pub mod world;
 
+pub use exhaustive::UNBOUNDED;
 pub use run::{Exploration, explore, replay, run_once};
 pub use shrink::shrink;
 pub use strategy::Strategy;

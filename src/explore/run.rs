@@ -51,7 +51,7 @@ pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported
         }
         let timing = matches!(picker, Picker::Timing(_));
         let i = if runnable.len() > 1 || timing {
-            let i = picker.pick(&runnable);
+            let i = picker.pick(&runnable, &|g| w.in_op(g));
             if runnable.len() > 1 {
                 decisions.push(i as u32);
             }
@@ -71,7 +71,7 @@ pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported
         let before = w.trace.steps.len();
         w.step(g, t, p);
         if let (Picker::Timing(ts), Some(s)) = (&mut *picker, w.trace.steps.get(before)) {
-            ts.advance(s.kind);
+            ts.advance(s.kind, w.last_local_ns);
         }
         index += 1;
     }

@@ -91,6 +91,15 @@ fn keeps(best: &Trace, candidate: &Trace) -> bool {
         && candidate.steps.len() <= best.steps.len()
 }
 
+/// `candidate` keeps the failure and is strictly smaller: fewer preemptions, steps or
+/// slices. Accepting only strict progress is what makes shrinking terminate.
+fn improves(best: &Trace, best_slices: usize, candidate: &Trace) -> bool {
+    keeps(best, candidate)
+        && (candidate.preemptions < best.preemptions
+            || candidate.steps.len() < best.steps.len()
+            || slices_of(candidate).len() < best_slices)
+}
+
 /// Shrinks a failing `trace` of `sc`: the smallest schedule found that dies with the same
 /// message, with no more preemptions or steps, and its replay token.
 pub fn shrink(sc: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupported> {
@@ -109,7 +118,7 @@ pub fn shrink(sc: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupporte
             let mut candidate = slices.clone();
             candidate.remove(i);
             let t = run_slices(sc, &candidate)?;
-            if keeps(&best, &t) {
+            if improves(&best, slices.len(), &t) {
                 slices = slices_of(&t);
                 best = t;
                 changed = true;

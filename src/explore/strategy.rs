@@ -92,13 +92,16 @@ impl TimingState {
         }
     }
 
-    /// The goroutine whose next step comes first in time, among `runnable`.
-    fn pick(&mut self, runnable: &[u32]) -> u32 {
+    /// The goroutine whose next step comes first in time, among `runnable`; `in_runtime`
+    /// says whether a goroutine is inside a runtime map function, where Go does not preempt
+    /// it asynchronously (runtime/preempt.go: isAsyncSafePoint).
+    fn pick(&mut self, runnable: &[u32], in_runtime: &dyn Fn(u32) -> bool) -> u32 {
         loop {
             // Goroutines that cannot run give up their P.
             for p in 0..self.p_running.len() {
                 if let Some((g, start)) = self.p_running[p] {
-                    let expired = self.p_clock[p].saturating_sub(start) >= timing::SLICE_NS;
+                    let expired =
+                        self.p_clock[p].saturating_sub(start) >= timing::SLICE_NS && !in_runtime(g);
                     if !runnable.contains(&g) || expired {
                         self.p_running[p] = None;
                         self.on_p[g as usize] = None;
@@ -131,13 +134,23 @@ impl TimingState {
                 }
                 None => {
                     // Nothing for this P: it sleeps until the next goroutine is ready, or
-                    // for good if none will be.
+                    // until another P has moved on (a lock may have been released).
                     let wake = runnable
                         .iter()
                         .map(|&g| self.ready_at[g as usize])
                         .filter(|&t| t > self.p_clock[p])
                         .min();
-                    self.p_clock[p] = wake.unwrap_or(u64::MAX);
+                    let others = (0..self.p_clock.len())
+                        .filter(|&q| q != p && self.p_running[q].is_some())
+                        .map(|q| self.p_clock[q])
+                        .min();
+                    let next = match (wake, others) {
+                        (Some(w), Some(o)) => w.min(o.saturating_add(1)),
+                        (Some(w), None) => w,
+                        (None, Some(o)) => o.saturating_add(1),
+                        (None, None) => u64::MAX,
+                    };
+                    self.p_clock[p] = next.max(self.p_clock[p].saturating_add(1));
                 }
             }
         }
@@ -148,9 +161,14 @@ impl TimingState {
         (self.p_clock[self.last_p as usize], self.last_p)
     }
 
-    /// Advances the clock of the P that ran a step of kind `kind`, with ±50% seeded jitter.
-    pub fn advance(&mut self, kind: StepKind) {
-        let nominal = step_ns(kind);
+    /// Advances the clock of the P that ran a step of kind `kind` (`local_ns` for work that
+    /// touches no shared state), with ±50% seeded jitter.
+    pub fn advance(&mut self, kind: StepKind, local_ns: u64) {
+        let nominal = if kind == StepKind::Local {
+            local_ns.max(1)
+        } else {
+            step_ns(kind)
+        };
         let jittered = nominal / 2 + self.rng.random_range(0..=nominal);
         self.p_clock[self.last_p as usize] += jittered.max(1);
     }
@@ -168,7 +186,10 @@ pub struct PctState {
 impl PctState {
     pub fn new(seed: u64, goroutines: usize, depth: u32, max_steps: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let d = u64::from(depth.max(1));
+        // More change points than steps change nothing: the depth is capped there.
+        let d = u64::from(depth.max(1))
+            .min(max_steps.saturating_add(1))
+            .min(1 << 20);
         // Distinct initial priorities d .. d+n−1 in random order.
         let mut priority: Vec<u64> = (0..goroutines as u64).map(|i| d + i).collect();
         for i in (1..priority.len()).rev() {
@@ -221,10 +242,11 @@ pub enum Picker {
 }
 
 impl Picker {
-    /// Picks among `runnable` (at least two goroutines) and returns the index chosen.
-    pub fn pick(&mut self, runnable: &[u32]) -> usize {
+    /// Picks among `runnable` and returns the index chosen; `in_runtime` tells the timing
+    /// strategy where it may not preempt.
+    pub fn pick(&mut self, runnable: &[u32], in_runtime: &dyn Fn(u32) -> bool) -> usize {
         let g = match self {
-            Picker::Timing(t) => t.pick(runnable),
+            Picker::Timing(t) => t.pick(runnable, in_runtime),
             Picker::Random(rng) => runnable[rng.random_range(0..runnable.len())],
             Picker::Pct(p) => p.pick(runnable),
             Picker::Replay { decisions, next } => {

@@ -58,11 +58,19 @@ struct OpState {
     iter_left: u64,
 }
 
+/// sync/rwmutex.go: `fatal error: sync: Unlock of unlocked RWMutex`.
+pub const FATAL_RW_UNLOCK: &str = "sync: Unlock of unlocked RWMutex";
+
 /// A sync.RWMutex (a sync.Mutex is one used only with Lock and Unlock).
 #[derive(Debug, Clone, Copy, Default)]
 struct Lock {
     writer: bool,
     readers: u32,
+    /// A writer that called Lock while readers held the lock: it waits for them, and new
+    /// readers wait behind it (sync/rwmutex.go: Lock announces itself to RLock).
+    pending: Option<u32>,
+    /// Used with RLock/RUnlock somewhere: an RWMutex, with its own messages.
+    rw: bool,
 }
 
 #[derive(Debug)]
@@ -96,6 +104,8 @@ pub struct World {
     hb: Detector,
     pub trace: Trace,
     work: Work,
+    /// Duration of the last step that touched no shared state (compute, allocation), ns.
+    pub last_local_ns: u64,
 }
 
 impl World {
@@ -179,7 +189,16 @@ impl World {
             locks: vec![Lock::default(); lock_names.len()],
             trace,
             work,
+            last_local_ns: 0,
         };
+        for (pi, prog) in w.programs.iter().enumerate() {
+            for instr in &prog.instrs {
+                if let Instr::Rlock { lock } | Instr::Runlock { lock } = *instr {
+                    let l = w.lock_of[pi][lock as usize];
+                    w.locks[l as usize].rw = true;
+                }
+            }
+        }
         for g in 0..n {
             w.settle(g);
         }
@@ -206,11 +225,23 @@ impl World {
         match self.next_instr(g) {
             Some((Instr::Lock { .. }, l)) => {
                 let lk = self.locks[l as usize];
-                !lk.writer && lk.readers == 0
+                if lk.pending == Some(g as u32) {
+                    lk.readers == 0
+                } else {
+                    !lk.writer && lk.pending.is_none()
+                }
             }
-            Some((Instr::Rlock { .. }, l)) => !self.locks[l as usize].writer,
+            Some((Instr::Rlock { .. }, l)) => {
+                let lk = self.locks[l as usize];
+                !lk.writer && lk.pending.is_none()
+            }
             _ => true,
         }
+    }
+
+    /// Goroutine `g` is inside a map operation (a runtime function).
+    pub fn in_op(&self, g: u32) -> bool {
+        self.goroutines[g as usize].op.is_some()
     }
 
     /// What goroutine `g`'s next step touches.
@@ -391,9 +422,16 @@ impl World {
                 (MapOp::Delete, map)
             }
             Instr::Lock { .. } => {
-                self.locks[lock as usize].writer = true;
-                self.hb.lock(gid, lock);
                 self.record(gid, t_ns, p, None, StepKind::Lock);
+                let lk = &mut self.locks[lock as usize];
+                if lk.readers > 0 {
+                    // Readers hold it: announce the writer and wait for them to leave.
+                    lk.pending = Some(gid);
+                    return;
+                }
+                lk.pending = None;
+                lk.writer = true;
+                self.hb.lock(gid, lock);
                 self.finish_unit(g);
                 return;
             }
@@ -407,7 +445,12 @@ impl World {
             Instr::Unlock { .. } => {
                 self.record(gid, t_ns, p, None, StepKind::Unlock);
                 if !self.locks[lock as usize].writer {
-                    self.die(FATAL_UNLOCK, gid);
+                    let msg = if self.locks[lock as usize].rw {
+                        FATAL_RW_UNLOCK
+                    } else {
+                        FATAL_UNLOCK
+                    };
+                    self.die(msg, gid);
                     return;
                 }
                 self.locks[lock as usize].writer = false;
@@ -430,6 +473,14 @@ impl World {
             | Instr::Retain { .. }
             | Instr::Free { .. }
             | Instr::Compute { .. } => {
+                // The default [costs]: 20 ns per object and 50 ns per KiB allocated.
+                self.last_local_ns = match instr {
+                    Instr::Compute { ps } => ps / 1000,
+                    Instr::Alloc { objects, size, .. } | Instr::Retain { objects, size } => {
+                        objects.saturating_mul(20 + size * 50 / 1024)
+                    }
+                    _ => 0,
+                };
                 self.record(gid, t_ns, p, None, StepKind::Local);
                 self.finish_unit(g);
                 return;
@@ -447,34 +498,34 @@ impl World {
             existing: false,
             iter_left: 0,
         });
-        // -race instruments the operation at entry (runtime/map.go: racewritepc,
-        // racereadpc).
-        let tag = self.trace.steps.len();
-        if let Some(prev) = self.hb.access(gid, map, op.writes(), tag) {
-            if self.trace.race.is_none() {
-                let prev_op = if prev.write {
-                    MapOp::Assign
-                } else {
-                    MapOp::Access
-                };
-                self.trace.race = Some(Race {
-                    map,
-                    current: Access {
-                        goroutine: gid,
-                        step: tag,
-                        write: op.writes(),
-                        function: op.steps()[0].function(op),
-                    },
-                    previous: Access {
-                        goroutine: prev.goroutine,
-                        step: prev.tag,
-                        write: prev.write,
-                        function: prev_op.steps()[0].function(prev_op),
-                    },
-                });
-            }
-        }
+        self.race_access(gid, map, op, StepKind::EntryCheck);
         self.op_step(g, t_ns, p);
+    }
+
+    /// -race instruments each map operation at entry (runtime/map.go: racewritepc,
+    /// racereadpc): the first data race seen is kept for the report.
+    pub(super) fn race_access(&mut self, g: u32, map: u32, op: MapOp, first: StepKind) {
+        let tag = self.trace.steps.len();
+        let function = first.function(op);
+        if let Some(prev) = self.hb.access(g, map, op.writes(), tag, function)
+            && self.trace.race.is_none()
+        {
+            self.trace.race = Some(Race {
+                map,
+                current: Access {
+                    goroutine: g,
+                    step: tag,
+                    write: op.writes(),
+                    function,
+                },
+                previous: Access {
+                    goroutine: prev.goroutine,
+                    step: prev.tag,
+                    write: prev.write,
+                    function: prev.function,
+                },
+            });
+        }
     }
 
     fn record(&mut self, g: u32, t_ns: u64, p: u32, map: Option<u32>, kind: StepKind) {

@@ -16,10 +16,10 @@ impl World {
     pub(super) fn pick_key(&mut self, g: usize, op: MapOp, map: usize) -> u64 {
         let slot = &mut self.maps[map];
         match op {
+            // A fresh key joins the keys others may pick only once its insert is done.
             MapOp::Assign => {
                 let k = slot.next_key;
                 slot.next_key += 1;
-                slot.live.push(k);
                 k
             }
             MapOp::Delete => {
@@ -180,8 +180,12 @@ impl World {
 
     /// A map operation ended: a churn unit goes on to its insert, anything else moves on.
     fn end_op(&mut self, g: usize, st: OpState) {
+        if st.op == MapOp::Assign && !st.existing {
+            self.maps[st.map as usize].live.push(st.key);
+        }
         let churn = matches!(self.next_instr(g), Some((Instr::Churn { .. }, _)));
         if churn && st.op == MapOp::Delete {
+            self.race_access(g as u32, st.map, MapOp::Assign, StepKind::EntryCheck);
             let key = self.pick_key(g, MapOp::Assign, st.map as usize);
             self.goroutines[g].op = Some(OpState {
                 op: MapOp::Assign,

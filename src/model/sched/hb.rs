@@ -12,6 +12,8 @@ pub struct Seen {
     pub write: bool,
     /// Caller's tag (the trace step index).
     pub tag: usize,
+    /// The runtime function of the access, e.g. "runtime.mapdelete".
+    pub function: &'static str,
 }
 
 /// The last write and the reads since, of one map (FastTrack's shadow state, with full read
@@ -53,12 +55,20 @@ impl Detector {
     }
 
     /// Goroutine `g` accesses map `m`. Returns the earlier access it races with, if any.
-    pub fn access(&mut self, g: u32, m: u32, write: bool, tag: usize) -> Option<Seen> {
+    pub fn access(
+        &mut self,
+        g: u32,
+        m: u32,
+        write: bool,
+        tag: usize,
+        function: &'static str,
+    ) -> Option<Seen> {
         let now = Seen {
             goroutine: g,
             clock: self.clocks[g as usize][g as usize],
             write,
             tag,
+            function,
         };
         let shadow = &self.maps[m as usize];
         let mut race = None;
@@ -128,17 +138,17 @@ mod tests {
     #[test]
     fn unordered_writes_race_and_a_mutex_orders_them() {
         let mut d = Detector::new(2, 1, 1);
-        assert_eq!(d.access(0, 0, true, 1), None);
-        let race = d.access(1, 0, true, 2).expect("two unordered writes");
+        assert_eq!(d.access(0, 0, true, 1, "f"), None);
+        let race = d.access(1, 0, true, 2, "f").expect("two unordered writes");
         assert_eq!((race.goroutine, race.tag), (0, 1));
 
         let mut d = Detector::new(2, 1, 1);
         d.lock(0, 0);
-        assert_eq!(d.access(0, 0, true, 1), None);
+        assert_eq!(d.access(0, 0, true, 1, "f"), None);
         d.unlock(0, 0);
         d.lock(1, 0);
         assert_eq!(
-            d.access(1, 0, true, 2),
+            d.access(1, 0, true, 2, "f"),
             None,
             "Unlock happens before the next Lock"
         );
@@ -147,22 +157,22 @@ mod tests {
     #[test]
     fn reads_race_with_writes_not_with_reads() {
         let mut d = Detector::new(3, 1, 1);
-        assert_eq!(d.access(0, 0, false, 1), None);
+        assert_eq!(d.access(0, 0, false, 1, "f"), None);
         assert_eq!(
-            d.access(1, 0, false, 2),
+            d.access(1, 0, false, 2, "f"),
             None,
             "reads never race with reads"
         );
         let race = d
-            .access(2, 0, true, 3)
+            .access(2, 0, true, 3, "f")
             .expect("a write after unordered reads");
         assert!(!race.write);
         // RLock/RUnlock then Lock: ordered.
         let mut d = Detector::new(2, 1, 1);
         d.rlock(0, 0);
-        d.access(0, 0, false, 1);
+        d.access(0, 0, false, 1, "f");
         d.runlock(0, 0);
         d.lock(1, 0);
-        assert_eq!(d.access(1, 0, true, 2), None);
+        assert_eq!(d.access(1, 0, true, 2, "f"), None);
     }
 }
