@@ -6,19 +6,24 @@
 //! - `gomemsim`: `explore::explore` with `Strategy::Exhaustive { preemption_bound: B }` on the
 //!   scenario below (the whole map model, the happens-before detector, traces and tokens).
 //! - `loom`: the flag protocol alone as loom atomics, one atomic access per step, under
-//!   `loom::model::Builder` with `preemption_bound = Some(B)`. A fatal check returns from
-//!   the thread (loom cannot model the process exiting), so the other thread runs on.
+//!   `loom::model::Builder` with `preemption_bound = Some(B)`, `SeqCst` (see
+//!   [`LoomOrdering`]). A fatal check returns from the thread (loom cannot model the process
+//!   exiting), so the other thread runs on.
 //!
 //! The two counts differ (different partial-order reductions; gomemsim stops a schedule at
-//! the first fatal error): both are printed before the measurements. Throughput is complete
-//! explorations' schedules (executions) per second.
+//! the first fatal error): both are printed before the measurements. Throughput is a
+//! complete exploration's schedules (executions) per second.
 //!
-//! `RACE_EXPLORE_BOUND` overrides the preemption bound (default 2); `RACE_EXPLORE_COUNTS=1`
-//! prints the counts and times for bounds 0..=B and exits without measuring.
+//! Knobs (environment):
+//! - `RACE_EXPLORE_BOUND=B`: the preemption bound (default 2);
+//! - `RACE_EXPLORE_COUNTS=1`: print the counts and times of one exploration for each bound
+//!   0..=B and exit without measuring;
+//! - `RACE_EXPLORE_RELAXED=1`: also run loom with `Relaxed` accesses (slow: loom then
+//!   explores which store each load reads, not only interleavings).
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64 as StdU64, AtomicUsize as StdUsize, Ordering as StdOrdering};
+use std::sync::atomic::{AtomicU64 as StdU64, Ordering as StdOrdering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
@@ -85,8 +90,7 @@ fn gomemsim_explore(sc: &Scenario, bound: u32) -> Exploration {
 /// | `flags &^=` store   | `flags` store                          |
 mod flag {
     use loom::sync::Arc;
-    use loom::sync::atomic::Ordering::Relaxed;
-    use loom::sync::atomic::{AtomicU8, AtomicU64};
+    use loom::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 
     /// runtime/map.go: `hashWriting = 4`.
     pub const HASH_WRITING: u8 = 4;
@@ -109,39 +113,46 @@ mod flag {
     }
 
     /// One mapassign of a fresh key; `Err` is Go's `fatal error: concurrent map writes`.
-    pub fn assign(m: &Map) -> Result<(), ()> {
-        if m.flags.load(Relaxed) & HASH_WRITING != 0 {
+    pub fn assign(m: &Map, o: Ordering) -> Result<(), ()> {
+        if m.flags.load(o) & HASH_WRITING != 0 {
             return Err(());
         }
         // hash: no shared access.
-        let f = m.flags.load(Relaxed);
-        m.flags.store(f ^ HASH_WRITING, Relaxed);
-        let used = m.slots.load(Relaxed);
+        let f = m.flags.load(o);
+        m.flags.store(f ^ HASH_WRITING, o);
+        let used = m.slots.load(o);
         let cell = used.trailing_ones();
-        m.slots.store(used | 1 << cell, Relaxed);
-        let c = m.count.load(Relaxed);
-        m.count.store(c + 1, Relaxed);
-        if m.flags.load(Relaxed) & HASH_WRITING == 0 {
+        m.slots.store(used | 1 << cell, o);
+        let c = m.count.load(o);
+        m.count.store(c + 1, o);
+        if m.flags.load(o) & HASH_WRITING == 0 {
             return Err(());
         }
-        let f = m.flags.load(Relaxed);
-        m.flags.store(f & !HASH_WRITING, Relaxed);
+        let f = m.flags.load(o);
+        m.flags.store(f & !HASH_WRITING, o);
         Ok(())
     }
 
     /// A goroutine: `n` inserts, stopping at the first fatal check. Returns whether one
     /// fired.
-    pub fn writer(m: &Map, n: u32) -> bool {
-        (0..n).any(|_| assign(m).is_err())
+    pub fn writer(m: &Map, n: u32, o: Ordering) -> bool {
+        (0..n).any(|_| assign(m, o).is_err())
     }
 
     /// One execution: two threads of `n` inserts each on a fresh map.
-    pub fn program(n: u32) -> bool {
+    pub fn program(n: u32, o: Ordering) -> bool {
         let m = Arc::new(Map::new());
+        // loom records an atomic's initial value as a `Release` store, which a later `SeqCst`
+        // load may still read in a thread that has not seen it superseded. Storing the
+        // initial values again with `o` before the spawns makes every load of a `SeqCst` run
+        // read the latest store, as in gomemsim.
+        m.flags.store(0, o);
+        m.slots.store(0, o);
+        m.count.store(0, o);
         let handles: Vec<_> = (0..2)
             .map(|_| {
                 let m = m.clone();
-                loom::thread::spawn(move || writer(&m, n))
+                loom::thread::spawn(move || writer(&m, n, o))
             })
             .collect();
         let mut fatal = false;
@@ -152,73 +163,121 @@ mod flag {
     }
 }
 
+/// The memory ordering of every loom access. gomemsim's world is sequentially consistent
+/// (each step sees the latest store), which is loom's `SeqCst`; with `Relaxed` loom also
+/// explores which older store each load may read, far more executions than interleavings.
+#[derive(Debug, Clone, Copy)]
+enum LoomOrdering {
+    SeqCst,
+    Relaxed,
+}
+
+impl LoomOrdering {
+    fn get(self) -> loom::sync::atomic::Ordering {
+        match self {
+            LoomOrdering::SeqCst => loom::sync::atomic::Ordering::SeqCst,
+            LoomOrdering::Relaxed => loom::sync::atomic::Ordering::Relaxed,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            LoomOrdering::SeqCst => "seqcst",
+            LoomOrdering::Relaxed => "relaxed",
+        }
+    }
+}
+
 /// What a complete loom exploration ran.
 struct LoomCounts {
     executions: u64,
     fatal: u64,
 }
 
-fn loom_explore(bound: u32) -> LoomCounts {
+fn loom_explore(bound: u32, o: LoomOrdering) -> LoomCounts {
     let executions = Arc::new(StdU64::new(0));
-    let fatal = Arc::new(StdUsize::new(0));
+    let fatal = Arc::new(StdU64::new(0));
     let mut b = loom::model::Builder::new();
     b.preemption_bound = Some(bound as usize);
-    // The defaults come from LOOM_* variables: pin the ones that could cut the search short.
+    // The defaults come from LOOM_* variables: pin the ones that could cut the search short
+    // or slow it down.
     b.max_permutations = None;
     b.max_duration = None;
     b.checkpoint_file = None;
     b.location = false;
     b.log = false;
     let (e, f) = (executions.clone(), fatal.clone());
+    let o = o.get();
     b.check(move || {
         e.fetch_add(1, StdOrdering::Relaxed);
-        if flag::program(3) {
+        if flag::program(3, o) {
             f.fetch_add(1, StdOrdering::Relaxed);
         }
     });
     LoomCounts {
         executions: executions.load(StdOrdering::Relaxed),
-        fatal: fatal.load(StdOrdering::Relaxed) as u64,
+        fatal: fatal.load(StdOrdering::Relaxed),
     }
 }
 
-fn bound() -> u32 {
-    std::env::var("RACE_EXPLORE_BOUND")
+fn env_u32(name: &str, default: u32) -> u32 {
+    std::env::var(name)
         .ok()
-        .map(|v| v.parse().expect("RACE_EXPLORE_BOUND is a number"))
-        .unwrap_or(DEFAULT_BOUND)
+        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name} is a number")))
+        .unwrap_or(default)
 }
 
-fn print_counts(sc: &Scenario, bound: u32) {
+/// The loom orderings to run: `SeqCst`, and `Relaxed` too with `RACE_EXPLORE_RELAXED=1`.
+fn orderings() -> Vec<LoomOrdering> {
+    let mut v = vec![LoomOrdering::SeqCst];
+    if std::env::var_os("RACE_EXPLORE_RELAXED").is_some() {
+        v.push(LoomOrdering::Relaxed);
+    }
+    v
+}
+
+/// Runs each exploration once, timed, and prints its counts; returns gomemsim's schedules
+/// and each ordering's loom executions.
+fn print_counts(sc: &Scenario, bound: u32) -> (u64, Vec<(LoomOrdering, u64)>) {
     let t = Instant::now();
     let ex = gomemsim_explore(sc, bound);
     let gt = t.elapsed();
-    let t = Instant::now();
-    let lc = loom_explore(bound);
-    let lt = t.elapsed();
+    let ok = ex.outcomes.get("ok").copied().unwrap_or(0);
     eprintln!(
-        "bound {bound}: gomemsim {} schedules ({} fatal) in {:.3?}; loom {} executions ({} with a fatal check) in {:.3?}",
+        "bound {bound}: gomemsim {} schedules ({} fatal, {} ok, {} with a data race) in {:.3?}",
         ex.schedules,
-        ex.schedules - ex.outcomes.get("ok").copied().unwrap_or(0),
+        ex.schedules - ok,
+        ok,
+        ex.races,
         gt,
-        lc.executions,
-        lc.fatal,
-        lt,
     );
+    let mut loom = Vec::new();
+    for o in orderings() {
+        let t = Instant::now();
+        let lc = loom_explore(bound, o);
+        let lt = t.elapsed();
+        eprintln!(
+            "bound {bound}: loom ({}) {} executions ({} with a fatal check) in {:.3?}",
+            o.name(),
+            lc.executions,
+            lc.fatal,
+            lt,
+        );
+        loom.push((o, lc.executions));
+    }
+    (ex.schedules, loom)
 }
 
 fn race_explore(c: &mut Criterion) {
     let sc = scenario();
-    let bound = bound();
+    let bound = env_u32("RACE_EXPLORE_BOUND", DEFAULT_BOUND);
     if std::env::var_os("RACE_EXPLORE_COUNTS").is_some() {
         for b in 0..=bound {
             print_counts(&sc, b);
         }
         return;
     }
-    print_counts(&sc, bound);
-    let schedules = gomemsim_explore(&sc, bound).schedules;
-    let executions = loom_explore(bound).executions;
+    let (schedules, loom) = print_counts(&sc, bound);
 
     let mut g = c.benchmark_group("race_explore");
     g.sample_size(10);
@@ -228,10 +287,12 @@ fn race_explore(c: &mut Criterion) {
     g.bench_function(format!("gomemsim_2x3_inserts_pb{bound}"), |b| {
         b.iter(|| black_box(gomemsim_explore(&sc, bound).schedules))
     });
-    g.throughput(Throughput::Elements(executions));
-    g.bench_function(format!("loom_2x3_inserts_pb{bound}"), |b| {
-        b.iter(|| black_box(loom_explore(bound).executions))
-    });
+    for (o, executions) in loom {
+        g.throughput(Throughput::Elements(executions));
+        g.bench_function(format!("loom_{}_2x3_inserts_pb{bound}", o.name()), |b| {
+            b.iter(|| black_box(loom_explore(bound, o).executions))
+        });
+    }
     g.finish();
 }
 

@@ -190,6 +190,12 @@ impl Sim {
                 key_has_pointers: spec.key.has_pointers(),
                 elem_has_pointers: spec.elem.has_pointers(),
                 alloc_headers: malloc_headers(&sc.runtime.go),
+                fast: crate::model::gomap::fast_path_for(
+                    crate::model::gomap::key_alg(spec.key.text()),
+                    spec.key.size(),
+                    spec.key.has_pointers(),
+                    spec.elem.size(),
+                ),
             };
             let rng = Stream::MapHash(i as u32).rng(sc.seed);
             let mut w = Work::default();

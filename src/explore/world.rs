@@ -56,6 +56,8 @@ struct OpState {
     existing: bool,
     /// mapiternext calls left.
     iter_left: u64,
+    /// The key's hash, taken at the Hash step.
+    hash: u64,
 }
 
 /// sync/rwmutex.go: `fatal error: sync: Unlock of unlocked RWMutex`.
@@ -144,6 +146,12 @@ impl World {
                     key_has_pointers: spec.key.has_pointers(),
                     elem_has_pointers: spec.elem.has_pointers(),
                     alloc_headers: crate::engine::sim::malloc_headers(&sc.runtime.go),
+                    fast: crate::model::gomap::fast_path_for(
+                        crate::model::gomap::key_alg(spec.key.text()),
+                        spec.key.size(),
+                        spec.key.has_pointers(),
+                        spec.elem.size(),
+                    ),
                 };
                 let rng = Stream::MapHash(i as u32).rng(sc.seed);
                 MapSlot {
@@ -263,9 +271,10 @@ impl World {
                     | StepKind::CountStore
                     | StepKind::IterInit
             );
-            let local = kind == StepKind::Hash;
+            // Every step reads or writes the map, the hash step included (it reads hash0,
+            // which mapdelete reseeds).
             return Footprint {
-                map: (!local).then_some(st.map),
+                map: Some(st.map),
                 write,
                 lock: None,
             };
@@ -497,6 +506,7 @@ impl World {
             found: None,
             existing: false,
             iter_left: 0,
+            hash: 0,
         });
         self.race_access(gid, map, op, StepKind::EntryCheck);
         self.op_step(g, t_ns, p);

@@ -5,7 +5,9 @@ use rand::RngExt;
 
 use super::{OpState, World};
 use crate::engine::program::Instr;
-use crate::model::gomap::classic::{Assign, HASH_WRITING, ITERATOR, OLD_ITERATOR};
+use crate::model::gomap::classic::{
+    Assign, FATAL_BAD_MAP_STATE, HASH_WRITING, ITERATOR, OLD_ITERATOR,
+};
 use crate::model::sched::steps::{
     FATAL_ITER_WRITE, FATAL_READ_WRITE, FATAL_WRITES, MapOp, StepKind,
 };
@@ -69,12 +71,14 @@ impl World {
                     return;
                 }
             }
-            StepKind::Hash | StepKind::Local => {}
+            // hash := t.hasher(key, uintptr(h.hash0)), with the hash0 of this moment.
+            StepKind::Hash => st.hash = m.key_hash(st.key),
+            StepKind::Local => {}
             StepKind::XorLoad | StepKind::ClearLoad => st.reg = u64::from(m.flags()),
             StepKind::XorStore => m.set_flags(st.reg as u8 ^ HASH_WRITING),
             StepKind::AssignFind => {
                 m.count_write(&mut self.work);
-                match m.assign_find(st.key, &mut self.work) {
+                match m.assign_find_hashed(st.key, st.hash, &mut self.work) {
                     Assign::Existing(c) => {
                         st.found = Some(c);
                         st.existing = true;
@@ -89,7 +93,7 @@ impl World {
             }
             StepKind::DeleteFind => {
                 m.count_write(&mut self.work);
-                st.found = m.delete_find(st.key, &mut self.work);
+                st.found = m.delete_find_hashed(st.key, st.hash, &mut self.work);
             }
             StepKind::DeleteClear => {
                 if let Some(c) = st.found {
@@ -120,7 +124,7 @@ impl World {
                 done = true;
             }
             StepKind::Lookup => {
-                m.get(st.key, &mut self.work);
+                m.get_hashed(st.key, st.hash, &mut self.work);
                 done = true;
             }
             StepKind::IterInit => {
@@ -142,6 +146,12 @@ impl World {
                 done = st.iter_left == 0;
             }
             StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => {}
+        }
+        // runtime/map.go: evacuate throws when it meets a cell a racing write left in a
+        // state no bucket should have.
+        if self.maps[st.map as usize].map.take_bad_state() {
+            self.die(FATAL_BAD_MAP_STATE, gid);
+            return;
         }
         let after = self.maps[st.map as usize].map.flags() & HASH_WRITING != 0;
         if let Some(last) = self.trace.steps.last_mut() {
@@ -196,6 +206,7 @@ impl World {
                 found: None,
                 existing: false,
                 iter_left: 0,
+                hash: 0,
             });
             return;
         }

@@ -7,7 +7,7 @@ pub mod hash;
 pub mod layout;
 
 pub use classic::ClassicMap;
-pub use layout::MapLayout;
+pub use layout::{FastPath, KeyAlg, MapLayout, fast_path_for, key_alg};
 
 /// A growth event of one map, recorded when the write that caused it finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

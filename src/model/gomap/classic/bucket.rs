@@ -47,6 +47,11 @@ pub struct Bucket {
     /// Index of the next bucket of the chain in the same array, or [`NONE`].
     pub overflow: u32,
     pub keys: [u64; BUCKET_CNT],
+    /// Bit i set: cell i's key was zeroed by evacuate's memclrHasPointers and has not been
+    /// written since. A zeroed key holds Go's zero value, which is taken to be no simulated
+    /// key: only the `_fast32`/`_fast64` searches, which compare keys without the tophash,
+    /// could otherwise match it.
+    pub cleared: u8,
 }
 
 impl Bucket {
@@ -55,7 +60,14 @@ impl Bucket {
         tophash: [EMPTY_REST; BUCKET_CNT],
         overflow: NONE,
         keys: [0; BUCKET_CNT],
+        cleared: 0,
     };
+
+    /// Whether cell `i` holds simulated key `key` (compares the key only, as `t.key.equal`).
+    #[inline(always)]
+    pub fn holds(&self, i: usize, key: u64) -> bool {
+        self.keys[i] == key && self.cleared & (1 << i) == 0
+    }
 
     /// runtime/map.go: evacuated — judged on the first cell only, as the runtime does.
     #[inline(always)]
@@ -147,6 +159,12 @@ mod tests {
         assert_eq!(tophash(0x04ff_ffff_ffff_ffff), 9);
         assert_eq!(tophash(0x0500_0000_0000_0000), 5);
         assert_eq!(tophash(0xff00_0000_0000_0000), 0xff);
+    }
+
+    #[test]
+    fn the_cleared_mask_fits_in_padding() {
+        // ClassicMap::sim_footprint_bytes counts buckets by this size.
+        assert_eq!(std::mem::size_of::<Bucket>(), 80);
     }
 
     #[test]

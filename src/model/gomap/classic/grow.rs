@@ -20,9 +20,18 @@ impl ClassicMap {
     pub(super) fn noldbuckets(&self) -> u64 {
         let mut old_b = self.b;
         if !self.same_size_grow() {
-            old_b -= 1;
+            old_b = old_b.saturating_sub(1);
         }
-        1u64 << old_b
+        let n = 1u64 << old_b;
+        // Only a racing write of a stale flags byte (sameSizeGrow flipped mid-growth) makes
+        // this larger than the old array; Go would read past it. Treat it as the bad map
+        // state it is, and stay inside the array.
+        let len = self.oldbuckets.buckets.len() as u64;
+        if self.growing() && n > len {
+            self.bad_state.set(true);
+            return len.max(1);
+        }
+        n
     }
 
     /// runtime/map.go: hashGrow — allocate the new array and make the current one old; the
@@ -81,8 +90,9 @@ impl ClassicMap {
     }
 
     /// runtime/map.go: evacuate — move every entry of one old bucket chain to the new array,
-    /// to X (same index) or, when doubling, Y (index + newbit) by `hash & newbit`, and mark
-    /// the old cells evacuatedX/Y/Empty.
+    /// to X (same index) or, when doubling, Y (index + newbit) by `hash & newbit` under the
+    /// current hash0, and mark the old cells evacuatedX/Y/Empty. evacuate_fast32,
+    /// evacuate_fast64 and evacuate_faststr do the same for keys without NaNs.
     pub(super) fn evacuate(&mut self, oldbucket: u64, work: &mut Work) {
         let newbit = self.noldbuckets();
         let ob = oldbucket as usize;
@@ -105,7 +115,14 @@ impl ClassicMap {
                         tophash[i] = EVACUATED_EMPTY;
                         continue;
                     }
-                    debug_assert!(top >= MIN_TOP_HASH, "bad map state");
+                    if top < MIN_TOP_HASH {
+                        // throw("bad map state"): an evacuatedX/Y/Empty cell in a bucket whose
+                        // first cell says it is not evacuated, which only racing writers
+                        // leave behind. Go dies here; the cell is skipped and the state
+                        // recorded for the caller (see ClassicMap::take_bad_state).
+                        self.bad_state.set(true);
+                        continue;
+                    }
                     let key = old.keys[i];
                     let mut use_y = 0usize;
                     if !same_size && self.hash(key) & newbit != 0 {
@@ -148,7 +165,12 @@ impl ClassicMap {
             // preallocated ones are used up, so they always come after) stay reachable until
             // the old array is freed at the end of the growth, with `oldbuckets.bytes`.
             if self.flags & OLD_ITERATOR == 0 && self.bucket_has_pointers {
-                self.oldbuckets.buckets[ob].overflow = NONE;
+                // memclrHasPointers(add(b, dataOffset), t.bucketsize-dataOffset) keeps the
+                // tophash (it holds the evacuation state) and zeroes keys, elems and the
+                // overflow pointer.
+                let first = &mut self.oldbuckets.buckets[ob];
+                first.overflow = NONE;
+                first.cleared = u8::MAX;
                 if chain_objects > 0 {
                     let bytes = chain_objects * self.bucket_object_bytes;
                     self.oldbuckets.bytes -= bytes;

@@ -7,7 +7,14 @@
 //! incrnoverflow, makeBucketArray.
 //!
 //! One call is one whole map operation; the goroutine scheduler model splits operations into
-//! the runtime's own steps around the same state.
+//! the runtime's own steps around the same state: [`ClassicMap::key_hash`] at the hash step,
+//! then the searches [`ClassicMap::assign_find_hashed`], [`ClassicMap::delete_find_hashed`]
+//! and [`ClassicMap::get_hashed`] with that hash, and the writes after them.
+//!
+//! The searches follow the function the compiler calls for the map type
+//! ([`MapLayout::fast`]): map.go's generic ones, or those of map_fast32.go, map_fast64.go
+//! and map_faststr.go, which walk buckets differently. Growth and evacuation are the same in
+//! every variant.
 
 mod bucket;
 mod check;
@@ -37,6 +44,10 @@ pub const OLD_ITERATOR: u8 = 2;
 pub const HASH_WRITING: u8 = 4;
 /// The current map growth is to a new map of the same size.
 pub const SAME_SIZE_GROW: u8 = 8;
+
+/// The message of `throw("bad map state")` in runtime/map.go: evacuate (and its
+/// `_fast32`/`_fast64`/`_faststr` copies): Go prints `fatal error: bad map state`.
+pub const FATAL_BAD_MAP_STATE: &str = "bad map state";
 
 /// `unsafe.Sizeof(hmap{})` on 64-bit: count, flags/B/noverflow/hash0, buckets, oldbuckets,
 /// nevacuate, extra.
@@ -98,6 +109,8 @@ pub struct ClassicMap {
     /// B before and after the growth in progress (or the last one).
     grow_from: u8,
     grow_to: u8,
+    /// evacuate met a cell Go throws "bad map state" on (see [`ClassicMap::take_bad_state`]).
+    bad_state: std::cell::Cell<bool>,
 }
 
 impl ClassicMap {
@@ -140,6 +153,7 @@ impl ClassicMap {
             next_gen: 1,
             grow_from: 0,
             grow_to: 0,
+            bad_state: std::cell::Cell::new(false),
         };
         m.alloc(m.hmap_bytes(), work);
         if b != 0 {
@@ -265,6 +279,24 @@ impl ClassicMap {
     #[inline(always)]
     fn hash(&self, key: u64) -> u64 {
         hash_key(key, self.seed)
+    }
+
+    /// `t.hasher(key, uintptr(h.hash0))`: the hash of `key` under the current hash0, as
+    /// mapassign, mapdelete and mapaccess1 compute it once, before their search. Pass it to
+    /// [`ClassicMap::assign_find_hashed`], [`ClassicMap::delete_find_hashed`] or
+    /// [`ClassicMap::get_hashed`] to search with the seed of that moment.
+    pub fn key_hash(&self, key: u64) -> u64 {
+        self.hash(key)
+    }
+
+    /// Whether an evacuation since the last call met a cell on which Go's evacuate calls
+    /// `throw("bad map state")` ([`FATAL_BAD_MAP_STATE`]): a tophash of evacuatedX,
+    /// evacuatedY or evacuatedEmpty in an old bucket whose first cell says it is not
+    /// evacuated. Only concurrent writers can leave such a bucket (a write into a cell of an
+    /// old bucket after it was evacuated). The model skips the cell and goes on; a caller
+    /// that models the process should die with Go's message. Clears the record.
+    pub fn take_bad_state(&mut self) -> bool {
+        self.bad_state.replace(false)
     }
 
     /// Records an allocation of `bytes` (already rounded to a size class).

@@ -1,9 +1,82 @@
-//! The map operations: mapassign, mapdelete and mapaccess1 of runtime/map.go.
+//! The map operations: mapassign, mapdelete and mapaccess1 of runtime/map.go, and the
+//! searches of their `_fast32`, `_fast64` and `_faststr` variants (runtime/map_fast32.go,
+//! map_fast64.go, map_faststr.go) for maps whose layout names one ([`FastPath`]).
 
 use super::bucket::{BucketArray, EMPTY_ONE, EMPTY_REST, NONE, is_empty, tophash};
 use super::{ClassicMap, over_load_factor, too_many_overflow_buckets};
 use crate::model::gomap::Work;
-use crate::model::gomap::layout::BUCKET_CNT;
+use crate::model::gomap::layout::{BUCKET_CNT, FastPath};
+
+/// How a search walks a bucket chain for a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    /// mapaccess1, mapdelete: a cell matches on tophash, then key; the search stops at the
+    /// first emptyRest.
+    Generic,
+    /// mapaccess1_fast32/64, mapdelete_fast32/64: a cell matches on key and a tophash that is
+    /// not empty (`key == k && !isEmpty(b.tophash[i])`); the whole chain is walked.
+    KeyNotEmpty,
+    /// mapaccess1_faststr with B > 0, mapdelete_faststr: a cell matches on tophash, then
+    /// key; the whole chain is walked.
+    TopThenKey,
+}
+
+impl Walk {
+    /// The walk of mapaccess1 / mapdelete and their variants.
+    fn of(fast: FastPath) -> Walk {
+        match fast {
+            FastPath::Slow => Walk::Generic,
+            FastPath::Fast32 | FastPath::Fast64 => Walk::KeyNotEmpty,
+            FastPath::FastStr => Walk::TopThenKey,
+        }
+    }
+}
+
+/// Searches the chain from bucket `b` of `arr` for `key`; returns the bucket and cell.
+#[inline(always)]
+fn find_in_chain(
+    arr: &BucketArray,
+    mut b: u32,
+    key: u64,
+    top: u8,
+    walk: Walk,
+    work: &mut Work,
+) -> Option<(u32, usize)> {
+    loop {
+        let bk = &arr.buckets[b as usize];
+        for i in 0..BUCKET_CNT {
+            let th = bk.tophash[i];
+            match walk {
+                Walk::Generic => {
+                    if th != top {
+                        if th == EMPTY_REST {
+                            return None;
+                        }
+                        continue;
+                    }
+                }
+                Walk::KeyNotEmpty => {
+                    if is_empty(th) {
+                        continue;
+                    }
+                }
+                Walk::TopThenKey => {
+                    if th != top {
+                        continue;
+                    }
+                }
+            }
+            if bk.holds(i, key) {
+                return Some((b, i));
+            }
+        }
+        if bk.overflow == NONE {
+            return None;
+        }
+        b = bk.overflow;
+        work.overflow_probes += 1;
+    }
+}
 
 /// A cell mapassign or mapdelete chose, in the bucket array it was found in. Between the
 /// search and the write another goroutine may have grown the map: the cell then belongs to
@@ -53,9 +126,21 @@ impl ClassicMap {
     /// The search of mapassign, after hashWriting is set: allocate the first bucket of a B=0
     /// map, growWork, walk the chain for the key or the first free cell, start a growth if
     /// the new key needs one (then search again), add an overflow bucket if the chain is
-    /// full, allocate indirect key/elem objects. Writes no cell and no count.
+    /// full, allocate indirect key/elem objects. Writes no cell and no count. Hashes `key`
+    /// under the current hash0; see [`ClassicMap::assign_find_hashed`].
     pub fn assign_find(&mut self, key: u64, work: &mut Work) -> Assign {
         let hash = self.hash(key);
+        self.assign_find_hashed(key, hash, work)
+    }
+
+    /// [`ClassicMap::assign_find`] with `hash`, the key's hash computed earlier by
+    /// [`ClassicMap::key_hash`]: mapassign hashes once, before it sets hashWriting, and uses
+    /// that hash for the bucket, the tophash, and again after a growth (`goto again`), even if
+    /// hash0 has changed meanwhile. mapassign_fast32/64 find an existing key by key alone
+    /// (any cell that is not empty), not by tophash first; mapassign_faststr searches as
+    /// mapassign does.
+    pub fn assign_find_hashed(&mut self, key: u64, hash: u64, work: &mut Work) -> Assign {
+        let key_only = Walk::of(self.layout.fast) == Walk::KeyNotEmpty;
         if self.buckets.is_nil() {
             // h.buckets = newobject(t.bucket)
             let mut single = BucketArray::single(&self.layout);
@@ -76,7 +161,19 @@ impl ClassicMap {
                 let bk = &self.buckets.buckets[b as usize];
                 for i in 0..BUCKET_CNT {
                     let th = bk.tophash[i];
-                    if th != top {
+                    if key_only {
+                        // mapassign_fast32/64: `if isEmpty(b.tophash[i]) { ... continue }`,
+                        // then the key.
+                        if is_empty(th) {
+                            if insert.is_none() {
+                                insert = Some((b, i));
+                            }
+                            if th == EMPTY_REST {
+                                break 'bucketloop;
+                            }
+                            continue;
+                        }
+                    } else if th != top {
                         if is_empty(th) && insert.is_none() {
                             insert = Some((b, i));
                         }
@@ -85,7 +182,7 @@ impl ClassicMap {
                         }
                         continue;
                     }
-                    if bk.keys[i] == key {
+                    if bk.holds(i, key) {
                         // Already have a mapping for key: update it in place.
                         return Assign::Existing(self.cell(bucket as u32, b, i, top));
                     }
@@ -151,6 +248,7 @@ impl ClassicMap {
         if let Some(arr) = self.cell_array(cell) {
             let bk = &mut arr.buckets[cell.bucket as usize];
             bk.keys[cell.slot as usize] = key;
+            bk.cleared &= !(1 << cell.slot);
             bk.tophash[cell.slot as usize] = cell.top;
         }
     }
@@ -186,35 +284,28 @@ impl ClassicMap {
     }
 
     /// The search of mapdelete, after hashWriting is set: growWork, then walk the chain for
-    /// the key.
+    /// the key. Hashes `key` under the current hash0; see
+    /// [`ClassicMap::delete_find_hashed`].
     pub fn delete_find(&mut self, key: u64, work: &mut Work) -> Option<Cell> {
         let hash = self.hash(key);
+        self.delete_find_hashed(key, hash, work)
+    }
+
+    /// [`ClassicMap::delete_find`] with `hash`, the key's hash computed earlier by
+    /// [`ClassicMap::key_hash`] (mapdelete hashes before it sets hashWriting). The walk is
+    /// the layout's: mapdelete stops at the first emptyRest; mapdelete_fast32/64 match any
+    /// non-empty cell holding the key, whatever its tophash, and mapdelete_faststr matches
+    /// tophash then key, both walking the whole chain.
+    pub fn delete_find_hashed(&mut self, key: u64, hash: u64, work: &mut Work) -> Option<Cell> {
         let bucket = hash & ((1u64 << self.b) - 1);
         if self.growing() {
             self.grow_work(bucket, work);
         }
         let b_orig = bucket as u32;
         let top = tophash(hash);
-        let mut b = b_orig;
-        loop {
-            let bk = &self.buckets.buckets[b as usize];
-            for i in 0..BUCKET_CNT {
-                if bk.tophash[i] != top {
-                    if bk.tophash[i] == EMPTY_REST {
-                        return None;
-                    }
-                    continue;
-                }
-                if bk.keys[i] == key {
-                    return Some(self.cell(b_orig, b, i, top));
-                }
-            }
-            if bk.overflow == NONE {
-                return None;
-            }
-            b = bk.overflow;
-            work.overflow_probes += 1;
-        }
+        let walk = Walk::of(self.layout.fast);
+        let (b, i) = find_in_chain(&self.buckets, b_orig, key, top, walk, work)?;
+        Some(self.cell(b_orig, b, i, top))
     }
 
     /// mapdelete's clearing of the found cell (and of an indirect key/elem's pointer).
@@ -277,12 +368,54 @@ impl ClassicMap {
 
     /// runtime/map.go: mapaccess1 — `v := m[key]`. Returns whether the key is present.
     /// While growing, looks in the old bucket if it is not evacuated yet; never evacuates.
+    /// Hashes `key` under the current hash0; see [`ClassicMap::get_hashed`].
     pub fn get(&self, key: u64, work: &mut Work) -> bool {
+        self.get_hashed(key, self.hash(key), work)
+    }
+
+    /// [`ClassicMap::get`] with `hash`, the key's hash computed earlier by
+    /// [`ClassicMap::key_hash`]. The search is the layout's:
+    ///
+    /// - mapaccess1: bucket by hash (the old one while it is not evacuated), tophash then key,
+    ///   stopping at the first emptyRest.
+    /// - mapaccess1_fast32/64: with B = 0 the one bucket of `h.buckets` and its overflow
+    ///   chain, unhashed, never the old array; otherwise bucket by hash as mapaccess1. Any
+    ///   non-empty cell holding the key matches, whatever its tophash; the whole chain is
+    ///   walked.
+    /// - mapaccess1_faststr: with B = 0 the cells of the one bucket of `h.buckets` only (not
+    ///   its overflow buckets, never the old array), unhashed, key against every non-empty
+    ///   cell, stopping at the first emptyRest (simulated keys are taken to be shorter than 32
+    ///   bytes, the branch that compares every cell); otherwise bucket by hash as mapaccess1,
+    ///   tophash then key, the whole chain walked.
+    pub fn get_hashed(&self, key: u64, hash: u64, work: &mut Work) -> bool {
         work.ops += 1;
         if self.count == 0 {
             return false;
         }
-        let hash = self.hash(key);
+        let fast = self.layout.fast;
+        if self.b == 0 && fast != FastPath::Slow {
+            // One-bucket table. No need to hash.
+            if self.buckets.is_nil() {
+                return false;
+            }
+            if fast == FastPath::FastStr {
+                let bk = &self.buckets.buckets[0];
+                for i in 0..BUCKET_CNT {
+                    let th = bk.tophash[i];
+                    if is_empty(th) {
+                        if th == EMPTY_REST {
+                            break;
+                        }
+                        continue;
+                    }
+                    if bk.holds(i, key) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            return find_in_chain(&self.buckets, 0, key, 0, Walk::KeyNotEmpty, work).is_some();
+        }
         let mut m = (1u64 << self.b) - 1;
         let mut arr = &self.buckets;
         let mut b = (hash & m) as u32;
@@ -298,24 +431,6 @@ impl ClassicMap {
             }
         }
         let top = tophash(hash);
-        loop {
-            let bk = &arr.buckets[b as usize];
-            for i in 0..BUCKET_CNT {
-                if bk.tophash[i] != top {
-                    if bk.tophash[i] == EMPTY_REST {
-                        return false;
-                    }
-                    continue;
-                }
-                if bk.keys[i] == key {
-                    return true;
-                }
-            }
-            if bk.overflow == NONE {
-                return false;
-            }
-            b = bk.overflow;
-            work.overflow_probes += 1;
-        }
+        find_in_chain(arr, b, key, top, Walk::of(fast), work).is_some()
     }
 }

@@ -4,7 +4,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
 use super::*;
+use crate::model::gomap::layout::FastPath;
 use crate::model::gomap::{MapEventKind, Work};
+use bucket::tophash;
 
 fn new_map(hint: u64, seed: u64) -> (ClassicMap, Work) {
     let mut w = Work::default();
@@ -537,5 +539,383 @@ fn go122_header_on_big_buckets_and_indirect_objects() {
         m.delete(1, &mut w);
         assert_eq!(w.garbage_bytes - g, key_obj);
         assert_live_identity(&m, &w);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The steps of one operation, as the race model runs them, and the `_fast*` searches.
+
+/// `layout` with the compiler's choice of map functions replaced by `fast`.
+fn with_fast(layout: MapLayout, fast: FastPath) -> MapLayout {
+    MapLayout { fast, ..layout }
+}
+
+/// map[int64]int64 through the generic functions (mapaccess1, mapassign, mapdelete).
+fn slow64() -> MapLayout {
+    with_fast(MapLayout::INT64_INT64, FastPath::Slow)
+}
+
+/// map[int32]int64: mapaccess1_fast32 and friends.
+fn fast32() -> MapLayout {
+    with_fast(MapLayout::new(4, false, 8, false), FastPath::Fast32)
+}
+
+/// map[string]int64: mapaccess1_faststr and friends.
+fn faststr() -> MapLayout {
+    with_fast(MapLayout::new(16, true, 8, false), FastPath::FastStr)
+}
+
+/// The first fresh key from `from` on whose hash under the current hash0 selects bucket
+/// `bucket` of a 2^b array.
+fn key_in_bucket(m: &ClassicMap, bucket: u64, b: u8, from: u64) -> u64 {
+    keys_in_bucket(m, bucket, b, from, 1)[0]
+}
+
+/// mapassign's steps without the hashWriting flag: the search with `hash`, then the store
+/// and `h.count++` (unless the key was present). Returns the cell chosen.
+fn assign_steps(m: &mut ClassicMap, key: u64, hash: u64, w: &mut Work) -> Assign {
+    m.count_write(w);
+    let a = m.assign_find_hashed(key, hash, w);
+    if let Assign::New(cell) = a {
+        m.assign_store(cell, key);
+        m.set_count(m.len() + 1);
+    }
+    m.finish_write();
+    a
+}
+
+#[test]
+fn whole_operations_equal_their_steps_with_the_hash_of_the_moment() {
+    // With no other goroutine between the steps, hashing at the Hash step and searching
+    // later is the same as mapassign/mapdelete/mapaccess1 in one call.
+    for layout in [slow64(), MapLayout::INT64_INT64, fast32(), faststr()] {
+        let (mut a, mut wa) = new_map_with(layout, 0, 21);
+        let (mut b, mut wb) = new_map_with(layout, 0, 21);
+        let mut live: Vec<u64> = Vec::new();
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        for i in 0..20_000u64 {
+            let r = rng.next_u32() % 10;
+            if r < 5 || live.is_empty() {
+                assert!(a.assign(i, &mut wa));
+                let h = b.key_hash(i);
+                b.begin_write(&mut wb);
+                let Assign::New(cell) = b.assign_find_hashed(i, h, &mut wb) else {
+                    panic!("key {i} is new");
+                };
+                b.assign_store(cell, i);
+                b.count += 1;
+                b.end_write();
+                live.push(i);
+            } else if r < 8 {
+                let k = live.swap_remove(rng.next_u32() as usize % live.len());
+                assert!(a.delete(k, &mut wa));
+                let h = b.key_hash(k);
+                b.begin_write(&mut wb);
+                let cell = b.delete_find_hashed(k, h, &mut wb).expect("present");
+                b.delete_clear(cell, &mut wb);
+                b.count -= 1;
+                if b.count == 0 {
+                    b.reseed();
+                }
+                b.end_write();
+            } else {
+                let k = live[rng.next_u32() as usize % live.len()];
+                assert!(a.get(k, &mut wa));
+                assert!(b.get_hashed(k, b.key_hash(k), &mut wb));
+            }
+        }
+        assert_eq!(wa, wb);
+        assert_eq!(a.events(), b.events());
+        assert_eq!(a.hash0(), b.hash0());
+        assert!(!a.take_bad_state() && !b.take_bad_state());
+        b.check_invariants().unwrap();
+    }
+}
+
+#[test]
+fn fast64_matches_generic_results_and_work_when_keys_are_present() {
+    // map[int64]int64 takes the _fast64 functions. Without concurrent writers, a live key is
+    // found before any emptyRest and by the tophash it was stored with, so for lookups and
+    // deletes of present keys the _fast64 search finds the same cell after the same probes.
+    let (mut a, mut wa) = new_map_with(slow64(), 0, 8);
+    let (mut b, mut wb) = new_map_with(MapLayout::INT64_INT64, 0, 8);
+    let mut live: Vec<u64> = Vec::new();
+    let mut rng = ChaCha8Rng::seed_from_u64(6);
+    for i in 0..50_000u64 {
+        match rng.next_u32() % 3 {
+            0 if !live.is_empty() => {
+                let k = live.swap_remove(rng.next_u32() as usize % live.len());
+                assert!(a.delete(k, &mut wa) && b.delete(k, &mut wb));
+            }
+            1 if !live.is_empty() => {
+                let k = live[rng.next_u32() as usize % live.len()];
+                assert!(a.get(k, &mut wa) && b.get(k, &mut wb));
+                // An update of a present key.
+                assert!(!a.assign(k, &mut wa) && !b.assign(k, &mut wb));
+            }
+            _ => {
+                assert!(a.assign(i, &mut wa) && b.assign(i, &mut wb));
+                live.push(i);
+            }
+        }
+    }
+    assert!(wa.overflow_probes > 0);
+    assert_eq!(wa, wb);
+    assert_eq!(a.events(), b.events());
+}
+
+#[test]
+fn a_search_uses_the_hash_taken_before_a_concurrent_reseed() {
+    // runtime/map.go: mapassign computes `hash := t.hasher(key, uintptr(h.hash0))` once, at
+    // entry. A concurrent mapdelete that empties the map draws a new hash0 (`h.hash0 =
+    // fastrand()`), but the key is still placed by the old hash: bucket and tophash.
+    let (mut m, mut w) = new_map_with(slow64(), 100, 3);
+    assert_eq!(m.b(), 4);
+    m.assign(1, &mut w);
+    let old = m.key_hash(2);
+    // Another goroutine deletes the only key: count 0, hash0 reseeded.
+    assert!(m.delete(1, &mut w));
+    let new = m.key_hash(2);
+    assert_ne!(old, new);
+    assert_ne!(old & 15, new & 15, "seed chosen so that the buckets differ");
+    let Assign::New(cell) = assign_steps(&mut m, 2, old, &mut w) else {
+        panic!("the map is empty");
+    };
+    assert_eq!(u64::from(cell.origin), old & 15);
+    assert_eq!(cell.top, tophash(old));
+    assert_eq!(
+        m.buckets.buckets[(old & 15) as usize].tophash[0],
+        tophash(old)
+    );
+    // A lookup hashing now uses the new hash0 and misses it; one with the old hash finds it,
+    // and so does a delete searching with the old hash.
+    assert!(!m.get(2, &mut w));
+    assert!(m.get_hashed(2, old, &mut w));
+    assert_eq!(m.delete_find(2, &mut w), None);
+    let found = m
+        .delete_find_hashed(2, old, &mut w)
+        .expect("found with the old hash");
+    assert_eq!((found.bucket, found.slot), (cell.bucket, cell.slot));
+    // The invariants, which hash with the current hash0, see a key out of place.
+    assert!(m.check_invariants().is_err());
+}
+
+/// A B = 0 map holding `key`, stored by a mapassign that hashed before a concurrent delete
+/// emptied the map and reseeded it: its tophash is that of the old hash. Returns the map.
+fn b0_map_with_stale_tophash(layout: MapLayout, seed: u64, key: u64) -> (ClassicMap, Work) {
+    let (mut m, mut w) = new_map_with(layout, 0, seed);
+    m.assign(key + 1, &mut w);
+    let old = m.key_hash(key);
+    assert!(m.delete(key + 1, &mut w));
+    assert!(matches!(
+        assign_steps(&mut m, key, old, &mut w),
+        Assign::New(_)
+    ));
+    assert_ne!(
+        tophash(old),
+        tophash(m.key_hash(key)),
+        "seed chosen so tophashes differ"
+    );
+    (m, w)
+}
+
+#[test]
+fn fast32_and_fast64_match_keys_whatever_their_tophash() {
+    // map_fast64.go: mapaccess1_fast64 tests `*(*uint64)(k) == key && !isEmpty(b.tophash[i])`
+    // and, with B == 0, does not even hash; mapassign_fast64 and mapdelete_fast64 compare the
+    // key of every non-empty cell without looking at its tophash. map.go's mapaccess1,
+    // mapassign and mapdelete, and the _faststr functions with B > 0, skip a cell whose
+    // tophash differs (`if b.tophash[i] != top`).
+    for (layout, fast) in [
+        (slow64(), false),
+        (MapLayout::INT64_INT64, true),
+        (fast32(), true),
+        (faststr(), false),
+    ] {
+        let (m, mut w) = b0_map_with_stale_tophash(layout, 5, 7);
+        let expect = format!("{:?}", layout.fast);
+        let h = m.key_hash(7);
+        // mapaccess1_faststr with B == 0 compares lengths and contents of non-empty cells,
+        // not tophashes: it finds the key too.
+        let found_by_get = fast || layout.fast == FastPath::FastStr;
+        assert_eq!(m.get_hashed(7, h, &mut w), found_by_get, "{expect}");
+        let mut d = m.clone();
+        assert_eq!(
+            d.delete_find_hashed(7, h, &mut w).is_some(),
+            fast,
+            "{expect}"
+        );
+        // mapassign: the _fast32/_fast64 search finds the key (an update); the others do not
+        // and insert it a second time.
+        d.count_write(&mut w);
+        let again = d.assign_find_hashed(7, h, &mut w);
+        assert_eq!(matches!(again, Assign::Existing(_)), fast, "{expect}");
+    }
+}
+
+#[test]
+fn fast_lookups_and_deletes_walk_past_empty_rest() {
+    // A racing pair leaves a live cell after emptyRest: goroutine A's mapassign picks the
+    // empty cell 2 (cells 0, 1 hold k1, k2); B deletes k2, and as cell 2 is still emptyRest
+    // turns cell 1 into emptyRest; A then stores its key into cell 2.
+    // map.go (mapaccess1, mapdelete) and mapaccess1_faststr with B == 0 stop at emptyRest;
+    // mapaccess1_fast32/64, mapdelete_fast32/64, mapdelete_faststr and mapaccess1_faststr
+    // with B > 0 walk every cell of the chain (map_fast64.go, map_faststr.go).
+    for hint in [0u64, 64] {
+        for layout in [slow64(), MapLayout::INT64_INT64, fast32(), faststr()] {
+            let (mut m, mut w) = new_map_with(layout, hint, 12);
+            let b = m.b();
+            let ks = keys_in_bucket(&m, 0, b, 100, 3);
+            let (k1, k2, k3) = (ks[0], ks[1], ks[2]);
+            m.assign(k1, &mut w);
+            m.assign(k2, &mut w);
+            m.count_write(&mut w);
+            let h3 = m.key_hash(k3);
+            let Assign::New(cell) = m.assign_find_hashed(k3, h3, &mut w) else {
+                panic!("k3 is new");
+            };
+            assert_eq!((cell.bucket, cell.slot), (0, 2));
+            assert!(m.delete(k2, &mut w));
+            assert_eq!(m.buckets.buckets[0].tophash[1], bucket::EMPTY_REST);
+            m.assign_store(cell, k3);
+            m.set_count(2);
+            let walks_on = match layout.fast {
+                FastPath::Slow => false,
+                FastPath::Fast32 | FastPath::Fast64 => true,
+                FastPath::FastStr => b > 0,
+            };
+            let what = format!("{:?} B={b}", layout.fast);
+            assert_eq!(m.get(k3, &mut w), walks_on, "{what}");
+            let deleted = m.clone().delete_find(k3, &mut w).is_some();
+            assert_eq!(deleted, layout.fast != FastPath::Slow, "{what}");
+            assert!(m.get(k1, &mut w), "{what}");
+        }
+    }
+}
+
+#[test]
+fn fast_misses_probe_overflow_buckets_after_empty_rest() {
+    // Without any race: 9 keys of one bucket fill it and one overflow bucket; deleting them
+    // all leaves emptyRest everywhere but keeps the overflow bucket linked (maps never
+    // shrink). A missing key's mapaccess1/mapdelete stop at the first cell; the _fast64
+    // ones walk into the overflow bucket: one probe more each.
+    let mut probes = Vec::new();
+    for layout in [slow64(), MapLayout::INT64_INT64] {
+        let (mut m, mut w) = new_map_with(layout, 100, 14);
+        assert_eq!(m.b(), 4);
+        let ks = keys_in_bucket(&m, 0, 4, 0, 10);
+        let other = key_in_bucket(&m, 1, 4, 0);
+        m.assign(other, &mut w);
+        for &k in &ks[..9] {
+            m.assign(k, &mut w);
+        }
+        assert_eq!(m.noverflow(), 1);
+        for &k in &ks[..9] {
+            assert!(m.delete(k, &mut w));
+        }
+        assert_eq!(m.buckets.buckets[0].tophash[0], bucket::EMPTY_REST);
+        let before = w.overflow_probes;
+        assert!(!m.get(ks[9], &mut w));
+        m.count_write(&mut w);
+        assert_eq!(m.delete_find(ks[9], &mut w), None);
+        probes.push(w.overflow_probes - before);
+    }
+    assert_eq!(probes, vec![0, 2]);
+}
+
+#[test]
+fn faststr_lookup_of_a_one_bucket_map_ignores_overflow_buckets() {
+    // map_faststr.go: mapaccess1_faststr with h.B == 0 loops over the 8 cells of
+    // h.buckets only; mapaccess1 and mapaccess1_fast64 follow b.overflow. A B = 0 map gets an
+    // overflow bucket only when racing inserts lost `h.count++`: here 9 keys are stored while
+    // the count says 1, so mapassign's growth check does not fire for the 9th.
+    for layout in [slow64(), MapLayout::INT64_INT64, faststr()] {
+        let (mut m, mut w) = new_map_with(layout, 0, 1);
+        for k in 0..9u64 {
+            m.count_write(&mut w);
+            let h = m.key_hash(k);
+            let Assign::New(cell) = m.assign_find_hashed(k, h, &mut w) else {
+                panic!("new key");
+            };
+            m.assign_store(cell, k);
+            m.set_count(1);
+        }
+        assert_eq!((m.b(), m.noverflow()), (0, 1));
+        let found = m.get(8, &mut w);
+        assert_eq!(found, layout.fast != FastPath::FastStr, "{:?}", layout.fast);
+        assert!(m.get(0, &mut w));
+    }
+}
+
+/// A map[K]int64 of B = 3 where goroutine A's mapassign chose cell 0 of bucket 0 (freed by a
+/// delete; cell 1 still holds `k2`), then goroutine B's inserts started a doubling growth
+/// that evacuated old bucket 0, and only then A stored its key: into the old array, whose
+/// bucket 0 now looks not evacuated. Returns the map, A's key and k2.
+fn stale_store_into_evacuated_bucket(layout: MapLayout) -> (ClassicMap, Work, u64, u64) {
+    let (mut m, mut w) = new_map_with(layout, 0, 2);
+    for k in 0..52u64 {
+        m.assign(k, &mut w);
+    }
+    assert!((m.b(), m.growing(), m.len()) == (3, false, 52));
+    let first = m.buckets.buckets[0];
+    assert!(first.tophash[0] >= bucket::MIN_TOP_HASH && first.tophash[1] >= bucket::MIN_TOP_HASH);
+    let (k1, k2) = (first.keys[0], first.keys[1]);
+    assert!(m.delete(k1, &mut w));
+    // A: mapassign up to the search.
+    let ka = key_in_bucket(&m, 0, 3, 1000);
+    m.count_write(&mut w);
+    let Assign::New(cell) = m.assign_find_hashed(ka, m.key_hash(ka), &mut w) else {
+        panic!("new key");
+    };
+    assert_eq!((cell.bucket, cell.slot), (0, 0));
+    // B: two inserts into other buckets; the second is the 53rd key: hashGrow, then growWork
+    // evacuates its own old bucket and old bucket nevacuate = 0.
+    let b1 = key_in_bucket(&m, 1, 3, 2000);
+    let b2 = key_in_bucket(&m, 2, 3, 3000);
+    m.assign(b1, &mut w);
+    m.assign(b2, &mut w);
+    assert!(m.growing() && m.oldbuckets.buckets[0].evacuated());
+    // A: the store lands in old bucket 0.
+    m.assign_store(cell, ka);
+    m.set_count(m.len() + 1);
+    assert!(!m.oldbuckets.buckets[0].evacuated());
+    (m, w, ka, k2)
+}
+
+#[test]
+fn evacuating_a_bucket_that_only_looks_unevacuated_is_a_bad_map_state() {
+    // runtime/map.go: evacuate checks evacuated(b) on cell 0 only; the other cells of the
+    // bucket still say evacuatedX/Y/Empty, and `if top < minTopHash { throw("bad map
+    // state") }`. The model records it instead of panicking, in every build.
+    for layout in [slow64(), MapLayout::INT64_INT64, faststr()] {
+        let (mut m, mut w, _, _) = stale_store_into_evacuated_bucket(layout);
+        assert!(!m.take_bad_state());
+        // Any write whose growWork reaches old bucket 0.
+        let k = key_in_bucket(&m, 0, 4, 5000);
+        m.assign(k, &mut w);
+        assert!(m.take_bad_state(), "{:?}", layout.fast);
+        assert!(!m.take_bad_state(), "taking the state clears it");
+    }
+    assert_eq!(FATAL_BAD_MAP_STATE, "bad map state");
+}
+
+#[test]
+fn fast64_lookup_in_an_old_bucket_sees_keys_evacuate_left_or_cleared() {
+    // mapaccess1_fast64 reads old bucket 0 because its cell 0 says not evacuated, and
+    // compares keys of every non-empty cell: cell 1 (evacuatedX/Y) still holds k2 in a
+    // map[int64]int64, whose buckets have no pointers. For map[*T]int64 evacuate cleared
+    // keys and elems (memclrHasPointers(add(b, dataOffset), ...)), so k2 is no longer
+    // there. mapaccess1 compares tophashes first and never matches an evacuated cell.
+    let ptr_key = with_fast(MapLayout::new(8, true, 8, false), FastPath::Fast64);
+    for (layout, finds_k2) in [
+        (MapLayout::INT64_INT64, true),
+        (ptr_key, false),
+        (slow64(), false),
+    ] {
+        let (m, mut w, ka, k2) = stale_store_into_evacuated_bucket(layout);
+        let cell1 = m.oldbuckets.buckets[0].tophash[1];
+        assert!(cell1 == bucket::EVACUATED_X || cell1 == bucket::EVACUATED_Y);
+        assert_eq!(m.get(k2, &mut w), finds_k2, "{layout:?}");
+        assert!(m.get(ka, &mut w), "{layout:?}");
     }
 }
