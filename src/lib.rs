@@ -12,6 +12,7 @@ pub mod model;
 pub mod report;
 mod resources;
 pub mod scenario;
+pub mod sweep;
 
 use std::path::Path;
 
@@ -45,6 +46,9 @@ pub enum Error {
         goroutines: u64,
         locks: &'static str,
     },
+    /// A command-line value that is not valid (grid, seeds, shard, files to merge).
+    #[error("{0}")]
+    Usage(String),
     /// The simulated program would run longer than the virtual clock can count.
     #[error(
         "the simulated program runs longer than 2^63 ps (106 days of virtual time); \

@@ -4,6 +4,7 @@ mod check;
 mod race;
 mod replay;
 mod run;
+mod sweep;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,6 +32,10 @@ enum Command {
     Race(race::RaceArgs),
     /// Run one schedule again, exactly, from its token.
     Replay(replay::ReplayArgs),
+    /// Run the scenario over a grid of settings and seeds, in parallel: sweep.csv, points.csv.
+    Sweep(sweep::SweepArgs),
+    /// Join the shards of a sweep (`sweep --shard`) into one sweep.csv and points.csv.
+    Merge(sweep::MergeArgs),
 }
 
 /// Options that change the scenario as loaded.
@@ -49,6 +54,11 @@ struct ScenarioArgs {
 impl ScenarioArgs {
     /// Loads the scenario with `--seed` and every `--set` applied, in order.
     fn load(&self) -> Result<gomemsim::Scenario, gomemsim::Error> {
+        gomemsim::load(&self.file, &self.overrides())
+    }
+
+    /// Every `--set`, then `--seed`, as overrides.
+    fn overrides(&self) -> Vec<Override> {
         let mut overrides = self.set.clone();
         if let Some(seed) = self.seed {
             overrides.push(Override {
@@ -56,7 +66,7 @@ impl ScenarioArgs {
                 value: seed.to_string(),
             });
         }
-        gomemsim::load(&self.file, &overrides)
+        overrides
     }
 }
 
@@ -68,6 +78,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::check(args),
         Command::Race(args) => race::race(args),
         Command::Replay(args) => replay::replay(args),
+        Command::Sweep(args) => sweep::sweep(args),
+        Command::Merge(args) => sweep::merge(args),
     };
     match result {
         Ok(code) => code,

@@ -17,7 +17,7 @@ pub use gctrace::{ParsedCycle, gctrace_line, gctrace_text, parse_gctrace};
 pub use map_events::map_events_csv;
 pub use race::{race_json, replay_summary_json, trace_map_events_csv};
 pub use schedule::schedule_txt;
-pub use summary::{human_summary, summary_json};
+pub use summary::{human_summary, pause_stats, summary_json};
 pub use swimlane::swimlane_svg;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,213 @@
+//! `gomemsim sweep FILE --grid field=values ... --seeds 1..N`: the scenario over a grid of
+//! settings and seeds, in parallel; and `gomemsim merge DIR...`: shards back into one sweep.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+
+use clap::Args;
+use gomemsim::report::{self, ReportError};
+use gomemsim::sweep::{self, Axis, Grid, Row, Shard, Sweep, journal};
+
+use super::ScenarioArgs;
+
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// An axis: `field=v1,v2`, `field=a..b*k` (geometric) or `field=a..b+k` (arithmetic),
+    /// e.g. `runtime.gogc=25..400*2`; repeat for more axes (their cartesian product).
+    #[arg(long = "grid", value_name = "FIELD=VALUES", required = true)]
+    grid: Vec<String>,
+    /// Seeds of each grid point: `N` (1..N), `a..b` or a list.
+    #[arg(long, default_value = "1")]
+    seeds: String,
+    /// Parallel runs [default: the number of CPUs]; the output does not depend on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Run one slice: `I/N` (1-based), `auto` (Slurm array), or `auto/N` (Kubernetes
+    /// Indexed Job with N completions). Join the shards with `gomemsim merge`.
+    #[arg(long)]
+    shard: Option<String>,
+    /// Skip the runs an interrupted sweep into the same --out already finished.
+    #[arg(long)]
+    resume: bool,
+    /// Output directory [default: results/<scenario name>/sweep/].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print nothing but errors (and no progress bar).
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shards' output directories.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+    /// Where to write the merged sweep.csv and points.csv.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn usage(message: String) -> gomemsim::Error {
+    gomemsim::Error::Usage(message)
+}
+
+pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
+    let path = &args.scenario.file;
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| usage(format!("{label}: cannot read the scenario: {e}")))?;
+    let base = args.scenario.overrides();
+    let sc = gomemsim::scenario::parse_str(&text, &label, &base)?;
+    let axes = args
+        .grid
+        .iter()
+        .map(|g| Axis::parse(g))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| usage(e.to_string()))?;
+    let seeds = sweep::grid::parse_seeds(&args.seeds).map_err(|e| usage(e.to_string()))?;
+    let grid = Grid { axes, seeds };
+    if grid.runs() as u64 > sweep::grid::MAX_RUNS {
+        return Err(usage(format!(
+            "{} runs is more than {}",
+            grid.runs(),
+            sweep::grid::MAX_RUNS
+        )));
+    }
+    let shard = match &args.shard {
+        Some(s) => {
+            Some(Shard::parse(s, &|k| std::env::var(k).ok()).map_err(|e| usage(e.to_string()))?)
+        }
+        None => None,
+    };
+    let job = Sweep {
+        text,
+        label,
+        base,
+        grid,
+    };
+    job.validate()?;
+    let axis_names: Vec<String> = job.grid.axes.iter().map(|a| a.field.clone()).collect();
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(&sc.name).join("sweep"));
+
+    let all: Vec<usize> = match shard {
+        Some(s) => s.runs(job.grid.runs()),
+        None => (0..job.grid.runs()).collect(),
+    };
+    let mut done: Vec<Row> = if args.resume {
+        journal::load(&out, &axis_names)
+            .into_iter()
+            .filter(|r| all.contains(&r.run))
+            .collect()
+    } else {
+        journal::clear(&out);
+        Vec::new()
+    };
+    let todo: Vec<usize> = all
+        .iter()
+        .copied()
+        .filter(|r| done.binary_search_by_key(r, |row| row.run).is_err())
+        .collect();
+
+    let bar = if args.quiet || !std::io::stderr().is_terminal() {
+        indicatif::ProgressBar::hidden()
+    } else {
+        let b = indicatif::ProgressBar::new(all.len() as u64);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}",
+            )
+            .expect("a valid template"),
+        );
+        b.set_position(done.len() as u64);
+        b
+    };
+    let journal_error: Mutex<Option<ReportError>> = Mutex::new(None);
+    let record = |row: &Row| -> Result<(), gomemsim::Error> {
+        if let Err(e) = journal::record(&out, &axis_names, row) {
+            *journal_error.lock().expect("not poisoned") = Some(e);
+        }
+        bar.inc(1);
+        Ok(())
+    };
+    let start = std::time::Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| usage(format!("--jobs: {e}")))?;
+    let rows = pool.install(|| job.run_all(&todo, &record))?;
+    bar.finish_and_clear();
+    if let Some(e) = journal_error.into_inner().expect("not poisoned") {
+        return Err(e.into());
+    }
+    done.extend(rows);
+    done.sort_by_key(|r| r.run);
+
+    let mut files = vec![("sweep.csv", sweep::sweep_csv(&axis_names, &done))];
+    if shard.is_none() {
+        files.push(("points.csv", sweep::points_csv(&axis_names, &done)));
+    }
+    let written = report::write_files(&out, &files)?;
+    journal::clear(&out);
+    if !args.quiet {
+        println!(
+            "sweep {}: {} points x {} seeds = {} runs{}, {:.2} s",
+            sc.name,
+            job.grid.points(),
+            job.grid.seeds.len(),
+            job.grid.runs(),
+            shard.map_or(String::new(), |s| format!(
+                " (shard {} of {}: {} runs)",
+                s.index + 1,
+                s.count,
+                all.len()
+            )),
+            start.elapsed().as_secs_f64()
+        );
+        for p in written {
+            println!("wrote {}", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn merge(args: &MergeArgs) -> Result<ExitCode, gomemsim::Error> {
+    let mut axes: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
+    for d in &args.dirs {
+        let p = d.join("sweep.csv");
+        let bytes =
+            std::fs::read(&p).map_err(|e| usage(format!("{}: cannot read: {e}", p.display())))?;
+        let (a, r) =
+            sweep::rows_from_csv(&bytes).map_err(|e| usage(format!("{}: {e}", p.display())))?;
+        if axes.as_ref().is_some_and(|x| *x != a) {
+            return Err(usage(format!("{}: another sweep's axes", p.display())));
+        }
+        axes = Some(a);
+        rows.extend(r);
+    }
+    let axes = axes.unwrap_or_default();
+    rows.sort_by_key(|r| r.run);
+    for (i, r) in rows.iter().enumerate() {
+        if r.run != i {
+            return Err(usage(format!(
+                "the shards do not make a whole sweep: run {i} is {}",
+                if r.run < i { "there twice" } else { "missing" }
+            )));
+        }
+    }
+    let files = [
+        ("sweep.csv", sweep::sweep_csv(&axes, &rows)),
+        ("points.csv", sweep::points_csv(&axes, &rows)),
+    ];
+    for p in report::write_files(&args.out, &files)? {
+        println!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,208 @@
+//! Sweeps: one scenario over a grid of settings and seeds, run in parallel, written as tidy
+//! CSV (sweep.csv, a row per run; points.csv, a row per grid point aggregated over seeds).
+//! Results are collected in input order, so the bytes do not depend on the thread count,
+//! and a sweep can be cut into shards whose merge is byte-identical to the whole.
+
+pub mod grid;
+pub mod journal;
+pub mod table;
+
+use rayon::prelude::*;
+
+pub use grid::{Axis, Grid, GridError};
+pub use table::{Row, points_csv, rows_from_csv, sweep_csv};
+
+use crate::scenario::{self, Override};
+
+/// What to sweep.
+#[derive(Debug, Clone)]
+pub struct Sweep {
+    /// The scenario file's text and its label for errors.
+    pub text: String,
+    pub label: String,
+    /// `--set` overrides applied to every run, before the grid's.
+    pub base: Vec<Override>,
+    pub grid: Grid,
+}
+
+impl Sweep {
+    /// The overrides of run `r`: the base ones, the point's values, the seed.
+    fn overrides(&self, r: usize) -> Vec<Override> {
+        let (point, seed) = self.grid.run(r);
+        let mut o = self.base.clone();
+        for (axis, value) in self.grid.axes.iter().zip(self.grid.point(point)) {
+            o.push(Override {
+                key: axis.field.clone(),
+                value: value.to_string(),
+            });
+        }
+        o.push(Override {
+            key: "seed".into(),
+            value: seed.to_string(),
+        });
+        o
+    }
+
+    /// Checks that every grid point makes a valid scenario, before anything runs.
+    pub fn validate(&self) -> Result<(), crate::Error> {
+        let seeds = self.grid.seeds.len();
+        for p in 0..self.grid.points() {
+            scenario::parse_str(&self.text, &self.label, &self.overrides(p * seeds))?;
+        }
+        Ok(())
+    }
+
+    /// Runs run `r` and returns its row.
+    pub fn run(&self, r: usize) -> Result<Row, crate::Error> {
+        let sc = scenario::parse_str(&self.text, &self.label, &self.overrides(r))?;
+        let (point, seed) = self.grid.run(r);
+        let values = self
+            .grid
+            .point(point)
+            .iter()
+            .map(|v| v.to_string())
+            .collect();
+        let row = match crate::run(&sc) {
+            Ok(o) => Row::from_outcome(r, point, seed, values, &o),
+            Err(crate::Error::TooLong) => {
+                Row::failed(r, point, seed, values, "virtual clock overflow")
+            }
+            Err(e) => return Err(e),
+        };
+        Ok(row)
+    }
+
+    /// Runs `runs` in parallel (on the current rayon pool) and returns their rows in the
+    /// order of `runs`; `done` is called after each run (for progress).
+    pub fn run_all(
+        &self,
+        runs: &[usize],
+        done: &(dyn Fn(&Row) -> Result<(), crate::Error> + Sync),
+    ) -> Result<Vec<Row>, crate::Error> {
+        runs.par_iter()
+            .map(|&r| {
+                let row = self.run(r)?;
+                done(&row)?;
+                Ok(row)
+            })
+            .collect()
+    }
+}
+
+/// Which slice of a sweep a process runs: shard `index` (0-based) of `count`, each run
+/// going to shard `run % count`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Shard {
+    /// The runs of this shard among `total`.
+    pub fn runs(&self, total: usize) -> Vec<usize> {
+        (0..total)
+            .filter(|r| r % self.count == self.index)
+            .collect()
+    }
+}
+
+/// A `--shard` that does not parse or cannot be read from the environment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--shard {text}: {message}")]
+pub struct ShardError {
+    pub text: String,
+    pub message: String,
+}
+
+impl Shard {
+    /// Parses `I/N` (1-based I), `auto` (Slurm: SLURM_ARRAY_TASK_ID − SLURM_ARRAY_TASK_MIN
+    /// of SLURM_ARRAY_TASK_COUNT) or `auto/N` (Kubernetes Indexed Job: JOB_COMPLETION_INDEX
+    /// of N). `env` looks up environment variables.
+    pub fn parse(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<Shard, ShardError> {
+        let err = |message: String| ShardError {
+            text: text.to_string(),
+            message,
+        };
+        let num = |name: &str| -> Result<usize, ShardError> {
+            let v = env(name).ok_or_else(|| err(format!("{name} is not set")))?;
+            v.trim()
+                .parse()
+                .map_err(|_| err(format!("{name}={v} is not a whole number")))
+        };
+        let shard = if text == "auto" {
+            let id = num("SLURM_ARRAY_TASK_ID")?;
+            let min = env("SLURM_ARRAY_TASK_MIN").map_or(Ok(0), |_| num("SLURM_ARRAY_TASK_MIN"))?;
+            let count = num("SLURM_ARRAY_TASK_COUNT")?;
+            Shard {
+                index: id
+                    .checked_sub(min)
+                    .ok_or_else(|| err("task id below the array's minimum".into()))?,
+                count,
+            }
+        } else if let Some(n) = text.strip_prefix("auto/") {
+            let count = n.parse().map_err(|_| err("expected auto/N".into()))?;
+            Shard {
+                index: num("JOB_COMPLETION_INDEX")?,
+                count,
+            }
+        } else {
+            let (i, n) = text
+                .split_once('/')
+                .ok_or_else(|| err("expected I/N, auto or auto/N".into()))?;
+            let i: usize = i
+                .parse()
+                .map_err(|_| err("I must be a whole number".into()))?;
+            let count: usize = n
+                .parse()
+                .map_err(|_| err("N must be a whole number".into()))?;
+            if i == 0 {
+                return Err(err("shards are numbered from 1".into()));
+            }
+            Shard {
+                index: i - 1,
+                count,
+            }
+        };
+        if shard.count == 0 || shard.index >= shard.count {
+            return Err(err(format!(
+                "shard {} of {} does not exist",
+                shard.index + 1,
+                shard.count
+            )));
+        }
+        Ok(shard)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_from_flags_and_environment() {
+        let none = |_: &str| None;
+        assert_eq!(
+            Shard::parse("2/4", &none).unwrap(),
+            Shard { index: 1, count: 4 }
+        );
+        assert!(Shard::parse("0/4", &none).is_err());
+        assert!(Shard::parse("5/4", &none).is_err());
+        assert!(Shard::parse("auto", &none).is_err());
+        let slurm = |k: &str| match k {
+            "SLURM_ARRAY_TASK_ID" => Some("3".into()),
+            "SLURM_ARRAY_TASK_MIN" => Some("1".into()),
+            "SLURM_ARRAY_TASK_COUNT" => Some("8".into()),
+            _ => None,
+        };
+        assert_eq!(
+            Shard::parse("auto", &slurm).unwrap(),
+            Shard { index: 2, count: 8 }
+        );
+        let k8s = |k: &str| (k == "JOB_COMPLETION_INDEX").then(|| "0".to_string());
+        assert_eq!(
+            Shard::parse("auto/5", &k8s).unwrap(),
+            Shard { index: 0, count: 5 }
+        );
+        assert_eq!(Shard { index: 1, count: 3 }.runs(8), vec![1, 4, 7]);
+    }
+}

@@ -1,0 +1,198 @@
+//! `gomemsim sweep` and `merge`: the same bytes at any --jobs, shards that merge into the
+//! whole, a resumed sweep equal to an uninterrupted one, and clear errors.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{bin, bundled};
+
+const GRID: [&str; 6] = [
+    "--grid",
+    "runtime.gogc=50..200*2",
+    "--grid",
+    "runtime.gomemlimit=off,256MiB",
+    "--seeds",
+    "1..2",
+];
+
+fn sweep(out: &Path, extra: &[&str]) -> std::process::Output {
+    let scenario = bundled("gc_service.toml");
+    let mut args = vec![
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend(GRID);
+    // A shorter service keeps the test quick.
+    args.extend(["--set", "goroutines[0].program[1].bytes=1200MiB"]);
+    args.extend(extra);
+    Command::new(bin()).args(&args).output().unwrap()
+}
+
+fn read(dir: &Path, file: &str) -> Vec<u8> {
+    std::fs::read(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
+}
+
+#[test]
+fn the_same_bytes_at_any_thread_count() {
+    let t = tempfile::tempdir().unwrap();
+    for jobs in ["1", "2", "8"] {
+        let o = sweep(&t.path().join(jobs), &["--jobs", jobs]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    for file in ["sweep.csv", "points.csv"] {
+        let one = read(&t.path().join("1"), file);
+        assert_eq!(one, read(&t.path().join("2"), file), "{file}");
+        assert_eq!(one, read(&t.path().join("8"), file), "{file}");
+    }
+    let csv = String::from_utf8(read(&t.path().join("1"), "sweep.csv")).unwrap();
+    // 3 GOGC values x 2 limits x 2 seeds, and a header.
+    assert_eq!(csv.lines().count(), 13);
+    assert!(csv.starts_with("run,runtime.gogc,runtime.gomemlimit,seed,sim_time_ns,gc_cycles,"));
+    let points = String::from_utf8(read(&t.path().join("1"), "points.csv")).unwrap();
+    assert_eq!(points.lines().count(), 7);
+    // Fewer cycles with more GOGC (no memory limit): the rows of 50, 100 and 200, off.
+    let cycles: Vec<u64> = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",off,1,"))
+        .map(|l| l.split(',').nth(5).unwrap().parse().unwrap())
+        .collect();
+    assert!(cycles.windows(2).all(|w| w[1] < w[0]), "{cycles:?}");
+}
+
+#[test]
+fn shards_merge_into_the_whole_sweep() {
+    let t = tempfile::tempdir().unwrap();
+    assert_eq!(sweep(&t.path().join("all"), &[]).status.code(), Some(0));
+    let mut shards = Vec::new();
+    for s in ["1/3", "2/3", "3/3"] {
+        let dir = t.path().join(s.replace('/', "of"));
+        assert_eq!(sweep(&dir, &["--shard", s]).status.code(), Some(0));
+        shards.push(dir);
+    }
+    let merged = t.path().join("merged");
+    let mut args = vec!["merge".to_string()];
+    args.extend(shards.iter().map(|d| d.display().to_string()));
+    args.extend(["--out".to_string(), merged.display().to_string()]);
+    let o = Command::new(bin()).args(&args).output().unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for file in ["sweep.csv", "points.csv"] {
+        assert_eq!(
+            read(&merged, file),
+            read(&t.path().join("all"), file),
+            "{file}"
+        );
+    }
+    // A missing shard is refused, naming the missing run.
+    let o = Command::new(bin())
+        .args([
+            "merge",
+            &shards[0].display().to_string(),
+            "--out",
+            &t.path().join("x").display().to_string(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("missing"));
+    // Shards from the environment: Kubernetes' completion index.
+    let k8s = t.path().join("k8s");
+    let scenario = bundled("gc_service.toml");
+    let mut args = vec![
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--out",
+        k8s.to_str().unwrap(),
+        "-q",
+        "--shard",
+        "auto/3",
+    ];
+    args.extend(GRID);
+    args.extend(["--set", "goroutines[0].program[1].bytes=1200MiB"]);
+    let o = Command::new(bin())
+        .args(&args)
+        .env("JOB_COMPLETION_INDEX", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(read(&k8s, "sweep.csv"), read(&shards[1], "sweep.csv"));
+}
+
+#[test]
+fn a_resumed_sweep_equals_an_uninterrupted_one() {
+    let t = tempfile::tempdir().unwrap();
+    let whole = t.path().join("whole");
+    assert_eq!(sweep(&whole, &[]).status.code(), Some(0));
+    // An interrupted sweep: some runs journaled, no final files. Shard 1/2's runs stand in
+    // for the runs that finished before the kill.
+    let cut = t.path().join("cut");
+    assert_eq!(sweep(&cut, &["--shard", "1/2"]).status.code(), Some(0));
+    let (axes, rows) = gomemsim::sweep::rows_from_csv(&read(&cut, "sweep.csv")).unwrap();
+    std::fs::remove_file(cut.join("sweep.csv")).unwrap();
+    for row in &rows {
+        gomemsim::sweep::journal::record(&cut, &axes, row).unwrap();
+    }
+    // A half-written journal file (killed mid-write) is ignored: that run runs again.
+    std::fs::write(cut.join(".runs").join("1.csv"), b"run,runtime.g").unwrap();
+    let o = sweep(&cut, &["--resume"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for file in ["sweep.csv", "points.csv"] {
+        assert_eq!(read(&cut, file), read(&whole, file), "{file}");
+    }
+    assert!(
+        !cut.join(".runs").exists(),
+        "the journal is removed at the end"
+    );
+}
+
+#[test]
+fn bad_grids_exit_2_with_what_is_allowed() {
+    let t = tempfile::tempdir().unwrap();
+    let scenario = bundled("gc_service.toml");
+    for (grid, want) in [
+        ("runtime.gogc=1..9", "a range needs a step"),
+        ("runtime.gocg=50,100", "runtime.gocg"),
+        ("runtime.gogc=50,abc", "GOGC"),
+    ] {
+        let o = Command::new(bin())
+            .args([
+                "sweep",
+                scenario.to_str().unwrap(),
+                "--grid",
+                grid,
+                "--out",
+                t.path().to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{grid}: {stderr}");
+        assert!(stderr.contains(want), "{grid}: {stderr}");
+        assert!(!t.path().join("sweep.csv").exists());
+    }
+}
