@@ -184,19 +184,7 @@ impl Sim {
         let mut maps = Vec::with_capacity(sc.maps.len());
         let mut map_meta = Vec::with_capacity(sc.maps.len());
         for (i, spec) in sc.maps.iter().enumerate() {
-            let layout = MapLayout {
-                key_size: spec.key.size(),
-                elem_size: spec.elem.size(),
-                key_has_pointers: spec.key.has_pointers(),
-                elem_has_pointers: spec.elem.has_pointers(),
-                alloc_headers: malloc_headers(&sc.runtime.go),
-                fast: crate::model::gomap::fast_path_for(
-                    crate::model::gomap::key_alg(spec.key.text()),
-                    spec.key.size(),
-                    spec.key.has_pointers(),
-                    spec.elem.size(),
-                ),
-            };
+            let layout = map_layout(spec, &sc.runtime.go);
             let rng = Stream::MapHash(i as u32).rng(sc.seed);
             let mut w = Work::default();
             let map = GoMap::Classic(ClassicMap::new(layout, spec.hint, rng, &mut w));
@@ -390,6 +378,24 @@ impl Sim {
             fatal: self.fatal.map(String::from),
             overflowed: end_ps >= u64::MAX / 2,
         }
+    }
+}
+
+/// The layout of a scenario's map: sizes, pointers, the compiler's fast path for its key
+/// type, and the release's allocation rule.
+pub(crate) fn map_layout(spec: &crate::scenario::types::MapSpec, go: &str) -> MapLayout {
+    MapLayout {
+        key_size: spec.key.size(),
+        elem_size: spec.elem.size(),
+        key_has_pointers: spec.key.has_pointers(),
+        elem_has_pointers: spec.elem.has_pointers(),
+        alloc_headers: malloc_headers(go),
+        fast: crate::model::gomap::fast_path_for(
+            crate::model::gomap::key_alg(spec.key.text()),
+            spec.key.size(),
+            spec.key.has_pointers(),
+            spec.elem.size(),
+        ),
     }
 }
 

@@ -125,17 +125,10 @@ pub fn explore(sc: &Scenario, bound: u32, max_schedules: u64) -> Result<Explorat
             depth += 1;
         }
         if !blocked {
-            // A program that died leaves its maps mid-operation: only finished runs are
-            // checked for corruption.
-            if w.trace.fatal.is_none() {
-                w.check_maps();
-            }
-            w.collect_map_events();
-            let mut trace = w.trace;
-            trace.preemptions = stack
+            let preemptions = stack
                 .get(depth.saturating_sub(1))
                 .map_or(0, |n| n.preemptions + u32::from(n.preempts(n.choice)));
-            trace.decisions = decisions.clone();
+            let trace = w.finish(decisions.clone(), preemptions);
             let token = Token::Decisions {
                 scenario_seed: sc.seed,
                 decisions,

@@ -75,14 +75,7 @@ pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported
         }
         index += 1;
     }
-    if w.trace.fatal.is_none() {
-        w.check_maps();
-    }
-    w.collect_map_events();
-    let mut trace = w.trace;
-    trace.decisions = decisions;
-    trace.preemptions = preemptions;
-    Ok(trace)
+    Ok(w.finish(decisions, preemptions))
 }
 
 /// The picker a token describes.

@@ -74,14 +74,7 @@ fn run_slices(sc: &Scenario, slices: &[Slice]) -> Result<Trace, Unsupported> {
         w.step(g, index, 0);
         index += 1;
     }
-    if w.trace.fatal.is_none() {
-        w.check_maps();
-    }
-    w.collect_map_events();
-    let mut trace = w.trace;
-    trace.decisions = decisions;
-    trace.preemptions = preemptions;
-    Ok(trace)
+    Ok(w.finish(decisions, preemptions))
 }
 
 /// `candidate` dies like `best` and is no worse in preemptions or steps.

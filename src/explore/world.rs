@@ -9,7 +9,7 @@ use super::trace::{Access, Fatal, Race, Trace, TraceStep};
 use crate::engine::Stream;
 use crate::engine::program::{Instr, Program, Unsupported};
 use crate::model::gomap::classic::{Cell, HASH_WRITING};
-use crate::model::gomap::{ClassicMap, MapLayout, Work};
+use crate::model::gomap::{ClassicMap, Work};
 use crate::model::sched::hb::Detector;
 use crate::model::sched::steps::{MapOp, StepKind};
 use crate::scenario::types::{Op, Scenario};
@@ -140,19 +140,7 @@ impl World {
             .iter()
             .enumerate()
             .map(|(i, spec)| {
-                let layout = MapLayout {
-                    key_size: spec.key.size(),
-                    elem_size: spec.elem.size(),
-                    key_has_pointers: spec.key.has_pointers(),
-                    elem_has_pointers: spec.elem.has_pointers(),
-                    alloc_headers: crate::engine::sim::malloc_headers(&sc.runtime.go),
-                    fast: crate::model::gomap::fast_path_for(
-                        crate::model::gomap::key_alg(spec.key.text()),
-                        spec.key.size(),
-                        spec.key.has_pointers(),
-                        spec.elem.size(),
-                    ),
-                };
+                let layout = crate::engine::sim::map_layout(spec, &sc.runtime.go);
                 let rng = Stream::MapHash(i as u32).rng(sc.seed);
                 MapSlot {
                     map: ClassicMap::new(layout, spec.hint, rng, &mut work),
@@ -549,6 +537,19 @@ impl World {
             writing_before: w,
             writing_after: w,
         });
+    }
+
+    /// Ends the execution: checks the maps of a run that finished (one that died left them
+    /// mid-operation), collects their growth events, and returns the trace.
+    pub fn finish(mut self, decisions: Vec<u32>, preemptions: u32) -> Trace {
+        if self.trace.fatal.is_none() {
+            self.check_maps();
+        }
+        self.collect_map_events();
+        let mut trace = self.trace;
+        trace.decisions = decisions;
+        trace.preemptions = preemptions;
+        trace
     }
 
     /// Copies every map's growth events into the trace.

@@ -1,10 +1,21 @@
 //! map_events.csv: one row per growth event.
 
 use crate::engine::Outcome;
+use crate::model::gomap::MapEvent;
 
 /// The CSV text: `map,op,event,b_before,b_after,count,noverflow`, events in map order, each
 /// map's in the order they happened.
 pub fn map_events_csv(outcome: &Outcome) -> Vec<u8> {
+    events_csv(
+        outcome
+            .maps
+            .iter()
+            .flat_map(|m| m.events.iter().map(move |e| (m.name.as_str(), e))),
+    )
+}
+
+/// map_events.csv from (map name, event) pairs, in order.
+pub fn events_csv<'a>(events: impl Iterator<Item = (&'a str, &'a MapEvent)>) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header = [
         "map",
@@ -17,19 +28,17 @@ pub fn map_events_csv(outcome: &Outcome) -> Vec<u8> {
     ];
     // Writing to a Vec cannot fail.
     w.write_record(header).expect("in-memory CSV");
-    for m in &outcome.maps {
-        for e in &m.events {
-            w.write_record([
-                m.name.as_str(),
-                &e.op.to_string(),
-                e.kind.as_str(),
-                &e.b_before.to_string(),
-                &e.b_after.to_string(),
-                &e.count.to_string(),
-                &e.noverflow.to_string(),
-            ])
-            .expect("in-memory CSV");
-        }
+    for (name, e) in events {
+        w.write_record([
+            name,
+            &e.op.to_string(),
+            e.kind.as_str(),
+            &e.b_before.to_string(),
+            &e.b_after.to_string(),
+            &e.count.to_string(),
+            &e.noverflow.to_string(),
+        ])
+        .expect("in-memory CSV");
     }
     w.into_inner().expect("in-memory CSV")
 }

@@ -90,30 +90,11 @@ pub fn race_json(scenario: &str, ex: &Exploration, shrunk: Option<(&str, &Trace)
 
 /// map_events.csv of one explored schedule (the columns of `gomemsim run`'s).
 pub fn trace_map_events_csv(t: &Trace) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record([
-        "map",
-        "op",
-        "event",
-        "b_before",
-        "b_after",
-        "count",
-        "noverflow",
-    ])
-    .expect("in-memory CSV");
-    for (m, e) in &t.map_events {
-        w.write_record([
-            t.maps[*m as usize].as_str(),
-            &e.op.to_string(),
-            e.kind.as_str(),
-            &e.b_before.to_string(),
-            &e.b_after.to_string(),
-            &e.count.to_string(),
-            &e.noverflow.to_string(),
-        ])
-        .expect("in-memory CSV");
-    }
-    w.into_inner().expect("in-memory CSV")
+    super::map_events::events_csv(
+        t.map_events
+            .iter()
+            .map(|(m, e)| (t.maps[*m as usize].as_str(), e)),
+    )
 }
 
 #[derive(Serialize)]
