@@ -46,6 +46,9 @@ pub enum Error {
         goroutines: u64,
         locks: &'static str,
     },
+    /// A plot could not be drawn from its CSVs.
+    #[error(transparent)]
+    Plot(#[from] report::plots::PlotError),
     /// A command-line value that is not valid (grid, seeds, shard, files to merge).
     #[error("{0}")]
     Usage(String),

@@ -36,6 +36,8 @@ enum Command {
     Sweep(sweep::SweepArgs),
     /// Join the shards of a sweep (`sweep --shard`) into one sweep.csv and points.csv.
     Merge(sweep::MergeArgs),
+    /// Redraw the plots of `run` or `sweep` output directories from their CSVs alone.
+    Plot(sweep::PlotArgs),
 }
 
 /// Options that change the scenario as loaded.
@@ -80,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Replay(args) => replay::replay(args),
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
+        Command::Plot(args) => sweep::plot(args),
     };
     match result {
         Ok(code) => code,

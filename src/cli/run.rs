@@ -17,6 +17,9 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Do not draw the plots (heap_timeline, map_growth as SVG and PNG).
+    #[arg(long)]
+    no_plots: bool,
 }
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
@@ -28,7 +31,10 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
         .out
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
-    let written = gomemsim::report::write_run(&dir, &outcome, &sc.to_toml_string())?;
+    let mut written = gomemsim::report::write_run(&dir, &outcome, &sc.to_toml_string())?;
+    if !args.no_plots {
+        written.extend(gomemsim::report::plots::draw_run_plots(&dir)?);
+    }
     if !args.quiet {
         print!("{}", gomemsim::report::human_summary(&outcome));
         let names: Vec<_> = written

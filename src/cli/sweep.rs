@@ -39,6 +39,9 @@ pub struct SweepArgs {
     /// Print nothing but errors (and no progress bar).
     #[arg(long, short)]
     quiet: bool,
+    /// Do not draw the plots (stw_vs_throughput, gc_cost_vs_gogc as SVG and PNG).
+    #[arg(long)]
+    no_plots: bool,
 }
 
 #[derive(Debug, Args)]
@@ -153,8 +156,11 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
     if shard.is_none() {
         files.push(("points.csv", sweep::points_csv(&axis_names, &done)));
     }
-    let written = report::write_files(&out, &files)?;
+    let mut written = report::write_files(&out, &files)?;
     journal::clear(&out);
+    if shard.is_none() && !args.no_plots {
+        written.extend(report::plots::draw_sweep_plots(&out)?);
+    }
     if !args.quiet {
         println!(
             "sweep {}: {} points x {} seeds = {} runs{}, {:.2} s",
@@ -206,8 +212,40 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode, gomemsim::Error> {
         ("sweep.csv", sweep::sweep_csv(&axes, &rows)),
         ("points.csv", sweep::points_csv(&axes, &rows)),
     ];
-    for p in report::write_files(&args.out, &files)? {
+    let mut written = report::write_files(&args.out, &files)?;
+    written.extend(report::plots::draw_sweep_plots(&args.out)?);
+    for p in written {
         println!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Directories written by `run`, `sweep` or `merge`.
+    #[arg(required = true)]
+    dirs: Vec<PathBuf>,
+}
+
+/// `gomemsim plot DIR...`: redraw every plot from the CSVs alone.
+pub fn plot(args: &PlotArgs) -> Result<ExitCode, gomemsim::Error> {
+    for d in &args.dirs {
+        if !d.is_dir() {
+            return Err(usage(format!("{}: not a directory", d.display())));
+        }
+        let mut written = Vec::new();
+        if d.join("gc_cycles.csv").exists() || d.join("map_events.csv").exists() {
+            written.extend(report::plots::draw_run_plots(d)?);
+        }
+        if d.join("points.csv").exists() {
+            written.extend(report::plots::draw_sweep_plots(d)?);
+        }
+        if written.is_empty() {
+            println!("{}: nothing to plot", d.display());
+        }
+        for p in written {
+            println!("wrote {}", p.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,6 +6,7 @@ mod atomic;
 mod gc_cycles;
 mod gctrace;
 mod map_events;
+pub mod plots;
 mod race;
 mod schedule;
 mod summary;

@@ -1,0 +1,199 @@
+//! gc_cost_vs_gogc: GC CPU share and peak heap against GOGC, one series per value of the
+//! other axes, with bars from the median to the maximum over seeds.
+
+use std::path::{Path, PathBuf};
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use super::{
+    DrawResult, FONT, MIB, Plot, PlotError, SweepPoints, Table, from_zero, padded, render,
+    short_axis,
+};
+
+/// A metric over seeds: mean, median and maximum.
+#[derive(Clone, Copy)]
+struct Stat {
+    mean: f64,
+    p50: f64,
+    max: f64,
+}
+
+struct Point {
+    gogc: f64,
+    cpu_pct: Stat,
+    peak_mib: Stat,
+}
+
+struct Series {
+    label: String,
+    points: Vec<Point>,
+}
+
+struct GcCostVsGogc {
+    series: Vec<Series>,
+}
+
+fn stat(t: &Table, r: usize, metric: &str, scale: f64) -> Result<Stat, PlotError> {
+    let get = |s: &str| -> Result<f64, PlotError> {
+        Ok(t.num(r, t.col(&format!("{metric}_{s}"))?)? * scale)
+    };
+    Ok(Stat {
+        mean: get("mean")?,
+        p50: get("p50")?,
+        max: get("max")?,
+    })
+}
+
+pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<PathBuf>, PlotError> {
+    let Some(gogc_axis) = grid.axes.iter().position(|a| a == "runtime.gogc") else {
+        return Ok(Vec::new());
+    };
+    let mut series: Vec<Series> = Vec::new();
+    for r in 0..t.rows.len() {
+        // GOGC=off has no place on a numeric axis.
+        let Ok(gogc) = t.text(r, gogc_axis).parse::<f64>() else {
+            continue;
+        };
+        let p = Point {
+            gogc,
+            cpu_pct: stat(t, r, "gc_cpu_fraction", 100.0)?,
+            peak_mib: stat(t, r, "peak_heap_bytes", 1.0 / MIB)?,
+        };
+        let finite = [p.gogc, p.cpu_pct.mean, p.peak_mib.mean];
+        if !finite.iter().all(|v| v.is_finite()) {
+            continue;
+        }
+        let others: Vec<String> = (0..grid.axes.len())
+            .filter(|&a| a != gogc_axis)
+            .map(|a| format!("{}={}", short_axis(&grid.axes[a]), t.text(r, a)))
+            .collect();
+        let label = if others.is_empty() {
+            "all grid points".to_string()
+        } else {
+            others.join(", ")
+        };
+        match series.iter_mut().find(|s| s.label == label) {
+            Some(s) => s.points.push(p),
+            None => series.push(Series {
+                label,
+                points: vec![p],
+            }),
+        }
+    }
+    if series.is_empty() {
+        return Ok(Vec::new());
+    }
+    for s in &mut series {
+        s.points.sort_by(|a, b| a.gogc.total_cmp(&b.gogc));
+    }
+    render(dir, "gc_cost_vs_gogc", &GcCostVsGogc { series })
+}
+
+/// The finite values of a stat, for the axis range.
+fn finite(s: Stat) -> impl Iterator<Item = f64> {
+    [s.mean, s.p50, s.max].into_iter().filter(|v| v.is_finite())
+}
+
+fn panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    series: &[Series],
+    metric: impl Fn(&Point) -> Stat,
+    title: &str,
+    y_desc: &str,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let xs = series.iter().flat_map(|s| s.points.iter().map(|p| p.gogc));
+    let (lo, hi) = xs.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+        (lo.min(x), hi.max(x))
+    });
+    let y_max = series
+        .iter()
+        .flat_map(|s| s.points.iter().flat_map(|p| finite(metric(p))))
+        .fold(0.0, f64::max);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, 20))
+        .margin(14)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d(padded(lo, hi, 0.08), from_zero(y_max))?;
+    chart
+        .configure_mesh()
+        .x_desc(if series.len() > 1 {
+            "GOGC (series nudged apart along x so none hides another)"
+        } else {
+            "GOGC"
+        })
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_desc(y_desc)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()?;
+    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+    for (i, s) in series.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        let nudge = (i as f64 - (series.len() - 1) as f64 / 2.0) * span * 0.012;
+        chart
+            .draw_series(LineSeries::new(
+                s.points.iter().map(|p| (p.gogc + nudge, metric(p).mean)),
+                color.stroke_width(2),
+            ))?
+            .label(s.label.clone())
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+        chart.draw_series(
+            s.points
+                .iter()
+                .map(|p| Circle::new((p.gogc + nudge, metric(p).mean), 4, color.filled())),
+        )?;
+        chart.draw_series(s.points.iter().filter_map(|p| {
+            let m = metric(p);
+            let lo = m.p50.min(m.mean);
+            let hi = m.max.max(m.mean);
+            (lo.is_finite() && hi.is_finite()).then(|| {
+                ErrorBar::new_vertical(p.gogc + nudge, lo, m.mean, hi, color.stroke_width(2), 10)
+            })
+        }))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .label_font((FONT, 13))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
+impl Plot for GcCostVsGogc {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        root.fill(&WHITE)?;
+        let root = root.titled(
+            "GC cost vs GOGC: mean over seeds, bars from median to max (points.csv)",
+            (FONT, 24),
+        )?;
+        let panels = root.split_evenly((1, 2));
+        panel(
+            &panels[0],
+            &self.series,
+            |p| p.cpu_pct,
+            "GC CPU",
+            "GC CPU (% of CPU)",
+        )?;
+        panel(
+            &panels[1],
+            &self.series,
+            |p| p.peak_mib,
+            "Peak heap",
+            "peak heap (MiB)",
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,264 @@
+//! Plots of a run's and a sweep's CSV outputs, each written as SVG and PNG.
+//!
+//! The plots read only the CSV files already in a result directory, so they can be drawn
+//! again at any time from what a run or a sweep left behind. Text is laid out with a font
+//! compiled into the binary (DejaVu Sans), never a system font, so the output is the same on
+//! every machine.
+
+mod gc_cost_vs_gogc;
+mod heap_timeline;
+mod map_growth;
+mod stw_vs_throughput;
+
+use std::path::{Path, PathBuf};
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// A plot that could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum PlotError {
+    /// A file could not be read or written.
+    #[error("cannot access {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CSV file is malformed.
+    #[error("cannot parse {}: {source}", path.display())]
+    Csv {
+        path: PathBuf,
+        #[source]
+        source: csv::Error,
+    },
+    /// A CSV file lacks a column the plot needs.
+    #[error("{}: no column {column:?}", path.display())]
+    MissingColumn { path: PathBuf, column: String },
+    /// A field that should be a number is not.
+    #[error("{}: line {line}, column {column:?}: not a number: {value:?}", path.display())]
+    BadValue {
+        path: PathBuf,
+        line: usize,
+        column: String,
+        value: String,
+    },
+    /// The plotting library failed.
+    #[error("cannot draw {}: {message}", path.display())]
+    Draw { path: PathBuf, message: String },
+}
+
+/// Draws the plots of a `gomemsim run` from the CSV files in `dir`: `heap_timeline` from
+/// gc_cycles.csv and `map_growth` from map_events.csv, each as .svg and .png. A plot whose
+/// file has no rows is skipped. Returns the paths written.
+pub fn draw_run_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let mut written = heap_timeline::draw(dir)?;
+    written.extend(map_growth::draw(dir)?);
+    Ok(written)
+}
+
+/// Draws the plots of a `gomemsim sweep` from points.csv in `dir`: `stw_vs_throughput`, and
+/// `gc_cost_vs_gogc` when an axis is `runtime.gogc` with numeric values, each as .svg and
+/// .png. Nothing is drawn when points.csv has no rows. Returns the paths written.
+pub fn draw_sweep_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let table = match Table::read(&dir.join("points.csv"))? {
+        Some(t) if !t.rows.is_empty() => t,
+        _ => return Ok(Vec::new()),
+    };
+    let points = SweepPoints::from_table(&table)?;
+    let mut written = stw_vs_throughput::draw(dir, &table, &points)?;
+    written.extend(gc_cost_vs_gogc::draw(dir, &table, &points)?);
+    Ok(written)
+}
+
+/// Size of every plot, in pixels.
+pub(crate) const SIZE: (u32, u32) = (1280, 720);
+pub(crate) const FONT: &str = "sans-serif";
+
+pub(crate) type DrawResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
+
+/// A plot that can draw itself on any backend.
+pub(crate) trait Plot {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult
+    where
+        DB::ErrorType: 'static;
+}
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bundled font is a valid TrueType file; should it ever be refused, text
+        // layout reports the error when a plot is drawn.
+        let _ = plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular());
+    });
+}
+
+/// Writes `plot` as `dir/name.svg` and `dir/name.png`, each through a temporary file renamed
+/// into place. Returns both paths.
+pub(crate) fn render(dir: &Path, name: &str, plot: &impl Plot) -> Result<Vec<PathBuf>, PlotError> {
+    register_font();
+    let svg_path = dir.join(format!("{name}.svg"));
+    let draw_err = |path: &Path, e: &dyn std::fmt::Display| PlotError::Draw {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        plot.draw(&root).map_err(|e| draw_err(&svg_path, &e))?;
+        root.present().map_err(|e| draw_err(&svg_path, &e))?;
+    }
+    crate::report::write_atomic(&svg_path, svg.as_bytes()).map_err(|source| PlotError::Io {
+        path: svg_path.clone(),
+        source,
+    })?;
+
+    let png_path = dir.join(format!("{name}.png"));
+    // The bitmap backend picks its encoder from the extension, so the temporary name keeps it.
+    let tmp = dir.join(format!(".{name}.tmp-{}.png", std::process::id()));
+    let drawn: DrawResult = (|| {
+        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        plot.draw(&root)?;
+        root.present()?;
+        Ok(())
+    })();
+    if let Err(e) = drawn {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(draw_err(&png_path, &e));
+    }
+    std::fs::rename(&tmp, &png_path).map_err(|source| {
+        let _ = std::fs::remove_file(&tmp);
+        PlotError::Io {
+            path: png_path.clone(),
+            source,
+        }
+    })?;
+    Ok(vec![svg_path, png_path])
+}
+
+/// A CSV file read whole: its header and its rows, as text.
+pub(crate) struct Table {
+    pub path: PathBuf,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// Reads `path`. `None` when the file is empty (not even a header).
+    pub fn read(path: &Path) -> Result<Option<Table>, PlotError> {
+        let bytes = std::fs::read(path).map_err(|source| PlotError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(None);
+        }
+        let csv_err = |source| PlotError::Csv {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(bytes.as_slice());
+        let header = r
+            .headers()
+            .map_err(csv_err)?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let mut rows = Vec::new();
+        for rec in r.records() {
+            let rec = rec.map_err(csv_err)?;
+            rows.push(rec.iter().map(|f| f.trim().to_string()).collect());
+        }
+        Ok(Some(Table {
+            path: path.to_path_buf(),
+            header,
+            rows,
+        }))
+    }
+
+    /// The index of column `name`, or an error naming it.
+    pub fn col(&self, name: &str) -> Result<usize, PlotError> {
+        self.header
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| PlotError::MissingColumn {
+                path: self.path.clone(),
+                column: name.to_string(),
+            })
+    }
+
+    /// Field `col` of row `row` as text ("" when the row is short).
+    pub fn text(&self, row: usize, col: usize) -> &str {
+        self.rows
+            .get(row)
+            .and_then(|r| r.get(col))
+            .map_or("", String::as_str)
+    }
+
+    /// Field `col` of row `row` as a number (NaN and infinities are accepted as such).
+    pub fn num(&self, row: usize, col: usize) -> Result<f64, PlotError> {
+        let value = self.text(row, col);
+        value.parse::<f64>().map_err(|_| PlotError::BadValue {
+            path: self.path.clone(),
+            // The header is line 1.
+            line: row + 2,
+            column: self.header.get(col).cloned().unwrap_or_default(),
+            value: value.to_string(),
+        })
+    }
+}
+
+/// The grid points of points.csv: the axis columns (those before `seeds`) and, per row, a
+/// short label of its axis values.
+pub(crate) struct SweepPoints {
+    pub axes: Vec<String>,
+    pub labels: Vec<String>,
+}
+
+impl SweepPoints {
+    fn from_table(t: &Table) -> Result<SweepPoints, PlotError> {
+        let seeds = t.col("seeds")?;
+        let axes: Vec<String> = t.header[..seeds].to_vec();
+        let labels = (0..t.rows.len())
+            .map(|r| {
+                (0..axes.len())
+                    .map(|a| format!("{}={}", short_axis(&axes[a]), t.text(r, a)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .collect();
+        Ok(SweepPoints { axes, labels })
+    }
+}
+
+/// The last dotted segment of an axis name: `runtime.gogc` → `gogc`.
+pub(crate) fn short_axis(axis: &str) -> &str {
+    axis.rsplit('.').next().unwrap_or(axis)
+}
+
+/// A range `lo..hi` padded by `frac` of its span, never empty, over finite values only.
+pub(crate) fn padded(lo: f64, hi: f64, frac: f64) -> std::ops::Range<f64> {
+    let (lo, hi) = if lo.is_finite() && hi.is_finite() && lo <= hi {
+        (lo, hi)
+    } else {
+        (0.0, 1.0)
+    };
+    let span = hi - lo;
+    let pad = if span > 0.0 {
+        span * frac
+    } else {
+        lo.abs().max(1.0) * 0.1
+    };
+    (lo - pad)..(hi + pad)
+}
+
+/// `0..hi` padded at the top, never empty.
+pub(crate) fn from_zero(hi: f64) -> std::ops::Range<f64> {
+    let hi = if hi.is_finite() && hi > 0.0 { hi } else { 1.0 };
+    0.0..hi * 1.12
+}
+
+pub(crate) const MIB: f64 = 1024.0 * 1024.0;

@@ -1,0 +1,252 @@
+//! The plots drawn from the CSV files of real runs and a real sweep.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use gomemsim::report::plots::{draw_run_plots, draw_sweep_plots};
+
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+fn gomemsim(args: &[&str]) {
+    let out = Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("run gomemsim");
+    assert!(
+        out.status.success(),
+        "gomemsim {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn run_into(scenario: &str, dir: &Path) {
+    gomemsim(&["run", scenario, "--out", dir.to_str().unwrap()]);
+}
+
+fn sweep_into(dir: &Path) {
+    gomemsim(&[
+        "sweep",
+        "scenarios/gc_service.toml",
+        "--grid",
+        "runtime.gogc=50..200*2",
+        "--grid",
+        "runtime.gomemlimit=off,256MiB",
+        "--seeds",
+        "1..2",
+        "--set",
+        "goroutines[0].program[1].bytes=1200MiB",
+        "--out",
+        dir.to_str().unwrap(),
+        "-q",
+    ]);
+}
+
+/// Checks `dir/name.svg` and `dir/name.png`, and that the SVG names every label.
+fn check_plot(written: &[PathBuf], dir: &Path, name: &str, labels: &[&str]) -> String {
+    let svg_path = dir.join(format!("{name}.svg"));
+    let png_path = dir.join(format!("{name}.png"));
+    assert!(written.contains(&svg_path), "{written:?} lacks {name}.svg");
+    assert!(written.contains(&png_path), "{written:?} lacks {name}.png");
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    assert!(
+        svg.starts_with("<svg"),
+        "{name}.svg: {}",
+        &svg[..svg.len().min(80)]
+    );
+    assert!(svg.contains("</svg>"));
+    for label in labels {
+        assert!(svg.contains(label), "{name}.svg lacks the label {label:?}");
+    }
+    let png = std::fs::read(&png_path).unwrap();
+    assert!(png.starts_with(PNG_SIGNATURE), "{name}.png is not a PNG");
+    assert!(
+        (10_000..20_000_000).contains(&png.len()),
+        "{name}.png has {} bytes",
+        png.len()
+    );
+    svg
+}
+
+/// No temporary file is left beside the outputs.
+fn no_temporaries(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.contains(".tmp"), "left behind: {name}");
+    }
+}
+
+#[test]
+fn heap_timeline_from_a_run_with_gc_cycles() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into("scenarios/gc_gogc.toml", dir.path());
+    let written = draw_run_plots(dir.path()).unwrap();
+    let labels = [
+        "heap goal",
+        "GC trigger",
+        "mark phase",
+        "STW pause",
+        "heap at GC start",
+        "heap at mark end",
+        "marked (live after GC)",
+        "time (s)",
+        "heap (MiB)",
+    ];
+    let first = check_plot(&written, dir.path(), "heap_timeline", &labels);
+    let again = draw_run_plots(dir.path()).unwrap();
+    assert_eq!(written, again);
+    let second = std::fs::read_to_string(dir.path().join("heap_timeline.svg")).unwrap();
+    assert!(
+        first == second,
+        "heap_timeline.svg differs between two draws"
+    );
+    no_temporaries(dir.path());
+}
+
+#[test]
+fn map_growth_from_a_run_with_map_events() {
+    let dir = tempfile::tempdir().unwrap();
+    run_into("scenarios/map_growth.toml", dir.path());
+    let written = draw_run_plots(dir.path()).unwrap();
+    let labels = [
+        "B of map m",
+        "grow_start",
+        "grow_end",
+        "evacuation span (m)",
+    ];
+    let first = check_plot(&written, dir.path(), "map_growth", &labels);
+    // map_growth.toml stays under the minimum heap: no GC cycle, so no heap timeline.
+    assert!(!dir.path().join("heap_timeline.svg").exists());
+    assert_eq!(written.len(), 2, "{written:?}");
+    draw_run_plots(dir.path()).unwrap();
+    let second = std::fs::read_to_string(dir.path().join("map_growth.svg")).unwrap();
+    assert!(first == second, "map_growth.svg differs between two draws");
+    no_temporaries(dir.path());
+}
+
+#[test]
+fn sweep_plots_from_a_gogc_by_memlimit_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    sweep_into(dir.path());
+    let written = draw_sweep_plots(dir.path()).unwrap();
+    let stw = check_plot(
+        &written,
+        dir.path(),
+        "stw_vs_throughput",
+        &[
+            "total STW (mean over seeds)",
+            "max STW (mean over seeds)",
+            "Pareto front",
+            "gogc=50, gomemlimit=off",
+            "gogc=200, gomemlimit=256MiB",
+        ],
+    );
+    let cost = check_plot(
+        &written,
+        dir.path(),
+        "gc_cost_vs_gogc",
+        &[
+            "gomemlimit=off",
+            "gomemlimit=256MiB",
+            "GC CPU (% of CPU)",
+            "peak heap (MiB)",
+            "GOGC",
+        ],
+    );
+    assert_eq!(written.len(), 4, "{written:?}");
+    draw_sweep_plots(dir.path()).unwrap();
+    for (name, before) in [("stw_vs_throughput", stw), ("gc_cost_vs_gogc", cost)] {
+        let after = std::fs::read_to_string(dir.path().join(format!("{name}.svg"))).unwrap();
+        assert!(before == after, "{name}.svg differs between two draws");
+    }
+    no_temporaries(dir.path());
+}
+
+#[test]
+fn empty_and_malformed_csv_files_do_not_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Headers only: nothing to draw, nothing written.
+    std::fs::write(
+        d.join("gc_cycles.csv"),
+        "cycle,start_ns,heap_start_bytes,heap_end_bytes,heap_marked_bytes,heap_goal_bytes,\
+         trigger_bytes,stw_sweep_term_ns,mark_ns,stw_mark_term_ns\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("map_events.csv"),
+        "map,op,event,b_before,b_after,count,noverflow\n",
+    )
+    .unwrap();
+    assert_eq!(draw_run_plots(d).unwrap(), Vec::<PathBuf>::new());
+    // Empty files: skipped too.
+    std::fs::write(d.join("gc_cycles.csv"), "").unwrap();
+    std::fs::write(d.join("map_events.csv"), "").unwrap();
+    std::fs::write(d.join("points.csv"), "").unwrap();
+    assert!(draw_run_plots(d).unwrap().is_empty());
+    assert!(draw_sweep_plots(d).unwrap().is_empty());
+    // A missing column is an error naming it.
+    std::fs::write(d.join("gc_cycles.csv"), "cycle,start_ns\n1,2\n").unwrap();
+    let e = draw_run_plots(d).unwrap_err().to_string();
+    assert!(e.contains("heap_start_bytes"), "{e}");
+    // A field that is not a number, or a short row, is an error naming the line.
+    std::fs::write(d.join("gc_cycles.csv"), "").unwrap();
+    std::fs::write(
+        d.join("map_events.csv"),
+        "map,op,event,b_before,b_after\nm,9,grow_start,0,x\nm,10,grow_end\n",
+    )
+    .unwrap();
+    let e = draw_run_plots(d).unwrap_err().to_string();
+    assert!(e.contains("line 2") && e.contains("b_after"), "{e}");
+    std::fs::write(
+        d.join("map_events.csv"),
+        "map,op,event,b_before,b_after\nm,9,grow_start\n",
+    )
+    .unwrap();
+    assert!(draw_run_plots(d).is_err());
+    // points.csv without the seeds column, or with no metric columns.
+    std::fs::write(d.join("points.csv"), "a,b\n1,2\n").unwrap();
+    let e = draw_sweep_plots(d).unwrap_err().to_string();
+    assert!(e.contains("seeds"), "{e}");
+    std::fs::write(
+        d.join("points.csv"),
+        "runtime.gogc,seeds,fatal_runs\n100,1,0\n",
+    )
+    .unwrap();
+    assert!(draw_sweep_plots(d).is_err());
+    // A missing file is an I/O error naming it.
+    let e = draw_sweep_plots(&d.join("nowhere"))
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("points.csv"), "{e}");
+    // NaN metrics (every run of a point died) are left out, not drawn.
+    let mut header = vec![
+        "runtime.gogc".to_string(),
+        "seeds".into(),
+        "fatal_runs".into(),
+    ];
+    let metrics = [
+        "stw_max_ns",
+        "stw_total_ns",
+        "gc_cpu_fraction",
+        "mutator_utilization",
+        "alloc_throughput_bytes_per_s",
+        "peak_heap_bytes",
+        "gc_cycles",
+    ];
+    for m in metrics {
+        for s in ["mean", "p50", "p99", "max"] {
+            header.push(format!("{m}_{s}"));
+        }
+    }
+    let nan_row = ["off".to_string(), "1".into(), "1".into()]
+        .into_iter()
+        .chain(std::iter::repeat_n("NaN".to_string(), 28))
+        .collect::<Vec<_>>();
+    std::fs::write(
+        d.join("points.csv"),
+        format!("{}\n{}\n", header.join(","), nan_row.join(",")),
+    )
+    .unwrap();
+    assert!(draw_sweep_plots(d).unwrap().is_empty());
+}
