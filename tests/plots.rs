@@ -153,9 +153,29 @@ fn sweep_plots_from_a_gogc_by_memlimit_grid() {
             "GOGC",
         ],
     );
-    assert_eq!(written.len(), 4, "{written:?}");
+    let heat = check_plot(
+        &written,
+        dir.path(),
+        "pause_heatmap",
+        &[
+            "Largest STW pause per 5% of the run, by GOGC",
+            "only gomemlimit=off",
+            "share of the run (5% buckets)",
+            "GOGC",
+        ],
+    );
+    assert_eq!(written.len(), 6, "{written:?}");
+    let png = std::fs::read(dir.path().join("pause_heatmap.png")).unwrap();
     draw_sweep_plots(dir.path()).unwrap();
-    for (name, before) in [("stw_vs_throughput", stw), ("gc_cost_vs_gogc", cost)] {
+    assert!(
+        png == std::fs::read(dir.path().join("pause_heatmap.png")).unwrap(),
+        "pause_heatmap.png differs between two draws"
+    );
+    for (name, before) in [
+        ("stw_vs_throughput", stw),
+        ("gc_cost_vs_gogc", cost),
+        ("pause_heatmap", heat),
+    ] {
         let after = std::fs::read_to_string(dir.path().join(format!("{name}.svg"))).unwrap();
         assert!(before == after, "{name}.svg differs between two draws");
     }
@@ -249,4 +269,76 @@ fn empty_and_malformed_csv_files_do_not_panic() {
     )
     .unwrap();
     assert!(draw_sweep_plots(d).unwrap().is_empty());
+}
+
+#[test]
+fn pause_heatmap_from_a_gogc_only_sweep() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    gomemsim(&[
+        "sweep",
+        "scenarios/gc_service.toml",
+        "--grid",
+        "runtime.gogc=50..200*2",
+        "--seeds",
+        "1..2",
+        "--set",
+        "goroutines[0].program[1].bytes=1200MiB",
+        "--out",
+        d.to_str().unwrap(),
+        "-q",
+    ]);
+    // Every run has a 20-bucket timeline of whole nanoseconds, and some pause in it.
+    let csv = std::fs::read_to_string(d.join("sweep.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "stw_timeline_ns").unwrap();
+    assert_eq!(header[col - 1], "assist_cpu_ns");
+    for line in csv.lines().skip(1) {
+        let buckets: Vec<u64> = line
+            .split(',')
+            .nth(col)
+            .unwrap()
+            .split(';')
+            .map(|v| v.parse().unwrap())
+            .collect();
+        assert_eq!(buckets.len(), 20, "{line}");
+        assert!(buckets.iter().any(|&v| v > 0), "{line}");
+    }
+    let written = draw_sweep_plots(d).unwrap();
+    let first = check_plot(
+        &written,
+        d,
+        "pause_heatmap",
+        &[
+            "Largest STW pause per 5% of the run, by GOGC (µs, max over seeds)",
+            "largest STW pause (µs)",
+            "share of the run (5% buckets)",
+        ],
+    );
+    assert!(!first.contains("only "), "no other axis to fix");
+    let png = std::fs::read(d.join("pause_heatmap.png")).unwrap();
+    draw_sweep_plots(d).unwrap();
+    let second = std::fs::read_to_string(d.join("pause_heatmap.svg")).unwrap();
+    assert!(
+        first == second,
+        "pause_heatmap.svg differs between two draws"
+    );
+    assert!(
+        png == std::fs::read(d.join("pause_heatmap.png")).unwrap(),
+        "pause_heatmap.png differs between two draws"
+    );
+    // Without the column (a sweep.csv from before it), the plot is skipped.
+    let old: String = csv
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(',').collect();
+            f.remove(col);
+            f.join(",") + "\n"
+        })
+        .collect();
+    std::fs::remove_file(d.join("pause_heatmap.svg")).unwrap();
+    std::fs::write(d.join("sweep.csv"), old).unwrap();
+    let written = draw_sweep_plots(d).unwrap();
+    assert!(!written.iter().any(|p| p.ends_with("pause_heatmap.svg")));
+    no_temporaries(d);
 }

@@ -95,6 +95,23 @@ pub(super) struct Goroutine {
     pub busy: f64,
 }
 
+/// One map write, for map_ops.csv: what it cost and where the evacuation stood after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapWrite {
+    pub map: u32,
+    /// The write's 1-based index (map_events.csv's `op`).
+    pub op: u64,
+    /// Simulated time the operation took (ns), assists and GC sharing included.
+    pub cost_ns: u64,
+    pub evacuated_buckets: u64,
+    /// `h.nevacuate` and the old bucket count after the write (0, 0 when not growing).
+    pub nevacuate: u64,
+    pub old_buckets: u64,
+}
+
+/// Runs with more map writes than this do not record them one by one.
+pub const MAX_RECORDED_WRITES: u64 = 200_000;
+
 /// The result of a run, for reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
@@ -122,6 +139,8 @@ pub struct Outcome {
     pub fatal: Option<String>,
     /// A goroutine's clock ran past 2^64 ps (213 days): the numbers are not to be trusted.
     pub overflowed: bool,
+    /// Every map write, when there are at most [`MAX_RECORDED_WRITES`] of them.
+    pub map_writes: Vec<MapWrite>,
 }
 
 /// One map at the end of a run.
@@ -162,6 +181,8 @@ pub struct Sim {
     live_goroutines: usize,
     /// Go's fatal error, once the simulated program died.
     pub(super) fatal: Option<&'static str>,
+    /// Map writes, recorded when the scenario has few enough (capacity reserved up front).
+    pub(super) map_writes: Option<Vec<MapWrite>>,
 }
 
 impl Sim {
@@ -252,6 +273,12 @@ impl Sim {
             retained: (0, 0),
             live_goroutines,
             fatal: None,
+            map_writes: {
+                let writes: u64 = budget.iter().fold(0u64, |a, &b| a.saturating_add(b));
+                let ops = sc.map_write_budget();
+                (writes <= MAX_RECORDED_WRITES && ops <= MAX_RECORDED_WRITES)
+                    .then(|| Vec::with_capacity(ops as usize))
+            },
         };
         // Memory allocated before the program starts may already be past the first trigger.
         if sim.gc.heap_trigger_hit() && live_goroutines > 0 {
@@ -376,6 +403,7 @@ impl Sim {
             peak_total_bytes: self.gc.heap.peak_mapped,
             gc: self.gc.cycles,
             fatal: self.fatal.map(String::from),
+            map_writes: self.map_writes.unwrap_or_default(),
             overflowed: end_ps >= u64::MAX / 2,
         }
     }

@@ -246,6 +246,23 @@ impl Sim {
         }
         gs.time_ps = gs.time_ps.saturating_add(cost);
         gs.busy = 1.0;
+        if let Some(rec) = &mut self.map_writes
+            && matches!(
+                instr,
+                Instr::Insert { .. } | Instr::Delete { .. } | Instr::Churn { .. }
+            )
+            && rec.len() < rec.capacity()
+        {
+            let GoMap::Classic(m) = &slot.map;
+            rec.push(super::sim::MapWrite {
+                map: map as u32,
+                op: m.stats().writes,
+                cost_ns: cost / 1000,
+                evacuated_buckets: w.evacuated_buckets,
+                nevacuate: m.nevacuate(),
+                old_buckets: m.old_buckets(),
+            });
+        }
         if w.alloc_bytes > 0 || w.garbage_bytes > 0 {
             let scan = if slot.scan { w.alloc_bytes } else { 0 };
             self.gc

@@ -42,3 +42,31 @@ pub fn events_csv<'a>(events: impl Iterator<Item = (&'a str, &'a MapEvent)>) -> 
     }
     w.into_inner().expect("in-memory CSV")
 }
+
+/// map_ops.csv: one row per map write (insert, delete, churn unit) — `map,op,cost_ns,
+/// evacuated_buckets,nevacuate,old_buckets` — for runs of at most
+/// [`crate::engine::sim::MAX_RECORDED_WRITES`] writes; only the header otherwise.
+pub fn map_ops_csv(outcome: &Outcome) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "map",
+        "op",
+        "cost_ns",
+        "evacuated_buckets",
+        "nevacuate",
+        "old_buckets",
+    ])
+    .expect("in-memory CSV");
+    for r in &outcome.map_writes {
+        w.write_record([
+            outcome.maps[r.map as usize].name.as_str(),
+            &r.op.to_string(),
+            &r.cost_ns.to_string(),
+            &r.evacuated_buckets.to_string(),
+            &r.nevacuate.to_string(),
+            &r.old_buckets.to_string(),
+        ])
+        .expect("in-memory CSV");
+    }
+    w.into_inner().expect("in-memory CSV")
+}

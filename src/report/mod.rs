@@ -46,11 +46,12 @@ pub fn write_run(
         path: dir.to_path_buf(),
         source,
     })?;
-    let files: [(&str, Vec<u8>); 5] = [
+    let files: [(&str, Vec<u8>); 6] = [
         ("summary.json", summary_json(outcome).into_bytes()),
         ("gc_cycles.csv", gc_cycles_csv(&outcome.gc)),
         ("gctrace.txt", gctrace_text(&outcome.gc).into_bytes()),
         ("map_events.csv", map_events_csv(outcome)),
+        ("map_ops.csv", map_events::map_ops_csv(outcome)),
         ("scenario.toml", scenario_toml.as_bytes().to_vec()),
     ];
     let mut written = Vec::with_capacity(files.len());

@@ -3,6 +3,24 @@
 use super::types::{Op, Scenario};
 
 impl Scenario {
+    /// An upper bound on the map-writing operations (insert, delete, churn units) the
+    /// scenario performs, through loops and replicas; saturating.
+    pub fn map_write_budget(&self) -> u64 {
+        fn ops(list: &[Op]) -> u64 {
+            list.iter().fold(0u64, |sum, op| {
+                let n = match op {
+                    Op::Insert { n, .. } | Op::Delete { n, .. } | Op::Churn { n, .. } => *n,
+                    Op::Loop { times, body } => times.saturating_mul(ops(body)),
+                    _ => 0,
+                };
+                sum.saturating_add(n)
+            })
+        }
+        self.goroutines.iter().fold(0u64, |sum, g| {
+            sum.saturating_add(u64::from(g.count).saturating_mul(ops(&g.program)))
+        })
+    }
+
     /// Whether any goroutine locks a mutex.
     pub fn has_locks(&self) -> bool {
         fn any(ops: &[Op]) -> bool {

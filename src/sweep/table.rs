@@ -6,7 +6,7 @@ use crate::engine::Outcome;
 use crate::report::pause_stats;
 
 /// The per-run metrics of sweep.csv, in column order.
-pub const METRICS: [&str; 13] = [
+pub const METRICS: [&str; 14] = [
     "sim_time_ns",
     "gc_cycles",
     "total_alloc_bytes",
@@ -20,7 +20,11 @@ pub const METRICS: [&str; 13] = [
     "mutator_utilization",
     "alloc_throughput_bytes_per_s",
     "assist_cpu_ns",
+    "stw_timeline_ns",
 ];
+
+/// The number of equal time buckets of `stw_timeline_ns`.
+pub const TIMELINE_BUCKETS: u64 = 20;
 
 /// The metrics points.csv aggregates over seeds (mean, p50, p99, max of each).
 pub const AGGREGATED: [&str; 7] = [
@@ -83,6 +87,7 @@ impl Row {
             format!("{:.6}", 1.0 - frac),
             format!("{tput:.0}"),
             o.assist_ns.to_string(),
+            stw_timeline(o),
         ];
         Row {
             run,
@@ -107,9 +112,28 @@ impl Row {
     }
 
     fn metric(&self, name: &str) -> Option<f64> {
+        if name == "stw_timeline_ns" {
+            return None;
+        }
         let i = METRICS.iter().position(|m| *m == name)?;
         self.metrics[i].parse().ok()
     }
+}
+
+/// The largest STW pause in each of [`TIMELINE_BUCKETS`] equal time buckets of the run, as
+/// integers joined by `;`. Both pauses of a cycle count at its start.
+fn stw_timeline(o: &Outcome) -> String {
+    let mut max = [0u64; TIMELINE_BUCKETS as usize];
+    for c in &o.gc {
+        let b = if o.sim_time_ns > 0 {
+            (u128::from(c.start_ns) * u128::from(TIMELINE_BUCKETS) / u128::from(o.sim_time_ns))
+                .min(u128::from(TIMELINE_BUCKETS - 1)) as usize
+        } else {
+            0
+        };
+        max[b] = max[b].max(c.stw_sweep_term_ns).max(c.stw_mark_term_ns);
+    }
+    max.iter().map(u64::to_string).collect::<Vec<_>>().join(";")
 }
 
 fn writer() -> csv::Writer<Vec<u8>> {

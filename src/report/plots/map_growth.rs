@@ -1,5 +1,6 @@
 //! map_growth: each map's B over the write number from map_events.csv, with every growth's
-//! start and end, so the doubling spikes and the incremental evacuation spans show.
+//! start and end, so the doubling spikes and the incremental evacuation spans show; and, from
+//! map_ops.csv when the run recorded it, each write's cost with the evacuation's progress.
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,45 @@ struct MapGrowth {
     maps: Vec<MapSeries>,
     last_op: f64,
     max_b: f64,
+    /// The first map's writes: (write, cost in ns, evacuation progress 0..1).
+    costs: Vec<(f64, f64, f64)>,
+    costs_map: String,
+}
+
+/// A map's name and its writes: (write, cost in ns, evacuation progress 0..1).
+type Costs = (String, Vec<(f64, f64, f64)>);
+
+/// The first map's writes from map_ops.csv, if the run recorded them.
+fn read_costs(dir: &Path) -> Result<Costs, PlotError> {
+    let t = match Table::read(&dir.join("map_ops.csv"))? {
+        Some(t) if !t.rows.is_empty() => t,
+        _ => return Ok((String::new(), Vec::new())),
+    };
+    let (map, op, cost, nev, old) = (
+        t.col("map")?,
+        t.col("op")?,
+        t.col("cost_ns")?,
+        t.col("nevacuate")?,
+        t.col("old_buckets")?,
+    );
+    let first = t.text(0, map).to_string();
+    let mut out = Vec::new();
+    for r in 0..t.rows.len() {
+        if t.text(r, map) != first {
+            continue;
+        }
+        let (o, c, n, b) = (
+            t.num(r, op)?,
+            t.num(r, cost)?,
+            t.num(r, nev)?,
+            t.num(r, old)?,
+        );
+        if [o, c, n, b].iter().all(|v| v.is_finite()) {
+            let progress = if b > 0.0 { n / b } else { 0.0 };
+            out.push((o.max(1.0), c, progress));
+        }
+    }
+    Ok((first, out))
 }
 
 pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
@@ -83,6 +123,7 @@ pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let max_b = all
         .flat_map(|e| [e.b_before, e.b_after])
         .fold(0.0, f64::max);
+    let (costs_map, costs) = read_costs(dir)?;
     render(
         dir,
         "map_growth",
@@ -90,6 +131,8 @@ pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             maps,
             last_op,
             max_b,
+            costs,
+            costs_map,
         },
     )
 }
@@ -142,6 +185,16 @@ impl Plot for MapGrowth {
     {
         root.fill(&WHITE)?;
         let x_end = (self.last_op * 1.5).max(10.0);
+        let (top, bottom) = if self.costs.is_empty() {
+            (root.clone(), None)
+        } else {
+            let (t, b) = root.split_vertically((root.dim_in_pixel().1 as f64 * 0.55) as u32);
+            (t, Some(b))
+        };
+        if let Some(bottom) = bottom {
+            self.draw_costs(&bottom, x_end)?;
+        }
+        let root = &top;
         let mut chart = ChartBuilder::on(root)
             .caption("Map growth: B over writes (map_events.csv)", (FONT, 24))
             .margin(16)
@@ -211,6 +264,66 @@ impl Plot for MapGrowth {
             .label("grow_end")
             .legend(|(x, y)| Circle::new((x + 10, y), 5, END.stroke_width(2)));
 
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    }
+}
+
+impl MapGrowth {
+    /// Each write's cost (ns) against the write number, the evacuation's progress shaded
+    /// behind it (nevacuate over the old bucket count, scaled to the panel's height).
+    fn draw_costs<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        x_end: f64,
+    ) -> DrawResult
+    where
+        DB::ErrorType: 'static,
+    {
+        let max_cost = self.costs.iter().map(|c| c.1).fold(1.0, f64::max) * 1.1;
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                format!("Cost of each write of map {} (map_ops.csv)", self.costs_map),
+                (FONT, 20),
+            )
+            .margin(16)
+            .x_label_area_size(48)
+            .y_label_area_size(56)
+            .build_cartesian_2d((1f64..x_end).log_scale(), 0f64..max_cost)?;
+        chart
+            .configure_mesh()
+            .x_desc("write number (log scale)")
+            .y_desc("simulated ns")
+            .label_style((FONT, 14))
+            .axis_desc_style((FONT, 16))
+            .light_line_style(RGBColor(235, 235, 235))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .draw()?;
+        let progress = RGBColor(31, 119, 180);
+        chart
+            .draw_series(self.costs.iter().filter(|c| c.2 > 0.0).map(|&(o, _, p)| {
+                Rectangle::new(
+                    [(o, 0.0), (o * 1.0005 + 0.5, p * max_cost)],
+                    progress.mix(0.2).filled(),
+                )
+            }))?
+            .label("evacuation progress (nevacuate / old buckets, to scale)")
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 6), (x + 20, y + 6)], progress.mix(0.2).filled())
+            });
+        chart
+            .draw_series(LineSeries::new(
+                self.costs.iter().map(|&(o, c, _)| (o, c)),
+                BLACK.stroke_width(1),
+            ))?
+            .label("cost per write")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)

@@ -8,6 +8,7 @@
 mod gc_cost_vs_gogc;
 mod heap_timeline;
 mod map_growth;
+mod pause_heatmap;
 mod stw_vs_throughput;
 
 use std::path::{Path, PathBuf};
@@ -60,7 +61,9 @@ pub fn draw_run_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 
 /// Draws the plots of a `gomemsim sweep` from points.csv in `dir`: `stw_vs_throughput`, and
 /// `gc_cost_vs_gogc` when an axis is `runtime.gogc` with numeric values, each as .svg and
-/// .png. Nothing is drawn when points.csv has no rows. Returns the paths written.
+/// .png; and `pause_heatmap` from sweep.csv when it has a numeric `runtime.gogc` axis and a
+/// `stw_timeline_ns` column. Nothing is drawn when points.csv has no rows. Returns the paths
+/// written.
 pub fn draw_sweep_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let table = match Table::read(&dir.join("points.csv"))? {
         Some(t) if !t.rows.is_empty() => t,
@@ -69,6 +72,7 @@ pub fn draw_sweep_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let points = SweepPoints::from_table(&table)?;
     let mut written = stw_vs_throughput::draw(dir, &table, &points)?;
     written.extend(gc_cost_vs_gogc::draw(dir, &table, &points)?);
+    written.extend(pause_heatmap::draw(dir)?);
     Ok(written)
 }
 

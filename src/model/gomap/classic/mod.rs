@@ -219,6 +219,16 @@ impl ClassicMap {
         !self.oldbuckets.is_nil()
     }
 
+    /// Old buckets of the growth in progress (0 when not growing): with `nevacuate`, the
+    /// evacuation's progress.
+    pub fn old_buckets(&self) -> u64 {
+        if self.growing() {
+            self.noldbuckets()
+        } else {
+            0
+        }
+    }
+
     /// `h.nevacuate`: old buckets below this index are evacuated.
     pub fn nevacuate(&self) -> u64 {
         self.nevacuate
