@@ -19,6 +19,8 @@ struct Cycle {
     marked: f64,
     goal: f64,
     trigger: f64,
+    /// Assist CPU over the mark's wall time (0 when gc_cycles.csv has no assist column).
+    assist_share: f64,
 }
 
 struct HeapTimeline {
@@ -55,6 +57,7 @@ pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let (start, heap_start, heap_end, marked, goal, trigger) =
         (start?, heap_start?, heap_end?, marked?, goal?, trigger?);
     let (sweep_term, mark, mark_term) = (sweep_term?, mark?, mark_term?);
+    let assist = t.col("cpu_assist_ns").ok();
     let mut cycles = Vec::with_capacity(t.rows.len());
     for r in 0..t.rows.len() {
         let s = t.num(r, start)? / 1e9;
@@ -71,6 +74,17 @@ pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             marked: t.num(r, marked)? / MIB,
             goal: t.num(r, goal)? / MIB,
             trigger: t.num(r, trigger)? / MIB,
+            assist_share: match assist {
+                Some(a) => {
+                    let m = t.num(r, mark)?;
+                    if m > 0.0 {
+                        (t.num(r, a)? / m).clamp(0.0, 4.0)
+                    } else {
+                        0.0
+                    }
+                }
+                None => 0.0,
+            },
         };
         let all = [
             c.start,
@@ -223,6 +237,24 @@ impl Plot for HeapTimeline {
             .legend(|(x, y)| {
                 PathElement::new(vec![(x + 10, y - 6), (x + 10, y + 6)], STW.stroke_width(2))
             });
+
+        // Mark assists: a bar along each mark phase at the bottom, its height the assist CPU
+        // over the mark's wall time (mutators slowed down to pay for their allocation).
+        let assist = RGBColor(148, 103, 189);
+        let unit = y_top * 0.08;
+        if cs.iter().any(|c| c.assist_share > 0.0) {
+            chart
+                .draw_series(cs.iter().filter(|c| c.assist_share > 0.0).map(|c| {
+                    Rectangle::new(
+                        [(c.mark_start, 0.0), (c.mark_end, c.assist_share * unit)],
+                        assist.mix(0.8).filled(),
+                    )
+                }))?
+                .label("mark assists (height: assist CPU / mark time)")
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 6), (x + 20, y + 6)], assist.mix(0.8).filled())
+                });
+        }
 
         chart
             .configure_series_labels()
