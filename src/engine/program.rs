@@ -81,6 +81,75 @@ pub struct Program {
     locks: u32,
 }
 
+/// Where a goroutine stands in its program: the instruction, the units of it still to run,
+/// and the iterations left of the loops it is in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cursor {
+    pub pc: u32,
+    rem: u64,
+    loops: Vec<(u32, u64)>,
+}
+
+impl Instr {
+    /// Units of work: map operations and objects repeat, everything else is one.
+    fn units(self) -> u64 {
+        match self {
+            Instr::Insert { n, .. }
+            | Instr::Delete { n, .. }
+            | Instr::Churn { n, .. }
+            | Instr::Read { n, .. } => n,
+            Instr::Alloc { objects, .. } | Instr::Retain { objects, .. } => objects,
+            _ => 1,
+        }
+    }
+}
+
+impl Cursor {
+    /// The instruction at the cursor and the units of it left, after stepping over loop
+    /// markers and instructions with nothing to do; `None` at the program's end.
+    pub fn current(&mut self, prog: &Program) -> Option<(Instr, u64)> {
+        loop {
+            let instr = *prog.instrs.get(self.pc as usize)?;
+            match instr {
+                Instr::Loop { times } => {
+                    self.loops.push((self.pc, times));
+                    self.pc += 1;
+                }
+                Instr::EndLoop { start } => {
+                    let top = self.loops.last_mut().expect("loop stack matches markers");
+                    top.1 -= 1;
+                    if top.1 > 0 {
+                        self.pc = start + 1;
+                    } else {
+                        self.loops.pop();
+                        self.pc += 1;
+                    }
+                }
+                _ => {
+                    if self.rem == 0 {
+                        let n = instr.units();
+                        if n == 0 {
+                            self.pc += 1;
+                            continue;
+                        }
+                        self.rem = n;
+                    }
+                    return Some((instr, self.rem));
+                }
+            }
+        }
+    }
+
+    /// Marks `k` units of the current instruction done (all of them: `u64::MAX`).
+    #[inline]
+    pub fn advance(&mut self, k: u64) {
+        self.rem = self.rem.saturating_sub(k);
+        if self.rem == 0 {
+            self.pc += 1;
+        }
+    }
+}
+
 /// An op the engine cannot run (validation refuses these first; this keeps the engine safe
 /// when driven through the library without validation).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

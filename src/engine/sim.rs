@@ -82,11 +82,7 @@ pub(super) struct MapSlot {
 #[derive(Debug)]
 pub(super) struct Goroutine {
     pub program: u32,
-    pub pc: u32,
-    /// Units left of the current instruction; 0 when it has not started.
-    pub rem: u64,
-    /// (loop start index, iterations left).
-    pub loops: Vec<(u32, u64)>,
+    pub cursor: super::program::Cursor,
     /// Local time in picoseconds.
     pub time_ps: u64,
     pub rng: ChaCha8Rng,
@@ -245,9 +241,7 @@ impl Sim {
                 let id = goroutines.len() as u32;
                 goroutines.push(Goroutine {
                     program: pi as u32,
-                    pc: 0,
-                    rem: 0,
-                    loops: Vec::new(),
+                    cursor: Default::default(),
                     time_ps: 0,
                     rng: Stream::Workload(id).rng(sc.seed),
                     done: false,

@@ -81,58 +81,13 @@ impl Sim {
     /// stepping over loop markers and empty instructions.
     fn next_instr(&mut self, g: usize) -> Option<(Instr, u64)> {
         let gs = &mut self.goroutines[g];
-        let prog = &self.programs[gs.program as usize];
-        loop {
-            let instr = *prog.instrs.get(gs.pc as usize)?;
-            let n = match instr {
-                Instr::Loop { times } => {
-                    gs.loops.push((gs.pc, times));
-                    gs.pc += 1;
-                    continue;
-                }
-                Instr::EndLoop { start } => {
-                    let top = gs.loops.last_mut().expect("loop stack matches markers");
-                    top.1 -= 1;
-                    if top.1 > 0 {
-                        gs.pc = start + 1;
-                    } else {
-                        gs.loops.pop();
-                        gs.pc += 1;
-                    }
-                    continue;
-                }
-                Instr::Insert { n, .. }
-                | Instr::Delete { n, .. }
-                | Instr::Churn { n, .. }
-                | Instr::Read { n, .. } => n,
-                Instr::Alloc { objects, .. } | Instr::Retain { objects, .. } => objects,
-                Instr::Iterate { .. }
-                | Instr::Free { .. }
-                | Instr::Compute { .. }
-                | Instr::Lock { .. }
-                | Instr::Unlock { .. }
-                | Instr::Rlock { .. }
-                | Instr::Runlock { .. } => 1,
-            };
-            if gs.rem == 0 {
-                if n == 0 {
-                    gs.pc += 1;
-                    continue;
-                }
-                gs.rem = n;
-            }
-            return Some((instr, gs.rem));
-        }
+        gs.cursor.current(&self.programs[gs.program as usize])
     }
 
     /// Marks `k` units of the current instruction of goroutine `g` done.
     #[inline]
     fn finish_units(&mut self, g: usize, k: u64) {
-        let gs = &mut self.goroutines[g];
-        gs.rem -= k;
-        if gs.rem == 0 {
-            gs.pc += 1;
-        }
+        self.goroutines[g].cursor.advance(k);
     }
 
     /// Allocates a batch of objects of `size` bytes: as many as fit before the trigger, the

@@ -78,9 +78,7 @@ struct Lock {
 #[derive(Debug)]
 struct Goroutine {
     program: u32,
-    pc: u32,
-    rem: u64,
-    loops: Vec<(u32, u64)>,
+    cursor: crate::engine::program::Cursor,
     op: Option<OpState>,
     done: bool,
     rng: ChaCha8Rng,
@@ -156,9 +154,7 @@ impl World {
                 let id = goroutines.len() as u32;
                 goroutines.push(Goroutine {
                     program: pi as u32,
-                    pc: 0,
-                    rem: 0,
-                    loops: Vec::new(),
+                    cursor: Default::default(),
                     op: None,
                     done: false,
                     rng: Stream::Workload(id).rng(sc.seed),
@@ -324,7 +320,7 @@ impl World {
         let gs = &self.goroutines[g];
         let instr = *self.programs[gs.program as usize]
             .instrs
-            .get(gs.pc as usize)?;
+            .get(gs.cursor.pc as usize)?;
         let lock = match instr {
             Instr::Lock { lock }
             | Instr::Unlock { lock }
@@ -339,55 +335,24 @@ impl World {
     /// its next real step (or is done).
     fn settle(&mut self, g: usize) {
         let gs = &mut self.goroutines[g];
-        if gs.op.is_some() {
-            return;
-        }
-        let prog = &self.programs[gs.program as usize];
-        loop {
-            let Some(&instr) = prog.instrs.get(gs.pc as usize) else {
-                gs.done = true;
-                return;
-            };
-            let n = match instr {
-                Instr::Loop { times } => {
-                    gs.loops.push((gs.pc, times));
-                    gs.pc += 1;
-                    continue;
-                }
-                Instr::EndLoop { start } => {
-                    let top = gs.loops.last_mut().expect("loop stack matches markers");
-                    top.1 -= 1;
-                    if top.1 > 0 {
-                        gs.pc = start + 1;
-                    } else {
-                        gs.loops.pop();
-                        gs.pc += 1;
-                    }
-                    continue;
-                }
-                Instr::Insert { n, .. }
-                | Instr::Delete { n, .. }
-                | Instr::Churn { n, .. }
-                | Instr::Read { n, .. } => n,
-                _ => 1,
-            };
-            if gs.rem == 0 {
-                if n == 0 {
-                    gs.pc += 1;
-                    continue;
-                }
-                gs.rem = n;
-            }
-            return;
+        if gs.op.is_none()
+            && gs
+                .cursor
+                .current(&self.programs[gs.program as usize])
+                .is_none()
+        {
+            gs.done = true;
         }
     }
 
+    /// One unit of the current instruction is done (`all`: the whole instruction).
     fn finish_unit(&mut self, g: usize) {
-        let gs = &mut self.goroutines[g];
-        gs.rem -= 1;
-        if gs.rem == 0 {
-            gs.pc += 1;
-        }
+        self.goroutines[g].cursor.advance(1);
+        self.settle(g);
+    }
+
+    fn finish_instr(&mut self, g: usize) {
+        self.goroutines[g].cursor.advance(u64::MAX);
         self.settle(g);
     }
 
@@ -479,7 +444,7 @@ impl World {
                     _ => 0,
                 };
                 self.record(gid, t_ns, p, None, StepKind::Local);
-                self.finish_unit(g);
+                self.finish_instr(g);
                 return;
             }
             Instr::Loop { .. } | Instr::EndLoop { .. } => return,
