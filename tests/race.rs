@@ -345,3 +345,28 @@ fn a_failing_schedule_shrinks_and_still_fails() {
         assert_eq!(explore::replay(&sc, &token).unwrap(), shrunk, "{file}");
     }
 }
+
+#[test]
+fn the_progress_hook_counts_every_schedule_and_changes_nothing() {
+    // The hook feeds `race`'s progress bar: it must see 1, 2, ..., n in order (22 schedules
+    // for 2 x 1 insert at bound 1, derived above) and leave the result as without it.
+    let sc = two_writers();
+    for strategy in [
+        Strategy::Exhaustive {
+            preemption_bound: 1,
+        },
+        Strategy::Random,
+    ] {
+        let mut seen = Vec::new();
+        let observed =
+            explore::explore_observed(&sc, strategy, 30, 1, &mut |n| seen.push(n)).unwrap();
+        let plain = explore::explore(&sc, strategy, 30, 1).unwrap();
+        assert_eq!(observed, plain);
+        let n = if matches!(strategy, Strategy::Random) {
+            30
+        } else {
+            22
+        };
+        assert_eq!(seen, (1..=n).collect::<Vec<u64>>(), "{}", strategy.name());
+    }
+}

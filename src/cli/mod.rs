@@ -94,3 +94,16 @@ pub fn main() -> ExitCode {
         }
     }
 }
+
+/// A progress bar on stderr (done / total, rate, ETA) counting `unit`, hidden with --quiet or
+/// when stderr is not a terminal, so logs and pipes stay clean.
+fn progress_bar(total: u64, unit: &str, quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(total);
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit}  {{per_sec}}  ETA {{eta}}");
+    bar.set_style(indicatif::ProgressStyle::with_template(&template).expect("a valid template"));
+    bar
+}

@@ -66,7 +66,16 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             preemption_bound: args.preemption_bound,
         },
     };
-    let ex = explore::explore(&sc, strategy, args.schedules, sc.seed)?;
+    // Exhaustive search may end before --schedules: the bar's total is then an upper bound.
+    let bar = super::progress_bar(args.schedules, "schedules", args.quiet);
+    let ex = explore::explore_observed(&sc, strategy, args.schedules, sc.seed, &mut |n| {
+        // Redraw every 256 schedules: at ~10^5 schedules/s the bar must cost nothing.
+        if n % 256 == 0 {
+            bar.set_position(n);
+        }
+    });
+    bar.finish_and_clear();
+    let ex = ex?;
     let dir = args
         .out
         .clone()

@@ -1,7 +1,6 @@
 //! `gomemsim sweep FILE --grid field=values ... --seeds 1..N`: the scenario over a grid of
 //! settings and seeds, in parallel; and `gomemsim merge DIR...`: shards back into one sweep.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -118,19 +117,8 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
         .filter(|r| done.binary_search_by_key(r, |row| row.run).is_err())
         .collect();
 
-    let bar = if args.quiet || !std::io::stderr().is_terminal() {
-        indicatif::ProgressBar::hidden()
-    } else {
-        let b = indicatif::ProgressBar::new(all.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} runs  {per_sec}  ETA {eta}",
-            )
-            .expect("a valid template"),
-        );
-        b.set_position(done.len() as u64);
-        b
-    };
+    let bar = super::progress_bar(all.len() as u64, "runs", args.quiet);
+    bar.set_position(done.len() as u64);
     let journal_error: Mutex<Option<ReportError>> = Mutex::new(None);
     let record = |row: &Row| -> Result<(), gomemsim::Error> {
         if let Err(e) = journal::record(&out, &axis_names, row) {

@@ -55,8 +55,13 @@ impl Node {
 }
 
 /// Explores every schedule of `sc` with at most `bound` preemptions (and at most
-/// `max_schedules` complete executions).
-pub fn explore(sc: &Scenario, bound: u32, max_schedules: u64) -> Result<Exploration, Unsupported> {
+/// `max_schedules` complete executions). `on_schedule` is told the count after each one.
+pub fn explore(
+    sc: &Scenario,
+    bound: u32,
+    max_schedules: u64,
+    on_schedule: &mut impl FnMut(u64),
+) -> Result<Exploration, Unsupported> {
     let mut ex = Exploration::new(Strategy::Exhaustive {
         preemption_bound: bound,
     });
@@ -134,6 +139,7 @@ pub fn explore(sc: &Scenario, bound: u32, max_schedules: u64) -> Result<Explorat
                 decisions,
             };
             ex.record(token, trace);
+            on_schedule(ex.schedules);
             if ex.schedules >= max_schedules {
                 ex.complete = Some(false);
                 return Ok(ex);

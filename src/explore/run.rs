@@ -112,8 +112,20 @@ pub fn explore(
     schedules: u64,
     seed: u64,
 ) -> Result<Exploration, Unsupported> {
+    explore_observed(sc, strategy, schedules, seed, &mut |_| {})
+}
+
+/// [`explore`], telling `on_schedule` how many schedules are done after each one (for a
+/// progress bar); the result does not depend on it.
+pub fn explore_observed(
+    sc: &Scenario,
+    strategy: Strategy,
+    schedules: u64,
+    seed: u64,
+    on_schedule: &mut impl FnMut(u64),
+) -> Result<Exploration, Unsupported> {
     if let Strategy::Exhaustive { preemption_bound } = strategy {
-        return super::exhaustive::explore(sc, preemption_bound, schedules);
+        return super::exhaustive::explore(sc, preemption_bound, schedules, on_schedule);
     }
     let n: u32 = sc.goroutines.iter().map(|g| g.count).sum();
     let mut seeds = Stream::Scheduler.rng(seed);
@@ -152,6 +164,7 @@ pub fn explore(
         let mut picker = picker_for(&token, n as usize, sc.runtime.gomaxprocs);
         let trace = run_once(sc, &mut picker)?;
         ex.record(token, trace);
+        on_schedule(ex.schedules);
     }
     if let Strategy::Pct { depth } = strategy {
         ex.pct_guarantee = Some(PctState::guarantee(n as usize, max_steps, depth));
