@@ -60,6 +60,23 @@ struct OpState {
     hash: u64,
 }
 
+impl OpState {
+    /// A map operation on `key` about to take its first step.
+    fn start(op: MapOp, map: u32, key: u64) -> Self {
+        OpState {
+            op,
+            map,
+            key,
+            pc: 0,
+            reg: 0,
+            found: None,
+            existing: false,
+            iter_left: 0,
+            hash: 0,
+        }
+    }
+}
+
 /// sync/rwmutex.go: `fatal error: sync: Unlock of unlocked RWMutex`.
 pub const FATAL_RW_UNLOCK: &str = "sync: Unlock of unlocked RWMutex";
 
@@ -450,17 +467,7 @@ impl World {
             Instr::Loop { .. } | Instr::EndLoop { .. } => return,
         };
         let key = self.pick_key(g, op, map as usize);
-        self.goroutines[g].op = Some(OpState {
-            op,
-            map,
-            key,
-            pc: 0,
-            reg: 0,
-            found: None,
-            existing: false,
-            iter_left: 0,
-            hash: 0,
-        });
+        self.goroutines[g].op = Some(OpState::start(op, map, key));
         self.race_access(gid, map, op, StepKind::EntryCheck);
         self.op_step(g, t_ns, p);
     }

@@ -197,17 +197,7 @@ impl World {
         if churn && st.op == MapOp::Delete {
             self.race_access(g as u32, st.map, MapOp::Assign, StepKind::EntryCheck);
             let key = self.pick_key(g, MapOp::Assign, st.map as usize);
-            self.goroutines[g].op = Some(OpState {
-                op: MapOp::Assign,
-                map: st.map,
-                key,
-                pc: 0,
-                reg: 0,
-                found: None,
-                existing: false,
-                iter_left: 0,
-                hash: 0,
-            });
+            self.goroutines[g].op = Some(OpState::start(MapOp::Assign, st.map, key));
             return;
         }
         self.finish_unit(g);
