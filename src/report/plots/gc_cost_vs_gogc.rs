@@ -7,8 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    DrawResult, FONT, MIB, Plot, PlotError, SweepPoints, Table, from_zero, padded, render,
-    short_axis,
+    DrawResult, FONT, MIB, Plot, PlotError, SweepPoints, Table, draw_legend, from_zero, padded,
+    render, short_axis,
 };
 
 /// A metric over seeds: mean, median and maximum.
@@ -159,13 +159,7 @@ where
             })
         }))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{DrawResult, FONT, MIB, Plot, PlotError, Table, from_zero, render};
+use super::{DrawResult, FONT, MIB, Plot, PlotError, Table, draw_legend, from_zero, render};
 
 /// One GC cycle, times in seconds and sizes in MiB.
 struct Cycle {
@@ -256,13 +256,7 @@ impl Plot for HeapTimeline {
                 });
         }
 
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::{DrawResult, FONT, Plot, PlotError, Table, render};
+use super::{DrawResult, FONT, Plot, PlotError, Table, draw_legend, render};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Kind {
@@ -264,13 +264,7 @@ impl Plot for MapGrowth {
             .label("grow_end")
             .legend(|(x, y)| Circle::new((x + 10, y), 5, END.stroke_width(2)));
 
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
     }
 }
@@ -324,13 +318,7 @@ impl MapGrowth {
             ))?
             .label("cost per write")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()?;
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
     }
 }

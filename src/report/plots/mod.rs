@@ -265,4 +265,25 @@ pub(crate) fn from_zero(hi: f64) -> std::ops::Range<f64> {
     0.0..hi * 1.12
 }
 
+/// The legend every plot draws: framed, on a translucent white box, at `pos`.
+pub(crate) fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    pos: SeriesLabelPosition,
+    font_size: u32,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: plotters::coord::CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .label_font((FONT, font_size))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
 pub(crate) const MIB: f64 = 1024.0 * 1024.0;

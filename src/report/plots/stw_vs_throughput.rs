@@ -8,7 +8,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    DrawResult, FONT, MIB, Plot, PlotError, SweepPoints, Table, from_zero, padded, render,
+    DrawResult, FONT, MIB, Plot, PlotError, SweepPoints, Table, draw_legend, from_zero, padded,
+    render,
 };
 
 /// A grid point: throughput in MiB/s, STW in ms.
@@ -157,13 +158,7 @@ where
         }))?
         .label(format!("{series} (mean over seeds)"))
         .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .label_font((FONT, 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()?;
+    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
     Ok(())
 }
 
