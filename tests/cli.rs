@@ -4,7 +4,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{bin, bundled};
+use common::{assert_ok, bin, bundled};
 
 fn gomemsim(args: &[&str]) -> std::process::Output {
     Command::new(bin())
@@ -23,12 +23,7 @@ fn run_writes_summary_and_events_and_prints_a_summary() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     let stdout = String::from_utf8(o.stdout).unwrap();
     assert!(stdout.contains("B=12"), "{stdout}");
     assert!(stdout.contains("12 doubling"), "{stdout}");
@@ -123,12 +118,7 @@ fn seed_and_set_override_the_file() {
         "--set",
         "maps[0].hint=20000",
     ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["seed"], 7);

@@ -4,18 +4,13 @@ mod common;
 
 use std::process::Command;
 
-use common::{bin, bundled};
+use common::{assert_ok, bin, bundled};
 
 fn run_into(dir: &std::path::Path, scenario: &str, extra: &[&str]) -> Vec<(String, Vec<u8>)> {
     let mut args = vec!["run", scenario, "--out", dir.to_str().unwrap(), "--quiet"];
     args.extend(extra);
     let o = Command::new(bin()).args(&args).output().unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| {

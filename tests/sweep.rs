@@ -6,7 +6,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{bin, bundled};
+use common::{assert_ok, bin, bundled};
 
 const GRID: [&str; 6] = [
     "--grid",
@@ -42,12 +42,7 @@ fn the_same_bytes_at_any_thread_count() {
     let t = tempfile::tempdir().unwrap();
     for jobs in ["1", "2", "8"] {
         let o = sweep(&t.path().join(jobs), &["--jobs", jobs]);
-        assert_eq!(
-            o.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        assert_ok(&o);
     }
     for file in ["sweep.csv", "points.csv"] {
         let one = read(&t.path().join("1"), file);
@@ -85,12 +80,7 @@ fn shards_merge_into_the_whole_sweep() {
     args.extend(shards.iter().map(|d| d.display().to_string()));
     args.extend(["--out".to_string(), merged.display().to_string()]);
     let o = Command::new(bin()).args(&args).output().unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     for file in ["sweep.csv", "points.csv"] {
         assert_eq!(
             read(&merged, file),
@@ -129,12 +119,7 @@ fn shards_merge_into_the_whole_sweep() {
         .env("JOB_COMPLETION_INDEX", "1")
         .output()
         .unwrap();
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     assert_eq!(read(&k8s, "sweep.csv"), read(&shards[1], "sweep.csv"));
 }
 
@@ -155,12 +140,7 @@ fn a_resumed_sweep_equals_an_uninterrupted_one() {
     // A half-written journal file (killed mid-write) is ignored: that run runs again.
     std::fs::write(cut.join(".runs").join("1.csv"), b"run,runtime.g").unwrap();
     let o = sweep(&cut, &["--resume"]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_ok(&o);
     for file in ["sweep.csv", "points.csv"] {
         assert_eq!(read(&cut, file), read(&whole, file), "{file}");
     }

@@ -68,3 +68,13 @@ pub fn bundled(name: &str) -> PathBuf {
         .join("scenarios")
         .join(name)
 }
+
+/// Asserts that a gomemsim process exited 0, showing its stderr when it did not.
+pub fn assert_ok(o: &std::process::Output) {
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
