@@ -49,8 +49,7 @@ pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported
             w.deadlock();
             break;
         }
-        let timing = matches!(picker, Picker::Timing(_));
-        let i = if runnable.len() > 1 || timing {
+        let i = if runnable.len() > 1 || picker.sees_every_step() {
             let i = picker.pick(&runnable, &|g| w.in_op(g));
             if runnable.len() > 1 {
                 decisions.push(i as u32);

@@ -3,9 +3,10 @@
 //! runs before another takes over — and delta debugging drops slices and shortens them,
 //! keeping any change after which the program still dies the same way.
 
+use super::run::run_once;
+use super::strategy::Picker;
 use super::token::Token;
 use super::trace::Trace;
-use super::world::World;
 use crate::engine::program::Unsupported;
 use crate::scenario::types::Scenario;
 
@@ -27,54 +28,59 @@ fn slices_of(trace: &Trace) -> Vec<Slice> {
     out
 }
 
-/// Runs `slices` in order (a slice whose goroutine cannot run is skipped; one that stops
-/// early ends early), then lets the last goroutine go on, or the lowest-numbered runnable one.
-fn run_slices(sc: &Scenario, slices: &[Slice]) -> Result<Trace, Unsupported> {
-    let mut w = World::new(sc)?;
-    let mut runnable = Vec::new();
-    let mut decisions = Vec::new();
-    let mut preemptions = 0;
-    let mut last: Option<u32> = None;
-    let mut index = 0u64;
-    let mut plan = slices.iter().copied();
-    let mut left = 0usize;
-    let mut current: Option<u32> = None;
-    while !w.finished() {
-        w.runnable(&mut runnable);
-        if runnable.is_empty() {
-            w.deadlock();
-            break;
+/// A schedule given as slices, for [`Picker::Slices`]: the slices run in order (one whose
+/// goroutine cannot run is skipped; one that stops early ends early), then the last
+/// goroutine goes on, or the lowest-numbered runnable one.
+#[derive(Debug, Clone)]
+pub struct SlicePlan {
+    slices: Vec<Slice>,
+    next: usize,
+    left: usize,
+    current: Option<u32>,
+    last: Option<u32>,
+}
+
+impl SlicePlan {
+    fn new(slices: Vec<Slice>) -> Self {
+        SlicePlan {
+            slices,
+            next: 0,
+            left: 0,
+            current: None,
+            last: None,
         }
-        // Next goroutine: the current slice's while it lasts and can run, else the next
-        // slice whose goroutine can run, else keep going with the last one, else the lowest.
+    }
+
+    /// The goroutine to step next; it must be told every step, even unforced ones.
+    pub(super) fn pick(&mut self, runnable: &[u32]) -> u32 {
+        // The current slice's goroutine while the slice lasts and it can run, else the next
+        // slice whose goroutine can run, else the last one, else the lowest.
         let mut g = None;
-        if left > 0 && current.is_some_and(|c| runnable.contains(&c)) {
-            g = current;
+        if self.left > 0 && self.current.is_some_and(|c| runnable.contains(&c)) {
+            g = self.current;
         } else {
-            for (sg, n) in plan.by_ref() {
+            while let Some(&(sg, n)) = self.slices.get(self.next) {
+                self.next += 1;
                 if runnable.contains(&sg) {
                     g = Some(sg);
-                    current = Some(sg);
-                    left = n;
+                    self.current = Some(sg);
+                    self.left = n;
                     break;
                 }
             }
         }
         let g = g
-            .or_else(|| last.filter(|l| runnable.contains(l)))
+            .or_else(|| self.last.filter(|l| runnable.contains(l)))
             .unwrap_or(runnable[0]);
-        left = left.saturating_sub(1);
-        if runnable.len() > 1 {
-            decisions.push(runnable.iter().position(|&r| r == g).expect("runnable") as u32);
-        }
-        if last.is_some_and(|l| l != g && runnable.contains(&l)) {
-            preemptions += 1;
-        }
-        last = Some(g);
-        w.step(g, index, 0);
-        index += 1;
+        self.left = self.left.saturating_sub(1);
+        self.last = Some(g);
+        g
     }
-    Ok(w.finish(decisions, preemptions))
+}
+
+/// Runs the schedule `slices` describes.
+fn run_slices(sc: &Scenario, slices: Vec<Slice>) -> Result<Trace, Unsupported> {
+    run_once(sc, &mut Picker::Slices(SlicePlan::new(slices)))
 }
 
 /// `candidate` dies like `best` and is no worse in preemptions or steps.
@@ -97,7 +103,7 @@ fn improves(best: &Trace, best_slices: usize, candidate: &Trace) -> bool {
 /// message, with no more preemptions or steps, and its replay token.
 pub fn shrink(sc: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupported> {
     let mut slices = slices_of(trace);
-    let mut best = run_slices(sc, &slices)?;
+    let mut best = run_slices(sc, slices.clone())?;
     if !keeps(trace, &best) {
         // Replaying as slices did not reproduce it: keep the original.
         best = trace.clone();
@@ -110,7 +116,7 @@ pub fn shrink(sc: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupporte
         while i < slices.len() {
             let mut candidate = slices.clone();
             candidate.remove(i);
-            let t = run_slices(sc, &candidate)?;
+            let t = run_slices(sc, candidate)?;
             if improves(&best, slices.len(), &t) {
                 slices = slices_of(&t);
                 best = t;
@@ -125,7 +131,7 @@ pub fn shrink(sc: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupporte
             for n in 1..slices[i].1.min(MAX_SCAN) {
                 let mut candidate = slices.clone();
                 candidate[i].1 = n;
-                let t = run_slices(sc, &candidate)?;
+                let t = run_slices(sc, candidate)?;
                 if keeps(&best, &t) && t.steps.len() < best.steps.len() {
                     slices = slices_of(&t);
                     best = t;

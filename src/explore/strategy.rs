@@ -239,9 +239,17 @@ pub enum Picker {
         decisions: Vec<u32>,
         next: usize,
     },
+    /// A schedule as slices of steps per goroutine (shrinking).
+    Slices(super::shrink::SlicePlan),
 }
 
 impl Picker {
+    /// Timing and slice plans keep state that advances with every step, so they are asked
+    /// even when only one goroutine can run; the others only at real choices.
+    pub fn sees_every_step(&self) -> bool {
+        matches!(self, Picker::Timing(_) | Picker::Slices(_))
+    }
+
     /// Picks among `runnable` and returns the index chosen; `in_runtime` tells the timing
     /// strategy where it may not preempt.
     pub fn pick(&mut self, runnable: &[u32], in_runtime: &dyn Fn(u32) -> bool) -> usize {
@@ -249,6 +257,7 @@ impl Picker {
             Picker::Timing(t) => t.pick(runnable, in_runtime),
             Picker::Random(rng) => runnable[rng.random_range(0..runnable.len())],
             Picker::Pct(p) => p.pick(runnable),
+            Picker::Slices(plan) => plan.pick(runnable),
             Picker::Replay { decisions, next } => {
                 let i = decisions.get(*next).copied().unwrap_or(0) as usize;
                 *next += 1;
