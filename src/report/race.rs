@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use super::summary::SummaryContract;
 use crate::explore::{Exploration, Strategy, Trace};
 
 #[derive(Serialize)]
@@ -99,16 +100,8 @@ pub fn trace_map_events_csv(t: &Trace) -> Vec<u8> {
 
 #[derive(Serialize)]
 struct ReplaySummary<'a> {
-    scenario: &'a str,
-    seed: u64,
-    sim_time_ns: u64,
-    gc_cycles: u64,
-    total_alloc_bytes: u64,
-    peak_heap_bytes: u64,
-    stw_total_ns: u64,
-    stw_max_ns: u64,
-    gc_cpu_fraction: f64,
-    fatal: Option<&'static str>,
+    #[serde(flatten)]
+    contract: SummaryContract<'a>,
     token: &'a str,
     steps: usize,
     preemptions: u32,
@@ -120,16 +113,18 @@ struct ReplaySummary<'a> {
 /// GC model, so its GC fields are zero.
 pub fn replay_summary_json(scenario: &str, seed: u64, token: &str, t: &Trace) -> String {
     let s = ReplaySummary {
-        scenario,
-        seed,
-        sim_time_ns: t.steps.last().map_or(0, |s| s.t_ns),
-        gc_cycles: 0,
-        total_alloc_bytes: 0,
-        peak_heap_bytes: 0,
-        stw_total_ns: 0,
-        stw_max_ns: 0,
-        gc_cpu_fraction: 0.0,
-        fatal: t.fatal.as_ref().map(|f| f.message),
+        contract: SummaryContract {
+            scenario,
+            seed,
+            sim_time_ns: t.steps.last().map_or(0, |s| s.t_ns),
+            gc_cycles: 0,
+            total_alloc_bytes: 0,
+            peak_heap_bytes: 0,
+            stw_total_ns: 0,
+            stw_max_ns: 0,
+            gc_cpu_fraction: 0.0,
+            fatal: t.fatal.as_ref().map(|f| f.message),
+        },
         token,
         steps: t.steps.len(),
         preemptions: t.preemptions,

@@ -6,21 +6,29 @@ use serde::Serialize;
 
 use crate::engine::{MapOutcome, Outcome};
 
-/// summary.json. The fields DESIGN.md fixes come first.
+/// The fields DESIGN.md fixes for summary.json, in its order: every summary.json
+/// (`run`'s and `replay`'s) starts with them.
+#[derive(Serialize)]
+pub(super) struct SummaryContract<'a> {
+    pub scenario: &'a str,
+    pub seed: u64,
+    pub sim_time_ns: u64,
+    pub gc_cycles: u64,
+    pub total_alloc_bytes: u64,
+    /// Highest heap in use (live objects and unswept garbage).
+    pub peak_heap_bytes: u64,
+    pub stw_total_ns: u64,
+    pub stw_max_ns: u64,
+    /// As Go's MemStats.GCCPUFraction: GC CPU (idle marking excluded) over all CPU.
+    pub gc_cpu_fraction: f64,
+    pub fatal: Option<&'a str>,
+}
+
+/// summary.json of a run: the contract, then the rest of what the run measured.
 #[derive(Serialize)]
 struct Summary<'a> {
-    scenario: &'a str,
-    seed: u64,
-    sim_time_ns: u64,
-    gc_cycles: u64,
-    total_alloc_bytes: u64,
-    /// Highest heap in use (live objects and unswept garbage).
-    peak_heap_bytes: u64,
-    stw_total_ns: u64,
-    stw_max_ns: u64,
-    /// As Go's MemStats.GCCPUFraction: GC CPU (idle marking excluded) over all CPU.
-    gc_cpu_fraction: f64,
-    fatal: Option<&'a str>,
+    #[serde(flatten)]
+    contract: SummaryContract<'a>,
     /// 1 − gc_cpu_fraction: the share of CPU left to the program.
     mutator_utilization: f64,
     /// Bytes allocated per simulated second.
@@ -111,16 +119,18 @@ pub fn summary_json(o: &Outcome) -> String {
     let frac = gc_cpu_fraction(o);
     let secs = o.sim_time_ns as f64 / 1e9;
     let s = Summary {
-        scenario: &o.scenario,
-        seed: o.seed,
-        sim_time_ns: o.sim_time_ns,
-        gc_cycles: o.gc.len() as u64,
-        total_alloc_bytes: o.total_alloc_bytes,
-        peak_heap_bytes: o.peak_heap_bytes,
-        stw_total_ns: stw_total,
-        stw_max_ns: stw_max,
-        gc_cpu_fraction: round6(frac),
-        fatal: o.fatal.as_deref(),
+        contract: SummaryContract {
+            scenario: &o.scenario,
+            seed: o.seed,
+            sim_time_ns: o.sim_time_ns,
+            gc_cycles: o.gc.len() as u64,
+            total_alloc_bytes: o.total_alloc_bytes,
+            peak_heap_bytes: o.peak_heap_bytes,
+            stw_total_ns: stw_total,
+            stw_max_ns: stw_max,
+            gc_cpu_fraction: round6(frac),
+            fatal: o.fatal.as_deref(),
+        },
         mutator_utilization: round6(1.0 - frac),
         alloc_throughput_bytes_per_s: if secs > 0.0 {
             (o.total_alloc_bytes as f64 / secs).round()
