@@ -449,6 +449,7 @@ fn new_gc(sc: &Scenario, goroutines: u32) -> Gc {
         sc.heap.globals.0.saturating_add(sc.heap.runtime_globals.0),
     );
     let mut pacer = Pacer::new(gogc, limit);
+    pacer.rules = crate::model::gc::PacerRules::for_release(&sc.runtime.go);
     pacer.globals_scan = heap.globals;
     pacer.commit(true);
     let c = &sc.costs;

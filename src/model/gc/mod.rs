@@ -5,5 +5,7 @@
 pub mod cycle;
 pub mod limiter;
 pub mod pacer;
+pub mod release;
 
 pub use cycle::GcCycle;
+pub use release::{ConsMarkSmoothing, PacerRules};

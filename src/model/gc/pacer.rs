@@ -1,6 +1,9 @@
 //! The GC pacer: `gcControllerState` of go1.19 runtime/mgcpacer.go — the heap goal under
 //! GOGC and GOMEMLIMIT, the trigger from the runway, the cons/mark estimate and its PI
-//! controller, worker counts and the assist ratio.
+//! controller, worker counts and the assist ratio — with the rules later releases changed
+//! ([`PacerRules`]).
+
+use super::release::{ConsMarkSmoothing, PacerRules};
 
 /// `gcBackgroundUtilization` (= `gcGoalUtilization`): the fraction of GOMAXPROCS the
 /// background mark workers aim to use.
@@ -91,6 +94,10 @@ pub struct Pacer {
     /// The cons/mark estimate: allocation rate over scan rate.
     pub cons_mark: f64,
     cons_mark_controller: PiController,
+    /// go1.20+: the last measurements (go1.20 uses the newest only).
+    last_cons_mark: [f64; 4],
+    /// The rules of the modelled release.
+    pub rules: PacerRules,
     pub heap_marked: u64,
     pub heap_live: u64,
     pub heap_scan: u64,
@@ -122,6 +129,8 @@ impl Pacer {
             heap_minimum: DEFAULT_HEAP_MINIMUM,
             cons_mark: 0.0,
             cons_mark_controller: PiController::cons_mark(),
+            last_cons_mark: [0.0; 4],
+            rules: PacerRules::GO1_19,
             heap_marked: 0,
             heap_live: 0,
             heap_scan: 0,
@@ -213,8 +222,8 @@ impl Pacer {
         (goal, min_trigger)
     }
 
-    /// runtime/mgcpacer.go: memoryLimitHeapGoal (go1.19) — the limit less non-heap memory
-    /// and any overage, less a 1 MiB headroom, never below the marked heap.
+    /// runtime/mgcpacer.go: memoryLimitHeapGoal — the limit less non-heap memory and any
+    /// overage, less a headroom (1 MiB; from go1.21 3%), never below the marked heap.
     pub fn memory_limit_heap_goal(&self, mem: &MemSnapshot) -> u64 {
         let limit = self.memory_limit;
         let non_heap = mem
@@ -226,12 +235,12 @@ impl Pacer {
             return self.heap_marked;
         }
         let mut goal = limit - (non_heap + overage);
-        if goal < MEMORY_LIMIT_HEAP_GOAL_HEADROOM
-            || goal - MEMORY_LIMIT_HEAP_GOAL_HEADROOM < MEMORY_LIMIT_HEAP_GOAL_HEADROOM
-        {
-            goal = MEMORY_LIMIT_HEAP_GOAL_HEADROOM;
+        // go1.19: a fixed 1 MiB; go1.21+: 3% of the goal, at least 1 MiB.
+        let headroom = self.rules.limit_headroom(goal);
+        if goal < headroom || goal - headroom < headroom {
+            goal = headroom;
         } else {
-            goal -= MEMORY_LIMIT_HEAP_GOAL_HEADROOM;
+            goal -= headroom;
         }
         goal.max(self.heap_marked)
     }
@@ -280,7 +289,12 @@ impl Pacer {
     /// rounding is off by more than 30%), and compute the first assist ratio.
     pub fn start_cycle(&mut self, procs: u32, mem: &MemSnapshot) {
         let (trigger, _) = self.trigger(mem);
-        self.triggered = trigger;
+        // go1.20+ (CL 417558): the actual live heap at the start, not the computed trigger.
+        self.triggered = if self.rules.triggered_is_heap_live {
+            self.heap_live
+        } else {
+            trigger
+        };
         let total = procs as f64 * GC_BACKGROUND_UTILIZATION;
         self.dedicated_mark_workers_needed = (total + 0.5) as i64;
         let util_error = self.dedicated_mark_workers_needed as f64 / total - 1.0;
@@ -366,8 +380,23 @@ impl Pacer {
         }
         let current = ((self.heap_live - self.triggered) as f64 * (utilization + idle_utilization))
             / (scan_work as f64 * (1.0 - utilization));
-        let (cm, ok) = self.cons_mark_controller.next(self.cons_mark, current, 1.0);
-        self.cons_mark = if ok { cm } else { 0.0 };
+        match self.rules.cons_mark {
+            ConsMarkSmoothing::PiController => {
+                let (cm, ok) = self.cons_mark_controller.next(self.cons_mark, current, 1.0);
+                self.cons_mark = if ok { cm } else { 0.0 };
+            }
+            // go1.20: consMark = (currentConsMark + lastConsMark) / 2.
+            ConsMarkSmoothing::MeanOfTwo => {
+                self.cons_mark = (current + self.last_cons_mark[3]) / 2.0;
+                self.last_cons_mark[3] = current;
+            }
+            // go1.21+: the largest of the current and the last four measurements.
+            ConsMarkSmoothing::MaxOfFive => {
+                self.cons_mark = self.last_cons_mark.iter().fold(current, |m, &v| m.max(v));
+                self.last_cons_mark.rotate_left(1);
+                self.last_cons_mark[3] = current;
+            }
+        }
     }
 
     /// runtime/mgcpacer.go: resetLive — after marking, the live heap is what was marked.

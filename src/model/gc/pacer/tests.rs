@@ -172,3 +172,92 @@ fn revise_spreads_remaining_work_over_remaining_heap() {
     p.revise(34 * MIB, &mem(0));
     assert!((p.assist_work_per_byte - 34.0 / 6.0).abs() < 1e-9);
 }
+
+/// A pacer with the rules of release `go`.
+fn pacer_of(go: &str, gogc: i32, limit: Option<u64>) -> Pacer {
+    let mut p = Pacer::new(gogc, limit);
+    p.rules = PacerRules::for_release(go);
+    p
+}
+
+#[test]
+fn memory_limit_headroom_is_three_percent_from_go1_21() {
+    // GOGC=off, 1 GiB limit, 14 MiB non-heap: the raw goal is 1010 MiB = 1059061760 B.
+    // go1.19 and go1.20 keep 1 MiB under it; go1.21 (CL 460375) keeps 1059061760 / 100 * 3
+    // = 31771851 B (integer division first).
+    let m = mem(500 * MIB);
+    for (go, headroom) in [
+        ("1.19", MIB),
+        ("1.20", MIB),
+        ("1.21", 31_771_851),
+        ("1.23", 31_771_851),
+    ] {
+        let mut p = pacer_of(go, -1, Some(1 << 30));
+        p.reset_live(300 * MIB, 0, 0);
+        p.commit(false);
+        assert_eq!(p.heap_goal(&m), 1010 * MIB - headroom, "go{go}");
+    }
+    // Under about 33 MiB of raw goal, 3% is below the 1 MiB floor: the headroom stays 1 MiB.
+    let mut p = pacer_of("1.21", -1, Some(40 * MIB));
+    p.reset_live(10 * MIB, 0, 0);
+    p.commit(false);
+    assert_eq!(p.heap_goal(&mem(20 * MIB)), 25 * MIB);
+}
+
+/// Runs endCycle with a cycle that grew the heap by `grown` bytes past `triggered` with
+/// `scan` bytes of scan work, no assists and no idle marking: the measured cons/mark is then
+/// grown × 0.25 / (scan × 0.75) (runtime/mgcpacer.go: endCycle).
+fn end_cycle_with(p: &mut Pacer, grown: u64, scan: u64) -> f64 {
+    p.triggered = 100 * MIB;
+    p.heap_live = 100 * MIB + grown;
+    p.end_cycle(1_000_000, 4, 0, 0, scan, &mem(p.heap_live));
+    grown as f64 * 0.25 / (scan as f64 * 0.75)
+}
+
+#[test]
+fn cons_mark_is_the_mean_of_two_in_go1_20() {
+    // CL 417558: consMark = (current + last) / 2, with last starting at 0.
+    let mut p = pacer_of("1.20", 100, None);
+    let a = end_cycle_with(&mut p, 30 * MIB, 10 * MIB);
+    assert_eq!(p.cons_mark, a / 2.0);
+    let b = end_cycle_with(&mut p, 6 * MIB, 10 * MIB);
+    assert_eq!(p.cons_mark, (a + b) / 2.0);
+}
+
+#[test]
+fn cons_mark_is_the_max_of_five_from_go1_21() {
+    // CL 467875: the largest of the current measurement and the four before it.
+    let mut p = pacer_of("1.21", 100, None);
+    let big = end_cycle_with(&mut p, 30 * MIB, 10 * MIB);
+    assert_eq!(p.cons_mark, big);
+    for i in 0..4 {
+        end_cycle_with(&mut p, 3 * MIB, 10 * MIB);
+        assert_eq!(
+            p.cons_mark,
+            big,
+            "{} cycles later it is still in the window",
+            i + 1
+        );
+    }
+    let small = end_cycle_with(&mut p, 3 * MIB, 10 * MIB);
+    assert_eq!(
+        p.cons_mark, small,
+        "five cycles later it has left the window"
+    );
+}
+
+#[test]
+fn triggered_is_the_live_heap_at_the_start_from_go1_20() {
+    // CL 417558: startCycle records heapLive, not the computed trigger.
+    for (go, actual) in [("1.19", false), ("1.20", true), ("1.23", true)] {
+        let mut p = pacer_of(go, 100, None);
+        p.reset_live(64 * MIB, 0, 0);
+        p.commit(true);
+        p.heap_live = 130 * MIB;
+        let m = mem(p.heap_live);
+        let (trigger, _) = p.trigger(&m);
+        p.start_cycle(2, &m);
+        let expect = if actual { 130 * MIB } else { trigger };
+        assert_eq!(p.triggered, expect, "go{go}");
+    }
+}
