@@ -25,6 +25,7 @@ fn growths(o: &gomemsim::Outcome) -> Vec<(u8, u64, u64)> {
             MapEventKind::GrowStart => start = Some(e.op),
             MapEventKind::GrowEnd => out.push((e.b_before, start.take().unwrap(), e.op)),
             MapEventKind::SameSizeGrowStart => panic!("no same-size growth with inserts alone"),
+            swiss => panic!("a classic map reported {swiss:?}"),
         }
     }
     out
@@ -142,7 +143,10 @@ fn hint_to_b_and_first_growth_match_every_measured_row() {
         if escapes {
             // A heap map with B = 0 allocates its first bucket lazily (mapassign).
             let made = run(&insert_scenario(go_key(label), hint, 0, 1));
-            let bucket_size = made.maps[0].bucket_size;
+            let gomemsim::engine::sim::MapShape::Classic { bucket_size, .. } = made.maps[0].shape
+            else {
+                panic!("a classic map");
+            };
             let lazily = made.work.alloc_bytes < 48 + bucket_size;
             assert_eq!(
                 lazily, nil_initially,

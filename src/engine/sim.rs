@@ -10,7 +10,7 @@ use super::queue::{EventKind, EventQueue};
 use super::rng::Stream;
 use crate::model::gc::GcCycle;
 use crate::model::gc::pacer::Pacer;
-use crate::model::gomap::{ClassicMap, GoMap, MapEvent, MapLayout, Work};
+use crate::model::gomap::{GoMap, MapEvent, MapLayout, Work};
 use crate::model::heap::{Heap, NonHeapModel};
 use crate::scenario::types::{Costs, Gogc, MemLimit, Scenario};
 
@@ -146,14 +146,31 @@ pub struct MapOutcome {
     pub key: String,
     pub elem: String,
     pub implementation: &'static str,
-    pub bucket_size: u64,
-    pub b: u8,
+    pub shape: MapShape,
     pub count: u64,
-    pub noverflow: u16,
-    pub growing: bool,
     pub stats: crate::model::gomap::MapStats,
     pub live_bytes: u64,
     pub events: Vec<MapEvent>,
+}
+
+/// How a map is laid out at the end of a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MapShape {
+    /// hmap: `2^b` buckets of `bucket_size` bytes, `noverflow`, a growth in progress.
+    Classic {
+        bucket_size: u64,
+        b: u8,
+        noverflow: u16,
+        growing: bool,
+    },
+    /// maps.Map: `capacity` slots in `tables` tables under a directory of depth
+    /// `global_depth` (no tables: a small map), groups of `group_size` bytes.
+    Swiss {
+        group_size: u64,
+        capacity: u64,
+        tables: u64,
+        global_depth: u8,
+    },
 }
 
 /// A simulation of one scenario.
@@ -204,7 +221,13 @@ impl Sim {
             let layout = map_layout(spec, &sc.runtime.go);
             let rng = Stream::MapHash(i as u32).rng(sc.seed);
             let mut w = Work::default();
-            let map = GoMap::Classic(ClassicMap::new(layout, spec.hint, rng, &mut w));
+            let map = GoMap::new(
+                layout,
+                spec.hint,
+                swiss_map(spec, &sc.runtime.go),
+                rng,
+                &mut w,
+            );
             gc.alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, 48);
             super::step::add_work(&mut work, &w);
             let track_live = programs.iter().any(|p| {
@@ -362,17 +385,28 @@ impl Sim {
             .into_iter()
             .zip(self.map_meta)
             .map(|(slot, (name, key, elem))| {
-                let GoMap::Classic(m) = slot.map;
+                let m = slot.map;
+                let shape = match &m {
+                    GoMap::Classic(c) => MapShape::Classic {
+                        bucket_size: c.layout().bucket_size(),
+                        b: c.b(),
+                        noverflow: c.noverflow(),
+                        growing: c.growing(),
+                    },
+                    GoMap::Swiss(s) => MapShape::Swiss {
+                        group_size: s.layout().swiss_group_size(),
+                        capacity: s.capacity(),
+                        tables: s.tables().count() as u64,
+                        global_depth: s.global_depth(),
+                    },
+                };
                 MapOutcome {
                     name,
                     key,
                     elem,
-                    implementation: "classic",
-                    bucket_size: m.layout().bucket_size(),
-                    b: m.b(),
+                    implementation: m.implementation(),
+                    shape,
                     count: m.len(),
-                    noverflow: m.noverflow(),
-                    growing: m.growing(),
                     stats: *m.stats(),
                     live_bytes: m.live_bytes(),
                     events: m.events().to_vec(),
@@ -409,6 +443,8 @@ pub(crate) fn map_layout(spec: &crate::scenario::types::MapSpec, go: &str) -> Ma
     MapLayout {
         key_size: spec.key.size(),
         elem_size: spec.elem.size(),
+        key_align: spec.key.align(),
+        elem_align: spec.elem.align(),
         key_has_pointers: spec.key.has_pointers(),
         elem_has_pointers: spec.elem.has_pointers(),
         alloc_headers: malloc_headers(go),
@@ -419,6 +455,23 @@ pub(crate) fn map_layout(spec: &crate::scenario::types::MapSpec, go: &str) -> Ma
             spec.elem.size(),
         ),
     }
+}
+
+/// Whether a map is a Swiss-table map: its `impl`, else the release's (go1.24 and later).
+pub(crate) fn swiss_map(spec: &crate::scenario::types::MapSpec, go: &str) -> bool {
+    use crate::scenario::types::MapImpl;
+    match spec.r#impl {
+        Some(MapImpl::Swiss) => true,
+        Some(MapImpl::Classic) => false,
+        None => go_minor(go).is_some_and(|minor| minor >= 24),
+    }
+}
+
+/// The minor version of a `1.N` release.
+fn go_minor(go: &str) -> Option<u32> {
+    go.strip_prefix("1.")
+        .and_then(|minor| minor.split('.').next())
+        .and_then(|minor| minor.parse::<u32>().ok())
 }
 
 /// Allocation headers for objects with pointers above 512 bytes arrived in go1.22

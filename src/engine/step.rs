@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::program::Instr;
 use super::sim::{MapSlot, Sim};
-use crate::model::gomap::{GoMap, Work};
+use crate::model::gomap::Work;
 
 /// Bytes of the slice header that holds each retained object (a `[][]byte` element), which
 /// the GC scans.
@@ -177,8 +177,7 @@ impl Sim {
             }
             Instr::Read { .. } => read_random(slot, &mut gs.rng, &mut w),
             Instr::Iterate { .. } => {
-                let GoMap::Classic(m) = &mut slot.map;
-                m.iterate(&mut w, |_| {});
+                slot.map.iterate(&mut w, |_| {});
             }
             _ => unreachable!("map_op takes map instructions"),
         }
@@ -208,14 +207,14 @@ impl Sim {
             )
             && rec.len() < rec.capacity()
         {
-            let GoMap::Classic(m) = &slot.map;
+            let (nevacuate, old_buckets) = slot.map.evacuation();
             rec.push(super::sim::MapWrite {
                 map: map as u32,
-                op: m.stats().writes,
+                op: slot.map.stats().writes,
                 cost_ns: cost / 1000,
                 evacuated_buckets: w.evacuated_buckets,
-                nevacuate: m.nevacuate(),
-                old_buckets: m.old_buckets(),
+                nevacuate,
+                old_buckets,
             });
         }
         if w.alloc_bytes > 0 || w.garbage_bytes > 0 {
@@ -234,8 +233,7 @@ impl Sim {
 fn insert_fresh(slot: &mut MapSlot, w: &mut Work) {
     let key = slot.next_key;
     slot.next_key += 1;
-    let GoMap::Classic(m) = &mut slot.map;
-    m.assign(key, w);
+    slot.map.assign(key, w);
     if slot.track_live {
         slot.live.push(key);
     }
@@ -244,26 +242,24 @@ fn insert_fresh(slot: &mut MapSlot, w: &mut Work) {
 /// `delete(m, k)` of a uniformly chosen existing key; a no-op delete when the map is empty.
 #[inline]
 fn delete_random(slot: &mut MapSlot, rng: &mut ChaCha8Rng, w: &mut Work) {
-    let GoMap::Classic(m) = &mut slot.map;
     if slot.live.is_empty() {
-        m.delete(u64::MAX, w);
+        slot.map.delete(u64::MAX, w);
         return;
     }
     let i = rng.random_range(0..slot.live.len());
     let key = slot.live.swap_remove(i);
-    m.delete(key, w);
+    slot.map.delete(key, w);
 }
 
 /// `_ = m[k]` of a uniformly chosen existing key (a missing key when the map is empty).
 #[inline]
 fn read_random(slot: &mut MapSlot, rng: &mut ChaCha8Rng, w: &mut Work) {
-    let GoMap::Classic(m) = &slot.map;
     let key = if slot.live.is_empty() {
         u64::MAX
     } else {
         slot.live[rng.random_range(0..slot.live.len())]
     };
-    m.get(key, w);
+    slot.map.get(key, w);
 }
 
 /// Adds `w` into `total`.

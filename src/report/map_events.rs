@@ -3,8 +3,10 @@
 use crate::engine::Outcome;
 use crate::model::gomap::MapEvent;
 
-/// The CSV text: `map,op,event,b_before,b_after,count,noverflow`, events in map order, each
-/// map's in the order they happened.
+/// The CSV text: `map,op,event,b_before,b_after,count,noverflow` (the classic map's), then
+/// `slots_before,slots_after,global_depth,tables` (the Swiss map's); a row leaves the other
+/// implementation's columns empty. Events in map order, each map's in the order they
+/// happened.
 pub fn map_events_csv(outcome: &Outcome) -> Vec<u8> {
     events_csv(
         outcome
@@ -25,18 +27,44 @@ pub fn events_csv<'a>(events: impl Iterator<Item = (&'a str, &'a MapEvent)>) -> 
         "b_after",
         "count",
         "noverflow",
+        "slots_before",
+        "slots_after",
+        "global_depth",
+        "tables",
     ];
     // Writing to a Vec cannot fail.
     w.write_record(header).expect("in-memory CSV");
     for (name, e) in events {
+        let (classic, swiss) = if e.kind.is_swiss() {
+            let swiss = [
+                e.slots_before.to_string(),
+                e.slots_after.to_string(),
+                e.global_depth.to_string(),
+                e.tables.to_string(),
+            ];
+            ([String::new(), String::new(), String::new()], swiss)
+        } else {
+            let classic = [
+                e.b_before.to_string(),
+                e.b_after.to_string(),
+                e.noverflow.to_string(),
+            ];
+            (classic, Default::default())
+        };
+        let [b_before, b_after, noverflow] = &classic;
+        let [slots_before, slots_after, depth, tables] = &swiss;
         w.write_record([
             name,
             &e.op.to_string(),
             e.kind.as_str(),
-            &e.b_before.to_string(),
-            &e.b_after.to_string(),
+            b_before,
+            b_after,
             &e.count.to_string(),
-            &e.noverflow.to_string(),
+            noverflow,
+            slots_before,
+            slots_after,
+            depth,
+            tables,
         ])
         .expect("in-memory CSV");
     }

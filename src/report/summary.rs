@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
+use crate::engine::sim::MapShape;
 use crate::engine::{MapOutcome, Outcome};
 
 /// The fields DESIGN.md fixes for summary.json, in its order: every summary.json
@@ -74,12 +75,26 @@ struct MapSummary<'a> {
     key: &'a str,
     elem: &'a str,
     implementation: &'a str,
-    bucket_size_bytes: u64,
-    b: u8,
-    buckets: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bucket_size_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    b: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    buckets: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group_size_bytes: Option<u64>,
+    /// Swiss maps: slots in all tables, tables, directory depth.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    capacity: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tables: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    global_depth: Option<u8>,
     count: u64,
-    noverflow: u16,
-    growing: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    noverflow: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    growing: Option<bool>,
     writes: u64,
     growths: u64,
     same_size_growths: u64,
@@ -91,17 +106,21 @@ struct MapSummary<'a> {
 }
 
 fn map_summary(m: &MapOutcome) -> MapSummary<'_> {
-    MapSummary {
+    let mut s = MapSummary {
         name: &m.name,
         key: &m.key,
         elem: &m.elem,
         implementation: m.implementation,
-        bucket_size_bytes: m.bucket_size,
-        b: m.b,
-        buckets: 1u64 << m.b,
+        bucket_size_bytes: None,
+        b: None,
+        buckets: None,
+        group_size_bytes: None,
+        capacity: None,
+        tables: None,
+        global_depth: None,
         count: m.count,
-        noverflow: m.noverflow,
-        growing: m.growing,
+        noverflow: None,
+        growing: None,
         writes: m.stats.writes,
         growths: m.stats.growths,
         same_size_growths: m.stats.same_size_growths,
@@ -110,7 +129,33 @@ fn map_summary(m: &MapOutcome) -> MapSummary<'_> {
         bytes_allocated: m.stats.bytes_allocated,
         bytes_garbage: m.stats.bytes_garbage,
         live_bytes: m.live_bytes,
+    };
+    match m.shape {
+        MapShape::Classic {
+            bucket_size,
+            b,
+            noverflow,
+            growing,
+        } => {
+            s.bucket_size_bytes = Some(bucket_size);
+            s.b = Some(b);
+            s.buckets = Some(1u64 << b);
+            s.noverflow = Some(noverflow);
+            s.growing = Some(growing);
+        }
+        MapShape::Swiss {
+            group_size,
+            capacity,
+            tables,
+            global_depth,
+        } => {
+            s.group_size_bytes = Some(group_size);
+            s.capacity = Some(capacity);
+            s.tables = Some(tables);
+            s.global_depth = Some(global_depth);
+        }
     }
+    s
 }
 
 /// The summary.json text (pretty, with a final newline).
@@ -163,31 +208,50 @@ pub fn human_summary(o: &Outcome) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "scenario {} (seed {})", o.scenario, o.seed);
     for m in &o.maps {
-        let _ = writeln!(
-            out,
-            "  map {} map[{}]{}: {} keys, B={} ({} buckets of {} B){}",
-            m.name,
-            m.key,
-            m.elem,
-            m.count,
-            m.b,
-            1u64 << m.b,
-            m.bucket_size,
-            if m.growing {
-                ", growth in progress"
-            } else {
-                ""
+        match m.shape {
+            MapShape::Classic {
+                bucket_size,
+                b,
+                noverflow,
+                growing,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "  map {} map[{}]{}: {} keys, B={} ({} buckets of {} B){}",
+                    m.name,
+                    m.key,
+                    m.elem,
+                    m.count,
+                    b,
+                    1u64 << b,
+                    bucket_size,
+                    if growing { ", growth in progress" } else { "" }
+                );
+                let _ = writeln!(
+                    out,
+                    "    growths: {} doubling, {} same-size; overflow buckets: {} preallocated used, {} allocated (noverflow {})",
+                    m.stats.growths,
+                    m.stats.same_size_growths,
+                    m.stats.overflow_from_prealloc,
+                    m.stats.overflow_allocated,
+                    noverflow
+                );
             }
-        );
-        let _ = writeln!(
-            out,
-            "    growths: {} doubling, {} same-size; overflow buckets: {} preallocated used, {} allocated (noverflow {})",
-            m.stats.growths,
-            m.stats.same_size_growths,
-            m.stats.overflow_from_prealloc,
-            m.stats.overflow_allocated,
-            m.noverflow
-        );
+            MapShape::Swiss {
+                group_size,
+                capacity,
+                tables,
+                global_depth,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "  map {} map[{}]{} (Swiss tables): {} keys, {} slots in {} tables \
+                     (directory depth {}, groups of {} B)",
+                    m.name, m.key, m.elem, m.count, capacity, tables, global_depth, group_size
+                );
+                let _ = writeln!(out, "    rebuilds: {} (grows and splits)", m.stats.growths);
+            }
+        }
         let _ = writeln!(
             out,
             "    allocated {}, of which garbage {}; live {}",

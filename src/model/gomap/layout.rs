@@ -17,6 +17,9 @@ pub struct MapLayout {
     pub key_size: u64,
     /// `unsafe.Sizeof(V)`.
     pub elem_size: u64,
+    /// `unsafe.Alignof(K)` and `unsafe.Alignof(V)`: they lay out a Swiss-map slot.
+    pub key_align: u64,
+    pub elem_align: u64,
     /// K contains pointers.
     pub key_has_pointers: bool,
     /// V contains pointers.
@@ -34,6 +37,8 @@ impl MapLayout {
     pub const INT64_INT64: MapLayout = MapLayout {
         key_size: 8,
         elem_size: 8,
+        key_align: 8,
+        elem_align: 8,
         key_has_pointers: false,
         elem_has_pointers: false,
         alloc_headers: false,
@@ -41,16 +46,26 @@ impl MapLayout {
     };
 
     /// A layout sized by the go1.19–go1.21 allocator (`alloc_headers: false`), whose
-    /// operations go through the generic functions ([`FastPath::Slow`]).
+    /// operations go through the generic functions ([`FastPath::Slow`]). Alignments are those
+    /// of the usual types of each size: the largest power of two up to 8 dividing it.
     pub fn new(
         key_size: u64,
         key_has_pointers: bool,
         elem_size: u64,
         elem_has_pointers: bool,
     ) -> Self {
+        let align = |size: u64| {
+            if size == 0 {
+                1
+            } else {
+                (size & size.wrapping_neg()).min(8)
+            }
+        };
         MapLayout {
             key_size,
             elem_size,
+            key_align: align(key_size),
+            elem_align: align(elem_size),
             key_has_pointers,
             elem_has_pointers,
             alloc_headers: false,
@@ -98,6 +113,38 @@ impl MapLayout {
     /// field offset is then a multiple of 8, so no padding is ever inserted.
     pub fn bucket_size(&self) -> u64 {
         BUCKET_CNT as u64 * (1 + self.key_slot() + self.elem_slot()) + PTR_SIZE
+    }
+
+    /// go1.24 `SwissMapType.SlotSize`: `struct{ key K; elem V }` with Go's alignment
+    /// (cmd/compile/internal/reflectdata/map_swiss.go: SwissMapGroupType); an indirect key
+    /// or elem is a pointer.
+    pub fn swiss_slot_size(&self) -> u64 {
+        let (ka, ks) = if self.indirect_key() {
+            (PTR_SIZE, PTR_SIZE)
+        } else {
+            (self.key_align.max(1), self.key_size)
+        };
+        let (ea, es) = if self.indirect_elem() {
+            (PTR_SIZE, PTR_SIZE)
+        } else {
+            (self.elem_align.max(1), self.elem_size)
+        };
+        let align = ka.max(ea);
+        let elem_off = ks.div_ceil(ea) * ea;
+        // cmd/compile/internal/types/size.go: a struct ending in a zero-size field gets a
+        // byte of padding, so a pointer to that field stays inside the object.
+        let end = if es == 0 && elem_off > 0 {
+            elem_off + 1
+        } else {
+            elem_off + es
+        };
+        end.div_ceil(align) * align
+    }
+
+    /// go1.24 `SwissMapType.GroupSize`: the 8-byte control word, then 8 slots
+    /// (reflectdata.SwissMapGroupType); map[int64]int64's is 136 bytes.
+    pub fn swiss_group_size(&self) -> u64 {
+        8 + 8 * self.swiss_slot_size()
     }
 
     /// `t.bucket.ptrdata != 0`: the GC must scan buckets. When false, the runtime keeps

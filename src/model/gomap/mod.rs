@@ -5,9 +5,11 @@
 pub mod classic;
 pub mod hash;
 pub mod layout;
+pub mod swiss;
 
 pub use classic::ClassicMap;
 pub use layout::{FastPath, KeyAlg, MapLayout, fast_path_for, key_alg};
+pub use swiss::SwissMap;
 
 /// A growth event of one map, recorded when the write that caused it finishes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,9 +20,16 @@ pub struct MapEvent {
     /// B before and after the growth this event belongs to (equal for a same-size growth).
     pub b_before: u8,
     pub b_after: u8,
-    /// `hmap.count` and `hmap.noverflow`, read after the write.
+    /// `hmap.count` and `hmap.noverflow`, read after the write (`m.used` for a Swiss map).
     pub count: u64,
     pub noverflow: u16,
+    /// Swiss maps: slots of the table before and after (the directory's entries for
+    /// `directory_grow`), the directory's global depth and the number of tables after the
+    /// event. Zero for the classic map.
+    pub slots_before: u64,
+    pub slots_after: u64,
+    pub global_depth: u8,
+    pub tables: u64,
 }
 
 /// What happened. Names are the `event` column of map_events.csv.
@@ -32,6 +41,14 @@ pub enum MapEventKind {
     SameSizeGrowStart,
     /// advanceEvacuationMark reached the end: the last old bucket was evacuated.
     GrowEnd,
+    /// Swiss: map.go growToTable — the full small map (one group) became a 16-slot table.
+    SmallToTable,
+    /// Swiss: table.go grow — a table rebuilt at twice its capacity.
+    TableGrow,
+    /// Swiss: table.go split — a 1024-slot table split into two.
+    TableSplit,
+    /// Swiss: map.go installTableSplit — the directory doubled.
+    DirectoryGrow,
 }
 
 impl MapEventKind {
@@ -41,7 +58,22 @@ impl MapEventKind {
             MapEventKind::GrowStart => "grow_start",
             MapEventKind::SameSizeGrowStart => "same_size_grow_start",
             MapEventKind::GrowEnd => "grow_end",
+            MapEventKind::SmallToTable => "small_to_table",
+            MapEventKind::TableGrow => "table_grow",
+            MapEventKind::TableSplit => "table_split",
+            MapEventKind::DirectoryGrow => "directory_grow",
         }
+    }
+
+    /// An event of the Swiss-table map.
+    pub fn is_swiss(self) -> bool {
+        matches!(
+            self,
+            MapEventKind::SmallToTable
+                | MapEventKind::TableGrow
+                | MapEventKind::TableSplit
+                | MapEventKind::DirectoryGrow
+        )
     }
 }
 
@@ -91,4 +123,107 @@ pub struct MapStats {
 #[derive(Debug, Clone)]
 pub enum GoMap {
     Classic(ClassicMap),
+    Swiss(SwissMap),
+}
+
+/// Calls the same method on whichever map this is.
+macro_rules! both {
+    ($self:expr, $m:ident => $e:expr) => {
+        match $self {
+            GoMap::Classic($m) => $e,
+            GoMap::Swiss($m) => $e,
+        }
+    };
+}
+
+impl GoMap {
+    /// `make(map[K]V, hint)` with the implementation `swiss` or the classic one.
+    pub fn new(
+        layout: MapLayout,
+        hint: u64,
+        swiss: bool,
+        rng: rand_chacha::ChaCha8Rng,
+        work: &mut Work,
+    ) -> GoMap {
+        if swiss {
+            GoMap::Swiss(SwissMap::new(layout, hint, rng, work))
+        } else {
+            GoMap::Classic(ClassicMap::new(layout, hint, rng, work))
+        }
+    }
+
+    /// `m[key] = v`; whether the key was new.
+    #[inline]
+    pub fn assign(&mut self, key: u64, work: &mut Work) -> bool {
+        both!(self, m => m.assign(key, work))
+    }
+
+    /// `delete(m, key)`; whether the key was there.
+    #[inline]
+    pub fn delete(&mut self, key: u64, work: &mut Work) -> bool {
+        both!(self, m => m.delete(key, work))
+    }
+
+    /// `_ = m[key]`; whether the key was there.
+    #[inline]
+    pub fn get(&self, key: u64, work: &mut Work) -> bool {
+        both!(self, m => m.get(key, work))
+    }
+
+    /// `for k, v := range m`; calls `visit` per key, returns how many.
+    pub fn iterate(&mut self, work: &mut Work, visit: impl FnMut(u64)) -> u64 {
+        both!(self, m => m.iterate(work, visit))
+    }
+
+    pub fn len(&self) -> u64 {
+        both!(self, m => m.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn stats(&self) -> &MapStats {
+        both!(self, m => m.stats())
+    }
+
+    pub fn events(&self) -> &[MapEvent] {
+        both!(self, m => m.events())
+    }
+
+    pub fn layout(&self) -> &MapLayout {
+        both!(self, m => m.layout())
+    }
+
+    /// Heap bytes the map keeps alive.
+    pub fn live_bytes(&self) -> u64 {
+        both!(self, m => m.live_bytes())
+    }
+
+    /// `"classic"` or `"swiss"`.
+    pub fn implementation(&self) -> &'static str {
+        match self {
+            GoMap::Classic(_) => "classic",
+            GoMap::Swiss(_) => "swiss",
+        }
+    }
+
+    /// The classic map's evacuation mark and old bucket count (0 for a Swiss map, which
+    /// rebuilds tables whole).
+    pub fn evacuation(&self) -> (u64, u64) {
+        match self {
+            GoMap::Classic(m) => (m.nevacuate(), m.old_buckets()),
+            GoMap::Swiss(_) => (0, 0),
+        }
+    }
+
+    /// Every key, for checks.
+    pub fn keys(&self) -> Vec<u64> {
+        both!(self, m => m.keys())
+    }
+
+    /// The implementation's structural invariants.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        both!(self, m => m.check_invariants())
+    }
 }

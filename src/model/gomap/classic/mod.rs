@@ -421,6 +421,10 @@ impl ClassicMap {
             b_after: self.grow_to,
             count: 0,
             noverflow: 0,
+            slots_before: 0,
+            slots_after: 0,
+            global_depth: 0,
+            tables: 0,
         });
     }
 
