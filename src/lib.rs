@@ -6,6 +6,7 @@
 //! Layers point inward: `engine` drives `model`; `report` reads an engine [`Outcome`];
 //! `scenario` turns files into validated values. `model` and `engine` do no I/O.
 
+pub mod calibrate;
 pub mod engine;
 pub mod explore;
 pub mod model;

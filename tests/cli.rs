@@ -422,3 +422,23 @@ fn race_finds_the_crash_and_replay_reproduces_it() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("s<seed>-t<hex>"));
 }
+
+#[test]
+fn a_closed_stdout_ends_quietly_not_in_a_panic() {
+    // `gomemsim ... | head -1`: the reader goes away before the summary is printed.
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(common::bin())
+        .args(["run", "--no-plots", "--out"])
+        .arg(dir.path())
+        .arg(common::bundled("gc_gogc.toml"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(dir.path().join("summary.json").exists());
+}

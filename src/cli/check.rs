@@ -18,7 +18,7 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, gomemsim::Error> {
     let file = args.scenario.file.display().to_string();
     gomemsim::check_memory(&sc).map_err(|e| e.in_file(&file))?;
     let goroutines: u64 = sc.goroutines.iter().map(|g| u64::from(g.count)).sum();
-    println!(
+    say!(
         "{}: ok — scenario `{}`, go {}, {} map(s), {} goroutine(s), seed {}",
         file,
         sc.name,

@@ -1,5 +1,23 @@
 //! Command-line definitions (clap derive) and one handler per subcommand.
 
+/// `println!` that stops quietly when stdout is closed (`gomemsim ... | head`) instead of
+/// panicking: the rest of the output has nowhere to go, and the results are already written.
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `print!` likewise.
+macro_rules! say_raw {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
+mod calibrate;
 mod check;
 mod race;
 mod replay;
@@ -38,6 +56,9 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// Redraw the plots of `run` or `sweep` output directories from their CSVs alone.
     Plot(sweep::PlotArgs),
+    /// Fit a scenario to a real GODEBUG=gctrace=1 log and project it under other GOGC /
+    /// GOMEMLIMIT settings: fitted.toml, fit.json, projection.csv.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 /// Options that change the scenario as loaded.
@@ -83,6 +104,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Plot(args) => sweep::plot(args),
+        Command::Calibrate(args) => calibrate::calibrate(args),
     };
     match result {
         Ok(code) => code,

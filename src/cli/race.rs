@@ -103,7 +103,7 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
     let written = report::write_files(&dir, &files)?;
     if !args.quiet {
         let file = args.scenario.file.display();
-        println!(
+        say!(
             "race {}: strategy {}, {} schedules{}",
             sc.name,
             strategy.name(),
@@ -116,38 +116,39 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         );
         for (outcome, n) in &ex.outcomes {
             let pct = *n as f64 * 100.0 / ex.schedules.max(1) as f64;
-            println!("  {outcome:<45} {n:>8} {pct:6.1}%");
+            say!("  {outcome:<45} {n:>8} {pct:6.1}%");
         }
-        println!(
+        say!(
             "  data races (happens-before) in {} schedules; corrupted maps after {} finished ones",
-            ex.races, ex.corrupted
+            ex.races,
+            ex.corrupted
         );
         if let Some(g) = ex.pct_guarantee {
-            println!(
+            say!(
                 "  PCT guarantee per schedule for a depth-{} bug: {g:.3e}",
                 args.depth
             );
         }
         if let Some((token, trace)) = &shrunk {
             let f = trace.fatal.as_ref().expect("a failure");
-            println!(
+            say!(
                 "  minimal failing schedule: {} steps, {} preemptions: fatal error: {}",
                 trace.steps.len(),
                 trace.preemptions,
                 f.message
             );
-            println!("  replay: gomemsim replay {file} --schedule {token}");
+            say!("  replay: gomemsim replay {file} --schedule {token}");
         }
         if let Some((token, trace)) = &ex.first_failure {
             let f = trace.fatal.as_ref().expect("a failure");
-            println!(
+            say!(
                 "  first failure: fatal error: {} (goroutine {}) after {} steps, {} preemptions",
                 f.message,
                 trace.goroutines[f.goroutine as usize],
                 trace.steps.len(),
                 trace.preemptions
             );
-            println!("  replay: gomemsim replay {file} --schedule {token}");
+            say!("  replay: gomemsim replay {file} --schedule {token}");
         }
         if let Some((token, trace)) = &ex.first_silent_race {
             let what = if trace.corruption.is_empty() {
@@ -155,14 +156,14 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             } else {
                 format!("no fatal error, but {}", trace.corruption.join("; "))
             };
-            println!("  first data race Go's check missed: {what}");
-            println!("  replay: gomemsim replay {file} --schedule {token}");
+            say!("  first data race Go's check missed: {what}");
+            say!("  replay: gomemsim replay {file} --schedule {token}");
         }
         let names: Vec<_> = written
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
-        println!("wrote {}/{{{}}}", dir.display(), names.join(","));
+        say!("wrote {}/{{{}}}", dir.display(), names.join(","));
     }
     Ok(if ex.first_failure.is_some() {
         ExitCode::from(1)

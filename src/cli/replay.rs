@@ -48,23 +48,23 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
     ];
     let written = report::write_files(&dir, &files)?;
     if !args.quiet {
-        println!(
+        say!(
             "replay {} --schedule {token}: {} steps, {} preemptions",
             sc.name,
             trace.steps.len(),
             trace.preemptions
         );
         if trace.race.is_some() {
-            println!("  data race (happens-before) on the map");
+            say!("  data race (happens-before) on the map");
         }
         for c in &trace.corruption {
-            println!("  {c}");
+            say!("  {c}");
         }
         let names: Vec<_> = written
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
-        println!("wrote {}/{{{}}}", dir.display(), names.join(","));
+        say!("wrote {}/{{{}}}", dir.display(), names.join(","));
     }
     if let Some(f) = &trace.fatal {
         // As the Go runtime prints it, on stderr.

@@ -36,12 +36,12 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
         written.extend(gomemsim::report::plots::draw_run_plots(&dir)?);
     }
     if !args.quiet {
-        print!("{}", gomemsim::report::human_summary(&outcome));
+        say_raw!("{}", gomemsim::report::human_summary(&outcome));
         let names: Vec<_> = written
             .iter()
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
-        println!("wrote {}/{{{}}}", dir.display(), names.join(","));
+        say!("wrote {}/{{{}}}", dir.display(), names.join(","));
     }
     if let Some(fatal) = &outcome.fatal {
         eprintln!("fatal error: {fatal}");

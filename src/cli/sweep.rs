@@ -150,7 +150,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
         written.extend(report::plots::draw_sweep_plots(&out)?);
     }
     if !args.quiet {
-        println!(
+        say!(
             "sweep {}: {} points x {} seeds = {} runs{}, {:.2} s",
             sc.name,
             job.grid.points(),
@@ -165,7 +165,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
             start.elapsed().as_secs_f64()
         );
         for p in written {
-            println!("wrote {}", p.display());
+            say!("wrote {}", p.display());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -203,7 +203,7 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode, gomemsim::Error> {
     let mut written = report::write_files(&args.out, &files)?;
     written.extend(report::plots::draw_sweep_plots(&args.out)?);
     for p in written {
-        println!("wrote {}", p.display());
+        say!("wrote {}", p.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -229,10 +229,10 @@ pub fn plot(args: &PlotArgs) -> Result<ExitCode, gomemsim::Error> {
             written.extend(report::plots::draw_sweep_plots(d)?);
         }
         if written.is_empty() {
-            println!("{}: nothing to plot", d.display());
+            say!("{}: nothing to plot", d.display());
         }
         for p in written {
-            println!("wrote {}", p.display());
+            say!("wrote {}", p.display());
         }
     }
     Ok(ExitCode::SUCCESS)

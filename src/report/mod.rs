@@ -3,6 +3,7 @@
 //! atomically, so an interrupted run never leaves half a file.
 
 mod atomic;
+pub mod calibrate;
 mod gc_cycles;
 mod gctrace;
 mod map_events;

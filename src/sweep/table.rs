@@ -111,7 +111,8 @@ impl Row {
         }
     }
 
-    fn metric(&self, name: &str) -> Option<f64> {
+    /// A metric of [`METRICS`] as a number; `None` for the timeline or a failed run.
+    pub fn metric(&self, name: &str) -> Option<f64> {
         if name == "stw_timeline_ns" {
             return None;
         }

@@ -1,0 +1,244 @@
+//! `calibrate`: from a real `GODEBUG=gctrace=1` log to a scenario that reproduces it, with
+//! the fit error per quantity, ready to be projected under other GOGC/GOMEMLIMIT settings.
+//!
+//! The fit reads the log's own numbers: the reachable heap and the allocation between
+//! cycles become the program ([`workload::program`]), the printed CPU and clock times the GC
+//! costs ([`workload::fitted_costs`]), the shape of the heap goals the settings
+//! ([`settings::goal_shape`]) unless the user gives them. A memory limit is found by
+//! simulation, as the limit whose simulated goals match the logged ones.
+
+pub mod observed;
+pub mod settings;
+pub mod workload;
+
+use crate::report::ParsedCycle;
+use crate::scenario::{self, Gogc, GoroutineSpec, Heap, MemLimit, Runtime, Scenario};
+
+pub use observed::{Compared, Quantities, compare};
+
+/// At most this many windows of the log become `alloc` ops; a longer log is grouped.
+pub const MAX_WINDOWS: usize = 400;
+
+/// What the user knows about the logged program; `None` is read from the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Options {
+    /// Name of the fitted scenario.
+    pub name: String,
+    /// Modelled runtime release (`runtime.go`).
+    pub go: String,
+    pub gomaxprocs: Option<u32>,
+    pub gogc: Option<Gogc>,
+    pub gomemlimit: Option<MemLimit>,
+}
+
+/// Where a fitted setting came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Given on the command line.
+    Given,
+    /// Printed in the log (`N P`).
+    Log,
+    /// Inferred from the heap goals.
+    Inferred,
+    /// Go's default: the log could not tell.
+    Default,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Given => "given",
+            Source::Log => "log",
+            Source::Inferred => "inferred",
+            Source::Default => "default",
+        }
+    }
+}
+
+/// A fitted scenario and how well it reproduces the log.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    pub scenario: Scenario,
+    /// The log's quantities, over the cycles the comparison uses.
+    pub observed: Quantities,
+    /// The fitted scenario's, measured the same way.
+    pub simulated: Quantities,
+    /// Where GOMAXPROCS, GOGC and GOMEMLIMIT came from.
+    pub gomaxprocs_source: Source,
+    pub gogc_source: Source,
+    pub gomemlimit_source: Source,
+    /// Cycles the log marks `(forced)` (runtime.GC() or the 2-minute forced GC).
+    pub forced_cycles: usize,
+    /// The log starts at its program's start (`gc 1`), not mid-run.
+    pub from_start: bool,
+    /// Simulated warm-up cycles left out of the comparison (an excerpt's starting heap).
+    pub warmup_cycles: usize,
+}
+
+/// Why a log cannot be fitted.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CalibrateError {
+    #[error(
+        "no GC cycle lines (`gc N @S.SSSs P%: ...`) found; run the program with \
+         GODEBUG=gctrace=1 and pass what it printed on stderr"
+    )]
+    NoCycles,
+    #[error("the fitted scenario is not valid: {0}")]
+    Invalid(String),
+    #[error("the fitted scenario cannot run: {0}")]
+    Run(String),
+}
+
+/// Fits a scenario to the cycles of a log.
+pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError> {
+    let Some(first) = cycles.first() else {
+        return Err(CalibrateError::NoCycles);
+    };
+    let from_start = first.n <= 1;
+    let logged_procs = cycles.iter().rev().map(|c| c.procs).find(|&p| p > 0);
+    let (procs, gomaxprocs_source) = match (opts.gomaxprocs, logged_procs) {
+        (Some(p), _) => (p, Source::Given),
+        (None, Some(p)) => (p, Source::Log),
+        (None, None) => (1, Source::Default),
+    };
+    let shape = settings::goal_shape(cycles);
+    let (gogc, gogc_source) = match opts.gogc {
+        Some(g) => (g, Source::Given),
+        None if shape.gogc.is_some() => (settings::inferred_gogc(&shape), Source::Inferred),
+        None => (Gogc::Percent(100), Source::Default),
+    };
+    let fit_limit = opts.gomemlimit.is_none() && shape.limit_bound;
+    let (gomemlimit, gomemlimit_source) = match opts.gomemlimit {
+        Some(l) => (l, Source::Given),
+        None if fit_limit => (MemLimit::Off, Source::Inferred),
+        None => (MemLimit::Off, Source::Default),
+    };
+
+    let costs = workload::fitted_costs(cycles, procs);
+    let saturated = workload::saturated_rate(&costs);
+    let program = workload::program(cycles, from_start, MAX_WINDOWS, saturated);
+    let heap_stack = cycles
+        .iter()
+        .filter_map(|c| c.stacks_mb)
+        .max()
+        .filter(|&s| s > 0);
+    let globals = cycles
+        .iter()
+        .filter_map(|c| c.globals_mb)
+        .max()
+        .filter(|&g| g > 0);
+    let defaults = Heap::default();
+    let heap = Heap {
+        stack: heap_stack.map_or(defaults.stack, |s| kib(settings::mib_mid(s))),
+        globals: globals.map_or(defaults.globals, |g| {
+            let g = kib(settings::mib_mid(g));
+            scenario::Bytes(g.0.saturating_sub(defaults.runtime_globals.0))
+        }),
+        ..defaults
+    };
+    let mut sc = Scenario {
+        name: opts.name.clone(),
+        seed: 1,
+        runtime: Runtime {
+            go: opts.go.clone(),
+            gomaxprocs: procs,
+            gogc,
+            gomemlimit,
+        },
+        heap,
+        costs,
+        maps: Vec::new(),
+        goroutines: vec![GoroutineSpec {
+            name: "program".to_string(),
+            count: 1,
+            program: program.ops,
+        }],
+    };
+    sc = revalidated(&sc)?;
+
+    let warmup_cycles = if program.warmup == 0 {
+        0
+    } else {
+        warmup(&sc, program.warmup)?
+    };
+    let (observed_cycles, span_start_s) = if from_start {
+        (cycles, 0.0)
+    } else {
+        let c = first;
+        let clock: f64 = c.clock_ms.iter().sum();
+        (&cycles[1..], c.at_s + clock / 1e3)
+    };
+    let observed = Quantities::from_cycles(observed_cycles, span_start_s, procs);
+    let measure = |sc: &Scenario| -> Result<Quantities, CalibrateError> {
+        let o = crate::run(sc).map_err(|e| CalibrateError::Run(e.to_string()))?;
+        Ok(Quantities::from_simulated(&o.gc, warmup_cycles, procs))
+    };
+    if fit_limit {
+        sc = fit_memory_limit(sc, shape.median_goal_bytes, &observed, &measure)?;
+    }
+    let simulated = measure(&sc)?;
+    Ok(Fit {
+        scenario: sc,
+        observed,
+        simulated,
+        gomaxprocs_source,
+        gogc_source,
+        gomemlimit_source,
+        forced_cycles: cycles.iter().filter(|c| c.forced).count(),
+        from_start,
+        warmup_cycles,
+    })
+}
+
+fn kib(v: f64) -> scenario::Bytes {
+    scenario::Bytes(((v / 1024.0).round() as u64) << 10)
+}
+
+/// The scenario written as TOML and read back: what fitted.toml will load as, validated.
+fn revalidated(sc: &Scenario) -> Result<Scenario, CalibrateError> {
+    scenario::parse_str(&sc.to_toml_string(), "fitted.toml", &[])
+        .map_err(|e| CalibrateError::Invalid(e.to_string()))
+}
+
+/// Cycles the fitted scenario starts during its first `ops` ops, the warm-up that stands for
+/// an excerpt's history.
+fn warmup(sc: &Scenario, ops: usize) -> Result<usize, CalibrateError> {
+    let mut idle = sc.clone();
+    idle.goroutines[0].program.truncate(ops);
+    let o = crate::run(&idle).map_err(|e| CalibrateError::Run(e.to_string()))?;
+    Ok(o.gc.len())
+}
+
+/// The memory limit whose simulated mean goal matches the log's. The goal sits a nearly
+/// constant distance under the limit (runtime/mgcpacer.go: memoryLimitHeapGoal subtracts the
+/// non-heap memory and a headroom), so a few steps of that distance converge.
+fn fit_memory_limit(
+    mut sc: Scenario,
+    median_goal: f64,
+    observed: &Quantities,
+    measure: &dyn Fn(&Scenario) -> Result<Quantities, CalibrateError>,
+) -> Result<Scenario, CalibrateError> {
+    let h = &sc.heap;
+    let guess = median_goal * (1.0 + 1.1 * h.nonheap_ratio) + h.nonheap_base.0 as f64 + MIB_F;
+    let mut limit = guess;
+    let mut best: Option<(f64, f64)> = None;
+    for _ in 0..6 {
+        sc.runtime.gomemlimit = MemLimit::Limit(kib(limit));
+        let q = measure(&sc)?;
+        let miss = observed.mean_heap_goal_bytes - q.mean_heap_goal_bytes;
+        if best.is_none_or(|(_, m)| miss.abs() < m.abs()) {
+            best = Some((limit, miss));
+        }
+        if miss.abs() < observed.mean_heap_goal_bytes * 0.001 {
+            break;
+        }
+        limit += miss;
+    }
+    let (limit, _) = best.expect("at least one step");
+    // Limits are set in whole MiB in practice; the fit lands within a few KiB of one.
+    let mib = (limit / MIB_F).round().max(1.0) as u64;
+    sc.runtime.gomemlimit = MemLimit::Limit(scenario::Bytes(mib << 20));
+    Ok(sc)
+}
+
+const MIB_F: f64 = observed::MIB;

@@ -1,0 +1,306 @@
+//! `gomemsim calibrate LOG --out DIR [--project gogc=50,100,200 ...]`: fit a scenario to a
+//! real gctrace log, say how well it fits, and project it under other settings.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+use gomemsim::calibrate::{self, Options};
+use gomemsim::report::calibrate::{LogNotes, fit_json, projection_csv};
+use gomemsim::report::{self, ParsedCycle, parse_gctrace};
+use gomemsim::scenario::{Gogc, MemLimit};
+use gomemsim::sweep::{self, Axis, Grid, Sweep};
+
+#[derive(Debug, Args)]
+pub struct CalibrateArgs {
+    /// What the program printed with GODEBUG=gctrace=1 (Go 1.19 or later); other lines are
+    /// skipped.
+    log: PathBuf,
+    /// GOMAXPROCS of the logged program [default: the log's `N P`].
+    #[arg(long)]
+    gomaxprocs: Option<u32>,
+    /// GOGC it ran with, a number or `off` [default: inferred from the heap goals].
+    #[arg(long)]
+    gogc: Option<String>,
+    /// GOMEMLIMIT it ran with, `off` or a size such as `1GiB` [default: inferred: a limit
+    /// when the goals stay flat while the marked heap moves].
+    #[arg(long)]
+    gomemlimit: Option<String>,
+    /// The runtime release whose pacer models it (`runtime.go`).
+    #[arg(long, default_value = "1.19")]
+    go: String,
+    /// Settings to project the fitted program under: `gogc=50,100,200,400`,
+    /// `gomemlimit=off,1GiB`, `gomaxprocs=4,8` or any scenario field; repeat for more (their
+    /// cartesian product).
+    #[arg(long = "project", value_name = "FIELD=VALUES")]
+    project: Vec<String>,
+    /// Output directory [default: results/calibrate-<log file name>/].
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Parallel projection runs [default: the number of CPUs]; the output does not depend
+    /// on it.
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Do not draw the plots.
+    #[arg(long)]
+    no_plots: bool,
+}
+
+fn usage(message: String) -> gomemsim::Error {
+    gomemsim::Error::Usage(message)
+}
+
+/// `gogc`, `gomemlimit` and `gomaxprocs` stand for their `runtime.` fields.
+fn projection_axis(text: &str) -> Result<Axis, gomemsim::Error> {
+    let text = match text.split_once('=') {
+        Some((f @ ("gogc" | "gomemlimit" | "gomaxprocs" | "go"), v)) => {
+            format!("runtime.{f}={v}")
+        }
+        _ => text.to_string(),
+    };
+    Axis::parse(&text).map_err(|e| usage(format!("--project: {e}")))
+}
+
+fn parse_gogc(v: &str) -> Result<Gogc, gomemsim::Error> {
+    if v.eq_ignore_ascii_case("off") {
+        return Ok(Gogc::Off);
+    }
+    v.parse()
+        .map(Gogc::Percent)
+        .map_err(|_| usage(format!("--gogc {v}: expected a whole number or off")))
+}
+
+fn parse_limit(v: &str) -> Result<MemLimit, gomemsim::Error> {
+    if v.eq_ignore_ascii_case("off") {
+        return Ok(MemLimit::Off);
+    }
+    v.parse()
+        .map(MemLimit::Limit)
+        .map_err(|e| usage(format!("--gomemlimit: {e}")))
+}
+
+/// The longest run of consecutive cycles: a log that holds several processes (`gc 1`
+/// again after other cycles) is cut where the numbers restart.
+fn longest_run(cycles: Vec<ParsedCycle>) -> (Vec<ParsedCycle>, usize) {
+    let mut runs: Vec<Vec<ParsedCycle>> = Vec::new();
+    for c in cycles {
+        match runs.last_mut() {
+            Some(run) if run.last().is_some_and(|p| c.n > p.n) => run.push(c),
+            _ => runs.push(vec![c]),
+        }
+    }
+    let count = runs.len();
+    let best = runs
+        .into_iter()
+        .rev()
+        .max_by_key(|r| r.len())
+        .unwrap_or_default();
+    (best, count)
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map_or("log".into(), |s| s.to_string_lossy().into_owned())
+}
+
+pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
+    let label = args.log.display().to_string();
+    let text = std::fs::read(&args.log)
+        .map_err(|e| usage(format!("{label}: cannot read the log: {e}")))?;
+    let text = String::from_utf8_lossy(&text);
+    let axes = args
+        .project
+        .iter()
+        .map(|p| projection_axis(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let opts = Options {
+        name: format!("fit-{}", stem(&args.log)),
+        go: args.go.clone(),
+        gomaxprocs: args.gomaxprocs,
+        gogc: args.gogc.as_deref().map(parse_gogc).transpose()?,
+        gomemlimit: args.gomemlimit.as_deref().map(parse_limit).transpose()?,
+    };
+
+    let parsed = parse_gctrace(&text);
+    let cycle_lines = parsed.len();
+    let mut unknown: Vec<String> = Vec::new();
+    for f in parsed.iter().flat_map(|c| c.unknown.iter()) {
+        if unknown.len() < 20 && !unknown.contains(f) {
+            unknown.push(f.clone());
+        }
+    }
+    let (cycles, runs) = longest_run(parsed);
+    let notes = LogNotes {
+        log: label.clone(),
+        other_lines: text.lines().count().saturating_sub(cycle_lines),
+        runs,
+        unknown_fields: unknown,
+    };
+    let fit = calibrate::fit(&cycles, &opts).map_err(|e| usage(format!("{label}: {e}")))?;
+
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("results").join(format!("calibrate-{}", stem(&args.log))));
+    let toml = format!(
+        "# Fitted by `gomemsim calibrate` to {} cycles of {}.\n# fit.json says how close it \
+         comes; run it with `gomemsim run fitted.toml`.\n{}",
+        fit.observed.gc_cycles,
+        stem(&args.log),
+        fit.scenario.to_toml_string()
+    );
+    let mut files = vec![
+        ("fitted.toml", toml.into_bytes()),
+        ("fit.json", fit_json(&fit, &notes).into_bytes()),
+    ];
+    let mut projected = None;
+    if !axes.is_empty() {
+        let job = Sweep {
+            text: fit.scenario.to_toml_string(),
+            label: "fitted.toml".into(),
+            base: Vec::new(),
+            grid: Grid {
+                axes,
+                seeds: vec![1],
+            },
+        };
+        job.validate()?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(args.jobs.unwrap_or(0))
+            .build()
+            .map_err(|e| usage(format!("--jobs: {e}")))?;
+        let runs: Vec<usize> = (0..job.grid.runs()).collect();
+        let rows = pool.install(|| job.run_all(&runs, &|_| Ok(())))?;
+        let names: Vec<String> = job.grid.axes.iter().map(|a| a.field.clone()).collect();
+        files.push(("projection.csv", projection_csv(&names, &rows)));
+        projected = Some((names, rows));
+    }
+    let mut written = report::write_files(&out, &files)?;
+
+    // The fitted run itself, as `run` writes it, to compare with the log line by line.
+    let outcome = gomemsim::run(&fit.scenario)?;
+    let sim_dir = out.join("simulated");
+    written.extend(report::write_run(
+        &sim_dir,
+        &outcome,
+        &fit.scenario.to_toml_string(),
+    )?);
+    if !args.no_plots {
+        written.extend(report::plots::draw_run_plots(&sim_dir)?);
+    }
+    if let Some((names, rows)) = &projected {
+        let dir = out.join("projection");
+        let files = [
+            ("sweep.csv", sweep::sweep_csv(names, rows)),
+            ("points.csv", sweep::points_csv(names, rows)),
+        ];
+        written.extend(report::write_files(&dir, &files)?);
+        if !args.no_plots {
+            written.extend(report::plots::draw_sweep_plots(&dir)?);
+        }
+    }
+
+    if !args.quiet {
+        say_raw!("{}", summary(&fit, &notes));
+        if let Some((names, rows)) = &projected {
+            say_raw!("{}", projection_table(names, rows));
+        }
+        for p in written {
+            say!("wrote {}", p.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The fit in a few lines: settings, then each quantity observed against simulated.
+fn summary(fit: &calibrate::Fit, notes: &LogNotes) -> String {
+    use std::fmt::Write as _;
+    let rt = &fit.scenario.runtime;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "calibrate {}: {} cycles{}; GOMAXPROCS={} ({}), GOGC={} ({}), GOMEMLIMIT={} ({})",
+        notes.log,
+        fit.observed.gc_cycles,
+        if notes.runs > 1 {
+            format!(" (the longest of {} runs in the log)", notes.runs)
+        } else {
+            String::new()
+        },
+        rt.gomaxprocs,
+        fit.gomaxprocs_source.as_str(),
+        match rt.gogc {
+            Gogc::Off => "off".to_string(),
+            Gogc::Percent(p) => p.to_string(),
+        },
+        fit.gogc_source.as_str(),
+        match rt.gomemlimit {
+            MemLimit::Off => "off".to_string(),
+            MemLimit::Limit(b) => b.to_string(),
+        },
+        fit.gomemlimit_source.as_str(),
+    );
+    let _ = writeln!(
+        s,
+        "  {:<22} {:>16} {:>16} {:>8}",
+        "", "observed", "simulated", "error"
+    );
+    for (name, c) in calibrate::compare(&fit.observed, &fit.simulated) {
+        let _ = writeln!(
+            s,
+            "  {:<22} {:>16.6} {:>16.6} {:>+7.1}%",
+            name,
+            c.observed,
+            c.simulated,
+            c.relative_error * 100.0
+        );
+    }
+    s
+}
+
+/// projection.csv as a readable table.
+fn projection_table(names: &[String], rows: &[sweep::Row]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from("projection:\n");
+    let short: Vec<&str> = names
+        .iter()
+        .map(|n| n.strip_prefix("runtime.").unwrap_or(n))
+        .collect();
+    let _ = writeln!(
+        s,
+        "  {:<28} {:>7} {:>9} {:>12} {:>11} {:>10}",
+        short.join(" "),
+        "cycles",
+        "GC CPU %",
+        "peak heap",
+        "STW total",
+        "STW max"
+    );
+    for r in rows {
+        let get = |m: &str| r.metric(m).unwrap_or(f64::NAN);
+        let setting: Vec<String> = short
+            .iter()
+            .zip(&r.values)
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {:<28} {:>7} {:>9.2} {:>8.1} MiB {:>8.2} ms {:>7.3} ms{}",
+            setting.join(" "),
+            get("gc_cycles"),
+            get("gc_cpu_fraction") * 100.0,
+            get("peak_heap_bytes") / 1_048_576.0,
+            get("stw_total_ns") / 1e6,
+            get("stw_max_ns") / 1e6,
+            if r.fatal.is_empty() {
+                String::new()
+            } else {
+                format!("  fatal: {}", r.fatal)
+            }
+        );
+    }
+    s
+}
