@@ -9,6 +9,7 @@
 pub mod calibrate;
 pub mod engine;
 pub mod explore;
+pub mod export;
 pub mod model;
 pub mod report;
 mod resources;

@@ -19,6 +19,7 @@ macro_rules! say_raw {
 
 mod calibrate;
 mod check;
+mod export_go;
 mod race;
 mod replay;
 mod run;
@@ -56,6 +57,9 @@ enum Command {
     Merge(sweep::MergeArgs),
     /// Redraw the plots of `run` or `sweep` output directories from their CSVs alone.
     Plot(sweep::PlotArgs),
+    /// Write the scenario's workload as a Go program (main.go) to run on a real toolchain.
+    #[command(name = "export-go")]
+    ExportGo(export_go::ExportGoArgs),
     /// Fit a scenario to a real GODEBUG=gctrace=1 log and project it under other GOGC /
     /// GOMEMLIMIT settings: fitted.toml, fit.json, projection.csv.
     Calibrate(calibrate::CalibrateArgs),
@@ -104,6 +108,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => sweep::sweep(args),
         Command::Merge(args) => sweep::merge(args),
         Command::Plot(args) => sweep::plot(args),
+        Command::ExportGo(args) => export_go::export_go(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
     };
     match result {

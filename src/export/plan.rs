@@ -1,0 +1,248 @@
+//! What the Go program of a scenario needs before any text is written: a Go name for every
+//! map, goroutine spec and mutex, the maps whose keys must be kept, and the support code the
+//! ops use. A key type that cannot give as many keys as the scenario inserts is refused.
+
+use std::collections::HashSet;
+
+use super::ExportProblem;
+use super::keys::{Key, Uses};
+use super::syntax::{csv_field, go_quote};
+use crate::scenario::types::{Op, Scenario};
+
+/// One `[[maps]]` entry as the program names and fills it.
+pub(super) struct MapPlan {
+    /// The Go variable holding the map.
+    pub(super) var: String,
+    /// Its fresh-key function.
+    pub(super) key_fn: String,
+    /// The function that makes it.
+    pub(super) new_fn: String,
+    pub(super) key: Key,
+    pub(super) key_text: String,
+    pub(super) elem_text: String,
+    pub(super) hint: u64,
+    /// Some goroutine deletes, reads or churns it: keep its keys to pick from.
+    pub(super) track: bool,
+    /// Modelled as a Swiss table (go1.24), not a classic hash map.
+    pub(super) swiss: bool,
+    /// The name as map_events.csv writes it, as a Go string literal.
+    pub(super) csv_name: String,
+    pub(super) name: String,
+}
+
+/// Package-level names of the generated program and its support code, which the names made
+/// from the scenario's must avoid (a map called `ops` would otherwise be `mapOps`).
+const RESERVED: [&str; 26] = [
+    "main",
+    "newState",
+    "runOnce",
+    "live",
+    "globals",
+    "worker",
+    "newWorker",
+    "startLine",
+    "gomap",
+    "mapOps",
+    "newGomap",
+    "hmap",
+    "eventsOut",
+    "watch",
+    "header",
+    "openEvents",
+    "classicMaps",
+    "alloc",
+    "allocPaced",
+    "retained",
+    "retainedMu",
+    "retain",
+    "free",
+    "compute",
+    "keyError",
+    "run",
+];
+
+/// Names and needs of the program, worked out before any text is written.
+pub(super) struct Plan<'a> {
+    pub(super) sc: &'a Scenario,
+    pub(super) maps: Vec<MapPlan>,
+    /// Go function per goroutine spec.
+    pub(super) funcs: Vec<String>,
+    /// Mutex names, in order of first use, and their Go variables.
+    pub(super) locks: Vec<(String, String)>,
+    pub(super) uses: Needs,
+}
+
+/// Which support code the ops need.
+#[derive(Default)]
+pub(super) struct Needs {
+    pub(super) alloc: bool,
+    pub(super) alloc_paced: bool,
+    pub(super) retain: bool,
+    pub(super) compute: bool,
+}
+
+impl<'a> Plan<'a> {
+    pub(super) fn new(sc: &'a Scenario) -> Result<Plan<'a>, ExportProblem> {
+        let mut used: HashSet<String> = RESERVED.iter().map(|s| s.to_string()).collect();
+        let mut fresh = vec![0u64; sc.maps.len()];
+        let mut track = vec![false; sc.maps.len()];
+        let mut uses = Needs::default();
+        let mut lock_names: Vec<String> = Vec::new();
+        for g in &sc.goroutines {
+            let count = u64::from(g.count);
+            scan_ops(sc, &g.program, count, &mut fresh, &mut track, &mut uses);
+            collect_locks(&g.program, &mut lock_names);
+        }
+        let mut maps = Vec::with_capacity(sc.maps.len());
+        for (i, m) in sc.maps.iter().enumerate() {
+            let field = format!("maps[{i}].key");
+            let key = Key::parse(m.key.text()).map_err(|message| ExportProblem {
+                field: field.clone(),
+                message,
+            })?;
+            if let Some(distinct) = key.distinct()
+                && fresh[i] > distinct
+            {
+                return Err(ExportProblem {
+                    field,
+                    message: format!(
+                        "{} has {distinct} distinct value(s) but the scenario inserts up to {} \
+                         fresh keys (inserts and churns): in Go the later ones would overwrite \
+                         earlier ones and the map would not grow as simulated; use a wider key \
+                         type",
+                        m.key.text(),
+                        fresh[i]
+                    ),
+                });
+            }
+            let var = ident("map", &m.name, &mut used);
+            let key_fn = ident("key", &m.name, &mut used);
+            let new_fn = ident("newMap", &m.name, &mut used);
+            maps.push(MapPlan {
+                var,
+                key_fn,
+                new_fn,
+                key,
+                key_text: m.key.text().to_string(),
+                elem_text: m.elem.text().to_string(),
+                hint: m.hint,
+                track: track[i],
+                swiss: crate::engine::sim::swiss_map(m, &sc.runtime.go),
+                csv_name: go_quote(&csv_field(&m.name)),
+                name: m.name.clone(),
+            });
+        }
+        let funcs = sc
+            .goroutines
+            .iter()
+            .map(|g| ident("run", &g.name, &mut used))
+            .collect();
+        let locks = lock_names
+            .into_iter()
+            .map(|n| {
+                let var = ident("lock", &n, &mut used);
+                (n, var)
+            })
+            .collect();
+        Ok(Plan {
+            sc,
+            maps,
+            funcs,
+            locks,
+            uses,
+        })
+    }
+
+    pub(super) fn key_uses(&self, what: Uses) -> bool {
+        self.maps.iter().any(|m| m.key.uses(what))
+    }
+
+    pub(super) fn map_var(&self, name: &str) -> &str {
+        self.maps
+            .iter()
+            .find(|m| m.name == name)
+            .map_or("nil", |m| m.var.as_str())
+    }
+
+    pub(super) fn lock_var(&self, name: &str) -> &str {
+        self.locks
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("nil", |(_, v)| v.as_str())
+    }
+}
+
+/// Adds up, per map, the fresh keys `ops` insert (run `times` times), marks the maps whose
+/// keys must be kept, and notes the support code the ops need.
+fn scan_ops(
+    sc: &Scenario,
+    ops: &[Op],
+    times: u64,
+    fresh: &mut [u64],
+    track: &mut [bool],
+    uses: &mut Needs,
+) {
+    for op in ops {
+        match op {
+            Op::Insert { map, n } | Op::Churn { map, n } => {
+                if let Some(i) = sc.map_index(map) {
+                    fresh[i] = fresh[i].saturating_add(times.saturating_mul(*n));
+                    track[i] |= matches!(op, Op::Churn { .. });
+                }
+            }
+            Op::Delete { map, .. } | Op::Read { map, .. } => {
+                if let Some(i) = sc.map_index(map) {
+                    track[i] = true;
+                }
+            }
+            Op::Alloc { rate: None, .. } => uses.alloc = true,
+            Op::Alloc { rate: Some(_), .. } => uses.alloc_paced = true,
+            Op::Retain { .. } | Op::Free { .. } => uses.retain = true,
+            Op::Compute { .. } => uses.compute = true,
+            Op::Loop { times: t, body } => {
+                scan_ops(sc, body, times.saturating_mul(*t), fresh, track, uses)
+            }
+            Op::Iterate { .. }
+            | Op::Lock { .. }
+            | Op::Unlock { .. }
+            | Op::Rlock { .. }
+            | Op::Runlock { .. } => {}
+        }
+    }
+}
+
+/// Mutex names in order of first use.
+fn collect_locks(ops: &[Op], names: &mut Vec<String>) {
+    for op in ops {
+        match op {
+            Op::Lock { name } | Op::Unlock { name } | Op::Rlock { name } | Op::Runlock { name }
+                if !names.contains(name) =>
+            {
+                names.push(name.clone());
+            }
+            Op::Loop { body, .. } => collect_locks(body, names),
+            _ => {}
+        }
+    }
+}
+
+/// A Go identifier `prefix` + the name in camel case (`map` + `cache` = `mapCache`), made
+/// unique among `used` with a number.
+pub(crate) fn ident(prefix: &str, name: &str, used: &mut HashSet<String>) -> String {
+    let mut id = prefix.to_string();
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            id.push(first.to_ascii_uppercase());
+            id.extend(chars);
+        }
+    }
+    let mut unique = id.clone();
+    let mut n = 2;
+    while used.contains(&unique) {
+        unique = format!("{id}{n}");
+        n += 1;
+    }
+    used.insert(unique.clone());
+    unique
+}

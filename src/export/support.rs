@@ -1,0 +1,41 @@
+//! The Go support code of exported programs: small helpers that the generated goroutine
+//! functions call, kept as Go source fragments (tab-indented, gofmt-clean) beside this file.
+
+/// `worker`: each goroutine's random source and sinks. Always present.
+pub(crate) const WORKER: &str = include_str!("support/worker.go.txt");
+/// `gomap`: a map and its key bookkeeping, with the insert/delete/churn/read/iterate ops.
+pub(crate) const GOMAP: &str = include_str!("support/gomap.go.txt");
+/// `-mapevents`: growth events read from the classic map header.
+pub(crate) const WATCH: &str = include_str!("support/watch.go.txt");
+/// `alloc` op without a rate.
+pub(crate) const ALLOC: &str = include_str!("support/alloc.go.txt");
+/// `alloc` op with a rate.
+pub(crate) const ALLOC_PACED: &str = include_str!("support/alloc_paced.go.txt");
+/// `retain` and `free` ops.
+pub(crate) const RETAIN: &str = include_str!("support/retain.go.txt");
+/// `compute` op.
+pub(crate) const COMPUTE: &str = include_str!("support/compute.go.txt");
+/// Values for maps keyed by `error`.
+pub(crate) const KEY_ERROR: &str = include_str!("support/keyerror.go.txt");
+
+/// map_events.csv's header as `src/report/map_events.rs` writes it (a unit test compares):
+/// the classic map's seven columns, then the Swiss table's, which a classic row leaves empty.
+pub(crate) const MAP_EVENTS_HEADER: &str =
+    "map,op,event,b_before,b_after,count,noverflow,slots_before,slots_after,global_depth,tables";
+
+/// Columns of a classic map's row, written by the watch support code.
+pub(crate) const CLASSIC_COLUMNS: usize = 7;
+
+/// The Go constants the watch code writes map_events.csv with.
+pub(crate) fn events_consts() -> String {
+    let columns = MAP_EVENTS_HEADER.split(',').count();
+    let tail = ",".repeat(columns.saturating_sub(CLASSIC_COLUMNS));
+    format!(
+        "// gomemsim's map_events.csv: its header, and the empty Swiss-table columns that end\n\
+         // a classic map's row.\n\
+         const (\n\
+         \teventsHeader = \"{MAP_EVENTS_HEADER}\"\n\
+         \teventsTail   = \"{tail}\"\n\
+         )\n"
+    )
+}

@@ -1,0 +1,137 @@
+//! The GC model against real Go, through `gomemsim export-go`: the exported program's own
+//! `GODEBUG=gctrace=1` log against the simulated cycles (count and heap goals within 5%), and
+//! `gomemsim calibrate` fitted to that real log (cycle count within 5%). Skipped, with a note,
+//! without a Go toolchain (`GO` or `go` on PATH).
+
+mod common;
+mod go_toolchain;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{assert_ok, bin, bundled};
+use go_toolchain::{GO_RUNS, Go, run_with_limit};
+use gomemsim::report::parse_gctrace;
+use serde_json::Value;
+
+/// Cycle count and mean heap goal (MiB, as gctrace prints it) of a gctrace log.
+fn cycles_and_goal(log: &str) -> (usize, f64) {
+    let cycles = parse_gctrace(log);
+    let n = cycles.len();
+    let goal = cycles.iter().map(|c| c.goal_mb as f64).sum::<f64>() / n.max(1) as f64;
+    (n, goal)
+}
+
+/// Runs the exported scenario (with `set` overrides) on real Go with gctrace on; returns
+/// the log.
+fn real_gctrace(go: &Go, file: &Path, dir: &Path, set: &[&str]) -> String {
+    let mut extra = Vec::new();
+    for s in set {
+        extra.extend(["--set", s]);
+    }
+    let prog = go.export_and_build(file, dir, &extra);
+    let mut cmd = Command::new(prog);
+    cmd.env("GODEBUG", "gctrace=1");
+    let o = run_with_limit(cmd, Duration::from_secs(120));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The simulated gctrace.txt of the scenario with the same overrides.
+fn simulated_gctrace(file: &Path, dir: &Path, set: &[&str]) -> String {
+    let mut cmd = Command::new(bin());
+    cmd.args(["run", "--no-plots", "-q", "--out"])
+        .arg(dir.join("sim"))
+        .arg(file);
+    for s in set {
+        cmd.args(["--set", s]);
+    }
+    assert_ok(&cmd.output().unwrap());
+    std::fs::read_to_string(dir.join("sim/gctrace.txt")).unwrap()
+}
+
+fn within(a: f64, b: f64, tol: f64) -> bool {
+    ((a - b) / b).abs() <= tol
+}
+
+fn gc_cycles_match_real_go(name: &str, set: &[&str]) {
+    gc_matches_real_go(name, "gc_gogc.toml", set, 0.05);
+}
+
+fn gc_matches_real_go(name: &str, scenario: &str, set: &[&str], tol: f64) {
+    let Some(go) = Go::find(name) else {
+        return;
+    };
+    let _serial = GO_RUNS.lock().unwrap_or_else(|e| e.into_inner());
+    let file = bundled(scenario);
+    let dir = tempfile::tempdir().unwrap();
+    let real = real_gctrace(&go, &file, dir.path(), set);
+    let sim = simulated_gctrace(&file, dir.path(), set);
+    let (rn, rg) = cycles_and_goal(&real);
+    let (sn, sg) = cycles_and_goal(&sim);
+    eprintln!("{name}: real Go {rn} cycles, mean goal {rg:.1} MB; simulated {sn}, {sg:.1} MB");
+    assert!(rn > 20, "{name}: the real log has {rn} cycles");
+    assert!(
+        within(sn as f64, rn as f64, tol),
+        "{name}: {sn} vs {rn} cycles"
+    );
+    assert!(within(sg, rg, tol), "{name}: goal {sg} vs {rg}");
+
+    // calibrate on the real log reproduces its cycle count.
+    let log = dir.path().join("real.log");
+    std::fs::write(&log, &real).unwrap();
+    let out = dir.path().join("fit");
+    let o = Command::new(bin())
+        .args(["calibrate", "--no-plots", "-q", "--out"])
+        .arg(&out)
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_ok(&o);
+    let fit: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap();
+    let err = fit["gc_cycles"]["relative_error"].as_f64().unwrap();
+    eprintln!("{name}: calibrate on the real log: {}", fit["gc_cycles"]);
+    assert!(err.abs() <= 0.05, "{name}: {}", fit["gc_cycles"]);
+}
+
+#[test]
+fn gogc_100_cycles_and_goals_match_real_go() {
+    gc_cycles_match_real_go("gc_gogc", &[]);
+}
+
+#[test]
+fn gogc_50_cycles_and_goals_match_real_go() {
+    gc_cycles_match_real_go("gc_gogc GOGC=50", &["runtime.gogc=50"]);
+}
+
+#[test]
+fn gogc_200_cycles_and_goals_match_real_go() {
+    gc_cycles_match_real_go("gc_gogc GOGC=200", &["runtime.gogc=200"]);
+}
+
+/// Under a binding limit the cycle count moves between real runs more than at GOGC=100: this
+/// workload took 189 cycles as the exported program and 194 in the measured run of
+/// tests/data/measured, both go1.19.8; 8% leaves room for that spread around the model's
+/// +2.6..+5.3%.
+#[test]
+fn memory_limit_cycles_and_goals_match_real_go() {
+    gc_matches_real_go(
+        "gc_gogc GOGC=off GOMEMLIMIT=128MiB",
+        "gc_gogc.toml",
+        &["runtime.gogc=off", "runtime.gomemlimit=128MiB"],
+        0.08,
+    );
+}
+
+/// A minute of real time: 12000 MiB at 200 MiB/s.
+#[test]
+fn service_matches_real_go() {
+    gc_matches_real_go("gc_service", "gc_service.toml", &[], 0.05);
+}
