@@ -61,17 +61,30 @@ fn within(a: f64, b: f64, tol: f64) -> bool {
 }
 
 fn gc_cycles_match_real_go(name: &str, set: &[&str]) {
-    gc_matches_real_go(name, "gc_gogc.toml", set, 0.05);
+    gc_matches_real_go(name, "gc_gogc.toml", set, 0.05, 3);
 }
 
-fn gc_matches_real_go(name: &str, scenario: &str, set: &[&str], tol: f64) {
+/// Real Go's GC is paced by CPU time: with GOMAXPROCS=2 and another busy process on a
+/// 2-core machine the mark runs slower against the allocation, more is allocated black, and
+/// the cycle count falls by 10-25%. So: skipped below 2 CPUs, and the real run is the
+/// median of `runs` (by cycle count), which one disturbed run cannot move.
+fn gc_matches_real_go(name: &str, scenario: &str, set: &[&str], tol: f64, runs: usize) {
     let Some(go) = Go::find(name) else {
         return;
     };
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus < 2 {
+        eprintln!("note: {name}: skipped, the scenario runs GOMAXPROCS=2 on {cpus} CPU");
+        return;
+    }
     let _serial = GO_RUNS.lock().unwrap_or_else(|e| e.into_inner());
     let file = bundled(scenario);
     let dir = tempfile::tempdir().unwrap();
-    let real = real_gctrace(&go, &file, dir.path(), set);
+    let mut logs: Vec<String> = (0..runs)
+        .map(|_| real_gctrace(&go, &file, dir.path(), set))
+        .collect();
+    logs.sort_by_key(|l| cycles_and_goal(l).0);
+    let real = logs.swap_remove(runs / 2);
     let sim = simulated_gctrace(&file, dir.path(), set);
     let (rn, rg) = cycles_and_goal(&real);
     let (sn, sg) = cycles_and_goal(&sim);
@@ -127,11 +140,12 @@ fn memory_limit_cycles_and_goals_match_real_go() {
         "gc_gogc.toml",
         &["runtime.gogc=off", "runtime.gomemlimit=128MiB"],
         0.08,
+        3,
     );
 }
 
 /// A minute of real time: 12000 MiB at 200 MiB/s.
 #[test]
 fn service_matches_real_go() {
-    gc_matches_real_go("gc_service", "gc_service.toml", &[], 0.05);
+    gc_matches_real_go("gc_service", "gc_service.toml", &[], 0.05, 1);
 }

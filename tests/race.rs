@@ -370,3 +370,21 @@ fn the_progress_hook_counts_every_schedule_and_changes_nothing() {
         assert_eq!(seen, (1..=n).collect::<Vec<u64>>(), "{}", strategy.name());
     }
 }
+
+#[test]
+fn a_race_can_leave_mapassign_growing_forever_and_the_run_says_so() {
+    // Two writers of 5 keys each into one map at B = 0. In this schedule racing inserts put
+    // 9 entries into the one bucket (an overflow bucket) while the count says 7: then every
+    // mapassign of a new key finds too many overflow buckets for B = 0
+    // (runtime/map.go: tooManyOverflowBuckets, noverflow >= 1), starts a same-size growth,
+    // finishes it in the next growWork — which rebuilds the overflow bucket — and goes back
+    // to `again`. Real Go never returns; the simulation ends the run with LIVELOCK.
+    let text = "name = \"two\"\n[runtime]\ngomaxprocs = 2\n[[maps]]\nname = \"m\"\nkey = \"int64\"\nelem = \"int64\"\n[[goroutines]]\nname = \"w\"\ncount = 2\nprogram = [ { op = \"insert\", map = \"m\", n = 5 } ]\n";
+    let sc = scenario::parse_str(text, "two.toml", &[]).unwrap();
+    let token: Token = "s1-r654c044fc81ac506".parse().unwrap();
+    let t = explore::replay(&sc, &token).unwrap();
+    assert_eq!(
+        t.fatal.map(|f| f.message),
+        Some(gomemsim::model::gomap::classic::LIVELOCK)
+    );
+}

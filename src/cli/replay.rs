@@ -67,10 +67,15 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
         say!("wrote {}/{{{}}}", dir.display(), names.join(","));
     }
     if let Some(f) = &trace.fatal {
-        // As the Go runtime prints it, on stderr.
-        eprintln!("fatal error: {}", f.message);
-        eprintln!();
-        eprintln!("goroutine {} [running]:", f.goroutine + 1);
+        if f.message == gomemsim::model::gomap::classic::LIVELOCK {
+            // Go prints nothing: it never returns.
+            eprintln!("{} (goroutine {})", f.message, f.goroutine + 1);
+        } else {
+            // As the Go runtime prints it, on stderr.
+            eprintln!("fatal error: {}", f.message);
+            eprintln!();
+            eprintln!("goroutine {} [running]:", f.goroutine + 1);
+        }
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

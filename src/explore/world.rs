@@ -8,8 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use super::trace::{Access, Fatal, Race, Trace, TraceStep};
 use crate::engine::Stream;
 use crate::engine::program::{Instr, Program, Unsupported};
-use crate::model::gomap::classic::{Cell, HASH_WRITING};
-use crate::model::gomap::{ClassicMap, Work};
+use crate::model::gomap::{GoMap, MapCell, Work};
 use crate::model::sched::hb::Detector;
 use crate::model::sched::steps::{MapOp, StepKind};
 use crate::scenario::types::{Op, Scenario};
@@ -51,7 +50,7 @@ struct OpState {
     pc: usize,
     /// A register: the flags loaded by XorLoad / ClearLoad, or the count by CountLoad.
     reg: u64,
-    found: Option<Cell>,
+    found: Option<MapCell>,
     /// mapassign found the key already present (no count++).
     existing: bool,
     /// mapiternext calls left.
@@ -104,7 +103,7 @@ struct Goroutine {
 /// A map as the program uses it: the model, the fresh-key counter, the keys it holds.
 #[derive(Debug)]
 struct MapSlot {
-    map: ClassicMap,
+    map: GoMap,
     next_key: u64,
     live: Vec<u64>,
 }
@@ -157,8 +156,9 @@ impl World {
             .map(|(i, spec)| {
                 let layout = crate::engine::sim::map_layout(spec, &sc.runtime.go);
                 let rng = Stream::MapHash(i as u32).rng(sc.seed);
+                let swiss = crate::engine::sim::swiss_map(spec, &sc.runtime.go);
                 MapSlot {
-                    map: ClassicMap::new(layout, spec.hint, rng, &mut work),
+                    map: GoMap::new(layout, spec.hint, swiss, rng, &mut work),
                     next_key: 0,
                     live: Vec::new(),
                 }
@@ -499,7 +499,7 @@ impl World {
     }
 
     fn record(&mut self, g: u32, t_ns: u64, p: u32, map: Option<u32>, kind: StepKind) {
-        let w = map.is_some_and(|m| self.maps[m as usize].map.flags() & HASH_WRITING != 0);
+        let w = map.is_some_and(|m| self.maps[m as usize].map.writing());
         self.trace.steps.push(TraceStep {
             t_ns,
             goroutine: g,

@@ -158,7 +158,7 @@ pub fn swimlane_svg(trace: &Trace) -> String {
 
     // Title.
     let outcome = match &trace.fatal {
-        Some(f) => format!("fatal error: {}", f.message),
+        Some(f) => outcome_text(f.message),
         None => "ok".to_string(),
     };
     let _ = writeln!(
@@ -293,8 +293,8 @@ pub fn swimlane_svg(trace: &Trace) -> String {
     let mut y = lanes_bottom + 34.0;
     if let Some(f) = &trace.fatal {
         let text = format!(
-            "fatal error: {} (step {}, {})",
-            f.message,
+            "{} (step {}, {})",
+            outcome_text(f.message),
             f.step,
             goroutine_name(trace, f.goroutine)
         );
@@ -488,6 +488,16 @@ fn legend(out: &mut String, top: f64, width: f64) -> f64 {
         x += w;
     }
     y + 24.0
+}
+
+/// How a schedule's end is written: Go's `fatal error: ...`, or the livelock as it is (Go
+/// prints nothing for it).
+fn outcome_text(message: &str) -> String {
+    if message == crate::model::gomap::classic::LIVELOCK {
+        message.to_string()
+    } else {
+        format!("fatal error: {message}")
+    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,8 @@ use rand::RngExt;
 
 use super::{OpState, World};
 use crate::engine::program::Instr;
-use crate::model::gomap::classic::{
-    Assign, FATAL_BAD_MAP_STATE, HASH_WRITING, ITERATOR, OLD_ITERATOR,
-};
+use crate::model::gomap::Found;
+use crate::model::gomap::classic::FATAL_BAD_MAP_STATE;
 use crate::model::sched::steps::{
     FATAL_ITER_WRITE, FATAL_READ_WRITE, FATAL_WRITES, MapOp, StepKind,
 };
@@ -61,7 +60,7 @@ impl World {
                 done = m.is_empty();
             }
             StepKind::EntryCheck => {
-                if m.flags() & HASH_WRITING != 0 {
+                if m.writing() {
                     let msg = if st.op == MapOp::Access {
                         FATAL_READ_WRITE
                     } else {
@@ -74,16 +73,20 @@ impl World {
             // hash := t.hasher(key, uintptr(h.hash0)), with the hash0 of this moment.
             StepKind::Hash => st.hash = m.key_hash(st.key),
             StepKind::Local => {}
-            StepKind::XorLoad | StepKind::ClearLoad => st.reg = u64::from(m.flags()),
-            StepKind::XorStore => m.set_flags(st.reg as u8 ^ HASH_WRITING),
+            StepKind::XorLoad | StepKind::ClearLoad => st.reg = m.flag_word(),
+            StepKind::XorStore => m.store_toggled(st.reg),
             StepKind::AssignFind => {
                 m.count_write(&mut self.work);
-                match m.assign_find_hashed(st.key, st.hash, &mut self.work) {
-                    Assign::Existing(c) => {
+                match m.assign_find(st.key, st.hash, &mut self.work) {
+                    Found::Existing(c) => {
                         st.found = Some(c);
                         st.existing = true;
                     }
-                    Assign::New(c) => st.found = Some(c),
+                    Found::New(c) => st.found = Some(c),
+                    Found::Fatal(msg) => {
+                        self.die(msg, gid);
+                        return;
+                    }
                 }
             }
             StepKind::AssignStore => {
@@ -93,7 +96,7 @@ impl World {
             }
             StepKind::DeleteFind => {
                 m.count_write(&mut self.work);
-                st.found = m.delete_find_hashed(st.key, st.hash, &mut self.work);
+                st.found = m.delete_find(st.key, st.hash, &mut self.work);
             }
             StepKind::DeleteClear => {
                 if let Some(c) = st.found {
@@ -113,13 +116,13 @@ impl World {
                 }
             }
             StepKind::ExitCheck => {
-                if m.flags() & HASH_WRITING == 0 {
+                if !m.writing() {
                     self.die(FATAL_WRITES, gid);
                     return;
                 }
             }
             StepKind::ClearStore => {
-                m.set_flags(st.reg as u8 & !HASH_WRITING);
+                m.store_cleared(st.reg);
                 m.finish_write();
                 done = true;
             }
@@ -132,13 +135,14 @@ impl World {
                 if m.is_empty() {
                     done = true;
                 } else {
-                    // atomic.Or8(&h.flags, iterator|oldIterator)
-                    m.set_flags(m.flags() | ITERATOR | OLD_ITERATOR);
+                    // mapiterinit's atomic.Or8(&h.flags, iterator|oldIterator); nothing
+                    // for a Swiss map.
+                    m.iter_init();
                     st.iter_left = m.len() + 1;
                 }
             }
             StepKind::IterNext => {
-                if m.flags() & HASH_WRITING != 0 {
+                if m.writing() {
                     self.die(FATAL_ITER_WRITE, gid);
                     return;
                 }
@@ -153,7 +157,7 @@ impl World {
             self.die(FATAL_BAD_MAP_STATE, gid);
             return;
         }
-        let after = self.maps[st.map as usize].map.flags() & HASH_WRITING != 0;
+        let after = self.maps[st.map as usize].map.writing();
         if let Some(last) = self.trace.steps.last_mut() {
             last.writing_after = after;
         }

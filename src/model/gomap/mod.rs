@@ -5,10 +5,12 @@
 pub mod classic;
 pub mod hash;
 pub mod layout;
+pub mod steps;
 pub mod swiss;
 
 pub use classic::ClassicMap;
 pub use layout::{FastPath, KeyAlg, MapLayout, fast_path_for, key_alg};
+pub use steps::{Found, MapCell};
 pub use swiss::SwissMap;
 
 /// A growth event of one map, recorded when the write that caused it finishes.

@@ -22,7 +22,7 @@ mod grow;
 mod iter;
 mod ops;
 
-pub use ops::{Assign, Cell};
+pub use ops::{Assign, Cell, LIVELOCK};
 
 pub use bucket::{Bucket, BucketArray};
 

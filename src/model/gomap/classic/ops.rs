@@ -100,7 +100,21 @@ pub enum Assign {
     Existing(Cell),
     /// The key is absent: the cell to store it in.
     New(Cell),
+    /// mapassign would loop forever: each growth it starts ends at once with too many
+    /// overflow buckets again ([`LIVELOCK`]).
+    Livelock,
 }
+
+/// What the simulation reports when mapassign would never return: a race left a bucket
+/// holding more entries than `h.count` says, so every same-size growth (begun for too many
+/// overflow buckets, finished by the very next growWork) rebuilds the same overflow bucket
+/// and mapassign's `goto again` starts another. Go has no message for it; it hangs.
+pub const LIVELOCK: &str =
+    "hang: mapassign grows the map forever (a race left more entries than the count)";
+
+/// Growths one mapassign call may start before it is taken to loop forever. A sound map
+/// starts at most one (and evacuates it in later writes).
+const MAX_GROWTHS_PER_ASSIGN: u32 = 64;
 
 impl ClassicMap {
     /// runtime/map.go: mapassign — `m[key] = v`. Returns true when the key was new.
@@ -112,7 +126,7 @@ impl ClassicMap {
     pub fn assign(&mut self, key: u64, work: &mut Work) -> bool {
         self.begin_write(work);
         let inserted = match self.assign_find(key, work) {
-            Assign::Existing(_) => false,
+            Assign::Existing(_) | Assign::Livelock => false,
             Assign::New(cell) => {
                 self.assign_store(cell, key);
                 self.count += 1;
@@ -149,6 +163,7 @@ impl ClassicMap {
             self.alloc(self.buckets.bytes, work);
         }
         let top = tophash(hash);
+        let mut growths = 0;
         loop {
             // again:
             let bucket = hash & ((1u64 << self.b) - 1);
@@ -200,6 +215,10 @@ impl ClassicMap {
                 && (over_load_factor(self.count + 1, self.b)
                     || too_many_overflow_buckets(self.noverflow, self.b))
             {
+                growths += 1;
+                if growths > MAX_GROWTHS_PER_ASSIGN {
+                    return Assign::Livelock;
+                }
                 self.hash_grow(work);
                 continue;
             }

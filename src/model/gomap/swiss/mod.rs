@@ -6,12 +6,15 @@
 //! [`SwissMap::assign`], Map.Delete → [`SwissMap::delete`], Map.Get → [`SwissMap::get`],
 //! NewMap, growToSmall, growToTable, table.rehash, grow, split, installTableSplit.
 
+mod check;
 pub mod group;
+mod steps;
 mod table;
 #[cfg(test)]
 mod tests;
 
-pub use table::{MAX_AVG_GROUP_LOAD, MAX_TABLE_CAPACITY, Put, Table};
+pub use steps::{FATAL_SMALL_FULL, SwissAssign, SwissCell};
+pub use table::{MAX_AVG_GROUP_LOAD, MAX_TABLE_CAPACITY, Put, Slot, Table};
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::Rng;
@@ -20,7 +23,7 @@ use super::hash::hash_key;
 use super::layout::MapLayout;
 use super::{MapEvent, MapEventKind, MapStats, Work};
 use crate::model::malloc::{Malloc, PTR_SIZE};
-use group::{CTRL_EMPTY, Group, SLOTS, h2};
+use group::{Group, SLOTS, h2};
 
 /// `unsafe.Sizeof(maps.Map{})` on 64-bit: used, seed, dirPtr, dirLen, globalDepth,
 /// globalShift, writing, clearSeq (asserted in reflectdata/map_swiss.go).
@@ -54,6 +57,10 @@ pub struct SwissMap {
     /// dirPtr of a table map: `1 << global_depth` entries.
     directory: Vec<u32>,
     global_depth: u8,
+    /// Generation of the next table (or small group) made; see [`Table::generation`].
+    next_gen: u32,
+    /// Generation of the small group.
+    small_gen: u32,
 
     /// rand(), for this map: seeds.
     rng: ChaCha8Rng,
@@ -85,6 +92,8 @@ impl SwissMap {
             tables: Vec::new(),
             directory: Vec::new(),
             global_depth: 0,
+            next_gen: 0,
+            small_gen: 0,
             rng,
             stats: MapStats::default(),
             events: Vec::new(),
@@ -239,7 +248,8 @@ impl SwissMap {
 
     /// table.go: newTable, with its struct and group array allocated.
     fn new_table(&mut self, capacity: u64, index: usize, depth: u8, work: &mut Work) -> Table {
-        let t = Table::new(capacity, index, depth);
+        let t = Table::new(capacity, index, depth, self.next_gen);
+        self.next_gen += 1;
         self.alloc(self.table_bytes(), work);
         self.alloc(self.groups_bytes(t.groups.len() as u64), work);
         t
@@ -251,14 +261,8 @@ impl SwissMap {
         self.garbage(bytes, work);
     }
 
-    fn begin_write(&mut self, work: &mut Work) {
-        work.ops += 1;
-        self.stats.writes += 1;
-        self.events_mark = self.events.len();
-    }
-
     /// Fills in `count` on the events this write pushed.
-    fn end_write(&mut self) {
+    pub(super) fn end_write(&mut self) {
         let used = self.used;
         for e in &mut self.events[self.events_mark..] {
             e.count = used;
@@ -281,62 +285,29 @@ impl SwissMap {
         });
     }
 
-    /// map.go: PutSlot — `m[key] = v`. Returns whether the key was new.
+    /// map.go: PutSlot — `m[key] = v`. Returns whether the key was new. The composition of
+    /// the steps the race explorer interleaves (see `steps.rs`).
     pub fn assign(&mut self, key: u64, work: &mut Work) -> bool {
-        self.begin_write(work);
+        self.count_write(work);
         let hash = self.hash(key);
-        let new = self.put_hashed(key, hash, work);
+        let new = match self.assign_find_hashed(key, hash, work) {
+            SwissAssign::New(cell) => {
+                self.assign_store(cell, key);
+                self.used += 1;
+                true
+            }
+            // One goroutine alone never finds a full small map with room left.
+            SwissAssign::Existing(_) | SwissAssign::Fatal(_) => false,
+        };
         self.end_write();
         new
-    }
-
-    /// The body of PutSlot after the hash: small map or table, growing as needed.
-    pub fn put_hashed(&mut self, key: u64, hash: u64, work: &mut Work) -> bool {
-        if self.directory.is_empty() {
-            if self.small.is_none() {
-                self.grow_to_small(work);
-            }
-            if self.used < SLOTS as u64 {
-                return self.put_small(key, hash, work);
-            }
-            // Any assignment to a full small map converts it, even an update.
-            self.grow_to_table(work);
-        }
-        loop {
-            let ti = self.directory[self.directory_index(hash)] as usize;
-            match self.tables[ti].put(key, hash, work) {
-                Put::Updated => return false,
-                Put::Inserted => {
-                    self.used += 1;
-                    if self.entry_object_bytes > 0 {
-                        self.alloc(self.entry_object_bytes, work);
-                    }
-                    return true;
-                }
-                Put::Rehash => self.rehash(ti, work),
-            }
-        }
-    }
-
-    /// map.go: putSlotSmall — the key's slot if present, else the first empty one.
-    fn put_small(&mut self, key: u64, hash: u64, work: &mut Work) -> bool {
-        let g = self.small.as_mut().expect("a small map has its group");
-        if g.match_h2(h2(hash)).any(|i| g.keys[i] == key) {
-            return false;
-        }
-        let i = g.match_empty_or_deleted().first();
-        g.keys[i] = key;
-        g.set_ctrl(i, h2(hash));
-        self.used += 1;
-        if self.entry_object_bytes > 0 {
-            self.alloc(self.entry_object_bytes, work);
-        }
-        true
     }
 
     /// map.go: growToSmall — the first insert allocates the one group.
     fn grow_to_small(&mut self, work: &mut Work) {
         self.small = Some(Group::default());
+        self.small_gen = self.next_gen;
+        self.next_gen += 1;
         let bytes = self.groups_bytes(1);
         self.alloc(bytes, work);
     }
@@ -456,50 +427,29 @@ impl SwissMap {
         self.tables.push(right);
     }
 
-    /// map.go: Delete — `delete(m, key)`. Nothing happens on an empty map; the seed is drawn
-    /// again when the map becomes empty. Returns whether the key was there.
+    /// map.go: Delete — `delete(m, key)`. Nothing happens on an empty map (and it is not
+    /// counted as a write); the seed is drawn again when the map becomes empty
+    /// (golang/go#25237). Returns whether the key was there.
     pub fn delete(&mut self, key: u64, work: &mut Work) -> bool {
-        self.stats.writes += 1;
-        work.ops += 1;
         if self.used == 0 {
+            work.ops += 1;
             return false;
         }
-        self.events_mark = self.events.len();
+        self.count_write(work);
         let hash = self.hash(key);
-        let found = self.delete_hashed(key, hash, work);
-        if found {
-            self.delete_done(work);
-        }
+        let found = match self.delete_find_hashed(key, hash, work) {
+            Some(cell) => {
+                self.delete_clear(cell, work);
+                self.used -= 1;
+                if self.used == 0 {
+                    self.reseed();
+                }
+                true
+            }
+            None => false,
+        };
+        self.end_write();
         found
-    }
-
-    /// The search and the slot's clearing of Delete (map.go: deleteSmall, table.Delete).
-    pub fn delete_hashed(&mut self, key: u64, hash: u64, work: &mut Work) -> bool {
-        if self.directory.is_empty() {
-            let Some(g) = self.small.as_mut() else {
-                return false;
-            };
-            let Some(i) = g.match_h2(h2(hash)).find(|&i| g.keys[i] == key) else {
-                return false;
-            };
-            // A small map never holds tombstones: the slot is simply empty again.
-            g.set_ctrl(i, CTRL_EMPTY);
-            return true;
-        }
-        let ti = self.directory[self.directory_index(hash)] as usize;
-        self.tables[ti].delete(key, hash, work)
-    }
-
-    /// What Delete does after clearing a slot: `m.used--`, the indirect key/elem objects
-    /// become garbage, and an emptied map draws a new seed (golang/go#25237).
-    pub fn delete_done(&mut self, work: &mut Work) {
-        self.used -= 1;
-        if self.entry_object_bytes > 0 {
-            self.garbage(self.entry_object_bytes, work);
-        }
-        if self.used == 0 {
-            self.seed = self.rng.next_u64();
-        }
     }
 
     /// map.go: Get — whether `key` is present. An empty map answers without hashing.
@@ -521,94 +471,5 @@ impl SwissMap {
         }
         let ti = self.directory[self.directory_index(hash)] as usize;
         self.tables[ti].get(key, hash, work)
-    }
-
-    /// `for k := range m` over every entry, each table once; calls `visit` per key and
-    /// returns how many. The order (Go's is randomised) is slot order here.
-    pub fn iterate(&mut self, work: &mut Work, mut visit: impl FnMut(u64)) -> u64 {
-        work.ops += 1;
-        let mut n = 0;
-        if let Some(g) = &self.small {
-            for i in g.match_full() {
-                visit(g.keys[i]);
-                n += 1;
-            }
-        }
-        for t in self.tables() {
-            for k in t.keys() {
-                visit(k);
-                n += 1;
-            }
-        }
-        work.iterated_entries += n;
-        n
-    }
-
-    /// Every key, for checks.
-    pub fn keys(&self) -> Vec<u64> {
-        let mut v = Vec::with_capacity(self.used as usize);
-        if let Some(g) = &self.small {
-            v.extend(g.match_full().map(|i| g.keys[i]));
-        }
-        for t in self.tables() {
-            v.extend(t.keys());
-        }
-        v
-    }
-
-    /// The structure's invariants (table.go/map.go checkInvariants): counts agree, every key
-    /// is found from its hash, every directory entry of a table of local depth d lies in its
-    /// aligned run of 2^(global − d) entries, growth budgets add up, capacities are powers
-    /// of two within 8..=1024.
-    pub fn check_invariants(&self) -> Result<(), String> {
-        let keys = self.keys();
-        if keys.len() as u64 != self.used {
-            return Err(format!("used {} but {} keys", self.used, keys.len()));
-        }
-        let mut w = Work::default();
-        for &k in &keys {
-            if !self.get_hashed(k, self.hash(k), &mut w) {
-                return Err(format!("key {k} not found from its hash"));
-            }
-        }
-        if self.directory.is_empty() {
-            return Ok(());
-        }
-        if self.directory.len() != 1 << self.global_depth {
-            return Err(format!(
-                "directory of {} entries at global depth {}",
-                self.directory.len(),
-                self.global_depth
-            ));
-        }
-        for (i, &ti) in self.directory.iter().enumerate() {
-            let t = &self.tables[ti as usize];
-            if t.local_depth > self.global_depth {
-                return Err(format!("table at {i}: local depth above global"));
-            }
-            let width = 1usize << (self.global_depth - t.local_depth);
-            if t.index % width != 0 || i < t.index || i >= t.index + width {
-                return Err(format!("entry {i}: table index {} width {width}", t.index));
-            }
-        }
-        for t in self.tables() {
-            let cap = u64::from(t.capacity);
-            if !cap.is_power_of_two() || !(SLOTS as u64..=MAX_TABLE_CAPACITY).contains(&cap) {
-                return Err(format!("capacity {cap}"));
-            }
-            let full = t
-                .groups
-                .iter()
-                .map(|g| g.match_full().count())
-                .sum::<usize>();
-            if full != usize::from(t.used) {
-                return Err(format!("table used {} but {full} full slots", t.used));
-            }
-            let budget = cap * MAX_AVG_GROUP_LOAD / SLOTS as u64;
-            if u64::from(t.used) + u64::from(t.growth_left) + u64::from(t.tombstones()) != budget {
-                return Err(format!("table growth budget off: {t:?}"));
-            }
-        }
-        Ok(())
     }
 }

@@ -36,6 +36,18 @@ impl ProbeSeq {
     }
 }
 
+/// Where table.PutSlot's search ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot {
+    /// The key is at (group, slot).
+    Existing(usize, usize),
+    /// A new key goes to (group, slot); `growthLeft` allowed it (a tombstone's reuse gave
+    /// its growth back already).
+    Free(usize, usize),
+    /// No room: the table must rehash first.
+    Rehash,
+}
+
 /// What table.PutSlot did with a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Put {
@@ -58,6 +70,9 @@ pub struct Table {
     pub growth_left: u16,
     /// Hash bits this table's keys share (extendible hashing).
     pub local_depth: u8,
+    /// Which table this is, among all the map ever made: a write found in a table that a
+    /// racing rehash has since replaced lands in the old one, lost.
+    pub generation: u32,
     /// First directory entry pointing at this table.
     pub index: usize,
     pub groups: Vec<Group>,
@@ -66,7 +81,7 @@ pub struct Table {
 impl Table {
     /// table.go: newTable — capacity raised to 8 and rounded up to a power of two (callers
     /// never ask for more than 1024), every control byte empty (`reset`).
-    pub fn new(capacity: u64, index: usize, local_depth: u8) -> Table {
+    pub fn new(capacity: u64, index: usize, local_depth: u8, generation: u32) -> Table {
         let capacity = capacity
             .max(SLOTS as u64)
             .next_power_of_two()
@@ -76,6 +91,7 @@ impl Table {
             capacity: capacity as u16,
             growth_left: 0,
             local_depth,
+            generation,
             index,
             groups: vec![Group::default(); capacity as usize / SLOTS],
         };
@@ -135,6 +151,20 @@ impl Table {
     /// probe path or the empty slot that ends it, if `growthLeft` allows; a reused tombstone
     /// costs no growth.
     pub fn put(&mut self, key: u64, hash: u64, work: &mut Work) -> Put {
+        match self.find_slot(key, hash, work) {
+            Slot::Existing(..) => Put::Updated,
+            Slot::Free(gi, i) => {
+                self.store(gi, i, key, h2(hash));
+                Put::Inserted
+            }
+            Slot::Rehash => Put::Rehash,
+        }
+    }
+
+    /// PutSlot's search, up to the store: the key's slot, or the slot a new key takes (a
+    /// reused tombstone gives its growth back here, as PutSlot does before its check), or
+    /// the need to rehash.
+    pub fn find_slot(&mut self, key: u64, hash: u64, work: &mut Work) -> Slot {
         let mut seq = ProbeSeq::new(hash, self.mask());
         let h = h2(hash);
         let mut first_deleted: Option<(usize, usize)> = None;
@@ -146,7 +176,7 @@ impl Table {
             let g = &self.groups[gi];
             for i in g.match_h2(h) {
                 if g.keys[i] == key {
-                    return Put::Updated;
+                    return Slot::Existing(gi, i);
                 }
             }
             let free = g.match_empty_or_deleted();
@@ -158,16 +188,15 @@ impl Table {
                 } else {
                     let (gi, i) = match first_deleted {
                         Some(slot) => {
-                            self.growth_left += 1;
+                            self.growth_left = self.growth_left.wrapping_add(1);
                             slot
                         }
                         None => (gi, i),
                     };
                     if self.growth_left == 0 {
-                        return Put::Rehash;
+                        return Slot::Rehash;
                     }
-                    self.store(gi, i, key, h);
-                    return Put::Inserted;
+                    return Slot::Free(gi, i);
                 }
             }
             seq.next();
@@ -175,20 +204,22 @@ impl Table {
         // Every group probed and none had an empty slot: only tombstones were free.
         match first_deleted {
             Some((gi, i)) => {
-                self.growth_left += 1;
-                self.store(gi, i, key, h);
-                Put::Inserted
+                self.growth_left = self.growth_left.wrapping_add(1);
+                Slot::Free(gi, i)
             }
-            None => Put::Rehash,
+            None => Slot::Rehash,
         }
     }
 
-    fn store(&mut self, gi: usize, i: usize, key: u64, h: u8) {
+    /// PutSlot's store: the key and its control byte, `growthLeft--`, `used++`. With racing
+    /// writers the slot may have been taken meanwhile and the budget spent: the counters
+    /// then go wrong as the runtime's would (uint16 arithmetic).
+    pub fn store(&mut self, gi: usize, i: usize, key: u64, h: u8) {
         let g = &mut self.groups[gi];
         g.keys[i] = key;
         g.set_ctrl(i, h);
-        self.growth_left -= 1;
-        self.used += 1;
+        self.growth_left = self.growth_left.wrapping_sub(1);
+        self.used = self.used.wrapping_add(1);
     }
 
     /// table.go: uncheckedPutSlot — place a key known to be absent in the first free slot of
@@ -212,15 +243,25 @@ impl Table {
         let Some((gi, i)) = self.find(key, hash, work) else {
             return false;
         };
-        self.used -= 1;
+        self.clear_slot(gi, i);
+        true
+    }
+
+    /// The key's (group, slot), as Delete's search finds it.
+    pub fn find_key(&self, key: u64, hash: u64, work: &mut Work) -> Option<(usize, usize)> {
+        self.find(key, hash, work)
+    }
+
+    /// Delete's clearing of a found slot: `used--`, then empty or a tombstone.
+    pub fn clear_slot(&mut self, gi: usize, i: usize) {
+        self.used = self.used.wrapping_sub(1);
         let g = &mut self.groups[gi];
         if g.match_empty().is_empty() {
             g.set_ctrl(i, CTRL_DELETED);
         } else {
             g.set_ctrl(i, CTRL_EMPTY);
-            self.growth_left += 1;
+            self.growth_left = self.growth_left.wrapping_add(1);
         }
-        true
     }
 
     /// Every key in slot order (group 0 slot 0 first), as grow and split walk them.
@@ -242,19 +283,19 @@ mod tests {
 
     #[test]
     fn capacities_and_growth_as_new_table_sets_them() {
-        let t = Table::new(16, 0, 0);
+        let t = Table::new(16, 0, 0, 0);
         assert_eq!((t.capacity, t.growth_left, t.groups.len()), (16, 14, 2));
-        assert_eq!(Table::new(571, 0, 1).capacity, 1024);
-        assert_eq!(Table::new(1024, 0, 1).growth_left, 896);
-        assert_eq!(Table::new(3, 0, 0).capacity, 8);
-        assert_eq!(Table::new(3, 0, 0).growth_left, 7);
+        assert_eq!(Table::new(571, 0, 1, 0).capacity, 1024);
+        assert_eq!(Table::new(1024, 0, 1, 0).growth_left, 896);
+        assert_eq!(Table::new(3, 0, 0, 0).capacity, 8);
+        assert_eq!(Table::new(3, 0, 0, 0).growth_left, 7);
     }
 
     #[test]
     fn probing_is_triangular_over_groups() {
         // 8 groups: a key hashed to group 5 whose groups 5 and 6 are full lands in group 0
         // (5, then 5+1 = 6, then 6+2 = 8 & 7 = 0).
-        let mut t = Table::new(64, 0, 0);
+        let mut t = Table::new(64, 0, 0, 0);
         let mut w = Work::default();
         for k in 0..16u64 {
             let g = if k < 8 { 5 } else { 6 };
@@ -271,7 +312,7 @@ mod tests {
 
     #[test]
     fn deletes_leave_tombstones_only_in_full_groups() {
-        let mut t = Table::new(16, 0, 0);
+        let mut t = Table::new(16, 0, 0, 0);
         let mut w = Work::default();
         // Fill group 0 with 8 keys, group 1 with 1.
         for k in 0..8u64 {
@@ -295,7 +336,7 @@ mod tests {
 
     #[test]
     fn a_new_key_rehashes_only_when_growth_is_used_up() {
-        let mut t = Table::new(16, 0, 0);
+        let mut t = Table::new(16, 0, 0, 0);
         let mut w = Work::default();
         for k in 0..14u64 {
             assert_eq!(
