@@ -64,6 +64,7 @@ fn committed_results_are_what_the_scenarios_produce() {
         "gc_memlimit",
         "map_churn_gc",
         "gc_service",
+        "map_compare",
     ] {
         let path = bundled(&format!("{name}.toml"));
         let dir = tempfile::tempdir().unwrap();

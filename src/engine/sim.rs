@@ -103,6 +103,8 @@ pub struct MapWrite {
     /// `h.nevacuate` and the old bucket count after the write (0, 0 when not growing).
     pub nevacuate: u64,
     pub old_buckets: u64,
+    /// Heap bytes the map keeps alive after the write.
+    pub live_bytes: u64,
 }
 
 /// Runs with more map writes than this do not record them one by one.

@@ -215,6 +215,7 @@ impl Sim {
                 evacuated_buckets: w.evacuated_buckets,
                 nevacuate,
                 old_buckets,
+                live_bytes: slot.map.live_bytes(),
             });
         }
         if w.alloc_bytes > 0 || w.garbage_bytes > 0 {

@@ -72,7 +72,7 @@ pub fn events_csv<'a>(events: impl Iterator<Item = (&'a str, &'a MapEvent)>) -> 
 }
 
 /// map_ops.csv: one row per map write (insert, delete, churn unit) — `map,op,cost_ns,
-/// evacuated_buckets,nevacuate,old_buckets` — for runs of at most
+/// evacuated_buckets,nevacuate,old_buckets,live_bytes` — for runs of at most
 /// [`crate::engine::sim::MAX_RECORDED_WRITES`] writes; only the header otherwise.
 pub fn map_ops_csv(outcome: &Outcome) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -83,6 +83,7 @@ pub fn map_ops_csv(outcome: &Outcome) -> Vec<u8> {
         "evacuated_buckets",
         "nevacuate",
         "old_buckets",
+        "live_bytes",
     ])
     .expect("in-memory CSV");
     for r in &outcome.map_writes {
@@ -93,6 +94,7 @@ pub fn map_ops_csv(outcome: &Outcome) -> Vec<u8> {
             &r.evacuated_buckets.to_string(),
             &r.nevacuate.to_string(),
             &r.old_buckets.to_string(),
+            &r.live_bytes.to_string(),
         ])
         .expect("in-memory CSV");
     }

@@ -7,6 +7,7 @@
 
 mod gc_cost_vs_gogc;
 mod heap_timeline;
+mod map_compare;
 mod map_growth;
 mod pause_heatmap;
 mod stw_vs_throughput;
@@ -51,11 +52,15 @@ pub enum PlotError {
 }
 
 /// Draws the plots of a `gomemsim run` from the CSV files in `dir`: `heap_timeline` from
-/// gc_cycles.csv and `map_growth` from map_events.csv, each as .svg and .png. A plot whose
-/// file has no rows is skipped. Returns the paths written.
+/// gc_cycles.csv, `map_growth` from map_events.csv, and `map_compare` from map_ops.csv when
+/// the run has a Swiss map or several maps, each as .svg and .png. A plot whose file has no
+/// rows is skipped. Returns the paths written.
 pub fn draw_run_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let mut written = heap_timeline::draw(dir)?;
     written.extend(map_growth::draw(dir)?);
+    if dir.join("map_ops.csv").exists() {
+        written.extend(map_compare::draw(dir)?);
+    }
     Ok(written)
 }
 
