@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::model::gomap::ClassicMap;
+use crate::model::gomap::{ClassicMap, SwissMap};
 use crate::scenario::Scenario;
 
 /// A scenario that needs more memory than is available. Sizes are in bytes.
@@ -73,7 +73,11 @@ fn check_against(sc: &Scenario, avail: u64) -> Result<(), ResourceError> {
     let budget = sc.key_budget();
     let mut total = 0u64;
     for (spec, &keys) in sc.maps.iter().zip(&budget) {
-        let need = ClassicMap::sim_footprint_bytes(keys, spec.hint);
+        let need = if crate::engine::sim::swiss_map(spec, &sc.runtime.go) {
+            SwissMap::sim_footprint_bytes(keys, spec.hint)
+        } else {
+            ClassicMap::sim_footprint_bytes(keys, spec.hint)
+        };
         total = total.saturating_add(need);
         if total > avail {
             return Err(ResourceError {
