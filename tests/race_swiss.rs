@@ -133,3 +133,27 @@ fn lost_count_updates_fill_the_small_group_behind_used() {
     };
     assert!(!classic.outcomes.contains_key(FATAL_SMALL_FULL));
 }
+
+#[test]
+fn racing_inserts_can_fill_a_table_until_the_probe_never_ends() {
+    // Goroutine a inserts 13 keys alone (13 x 11 steps), then its 14th insert and b's one
+    // interleave so that both pass PutSlot's `growthLeft > 0` check at growthLeft == 1 and
+    // both decrement it: the uint16 wraps to 65535, so the 16-slot table never rehashes and
+    // a's later inserts fill it to the last slot. The next probe finds no group with an
+    // empty slot and table.go's `for` loop would go round forever; the run ends with
+    // SWISS_HANG instead of a healthy map.
+    let text = "name = \"wrap\"\n[runtime]\ngo = \"1.24\"\ngomaxprocs = 2\n[[maps]]\nname = \"m\"\nkey = \"int64\"\nelem = \"int64\"\n[[goroutines]]\nname = \"a\"\nprogram = [ { op = \"insert\", map = \"m\", n = 14 }, { op = \"insert\", map = \"m\", n = 3 } ]\n[[goroutines]]\nname = \"b\"\nprogram = [ { op = \"insert\", map = \"m\", n = 1 } ]\n";
+    let sc = scenario::parse_str(text, "wrap.toml", &[]).unwrap();
+    let decisions: Vec<u32> = std::iter::repeat_n(0, 143)
+        .chain("00110101010100110011".chars().map(|c| u32::from(c == '1')))
+        .collect();
+    let token = Token::Decisions {
+        scenario_seed: 13,
+        decisions,
+    };
+    let t = explore::replay(&sc, &token).unwrap();
+    assert_eq!(
+        t.fatal.map(|f| f.message),
+        Some(gomemsim::model::gomap::swiss::SWISS_HANG)
+    );
+}

@@ -67,7 +67,7 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
         say!("wrote {}/{{{}}}", dir.display(), names.join(","));
     }
     if let Some(f) = &trace.fatal {
-        if f.message == gomemsim::model::gomap::classic::LIVELOCK {
+        if gomemsim::model::sched::steps::is_hang(f.message) {
             // Go prints nothing: it never returns.
             eprintln!("{} (goroutine {})", f.message, f.goroutine + 1);
         } else {

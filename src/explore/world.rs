@@ -259,7 +259,7 @@ impl World {
         if let Some(st) = gs.op {
             let kind = match st.op {
                 MapOp::Iterate if st.pc > 0 => StepKind::IterNext,
-                _ => st.op.steps()[st.pc],
+                _ => st.op.steps_for(self.maps[st.map as usize].map.is_swiss())[st.pc],
             };
             let write = matches!(
                 kind,

@@ -493,7 +493,7 @@ fn legend(out: &mut String, top: f64, width: f64) -> f64 {
 /// How a schedule's end is written: Go's `fatal error: ...`, or the livelock as it is (Go
 /// prints nothing for it).
 fn outcome_text(message: &str) -> String {
-    if message == crate::model::gomap::classic::LIVELOCK {
+    if crate::model::sched::steps::is_hang(message) {
         message.to_string()
     } else {
         format!("fatal error: {message}")

@@ -1,5 +1,6 @@
 //! The steps of one map operation (runtime/map.go's mapassign, mapdelete, mapaccess1,
-//! mapiternext around hashWriting), executed one at a time on the shared map.
+//! mapiternext around hashWriting; go1.24 internal/runtime/maps' PutSlot, Delete, Get and
+//! Iter.Next around `writing`), executed one at a time on the shared map.
 
 use rand::RngExt;
 
@@ -45,7 +46,7 @@ impl World {
     pub(super) fn op_step(&mut self, g: usize, t_ns: u64, p: u32) {
         let gid = g as u32;
         let mut st = self.goroutines[g].op.expect("an operation in progress");
-        let steps = st.op.steps();
+        let steps = st.op.steps_for(self.maps[st.map as usize].map.is_swiss());
         let kind = match st.op {
             MapOp::Iterate if st.pc > 0 => StepKind::IterNext,
             _ => steps[st.pc],
@@ -96,7 +97,13 @@ impl World {
             }
             StepKind::DeleteFind => {
                 m.count_write(&mut self.work);
-                st.found = m.delete_find(st.key, st.hash, &mut self.work);
+                match m.delete_find(st.key, st.hash, &mut self.work) {
+                    Ok(found) => st.found = found,
+                    Err(msg) => {
+                        self.die(msg, gid);
+                        return;
+                    }
+                }
             }
             StepKind::DeleteClear => {
                 if let Some(c) = st.found {
@@ -108,7 +115,13 @@ impl World {
                 if st.op == MapOp::Assign {
                     m.set_count(st.reg + 1);
                 } else {
-                    let c = st.reg.saturating_sub(1);
+                    // h.count-- (an int) and m.used-- (a uint64): the classic model keeps
+                    // its count at 0; a Swiss map's wraps, as the runtime's does.
+                    let c = if m.is_swiss() {
+                        st.reg.wrapping_sub(1)
+                    } else {
+                        st.reg.saturating_sub(1)
+                    };
                     m.set_count(c);
                     if c == 0 {
                         m.reseed();
@@ -127,7 +140,10 @@ impl World {
                 done = true;
             }
             StepKind::Lookup => {
-                m.get_hashed(st.key, st.hash, &mut self.work);
+                if let Err(msg) = m.lookup(st.key, st.hash, &mut self.work) {
+                    self.die(msg, gid);
+                    return;
+                }
                 done = true;
             }
             StepKind::IterInit => {

@@ -144,7 +144,12 @@ impl MapLayout {
     /// go1.24 `SwissMapType.GroupSize`: the 8-byte control word, then 8 slots
     /// (reflectdata.SwissMapGroupType); map[int64]int64's is 136 bytes.
     pub fn swiss_group_size(&self) -> u64 {
-        8 + 8 * self.swiss_slot_size()
+        match self.swiss_slot_size() {
+            // `struct{ ctrl uint64; slots [8]struct{} }` ends in a zero-size field: a byte of
+            // padding, then the uint64 alignment (cmd/compile/internal/types/size.go).
+            0 => 16,
+            slot => 8 + 8 * slot,
+        }
     }
 
     /// `t.bucket.ptrdata != 0`: the GC must scan buckets. When false, the runtime keeps

@@ -132,11 +132,17 @@ impl GoMap {
         }
     }
 
-    /// A delete's search.
-    pub fn delete_find(&mut self, key: u64, hash: u64, work: &mut Work) -> Option<MapCell> {
+    /// A delete's search: the key's slot if present; `Err(message)` where the runtime's
+    /// probe would never end (a Swiss table racing writers filled).
+    pub fn delete_find(
+        &mut self,
+        key: u64,
+        hash: u64,
+        work: &mut Work,
+    ) -> Result<Option<MapCell>, &'static str> {
         match self {
-            GoMap::Classic(m) => m.delete_find_hashed(key, hash, work).map(MapCell::Classic),
-            GoMap::Swiss(m) => m.delete_find_hashed(key, hash, work).map(MapCell::Swiss),
+            GoMap::Classic(m) => Ok(m.delete_find_hashed(key, hash, work).map(MapCell::Classic)),
+            GoMap::Swiss(m) => Ok(m.delete_find_hashed(key, hash, work)?.map(MapCell::Swiss)),
         }
     }
 
@@ -149,15 +155,21 @@ impl GoMap {
         }
     }
 
-    /// A lookup's search with the hash computed earlier.
-    pub fn get_hashed(&self, key: u64, hash: u64, work: &mut Work) -> bool {
+    /// A lookup's search with the hash computed earlier; `Err(message)` where it would never
+    /// end.
+    pub fn lookup(&self, key: u64, hash: u64, work: &mut Work) -> Result<bool, &'static str> {
         match self {
-            GoMap::Classic(m) => m.get_hashed(key, hash, work),
+            GoMap::Classic(m) => Ok(m.get_hashed(key, hash, work)),
             GoMap::Swiss(m) => {
                 work.ops += 1;
-                m.get_hashed(key, hash, work)
+                m.lookup_hashed(key, hash, work)
             }
         }
+    }
+
+    /// A Swiss-table map.
+    pub fn is_swiss(&self) -> bool {
+        matches!(self, GoMap::Swiss(_))
     }
 
     /// Whether the classic map's evacuation met a cell Go throws "bad map state" on since

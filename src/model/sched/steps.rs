@@ -9,6 +9,13 @@ pub const FATAL_READ_WRITE: &str = "concurrent map read and map write";
 /// `fatal error: concurrent map iteration and map write` (mapiternext).
 pub const FATAL_ITER_WRITE: &str = "concurrent map iteration and map write";
 
+/// Whether a schedule's end is a hang the simulation stopped (a `hang: ...` outcome, such as
+/// the classic map's `LIVELOCK` or the Swiss map's `SWISS_HANG`) rather than Go's fatal error:
+/// Go prints nothing for it.
+pub fn is_hang(message: &str) -> bool {
+    message.starts_with("hang: ")
+}
+
 /// One step of a goroutine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StepKind {
@@ -141,6 +148,24 @@ pub const DELETE: &[StepKind] = &[
     StepKind::ClearStore,
 ];
 
+/// go1.24 internal/runtime/maps: Map.Delete's steps, in order. As mapdelete's, except that
+/// the count goes down before the slot is cleared (deleteSmall: `m.used--`, then the slot;
+/// table.Delete: `t.used--; m.used--`, then the control byte).
+pub const DELETE_SWISS: &[StepKind] = &[
+    StepKind::CountCheck,
+    StepKind::EntryCheck,
+    StepKind::Hash,
+    StepKind::XorLoad,
+    StepKind::XorStore,
+    StepKind::DeleteFind,
+    StepKind::CountLoad,
+    StepKind::CountStore,
+    StepKind::DeleteClear,
+    StepKind::ExitCheck,
+    StepKind::ClearLoad,
+    StepKind::ClearStore,
+];
+
 /// runtime/map.go: mapaccess1's steps, in order.
 pub const ACCESS: &[StepKind] = &[
     StepKind::CountCheck,
@@ -157,6 +182,14 @@ impl MapOp {
             MapOp::Delete => DELETE,
             MapOp::Access => ACCESS,
             MapOp::Iterate => &[StepKind::IterInit, StepKind::IterNext],
+        }
+    }
+
+    /// The step sequence on a classic or (`swiss`) a Swiss-table map: only Delete differs.
+    pub fn steps_for(self, swiss: bool) -> &'static [StepKind] {
+        match self {
+            MapOp::Delete if swiss => DELETE_SWISS,
+            _ => self.steps(),
         }
     }
 

@@ -29,7 +29,8 @@ impl SwissMap {
 
     /// Every key, for checks.
     pub fn keys(&self) -> Vec<u64> {
-        let mut v = Vec::with_capacity(self.used as usize);
+        // `used` can be anything after racing writes: size from it only when it is sane.
+        let mut v = Vec::with_capacity(self.used.min(1 << 20) as usize);
         if let Some(g) = &self.small {
             v.extend(g.match_full().map(|i| g.keys[i]));
         }

@@ -14,7 +14,7 @@ mod table;
 mod tests;
 
 pub use steps::{FATAL_SMALL_FULL, SwissAssign, SwissCell};
-pub use table::{MAX_AVG_GROUP_LOAD, MAX_TABLE_CAPACITY, Put, Slot, Table};
+pub use table::{MAX_AVG_GROUP_LOAD, MAX_TABLE_CAPACITY, Probe, Put, SWISS_HANG, Slot, Table};
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::Rng;
@@ -42,8 +42,10 @@ pub struct SwissMap {
     group_size: u64,
     /// Groups hold no pointers: their arrays are noscan.
     groups_noscan: bool,
-    /// Heap bytes of the key and elem objects of one entry (0 unless stored indirectly).
-    entry_object_bytes: u64,
+    /// Heap bytes of the key object and of the elem object of one entry (0 unless stored
+    /// indirectly).
+    key_object_bytes: u64,
+    elem_object_bytes: u64,
 
     // maps.Map
     used: u64,
@@ -84,7 +86,8 @@ impl SwissMap {
             malloc: layout.malloc(),
             group_size,
             groups_noscan: noscan,
-            entry_object_bytes: layout.key_object_bytes() + layout.elem_object_bytes(),
+            key_object_bytes: layout.key_object_bytes(),
+            elem_object_bytes: layout.elem_object_bytes(),
             used: 0,
             seed: rng.next_u64(),
             writing: 0,
@@ -437,7 +440,7 @@ impl SwissMap {
         }
         self.count_write(work);
         let hash = self.hash(key);
-        let found = match self.delete_find_hashed(key, hash, work) {
+        let found = match self.delete_find_hashed(key, hash, work).ok().flatten() {
             Some(cell) => {
                 self.delete_clear(cell, work);
                 self.used -= 1;

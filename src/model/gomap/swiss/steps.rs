@@ -7,7 +7,7 @@
 use rand_chacha::rand_core::Rng;
 
 use super::group::{CTRL_EMPTY, SLOTS, h2};
-use super::table::Slot;
+use super::table::{Probe, SWISS_HANG, Slot};
 use super::{SwissMap, Work};
 
 /// `fatal("small map with no empty slot (concurrent map writes?)")` in map.go:
@@ -113,13 +113,18 @@ impl SwissMap {
                     return SwissAssign::New(self.cell(ti, g, i, hash));
                 }
                 Slot::Rehash => self.rehash(ti, work),
+                Slot::Endless => return SwissAssign::Fatal(SWISS_HANG),
             }
         }
     }
 
+    /// An indirect key and an indirect elem are each a `newobject` of their own
+    /// (table.go: PutSlot, map.go: putSlotSmall).
     fn alloc_entry(&mut self, work: &mut Work) {
-        if self.entry_object_bytes > 0 {
-            self.alloc(self.entry_object_bytes, work);
+        for bytes in [self.key_object_bytes, self.elem_object_bytes] {
+            if bytes > 0 {
+                self.alloc(bytes, work);
+            }
         }
     }
 
@@ -143,16 +148,45 @@ impl SwissMap {
         }
     }
 
-    /// Delete's search after the hash and the toggle: the key's slot, if present.
-    pub fn delete_find_hashed(&self, key: u64, hash: u64, work: &mut Work) -> Option<SwissCell> {
+    /// Delete's search after the hash and the toggle: the key's slot, if present; `Err`
+    /// with [`SWISS_HANG`] where the runtime's probe would never end.
+    pub fn delete_find_hashed(
+        &self,
+        key: u64,
+        hash: u64,
+        work: &mut Work,
+    ) -> Result<Option<SwissCell>, &'static str> {
         if self.directory.is_empty() {
-            let g = self.small.as_ref()?;
-            let i = g.match_h2(h2(hash)).find(|&i| g.keys[i] == key)?;
-            return Some(self.small_cell(i, hash));
+            let Some(g) = self.small.as_ref() else {
+                return Ok(None);
+            };
+            let i = g.match_h2(h2(hash)).find(|&i| g.keys[i] == key);
+            return Ok(i.map(|i| self.small_cell(i, hash)));
         }
         let ti = self.directory[self.directory_index(hash)] as usize;
-        let (g, i) = self.tables[ti].find_key(key, hash, work)?;
-        Some(self.cell(ti, g, i, hash))
+        match self.tables[ti].find(key, hash, work) {
+            Probe::At(g, i) => Ok(Some(self.cell(ti, g, i, hash))),
+            Probe::Absent => Ok(None),
+            Probe::Endless => Err(SWISS_HANG),
+        }
+    }
+
+    /// Get's search with the hash computed earlier; `Err` where it would never end.
+    pub fn lookup_hashed(
+        &self,
+        key: u64,
+        hash: u64,
+        work: &mut Work,
+    ) -> Result<bool, &'static str> {
+        if self.directory.is_empty() {
+            return Ok(self.get_hashed(key, hash, work));
+        }
+        let ti = self.directory[self.directory_index(hash)] as usize;
+        match self.tables[ti].find(key, hash, work) {
+            Probe::At(..) => Ok(true),
+            Probe::Absent => Ok(false),
+            Probe::Endless => Err(SWISS_HANG),
+        }
     }
 
     /// Delete's clearing of the slot found (map.go: deleteSmall; table.go: Delete): in the
@@ -173,8 +207,10 @@ impl SwissMap {
         {
             t.clear_slot(g, i);
         }
-        if self.entry_object_bytes > 0 {
-            self.garbage(self.entry_object_bytes, work);
+        for bytes in [self.key_object_bytes, self.elem_object_bytes] {
+            if bytes > 0 {
+                self.garbage(bytes, work);
+            }
         }
     }
 }

@@ -36,6 +36,24 @@ impl ProbeSeq {
     }
 }
 
+/// Where a lookup's probe ended (table.go: getWithKey, Delete).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// The key is at (group, slot).
+    At(usize, usize),
+    /// A group with an empty slot ended the probe: the key is absent.
+    Absent,
+    /// Every group was probed and none had an empty slot: the runtime's `for` loop would
+    /// never end. Only racing writers can fill a table so (see [`SWISS_HANG`]).
+    Endless,
+}
+
+/// What the simulation reports when a probe would never end: racing inserts passed the
+/// `growthLeft > 0` check together, `growthLeft` wrapped, and the table filled to the last
+/// slot. Go has no message for it; it hangs.
+pub const SWISS_HANG: &str =
+    "hang: the probe finds no empty slot (racing inserts filled the table past its budget)";
+
 /// Where table.PutSlot's search ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Slot {
@@ -46,6 +64,8 @@ pub enum Slot {
     Free(usize, usize),
     /// No room: the table must rehash first.
     Rehash,
+    /// No group has an empty slot: PutSlot would probe forever ([`SWISS_HANG`]).
+    Endless,
 }
 
 /// What table.PutSlot did with a key.
@@ -113,20 +133,23 @@ impl Table {
         self.groups.len() as u64 - 1
     }
 
-    /// table.go: tombstones — slots that are deleted, not empty.
+    /// table.go: tombstones — slots that are deleted, not empty: the growth budget less
+    /// `used` and `growthLeft`, in the runtime's wrapping uint16 arithmetic.
     pub fn tombstones(&self) -> u16 {
         let budget = u64::from(self.capacity) * MAX_AVG_GROUP_LOAD / SLOTS as u64;
-        (budget as u16).saturating_sub(self.used + self.growth_left)
+        (budget as u16)
+            .wrapping_sub(self.used)
+            .wrapping_sub(self.growth_left)
     }
 
-    /// table.go: getWithKey — whether `key` is here. Groups visited past the first count as
-    /// probes.
+    /// table.go: getWithKey — whether `key` is here (false where Go would probe forever).
+    /// Groups visited past the first count as probes.
     pub fn get(&self, key: u64, hash: u64, work: &mut Work) -> bool {
-        self.find(key, hash, work).is_some()
+        matches!(self.find(key, hash, work), Probe::At(..))
     }
 
-    /// The (group, slot) holding `key`: probe until a group with an empty slot.
-    fn find(&self, key: u64, hash: u64, work: &mut Work) -> Option<(usize, usize)> {
+    /// The probe for `key`: until a match or a group with an empty slot.
+    pub fn find(&self, key: u64, hash: u64, work: &mut Work) -> Probe {
         let mut seq = ProbeSeq::new(hash, self.mask());
         let h = h2(hash);
         for n in 0..self.groups.len() {
@@ -136,15 +159,15 @@ impl Table {
             let g = &self.groups[seq.offset as usize];
             for i in g.match_h2(h) {
                 if g.keys[i] == key {
-                    return Some((seq.offset as usize, i));
+                    return Probe::At(seq.offset as usize, i);
                 }
             }
             if !g.match_empty().is_empty() {
-                return None;
+                return Probe::Absent;
             }
             seq.next();
         }
-        None
+        Probe::Endless
     }
 
     /// table.go: PutSlot — update `key` if present, else take the first tombstone on its
@@ -157,7 +180,7 @@ impl Table {
                 self.store(gi, i, key, h2(hash));
                 Put::Inserted
             }
-            Slot::Rehash => Put::Rehash,
+            Slot::Rehash | Slot::Endless => Put::Rehash,
         }
     }
 
@@ -201,14 +224,9 @@ impl Table {
             }
             seq.next();
         }
-        // Every group probed and none had an empty slot: only tombstones were free.
-        match first_deleted {
-            Some((gi, i)) => {
-                self.growth_left = self.growth_left.wrapping_add(1);
-                Slot::Free(gi, i)
-            }
-            None => Slot::Rehash,
-        }
+        // Every group probed and none had an empty slot: the runtime's loop goes round
+        // forever (a tombstone alone never ends it).
+        Slot::Endless
     }
 
     /// PutSlot's store: the key and its control byte, `growthLeft--`, `used++`. With racing
@@ -240,16 +258,11 @@ impl Table {
     /// table.go: Delete — the slot becomes empty (and gives its growth back) when its group
     /// has an empty slot, else a tombstone, so probes for other keys still pass it.
     pub fn delete(&mut self, key: u64, hash: u64, work: &mut Work) -> bool {
-        let Some((gi, i)) = self.find(key, hash, work) else {
+        let Probe::At(gi, i) = self.find(key, hash, work) else {
             return false;
         };
         self.clear_slot(gi, i);
         true
-    }
-
-    /// The key's (group, slot), as Delete's search finds it.
-    pub fn find_key(&self, key: u64, hash: u64, work: &mut Work) -> Option<(usize, usize)> {
-        self.find(key, hash, work)
     }
 
     /// Delete's clearing of a found slot: `used--`, then empty or a tombstone.

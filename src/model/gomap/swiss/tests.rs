@@ -229,3 +229,40 @@ fn same_seed_same_map() {
     };
     assert_eq!(run(), run());
 }
+
+#[test]
+fn group_sizes_follow_go_s_struct_layout() {
+    // reflectdata.SwissMapGroupType: struct{ ctrl uint64; slots [8]struct{ key K; elem V } }.
+    let size = |ks, ka, es, ea| {
+        MapLayout {
+            key_size: ks,
+            key_align: ka,
+            elem_size: es,
+            elem_align: ea,
+            ..MapLayout::INT64_INT64
+        }
+        .swiss_group_size()
+    };
+    assert_eq!(size(8, 8, 8, 8), 136); // map[int64]int64
+    assert_eq!(size(16, 8, 8, 8), 200); // map[string]int64: slot 24
+    assert_eq!(size(12, 4, 8, 8), 200); // map[[3]int32]int64: elem at 16, slot 24
+    assert_eq!(size(4, 4, 1, 1), 72); // map[int32]bool: slot 5 rounded to 8
+    assert_eq!(size(8, 8, 0, 1), 136); // map[int64]struct{}: a padding byte, slot 16
+    assert_eq!(size(0, 1, 0, 1), 16); // map[struct{}]struct{}: the padded empty slots
+}
+
+#[test]
+fn indirect_keys_and_elems_are_objects_of_their_own() {
+    // table.go PutSlot: an indirect key and an indirect elem are two newobject calls.
+    let layout = MapLayout::new(200, false, 300, false);
+    let mut w = Work::default();
+    let mut m = SwissMap::new(layout, 0, ChaCha8Rng::seed_from_u64(1), &mut w);
+    m.assign(1, &mut w);
+    let objects = w.alloc_objects;
+    m.assign(2, &mut w);
+    assert_eq!(w.alloc_objects - objects, 2);
+    // 200 B and 300 B objects: size classes 208 and 320.
+    let before = w.garbage_bytes;
+    m.delete(2, &mut w);
+    assert_eq!(w.garbage_bytes - before, 208 + 320);
+}
