@@ -16,6 +16,8 @@ use crate::scenario::{self, Gogc, GoroutineSpec, Heap, MemLimit, Runtime, Scenar
 
 pub use observed::{Compared, Quantities, compare};
 
+use observed::MIB;
+
 /// At most this many windows of the log become `alloc` ops; a longer log is grouped.
 pub const MAX_WINDOWS: usize = 400;
 
@@ -191,7 +193,7 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
 }
 
 fn kib(v: f64) -> scenario::Bytes {
-    scenario::Bytes(((v / 1024.0).round() as u64) << 10)
+    scenario::Bytes(workload::kib_round(v))
 }
 
 /// The scenario written as TOML and read back: what fitted.toml will load as, validated.
@@ -219,7 +221,7 @@ fn fit_memory_limit(
     measure: &dyn Fn(&Scenario) -> Result<Quantities, CalibrateError>,
 ) -> Result<Scenario, CalibrateError> {
     let h = &sc.heap;
-    let guess = median_goal * (1.0 + 1.1 * h.nonheap_ratio) + h.nonheap_base.0 as f64 + MIB_F;
+    let guess = median_goal * (1.0 + 1.1 * h.nonheap_ratio) + h.nonheap_base.0 as f64 + MIB;
     let mut limit = guess;
     let mut best: Option<(f64, f64)> = None;
     for _ in 0..6 {
@@ -236,9 +238,7 @@ fn fit_memory_limit(
     }
     let (limit, _) = best.expect("at least one step");
     // Limits are set in whole MiB in practice; the fit lands within a few KiB of one.
-    let mib = (limit / MIB_F).round().max(1.0) as u64;
+    let mib = (limit / MIB).round().max(1.0) as u64;
     sc.runtime.gomemlimit = MemLimit::Limit(scenario::Bytes(mib << 20));
     Ok(sc)
 }
-
-const MIB_F: f64 = observed::MIB;

@@ -56,7 +56,8 @@ pub struct Program {
 /// and trigger to settle as they had in the real program.
 pub const WARMUP_CYCLES: f64 = 8.0;
 
-fn kib_round(v: f64) -> u64 {
+/// `v` bytes rounded to whole KiB (negative as 0), as fitted sizes are written.
+pub(super) fn kib_round(v: f64) -> u64 {
     ((v.max(0.0) / 1024.0).round() as u64) << 10
 }
 
@@ -177,17 +178,6 @@ pub fn saturated_rate(costs: &Costs) -> f64 {
     0.75 * OBJECT as f64 * 1e12 / per_object_ps.max(1.0)
 }
 
-/// runtime/mgcpacer.go: startCycle — dedicated mark workers for `procs` Ps: 25% of them
-/// rounded, one fewer when rounding is off by more than 30%.
-fn dedicated_workers(procs: u32) -> f64 {
-    let total = f64::from(procs) * 0.25;
-    let mut d = (total + 0.5).floor();
-    if d > 0.0 && (d / total - 1.0).abs() > 0.3 && d > total {
-        d -= 1.0;
-    }
-    d
-}
-
 /// The `[costs]` of GC read off the log; the rest keep their defaults.
 ///
 /// - Pauses: the mean wall time of each stop-the-world phase.
@@ -227,7 +217,8 @@ pub fn fitted_costs(cycles: &[ParsedCycle], procs: u32) -> Costs {
     if mark_ns > 0.0 {
         let bg = bg_ns / (mark_ns * 0.25 * p);
         costs.background_mark_utilization = round3(bg.clamp(0.05, 1.0));
-        let idle_ps = (p - dedicated_workers(procs) - 1.0).max(0.0);
+        let dedicated = crate::model::gc::pacer::mark_workers(procs).0 as f64;
+        let idle_ps = (p - dedicated - 1.0).max(0.0);
         if idle_ps > 0.0 {
             let idle = idle_ns / (mark_ns * idle_ps);
             costs.idle_mark_utilization = round3(idle.clamp(0.0, 1.0));
@@ -346,12 +337,5 @@ gc 2 @0.030s 3%: 0.030+2.0+0.050 ms clock, 0.060+0.20/1.0/0+0.100 ms cpu, 14->16
             "{:?}",
             p.ops[3]
         );
-    }
-
-    #[test]
-    fn dedicated_workers_as_start_cycle_rounds() {
-        let d: Vec<f64> = (1..=8).map(dedicated_workers).collect();
-        // P=3: 0.75 rounds to 1, 33% off, so 0; P=6: 1.5 rounds to 2, 33% off, so 1.
-        assert_eq!(d, vec![0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 2.0, 2.0]);
     }
 }

@@ -12,7 +12,7 @@ use crate::model::gc::GcCycle;
 use crate::model::gc::pacer::Pacer;
 use crate::model::gomap::{GoMap, MapEvent, MapLayout, Work};
 use crate::model::heap::{Heap, NonHeapModel};
-use crate::scenario::types::{Costs, Gogc, MemLimit, Scenario};
+use crate::scenario::types::{Costs, Gogc, MemLimit, Scenario, go_minor};
 
 /// Prices of work, in picoseconds, so sub-nanosecond costs accumulate exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -469,20 +469,10 @@ pub(crate) fn swiss_map(spec: &crate::scenario::types::MapSpec, go: &str) -> boo
     }
 }
 
-/// The minor version of a `1.N` release.
-fn go_minor(go: &str) -> Option<u32> {
-    go.strip_prefix("1.")
-        .and_then(|minor| minor.split('.').next())
-        .and_then(|minor| minor.parse::<u32>().ok())
-}
-
 /// Allocation headers for objects with pointers above 512 bytes arrived in go1.22
 /// (runtime/msize.go: roundupsize(size, noscan)).
 pub(crate) fn malloc_headers(go: &str) -> bool {
-    go.strip_prefix("1.")
-        .and_then(|minor| minor.split('.').next())
-        .and_then(|minor| minor.parse::<u32>().ok())
-        .is_some_and(|minor| minor >= 22)
+    go_minor(go).is_some_and(|minor| minor >= 22)
 }
 
 /// The pacer, heap and GC parameters of a scenario.
@@ -504,7 +494,8 @@ fn new_gc(sc: &Scenario, goroutines: u32) -> Gc {
         sc.heap.globals.0.saturating_add(sc.heap.runtime_globals.0),
     );
     let mut pacer = Pacer::new(gogc, limit);
-    pacer.rules = crate::model::gc::PacerRules::for_release(&sc.runtime.go);
+    // Validation admits only 1.N releases.
+    pacer.rules = crate::model::gc::PacerRules::for_minor(sc.runtime.go_minor().unwrap_or(19));
     pacer.globals_scan = heap.globals;
     pacer.commit(true);
     let c = &sc.costs;

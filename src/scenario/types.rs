@@ -54,6 +54,20 @@ impl Default for Runtime {
     }
 }
 
+impl Runtime {
+    /// The minor version of `go` (19 for "1.19"); `None` for text that is no `1.N` release.
+    pub fn go_minor(&self) -> Option<u32> {
+        go_minor(&self.go)
+    }
+}
+
+/// The minor version of a `1.N` release text: 19 for "1.19" or "1.19.8".
+pub fn go_minor(go: &str) -> Option<u32> {
+    go.strip_prefix("1.")
+        .and_then(|rest| rest.split('.').next())
+        .and_then(|minor| minor.parse::<u32>().ok())
+}
+
 /// GOGC: a percentage, or `"off"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gogc {

@@ -71,11 +71,7 @@ fn check_go(go: &str, path: FieldPath) -> Result<(), Problem> {
         return Ok(());
     }
     let allowed = SUPPORTED_GO.join(", ");
-    let minor = go
-        .strip_prefix("1.")
-        .and_then(|rest| rest.split('.').next())
-        .and_then(|m| m.parse::<u32>().ok());
-    let message = match minor {
+    let message = match super::types::go_minor(go) {
         // go1.25 changed the Swiss map (tombstones pruned before growing, golang/go#70886)
         // and the GC (green tea, as an experiment): not modelled.
         Some(m) if m >= 25 => format!("Go release {go:?} is not modelled yet"),

@@ -83,6 +83,25 @@ pub struct MemSnapshot {
     pub mapped_ready: u64,
 }
 
+/// runtime/mgcpacer.go: startCycle's worker sizing for `procs` Ps — 25% of them as
+/// dedicated workers, rounded; when rounding is off by more than 30%, one fewer if it
+/// rounded up, and a fractional worker makes up the rest. Returns (dedicated workers,
+/// fractional utilisation goal per P).
+pub fn mark_workers(procs: u32) -> (i64, f64) {
+    let total = procs as f64 * GC_BACKGROUND_UTILIZATION;
+    let mut dedicated = (total + 0.5) as i64;
+    let util_error = dedicated as f64 / total - 1.0;
+    const MAX_UTIL_ERROR: f64 = 0.3;
+    if !(-MAX_UTIL_ERROR..=MAX_UTIL_ERROR).contains(&util_error) {
+        if dedicated as f64 > total {
+            dedicated -= 1;
+        }
+        (dedicated, (total - dedicated as f64) / procs as f64)
+    } else {
+        (dedicated, 0.0)
+    }
+}
+
 /// `gcControllerState`: the pacer's state across cycles.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pacer {
@@ -295,19 +314,10 @@ impl Pacer {
         } else {
             trigger
         };
-        let total = procs as f64 * GC_BACKGROUND_UTILIZATION;
-        self.dedicated_mark_workers_needed = (total + 0.5) as i64;
-        let util_error = self.dedicated_mark_workers_needed as f64 / total - 1.0;
-        const MAX_UTIL_ERROR: f64 = 0.3;
-        if !(-MAX_UTIL_ERROR..=MAX_UTIL_ERROR).contains(&util_error) {
-            if self.dedicated_mark_workers_needed as f64 > total {
-                self.dedicated_mark_workers_needed -= 1;
-            }
-            self.fractional_utilization_goal =
-                (total - self.dedicated_mark_workers_needed as f64) / procs as f64;
-        } else {
-            self.fractional_utilization_goal = 0.0;
-        }
+        (
+            self.dedicated_mark_workers_needed,
+            self.fractional_utilization_goal,
+        ) = mark_workers(procs);
     }
 
     /// Background mark utilisation in Ps: dedicated workers plus the fractional goal on

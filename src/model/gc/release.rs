@@ -41,15 +41,10 @@ impl PacerRules {
         proportional_limit_headroom: false,
     };
 
-    /// The rules of release `go` ("1.19" .. "1.23"). go1.22 and go1.23 changed nothing the
-    /// pacer computes (their changes are to the scavenger, heapScan of large pointerful
-    /// objects and how gctrace's P% counts pauses), so they share go1.21's.
-    pub fn for_release(go: &str) -> PacerRules {
-        let minor = go
-            .strip_prefix("1.")
-            .and_then(|m| m.split('.').next())
-            .and_then(|m| m.parse::<u32>().ok())
-            .unwrap_or(19);
+    /// The rules of release 1.`minor` (19 .. 24). go1.22, go1.23 and go1.24 changed nothing
+    /// the pacer computes (their changes are to the scavenger, heapScan of large pointerful
+    /// objects, how gctrace's P% counts pauses, and worker scheduling), so they share go1.21's.
+    pub fn for_minor(minor: u32) -> PacerRules {
         PacerRules {
             cons_mark: match minor {
                 ..=19 => ConsMarkSmoothing::PiController,
@@ -79,22 +74,22 @@ mod tests {
 
     #[test]
     fn each_release_brings_its_change() {
-        assert_eq!(PacerRules::for_release("1.19"), PacerRules::GO1_19);
-        let r20 = PacerRules::for_release("1.20");
+        assert_eq!(PacerRules::for_minor(19), PacerRules::GO1_19);
+        let r20 = PacerRules::for_minor(20);
         assert_eq!(r20.cons_mark, ConsMarkSmoothing::MeanOfTwo);
         assert!(r20.triggered_is_heap_live && !r20.proportional_limit_headroom);
-        let r21 = PacerRules::for_release("1.21");
+        let r21 = PacerRules::for_minor(21);
         assert_eq!(r21.cons_mark, ConsMarkSmoothing::MaxOfFive);
         assert!(r21.proportional_limit_headroom);
         // go1.22 and go1.23 changed nothing the pacer computes.
-        assert_eq!(PacerRules::for_release("1.22"), r21);
-        assert_eq!(PacerRules::for_release("1.23"), r21);
+        assert_eq!(PacerRules::for_minor(22), r21);
+        assert_eq!(PacerRules::for_minor(23), r21);
     }
 
     #[test]
     fn headroom_is_one_mib_then_three_percent() {
         let r19 = PacerRules::GO1_19;
-        let r21 = PacerRules::for_release("1.21");
+        let r21 = PacerRules::for_minor(21);
         assert_eq!(r19.limit_headroom(1 << 30), 1 << 20);
         // 1 GiB / 100 = 10737418 (truncated), x 3.
         assert_eq!(r21.limit_headroom(1 << 30), 32_212_254);

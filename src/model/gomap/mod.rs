@@ -67,15 +67,17 @@ impl MapEventKind {
         }
     }
 
+    /// The Swiss-table map's events.
+    pub const SWISS: [MapEventKind; 4] = [
+        MapEventKind::SmallToTable,
+        MapEventKind::TableGrow,
+        MapEventKind::TableSplit,
+        MapEventKind::DirectoryGrow,
+    ];
+
     /// An event of the Swiss-table map.
     pub fn is_swiss(self) -> bool {
-        matches!(
-            self,
-            MapEventKind::SmallToTable
-                | MapEventKind::TableGrow
-                | MapEventKind::TableSplit
-                | MapEventKind::DirectoryGrow
-        )
+        Self::SWISS.contains(&self)
     }
 }
 
@@ -119,6 +121,23 @@ pub struct MapStats {
     /// Bytes that became garbage (as [`Work::garbage_bytes`]). `bytes_allocated -
     /// bytes_garbage` is what the map keeps alive (`ClassicMap::live_bytes`).
     pub bytes_garbage: u64,
+}
+
+impl MapStats {
+    /// Records an allocation of `bytes` (already rounded to a size class), one object.
+    #[inline]
+    pub fn alloc(&mut self, bytes: u64, work: &mut Work) {
+        work.alloc_bytes += bytes;
+        work.alloc_objects += 1;
+        self.bytes_allocated += bytes;
+    }
+
+    /// Records bytes that became unreachable.
+    #[inline]
+    pub fn garbage(&mut self, bytes: u64, work: &mut Work) {
+        work.garbage_bytes += bytes;
+        self.bytes_garbage += bytes;
+    }
 }
 
 /// One Go map, whichever implementation models it.

@@ -10,6 +10,7 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{DrawResult, FONT, MIB, Plot, PlotError, Table, draw_legend, render};
+use crate::model::gomap::MapEventKind;
 
 struct Series {
     name: String,
@@ -65,10 +66,9 @@ fn has_swiss_events(dir: &Path) -> Result<bool, PlotError> {
     };
     let event = t.col("event")?;
     Ok((0..t.rows.len()).any(|r| {
-        matches!(
-            t.text(r, event),
-            "small_to_table" | "table_grow" | "table_split" | "directory_grow"
-        )
+        MapEventKind::SWISS
+            .iter()
+            .any(|k| k.as_str() == t.text(r, event))
     }))
 }
 

@@ -126,7 +126,11 @@ fn worker_rounding_follows_start_cycle() {
         (2, 0, 0.25, 0.5),
         (3, 0, 0.25, 0.75),
         (4, 1, 0.0, 1.0),
+        // 1.25 rounds to 1: 20% off, within tolerance.
+        (5, 1, 0.0, 1.0),
         (6, 1, 0.5 / 6.0, 1.5),
+        // 1.75 rounds to 2: 14% off.
+        (7, 2, 0.0, 2.0),
         (8, 2, 0.0, 2.0),
         // 2.5 rounds to 3: 20% off, within tolerance, so 3 dedicated workers.
         (10, 3, 0.0, 3.0),
@@ -176,7 +180,7 @@ fn revise_spreads_remaining_work_over_remaining_heap() {
 /// A pacer with the rules of release `go`.
 fn pacer_of(go: &str, gogc: i32, limit: Option<u64>) -> Pacer {
     let mut p = Pacer::new(gogc, limit);
-    p.rules = PacerRules::for_release(go);
+    p.rules = PacerRules::for_minor(crate::scenario::types::go_minor(go).expect("a 1.N release"));
     p
 }
 

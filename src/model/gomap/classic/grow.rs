@@ -45,7 +45,7 @@ impl ClassicMap {
         }
         let (mut array, next_overflow) = BucketArray::make(&self.layout, self.b + bigger);
         self.stamp(&mut array);
-        self.alloc(array.bytes, work);
+        self.stats.alloc(array.bytes, work);
 
         let mut flags = self.flags & !(ITERATOR | OLD_ITERATOR);
         if self.flags & ITERATOR != 0 {
@@ -174,7 +174,7 @@ impl ClassicMap {
                 if chain_objects > 0 {
                     let bytes = chain_objects * self.bucket_object_bytes;
                     self.oldbuckets.bytes -= bytes;
-                    self.garbage(bytes, work);
+                    self.stats.garbage(bytes, work);
                 }
             }
         }
@@ -196,7 +196,7 @@ impl ClassicMap {
         }
         if self.nevacuate == newbit {
             let old = std::mem::take(&mut self.oldbuckets);
-            self.garbage(old.bytes, work);
+            self.stats.garbage(old.bytes, work);
             self.flags &= !SAME_SIZE_GROW;
             self.push_event(MapEventKind::GrowEnd);
         }
@@ -223,7 +223,7 @@ impl ClassicMap {
             ovf = self.buckets.buckets.len() as u32;
             self.buckets.buckets.push(Bucket::EMPTY);
             let bytes = self.bucket_object_bytes;
-            self.alloc(bytes, work);
+            self.stats.alloc(bytes, work);
             self.buckets.bytes += bytes;
             self.stats.overflow_allocated += 1;
         }

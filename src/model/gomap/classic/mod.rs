@@ -155,11 +155,11 @@ impl ClassicMap {
             grow_to: 0,
             bad_state: std::cell::Cell::new(false),
         };
-        m.alloc(m.hmap_bytes(), work);
+        m.stats.alloc(m.hmap_bytes(), work);
         if b != 0 {
             let (mut array, next) = BucketArray::make(&m.layout, b);
             m.stamp(&mut array);
-            m.alloc(array.bytes, work);
+            m.stats.alloc(array.bytes, work);
             m.buckets = array;
             if next != NONE {
                 m.create_extra(work);
@@ -309,26 +309,11 @@ impl ClassicMap {
         self.bad_state.replace(false)
     }
 
-    /// Records an allocation of `bytes` (already rounded to a size class).
-    #[inline]
-    fn alloc(&mut self, bytes: u64, work: &mut Work) {
-        work.alloc_bytes += bytes;
-        work.alloc_objects += 1;
-        self.stats.bytes_allocated += bytes;
-    }
-
-    /// Records bytes that became unreachable.
-    #[inline]
-    fn garbage(&mut self, bytes: u64, work: &mut Work) {
-        work.garbage_bytes += bytes;
-        self.stats.bytes_garbage += bytes;
-    }
-
     /// `h.extra = new(mapextra)`, once.
     fn create_extra(&mut self, work: &mut Work) {
         if !self.extra_allocated {
             self.extra_allocated = true;
-            self.alloc(self.mapextra_bytes(), work);
+            self.stats.alloc(self.mapextra_bytes(), work);
         }
     }
 
@@ -338,7 +323,7 @@ impl ClassicMap {
         if self.overflow_list.is_none() {
             // new([]*bmap): a slice header, which holds a pointer.
             let bytes = self.malloc.alloc_size(SLICE_HEADER_SIZE, false);
-            self.alloc(bytes, work);
+            self.stats.alloc(bytes, work);
             self.buckets.bytes += bytes;
             self.overflow_list = Some(OverflowList::default());
         }
@@ -356,11 +341,11 @@ impl ClassicMap {
                 .malloc
                 .growslice_cap(list.cap, list.len + 1, PTR_SIZE, false);
             let bytes = self.malloc.alloc_size(new_cap * PTR_SIZE, false);
-            self.alloc(bytes, work);
+            self.stats.alloc(bytes, work);
             self.buckets.bytes += bytes;
             // The old backing array, if any, becomes garbage.
             self.buckets.bytes -= list.backing_bytes;
-            self.garbage(list.backing_bytes, work);
+            self.stats.garbage(list.backing_bytes, work);
             list.cap = new_cap;
             list.backing_bytes = bytes;
         }

@@ -160,7 +160,7 @@ impl ClassicMap {
             let mut single = BucketArray::single(&self.layout);
             self.stamp(&mut single);
             self.buckets = single;
-            self.alloc(self.buckets.bytes, work);
+            self.stats.alloc(self.buckets.bytes, work);
         }
         let top = tophash(hash);
         let mut growths = 0;
@@ -230,10 +230,10 @@ impl ClassicMap {
             // Store new key/elem at the insert position: an indirect key or elem is a new
             // object of its own (kmem := newobject(t.key), vmem := newobject(t.elem)).
             if self.layout.indirect_key() {
-                self.alloc(self.layout.key_object_bytes(), work);
+                self.stats.alloc(self.layout.key_object_bytes(), work);
             }
             if self.layout.indirect_elem() {
-                self.alloc(self.layout.elem_object_bytes(), work);
+                self.stats.alloc(self.layout.elem_object_bytes(), work);
             }
             return Assign::New(self.cell(bucket as u32, ib, i, top));
         }
@@ -331,7 +331,7 @@ impl ClassicMap {
     pub fn delete_clear(&mut self, cell: Cell, work: &mut Work) {
         // if t.indirectkey() { *(*unsafe.Pointer)(k) = nil }, and likewise the elem.
         if self.entry_object_bytes != 0 {
-            self.garbage(self.entry_object_bytes, work);
+            self.stats.garbage(self.entry_object_bytes, work);
         }
         if cell.generation == self.buckets.generation {
             self.clear_cell(cell.origin, cell.bucket, cell.slot as usize);

@@ -102,7 +102,7 @@ impl SwissMap {
             events: Vec::new(),
             events_mark: 0,
         };
-        m.alloc(MAP_SIZE, work);
+        m.stats.alloc(MAP_SIZE, work);
         if hint <= SLOTS as u64 {
             return m;
         }
@@ -216,19 +216,6 @@ impl SwissMap {
         }
     }
 
-    #[inline]
-    fn alloc(&mut self, bytes: u64, work: &mut Work) {
-        work.alloc_bytes += bytes;
-        work.alloc_objects += 1;
-        self.stats.bytes_allocated += bytes;
-    }
-
-    #[inline]
-    fn garbage(&mut self, bytes: u64, work: &mut Work) {
-        work.garbage_bytes += bytes;
-        self.stats.bytes_garbage += bytes;
-    }
-
     /// Heap bytes of an array of `n` groups (`newarray(typ.Group, n)`).
     fn groups_bytes(&self, n: u64) -> u64 {
         self.malloc
@@ -246,22 +233,23 @@ impl SwissMap {
 
     fn alloc_directory(&mut self, n: u64, work: &mut Work) {
         let bytes = self.directory_bytes(n);
-        self.alloc(bytes, work);
+        self.stats.alloc(bytes, work);
     }
 
     /// table.go: newTable, with its struct and group array allocated.
     fn new_table(&mut self, capacity: u64, index: usize, depth: u8, work: &mut Work) -> Table {
         let t = Table::new(capacity, index, depth, self.next_gen);
         self.next_gen += 1;
-        self.alloc(self.table_bytes(), work);
-        self.alloc(self.groups_bytes(t.groups.len() as u64), work);
+        self.stats.alloc(self.table_bytes(), work);
+        self.stats
+            .alloc(self.groups_bytes(t.groups.len() as u64), work);
         t
     }
 
     /// A table that was replaced: its struct and groups become garbage.
     fn drop_table(&mut self, groups: usize, work: &mut Work) {
         let bytes = self.table_bytes() + self.groups_bytes(groups as u64);
-        self.garbage(bytes, work);
+        self.stats.garbage(bytes, work);
     }
 
     /// Fills in `count` on the events this write pushed.
@@ -312,7 +300,7 @@ impl SwissMap {
         self.small_gen = self.next_gen;
         self.next_gen += 1;
         let bytes = self.groups_bytes(1);
-        self.alloc(bytes, work);
+        self.stats.alloc(bytes, work);
     }
 
     /// map.go: growToTable — a full small map becomes one table of 16 slots under a
@@ -325,7 +313,7 @@ impl SwissMap {
         }
         self.alloc_directory(1, work);
         let old = self.groups_bytes(1);
-        self.garbage(old, work);
+        self.stats.garbage(old, work);
         self.tables.push(t);
         self.directory.push(0);
         self.global_depth = 0;
@@ -411,7 +399,7 @@ impl SwissMap {
             }
             self.alloc_directory(2 * old_len, work);
             let old = self.directory_bytes(old_len);
-            self.garbage(old, work);
+            self.stats.garbage(old, work);
             self.directory = doubled;
             self.global_depth += 1;
             self.push_event(MapEventKind::DirectoryGrow, old_len, 2 * old_len);

@@ -123,7 +123,7 @@ impl SwissMap {
     fn alloc_entry(&mut self, work: &mut Work) {
         for bytes in [self.key_object_bytes, self.elem_object_bytes] {
             if bytes > 0 {
-                self.alloc(bytes, work);
+                self.stats.alloc(bytes, work);
             }
         }
     }
@@ -209,7 +209,7 @@ impl SwissMap {
         }
         for bytes in [self.key_object_bytes, self.elem_object_bytes] {
             if bytes > 0 {
-                self.garbage(bytes, work);
+                self.stats.garbage(bytes, work);
             }
         }
     }
