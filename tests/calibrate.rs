@@ -30,6 +30,20 @@ fn rel(fit: &Value, quantity: &str) -> f64 {
     fit[quantity]["relative_error"].as_f64().unwrap()
 }
 
+/// The quantities fit.json must give (DESIGN.md), each within `tol` of the log.
+fn assert_fits_within(fit: &Value, tol: f64) {
+    for q in CONTRACT_QUANTITIES {
+        assert!(rel(fit, q).abs() < tol, "{q}: {}", fit[q]);
+    }
+}
+
+const CONTRACT_QUANTITIES: [&str; 4] = [
+    "gc_cycles",
+    "mean_heap_goal_bytes",
+    "stw_total_ns",
+    "gc_cpu_fraction",
+];
+
 fn log(name: &str) -> std::path::PathBuf {
     measured("gctrace").join(name)
 }
@@ -47,14 +61,7 @@ fn gogc_100_log_fits_within_five_percent() {
     assert_eq!(fit["settings"]["gomaxprocs"]["value"], 2);
     // 132 cycle lines in the log.
     assert_eq!(fit["gc_cycles"]["observed"], 132.0);
-    for q in [
-        "gc_cycles",
-        "mean_heap_goal_bytes",
-        "gc_cpu_fraction",
-        "stw_total_ns",
-    ] {
-        assert!(rel(&fit, q).abs() < 0.05, "{q}: {}", fit[q]);
-    }
+    assert_fits_within(&fit, 0.05);
 }
 
 #[test]
@@ -69,14 +76,7 @@ fn memory_limit_log_finds_the_limit_and_fits_within_five_percent() {
     assert_eq!(fit["settings"]["gomemlimit"]["value"], 128u64 << 20);
     assert_eq!(fit["settings"]["gomemlimit"]["source"], "inferred");
     assert_eq!(fit["gc_cycles"]["observed"], 194.0);
-    for q in [
-        "gc_cycles",
-        "mean_heap_goal_bytes",
-        "gc_cpu_fraction",
-        "stw_total_ns",
-    ] {
-        assert!(rel(&fit, q).abs() < 0.05, "{q}: {}", fit[q]);
-    }
+    assert_fits_within(&fit, 0.05);
 }
 
 #[test]
@@ -112,12 +112,7 @@ fn outputs_follow_the_contract_and_the_fitted_scenario_runs() {
     );
     assert_ok(&o);
     let fit = fit_json(dir.path());
-    for q in [
-        "gc_cycles",
-        "mean_heap_goal_bytes",
-        "stw_total_ns",
-        "gc_cpu_fraction",
-    ] {
+    for q in CONTRACT_QUANTITIES {
         assert!(fit[q]["observed"].is_number(), "{q}");
         assert!(fit[q]["simulated"].is_number(), "{q}");
     }

@@ -65,7 +65,7 @@ fn gc_cycles_match_real_go(name: &str, set: &[&str]) {
 }
 
 /// Real Go's GC is paced by CPU time, so its cycle count moves between runs: by 2-5% on an
-/// idle machine (GOGC=200: 64, 66 and 67 cycles in three go1.19.8 runs), by 10-25% when
+/// idle machine (GOGC=200: 64 to 67 cycles over quiet go1.19.8 runs), by 10-25% when
 /// another busy process shares the 2 cores GOMAXPROCS=2 uses. So: skipped below 2 CPUs, the
 /// program runs `runs` times, and the simulation must come within `tol` of one of them, in
 /// cycles and mean goal alike; calibrate fits the median run (by cycle count).

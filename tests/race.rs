@@ -1,5 +1,7 @@
 //! Goroutines racing on a map at the runtime's own steps: Go's fatal errors, the data races
-//! its best-effort check misses, exploration counts, and replay.
+//! its best-effort check misses, exploration counts, and replay. The tests that hold for both
+//! maps run on go1.19's classic map and on go1.24's Swiss map, whose writes follow the same
+//! protocol (tests/race_swiss.rs has what only the Swiss map does).
 
 mod common;
 
@@ -11,6 +13,16 @@ use gomemsim::scenario::{self, Scenario};
 
 fn load(name: &str) -> Scenario {
     gomemsim::load(&bundled(name), &[]).unwrap()
+}
+
+/// The classic map's release and the Swiss map's.
+const BOTH_MAPS: [&str; 2] = ["1.19", "1.24"];
+
+/// A bundled scenario on runtime release `go`.
+fn load_on(name: &str, go: &str) -> Scenario {
+    let mut sc = load(name);
+    sc.runtime.go = go.to_string();
+    sc
 }
 
 /// Two goroutines, each inserting one fresh key into one map.
@@ -45,21 +57,27 @@ fn two_inserts_exhaustively_with_one_preemption() {
     // passes for k = 1..3 (the first goroutine then XORs a value loaded before or after, and
     // both finish): 2 * 10 = 20 preempting schedules, 14 of them crashing.
     // In all: 2 + 20 = 22 schedules, 14 crashes, 8 fine.
-    let ex = explore::explore(
-        &two_writers(),
-        Strategy::Exhaustive {
-            preemption_bound: 1,
-        },
-        1_000,
-        1,
-    )
-    .unwrap();
-    assert_eq!(ex.complete, Some(true));
-    assert_eq!(ex.schedules, 22);
-    assert_eq!(ex.outcomes.get(FATAL_WRITES), Some(&14));
-    assert_eq!(ex.outcomes.get("ok"), Some(&8));
-    // Nothing orders the two writes: every schedule is a data race.
-    assert_eq!(ex.races, 22);
+    // go1.24's runtime_mapassign has the same 11 steps around `m.writing` (the find grows
+    // the small group on the first insert): the same count.
+    for go in BOTH_MAPS {
+        let mut sc = two_writers();
+        sc.runtime.go = go.to_string();
+        let ex = explore::explore(
+            &sc,
+            Strategy::Exhaustive {
+                preemption_bound: 1,
+            },
+            1_000,
+            1,
+        )
+        .unwrap();
+        assert_eq!(ex.complete, Some(true), "go{go}");
+        assert_eq!(ex.schedules, 22, "go{go}");
+        assert_eq!(ex.outcomes.get(FATAL_WRITES), Some(&14), "go{go}");
+        assert_eq!(ex.outcomes.get("ok"), Some(&8), "go{go}");
+        // Nothing orders the two writes: every schedule is a data race.
+        assert_eq!(ex.races, 22, "go{go}");
+    }
     // With no preemption, only the two serial orders.
     let ex = explore::explore(
         &two_writers(),
@@ -188,29 +206,37 @@ fn a_delete_racing_an_insert_is_not_reported_as_corruption() {
 
 #[test]
 fn a_mutex_removes_every_crash_and_every_race() {
-    let ex = explore::explore(
-        &load("race_fixed_mutex.toml"),
-        Strategy::Exhaustive {
-            preemption_bound: 4,
-        },
-        100_000,
-        1,
-    )
-    .unwrap();
-    assert_eq!(ex.complete, Some(true));
-    assert!(ex.schedules >= 6, "{} schedules", ex.schedules);
-    assert_eq!(ex.outcomes.keys().collect::<Vec<_>>(), vec![&"ok"]);
-    assert_eq!((ex.races, ex.corrupted), (0, 0));
+    for go in BOTH_MAPS {
+        let ex = explore::explore(
+            &load_on("race_fixed_mutex.toml", go),
+            Strategy::Exhaustive {
+                preemption_bound: 4,
+            },
+            100_000,
+            1,
+        )
+        .unwrap();
+        assert_eq!(ex.complete, Some(true), "go{go}");
+        assert!(ex.schedules >= 6, "go{go}: {} schedules", ex.schedules);
+        assert_eq!(
+            ex.outcomes.keys().collect::<Vec<_>>(),
+            vec![&"ok"],
+            "go{go}"
+        );
+        assert_eq!((ex.races, ex.corrupted), (0, 0), "go{go}");
+    }
 }
 
 #[test]
 fn read_and_iteration_against_a_write_give_go_s_messages() {
-    for (file, message) in [
-        ("race_read_write.toml", FATAL_READ_WRITE),
-        ("race_iterate_write.toml", FATAL_ITER_WRITE),
+    for (file, message, go) in [
+        ("race_read_write.toml", FATAL_READ_WRITE, BOTH_MAPS[0]),
+        ("race_iterate_write.toml", FATAL_ITER_WRITE, BOTH_MAPS[0]),
+        ("race_read_write.toml", FATAL_READ_WRITE, BOTH_MAPS[1]),
+        ("race_iterate_write.toml", FATAL_ITER_WRITE, BOTH_MAPS[1]),
     ] {
         let ex = explore::explore(
-            &load(file),
+            &load_on(file, go),
             Strategy::Exhaustive {
                 preemption_bound: 1,
             },
@@ -220,13 +246,13 @@ fn read_and_iteration_against_a_write_give_go_s_messages() {
         .unwrap();
         assert!(
             ex.outcomes.get(message).copied().unwrap_or(0) > 0,
-            "{file}: {:?}",
+            "{file} go{go}: {:?}",
             ex.outcomes
         );
         // Only one goroutine writes: the writers' message never appears.
         assert!(
             !ex.outcomes.contains_key(FATAL_WRITES),
-            "{file}: {:?}",
+            "{file} go{go}: {:?}",
             ex.outcomes
         );
         let (_, trace) = ex.first_failure.unwrap();

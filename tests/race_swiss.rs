@@ -1,26 +1,11 @@
-//! Goroutines racing on a Swiss-table map (go1.24): the same write protocol as the classic
-//! map — `m.writing` checked at entry, toggled with a plain XOR after the hash, checked and
-//! toggled again at the end (internal/runtime/maps: runtime_mapassign, Map.Delete) — so the
-//! same interleavings crash, with Go's messages, plus the Swiss map's own.
+//! Goroutines racing on a Swiss-table map (go1.24): what only the Swiss map does. Its writes
+//! follow the classic map's protocol — `m.writing` checked at entry, toggled with a plain XOR
+//! after the hash, checked and toggled again at the end (internal/runtime/maps:
+//! runtime_mapassign, Map.Delete) — and tests/race.rs runs the tests both maps share on both.
 
-mod common;
-
-use common::bundled;
 use gomemsim::explore::{self, Strategy, Token};
 use gomemsim::model::gomap::swiss::FATAL_SMALL_FULL;
-use gomemsim::model::sched::steps::{FATAL_ITER_WRITE, FATAL_READ_WRITE, FATAL_WRITES};
-use gomemsim::scenario::{self, Override, Scenario};
-
-fn swiss() -> Override {
-    Override {
-        key: "runtime.go".into(),
-        value: "\"1.24\"".into(),
-    }
-}
-
-fn load(name: &str) -> Scenario {
-    gomemsim::load(&bundled(name), &[swiss()]).unwrap()
-}
+use gomemsim::scenario::{self, Scenario};
 
 /// `count` goroutines each inserting `n` fresh keys into one map[int64]int64, on go1.24.
 fn writers(count: u32, n: u64) -> Scenario {
@@ -30,64 +15,6 @@ fn writers(count: u32, n: u64) -> Scenario {
          program = [ {{ op = \"insert\", map = \"m\", n = {n} }} ]\n"
     );
     scenario::parse_str(&text, "w.toml", &[]).unwrap()
-}
-
-#[test]
-fn two_inserts_exhaustively_with_one_preemption() {
-    // runtime_mapassign of a new key is 11 steps, as mapassign's: entry check, hash, XOR
-    // load, XOR store, find (growToSmall on the first insert), store, used load, used store,
-    // exit check, XOR load, XOR store. So the count of tests/race.rs holds: 2 serial orders;
-    // 2 x 10 with one preemption, crashing iff the first writer ran 4..10 steps (writing
-    // set): 22 schedules, 14 crashes, 8 fine.
-    let ex = explore::explore(
-        &writers(2, 1),
-        Strategy::Exhaustive {
-            preemption_bound: 1,
-        },
-        1_000,
-        1,
-    )
-    .unwrap();
-    assert_eq!(ex.complete, Some(true));
-    assert_eq!(ex.schedules, 22);
-    assert_eq!(ex.outcomes.get(FATAL_WRITES), Some(&14));
-    assert_eq!(ex.outcomes.get("ok"), Some(&8));
-}
-
-#[test]
-fn read_and_iteration_against_a_write_give_go_s_messages() {
-    for (file, message) in [
-        ("race_read_write.toml", FATAL_READ_WRITE),
-        ("race_iterate_write.toml", FATAL_ITER_WRITE),
-    ] {
-        let ex = explore::explore(
-            &load(file),
-            Strategy::Exhaustive {
-                preemption_bound: 1,
-            },
-            10_000,
-            1,
-        )
-        .unwrap();
-        assert!(
-            ex.outcomes.get(message).copied().unwrap_or(0) > 0,
-            "{file}: {:?}",
-            ex.outcomes
-        );
-        assert!(!ex.outcomes.contains_key(FATAL_WRITES), "{file}");
-    }
-    // With a mutex: nothing.
-    let ex = explore::explore(
-        &load("race_fixed_mutex.toml"),
-        Strategy::Exhaustive {
-            preemption_bound: 3,
-        },
-        100_000,
-        1,
-    )
-    .unwrap();
-    assert_eq!(ex.outcomes.keys().copied().collect::<Vec<_>>(), vec!["ok"]);
-    assert_eq!(ex.races, 0);
 }
 
 #[test]
@@ -126,12 +53,6 @@ fn lost_count_updates_fill_the_small_group_behind_used() {
         "{:?}",
         ex.outcomes
     );
-    let classic = {
-        let mut sc = writers(2, 5);
-        sc.runtime.go = "1.23".into();
-        explore::explore(&sc, Strategy::Random, 20_000, 1).unwrap()
-    };
-    assert!(!classic.outcomes.contains_key(FATAL_SMALL_FULL));
 }
 
 #[test]
