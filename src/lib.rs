@@ -38,16 +38,6 @@ pub enum Error {
     /// An output could not be written.
     #[error(transparent)]
     Report(#[from] report::ReportError),
-    /// `run` simulates one goroutine with the heap and GC; several, or locks, are explored by
-    /// `race`.
-    #[error(
-        "this scenario has {goroutines} goroutines{locks}: `gomemsim run` simulates one \
-         goroutine with its heap and GC; explore how they interleave with `gomemsim race FILE`"
-    )]
-    NeedsRace {
-        goroutines: u64,
-        locks: &'static str,
-    },
     /// A plot could not be drawn from its CSVs.
     #[error(transparent)]
     Plot(#[from] report::plots::PlotError),
@@ -77,14 +67,6 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
 /// not fit in this machine's memory.
 pub fn run(scenario: &Scenario) -> Result<Outcome, Error> {
     resources::check_memory(scenario)?;
-    let goroutines: u64 = scenario.goroutines.iter().map(|g| u64::from(g.count)).sum();
-    let locks = scenario.has_locks();
-    if goroutines > 1 || locks {
-        return Err(Error::NeedsRace {
-            goroutines,
-            locks: if locks { " and locks" } else { "" },
-        });
-    }
     let sim = engine::Sim::new(scenario)?;
     let outcome = sim.run();
     if outcome.overflowed {

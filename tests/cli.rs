@@ -321,23 +321,37 @@ fn a_heap_past_the_address_space_dies_like_go() {
 }
 
 #[test]
-fn run_points_several_goroutines_to_race() {
+fn run_takes_many_goroutines_locks_and_requests() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("two.toml");
     std::fs::write(
         &file,
-        format!("{GOOD_HEAD}[[goroutines]]\nname = \"w\"\ncount = 2\nprogram = [ {{ op = \"insert\", map = \"m\", n = 1 }} ]\n"),
+        format!(
+            "{GOOD_HEAD}[[goroutines]]\nname = \"w\"\ncount = 3\nprogram = [ {{ op = \"request\", \
+             name = \"put\", body = [{{ op = \"lock\" }}, {{ op = \"insert\", map = \"m\", n = 1 }}, \
+             {{ op = \"unlock\" }}] }} ]\n"
+        ),
     )
     .unwrap();
+    let out = dir.path().join("o");
     let o = gomemsim(&[
         "run",
         file.to_str().unwrap(),
         "--out",
-        dir.path().join("o").to_str().unwrap(),
+        out.to_str().unwrap(),
     ]);
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("gomemsim race"), "{stderr}");
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["requests"]["put"]["count"], 3);
+    assert_eq!(summary["max_goroutines"], 3);
+    let csv = std::fs::read_to_string(out.join("latency.csv")).unwrap();
+    assert!(
+        csv.starts_with("request,bucket_low_ns,bucket_high_ns,count,cumulative_fraction\nput,"),
+        "{csv}"
+    );
+    assert!(csv.trim_end().ends_with(",1.000000"), "{csv}");
 }
 
 #[test]

@@ -35,7 +35,7 @@ program = [
 "#;
 
 const OPS: &str = "insert, delete, churn, read, iterate, alloc, retain, free, compute, lock, \
-    unlock, rlock, runlock, loop";
+    unlock, rlock, runlock, loop, request";
 const GO_RELEASES: &str = "1.19, 1.20, 1.21, 1.22, 1.23, 1.24";
 
 fn sets(list: &[&str]) -> Vec<Override> {
@@ -108,7 +108,7 @@ fn toml_syntax_error() {
 #[test]
 fn unknown_top_level_field() {
     let e = err(&base_with("seed = 3", "seed = 3\ncolor = 1"), &[]);
-    let allowed = "name, seed, runtime, heap, costs, maps, goroutines";
+    let allowed = "name, seed, warmup, runtime, heap, costs, maps, goroutines, arrivals";
     check(&e, Some(3), "color", "unknown field `color`", Some(allowed));
     assert_eq!(e.column, Some(1));
 }
@@ -144,7 +144,7 @@ fn unknown_fields_in_heap_and_costs_list_every_field() {
     let allowed = "map_op, map_overflow_probe, map_evacuate_entry, map_evacuate_bucket, \
         alloc_per_kib, map_iter_entry, alloc_object, sweep_per_kib, mark_per_kib, scan_per_kib, \
         stw_sweep_term, stw_mark_term, stw_per_p, stw_per_goroutine, \
-        background_mark_utilization, idle_mark_utilization, mark_assist_min_share";
+        background_mark_utilization, idle_mark_utilization, mark_assist_min_share, goroutine_spawn, sched_switch, p_wake, mutex_op";
     check(
         &e,
         Some(29),
@@ -262,13 +262,13 @@ fn tables_of_the_wrong_kind_say_what_they_hold() {
     let message = format!("invalid type: integer `1`, expected {maps}");
     check(&e, None, "maps", &message, None);
 
-    let goroutine = "[[goroutines]] table (name, count, program)";
+    let goroutine = "[[goroutines]] table (name, count, start, program)";
     let e = err("name = \"a\"\ngoroutines = [[\"w\", 1, []]]\n", &[]);
     let message = format!("invalid type: array, expected a {goroutine}");
     check(&e, Some(2), "goroutines[0]", &message, None);
     let e = err(BASE, &["goroutines=3"]);
     let message = "invalid type: integer `3`, expected an array of [[goroutines]] tables (name, \
-        count, program)";
+        count, start, program)";
     check(&e, None, "goroutines", message, None);
     let e = err(BASE, &["goroutines[0].program=1"]);
     let message = "invalid type: integer `1`, expected an array of ops such as \

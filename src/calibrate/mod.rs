@@ -141,6 +141,7 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
     let mut sc = Scenario {
         name: opts.name.clone(),
         seed: 1,
+        warmup: scenario::Dur::ZERO,
         runtime: Runtime {
             go: opts.go.clone(),
             gomaxprocs: procs,
@@ -153,8 +154,10 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
         goroutines: vec![GoroutineSpec {
             name: "program".to_string(),
             count: 1,
+            start: Default::default(),
             program: program.ops,
         }],
+        arrivals: Vec::new(),
     };
     sc = revalidated(&sc)?;
 

@@ -179,10 +179,17 @@ impl Gc {
             + self.params.stw_per_goroutine_ps * u64::from(self.params.goroutines)
     }
 
-    /// runtime/mgc.go: gcStart at `now_ns` — stop the world for sweep termination, then
-    /// start the concurrent mark (pacer.startCycle). `mutator_procs` is how many Ps the
-    /// program's goroutines keep busy. Returns when the mark ends.
-    pub fn start_cycle(&mut self, now_ns: u64, forced: bool, mutator_procs: f64) -> u64 {
+    /// runtime/mgc.go: gcStart at `now_ns` — stop the world (every P stopped `wait_ns` later;
+    /// the wait is part of the pause) for sweep termination, then start the concurrent mark
+    /// (pacer.startCycle). `mutator_procs` is how many Ps the program's goroutines keep
+    /// busy. Returns when the mark ends.
+    pub fn start_cycle(
+        &mut self,
+        now_ns: u64,
+        wait_ns: u64,
+        forced: bool,
+        mutator_procs: f64,
+    ) -> u64 {
         let procs = self.params.procs;
         // runtime/mgclimit.go: update — between cycles all CPU is the mutator's.
         let window = now_ns.saturating_sub(self.limiter_at_ns) * u64::from(procs);
@@ -192,7 +199,7 @@ impl Gc {
         let mem = self.heap.snapshot();
         self.pacer.start_cycle(procs, &mem);
         let goal = self.pacer.heap_goal(&mem);
-        let stw1 = self.stw_ps(self.params.stw_sweep_term_ps).div_ceil(1000);
+        let stw1 = wait_ns + self.stw_ps(self.params.stw_sweep_term_ps).div_ceil(1000);
         let mark_start = now_ns + stw1;
         self.stopped_until_ns = self.stopped_until_ns.max(mark_start);
         self.pauses_ns.push(stw1);
@@ -298,8 +305,9 @@ impl Gc {
 
     /// runtime/mgc.go: gcMarkDone and gcMarkTermination at `now_ns` (the mark's end): stop
     /// the world, record the cycle, feed the pacer (endCycle, resetLive, commit), sweep.
-    /// `assist_ns` is the CPU the mutator spent assisting. Returns the end of the pause.
-    pub fn finish_cycle(&mut self, now_ns: u64, assist_ns: u64) -> u64 {
+    /// `wait_ns` is how long the world took to stop, `assist_ns` the CPU the mutator spent
+    /// assisting. Returns the end of the pause.
+    pub fn finish_cycle(&mut self, now_ns: u64, wait_ns: u64, assist_ns: u64) -> u64 {
         let Some(m) = self.mark.take() else {
             return now_ns;
         };
@@ -310,7 +318,7 @@ impl Gc {
         c.cpu_assist_ns = assist_ns;
         c.cpu_background_ns = (m.background_procs * mark_ns as f64) as u64;
         c.cpu_idle_ns = (m.idle_procs * mark_ns as f64) as u64;
-        let stw2 = self.stw_ps(self.params.stw_mark_term_ps).div_ceil(1000);
+        let stw2 = wait_ns + self.stw_ps(self.params.stw_mark_term_ps).div_ceil(1000);
         c.stw_mark_term_ns = stw2;
         c.cpu_stw_mark_term_ns = stw2 * u64::from(procs);
         self.pauses_ns.push(stw2);

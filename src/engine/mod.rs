@@ -3,13 +3,18 @@
 //! [`Sim`] that dispatches events to the models. Pure: no I/O, no printing.
 
 pub mod gc;
+pub mod latency;
+mod outcome;
 pub mod program;
 pub mod queue;
 pub mod rng;
+pub mod sched;
 pub mod sim;
 mod step;
+pub mod sync;
 
+pub use latency::Histogram;
 pub use program::{Instr, Program};
 pub use queue::{Event, EventKind, EventQueue};
 pub use rng::Stream;
-pub use sim::{MapOutcome, Outcome, Sim, SimConfig};
+pub use sim::{MapOutcome, Outcome, RequestOutcome, Sim, SimConfig};

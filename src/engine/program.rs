@@ -67,9 +67,23 @@ pub enum Instr {
     Loop {
         times: u64,
     },
+    /// Runs the body up to the matching `EndLoop` at index `end` while the goroutine's clock
+    /// is less than `ps` past its start (checked before each execution).
+    LoopFor {
+        ps: u64,
+        end: u32,
+    },
     /// Closes the loop that starts at index `start`.
     EndLoop {
         start: u32,
+    },
+    /// A request named by index `req` into the program set's request names starts ...
+    RequestStart {
+        req: u32,
+    },
+    /// ... and ends.
+    RequestEnd {
+        req: u32,
     },
 }
 
@@ -77,17 +91,26 @@ pub enum Instr {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Program {
     pub instrs: Vec<Instr>,
-    /// Lock instructions compiled so far.
-    locks: u32,
+    /// The mutex name of each lock instruction, by its `lock` index.
+    pub locks: Vec<String>,
 }
 
 /// Where a goroutine stands in its program: the instruction, the units of it still to run,
-/// and the iterations left of the loops it is in.
+/// and for each loop it is in, the iterations left or (time loops) the deadline.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cursor {
     pub pc: u32,
     rem: u64,
-    loops: Vec<(u32, u64)>,
+    loops: Vec<LoopState>,
+}
+
+/// One loop being run: where its body starts, and what ends it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LoopState {
+    start: u32,
+    /// Iterations left, or the deadline in ps of a time loop.
+    left: u64,
+    timed: bool,
 }
 
 impl Instr {
@@ -106,19 +129,47 @@ impl Instr {
 
 impl Cursor {
     /// The instruction at the cursor and the units of it left, after stepping over loop
-    /// markers and instructions with nothing to do; `None` at the program's end.
-    pub fn current(&mut self, prog: &Program) -> Option<(Instr, u64)> {
+    /// markers and instructions with nothing to do; `None` at the program's end. `now_ps` is
+    /// the goroutine's clock and `start_ps` when it started, for loops with a duration.
+    pub fn current_at(
+        &mut self,
+        prog: &Program,
+        now_ps: u64,
+        start_ps: u64,
+    ) -> Option<(Instr, u64)> {
         loop {
             let instr = *prog.instrs.get(self.pc as usize)?;
             match instr {
                 Instr::Loop { times } => {
-                    self.loops.push((self.pc, times));
+                    self.loops.push(LoopState {
+                        start: self.pc,
+                        left: times,
+                        timed: false,
+                    });
                     self.pc += 1;
+                }
+                Instr::LoopFor { ps, end } => {
+                    let deadline = start_ps.saturating_add(ps);
+                    if now_ps >= deadline {
+                        self.pc = end + 1;
+                    } else {
+                        self.loops.push(LoopState {
+                            start: self.pc,
+                            left: deadline,
+                            timed: true,
+                        });
+                        self.pc += 1;
+                    }
                 }
                 Instr::EndLoop { start } => {
                     let top = self.loops.last_mut().expect("loop stack matches markers");
-                    top.1 -= 1;
-                    if top.1 > 0 {
+                    let again = if top.timed {
+                        now_ps < top.left
+                    } else {
+                        top.left -= 1;
+                        top.left > 0
+                    };
+                    if again {
                         self.pc = start + 1;
                     } else {
                         self.loops.pop();
@@ -140,6 +191,11 @@ impl Cursor {
         }
     }
 
+    /// [`Cursor::current_at`] for a program without loops bounded by time.
+    pub fn current(&mut self, prog: &Program) -> Option<(Instr, u64)> {
+        self.current_at(prog, 0, 0)
+    }
+
     /// Marks `k` units of the current instruction done (all of them: `u64::MAX`).
     #[inline]
     pub fn advance(&mut self, k: u64) {
@@ -153,35 +209,73 @@ impl Cursor {
 /// An op the engine cannot run (validation refuses these first; this keeps the engine safe
 /// when driven through the library without validation).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("op `{op}` is not supported by this engine yet")]
+#[error("`{op}` is not supported {by}")]
 pub struct Unsupported {
     pub op: &'static str,
+    /// Where it is not supported, and what to use instead.
+    pub by: &'static str,
+}
+
+const BY_ENGINE: &str = "by this engine yet";
+
+/// The distinct mutex names of `programs`, in order of first use, and for each program the
+/// index into them of each of its lock instructions.
+pub fn lock_table(programs: &[Program]) -> (Vec<String>, Vec<Vec<u32>>) {
+    let mut names: Vec<String> = Vec::new();
+    let of = programs
+        .iter()
+        .map(|p| {
+            p.locks
+                .iter()
+                .map(|n| match names.iter().position(|x| x == n) {
+                    Some(i) => i as u32,
+                    None => {
+                        names.push(n.clone());
+                        names.len() as u32 - 1
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    (names, of)
 }
 
 impl Program {
-    /// Compiles `ops`, resolving map names with `map_index`. Loops that run no map operation
-    /// are dropped, so the engine never spins without advancing the clock.
+    /// Compiles `ops`, resolving map names with `map_index` and request names into
+    /// `requests` (a name seen first is appended). Empty loops are dropped, so the engine
+    /// never spins without advancing the clock.
     pub fn compile(
         ops: &[Op],
         map_index: &impl Fn(&str) -> Option<usize>,
+        requests: &mut Vec<String>,
     ) -> Result<Program, Unsupported> {
         let mut p = Program::default();
-        p.emit(ops, map_index)?;
+        p.emit(ops, map_index, requests)?;
         Ok(p)
     }
 
-    fn next_lock(&mut self) -> u32 {
-        self.locks += 1;
-        self.locks - 1
+    /// Whether the program has a loop bounded by time.
+    pub fn has_time_loops(&self) -> bool {
+        self.instrs
+            .iter()
+            .any(|i| matches!(i, Instr::LoopFor { .. }))
+    }
+
+    fn next_lock(&mut self, name: &str) -> u32 {
+        self.locks.push(name.to_string());
+        self.locks.len() as u32 - 1
     }
 
     fn emit(
         &mut self,
         ops: &[Op],
         map_index: &impl Fn(&str) -> Option<usize>,
+        requests: &mut Vec<String>,
     ) -> Result<(), Unsupported> {
         let idx = |name: &str, op: &'static str| -> Result<u32, Unsupported> {
-            map_index(name).map(|i| i as u32).ok_or(Unsupported { op })
+            map_index(name)
+                .map(|i| i as u32)
+                .ok_or(Unsupported { op, by: BY_ENGINE })
         };
         for op in ops {
             let instr = match op {
@@ -204,17 +298,46 @@ impl Program {
                 Op::Iterate { map } => Instr::Iterate {
                     map: idx(map, "iterate")?,
                 },
-                Op::Loop { times, body } => {
+                Op::Loop {
+                    times,
+                    duration,
+                    body,
+                } => {
                     let start = self.instrs.len();
-                    self.instrs.push(Instr::Loop { times: *times });
-                    self.emit(body, map_index)?;
+                    let locks = self.locks.len();
+                    self.instrs.push(match duration {
+                        Some(d) => Instr::LoopFor {
+                            ps: d.as_ps(),
+                            end: 0,
+                        },
+                        None => Instr::Loop { times: *times },
+                    });
+                    self.emit(body, map_index, requests)?;
                     if self.instrs.len() == start + 1 || *times == 0 {
                         self.instrs.truncate(start);
+                        self.locks.truncate(locks);
                     } else {
+                        let end = self.instrs.len() as u32;
+                        if let Instr::LoopFor { end: e, .. } = &mut self.instrs[start] {
+                            *e = end;
+                        }
                         self.instrs.push(Instr::EndLoop {
                             start: start as u32,
                         });
                     }
+                    continue;
+                }
+                Op::Request { name, body } => {
+                    let req = match requests.iter().position(|r| r == name) {
+                        Some(i) => i,
+                        None => {
+                            requests.push(name.clone());
+                            requests.len() - 1
+                        }
+                    } as u32;
+                    self.instrs.push(Instr::RequestStart { req });
+                    self.emit(body, map_index, requests)?;
+                    self.instrs.push(Instr::RequestEnd { req });
                     continue;
                 }
                 Op::Alloc { bytes, size, rate } => {
@@ -239,17 +362,17 @@ impl Program {
                 }
                 Op::Free { bytes } => Instr::Free { bytes: bytes.0 },
                 Op::Compute { time } => Instr::Compute { ps: time.as_ps() },
-                Op::Lock { .. } => Instr::Lock {
-                    lock: self.next_lock(),
+                Op::Lock { name } => Instr::Lock {
+                    lock: self.next_lock(name),
                 },
-                Op::Unlock { .. } => Instr::Unlock {
-                    lock: self.next_lock(),
+                Op::Unlock { name } => Instr::Unlock {
+                    lock: self.next_lock(name),
                 },
-                Op::Rlock { .. } => Instr::Rlock {
-                    lock: self.next_lock(),
+                Op::Rlock { name } => Instr::Rlock {
+                    lock: self.next_lock(name),
                 },
-                Op::Runlock { .. } => Instr::Runlock {
-                    lock: self.next_lock(),
+                Op::Runlock { name } => Instr::Runlock {
+                    lock: self.next_lock(name),
                 },
             };
             self.instrs.push(instr);
@@ -272,20 +395,23 @@ mod tests {
             ins(1),
             Op::Loop {
                 times: 3,
+                duration: None,
                 body: vec![
                     ins(2),
                     Op::Loop {
                         times: 5,
+                        duration: None,
                         body: vec![],
                     },
                 ],
             },
             Op::Loop {
                 times: 0,
+                duration: None,
                 body: vec![ins(9)],
             },
         ];
-        let p = Program::compile(&ops, &|n| (n == "m").then_some(0)).unwrap();
+        let p = Program::compile(&ops, &|n| (n == "m").then_some(0), &mut Vec::new()).unwrap();
         assert_eq!(
             p.instrs,
             vec![

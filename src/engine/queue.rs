@@ -7,8 +7,12 @@ use std::collections::BinaryHeap;
 /// What an event does when it fires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum EventKind {
-    /// Goroutine `g` (index into the simulation's goroutines) runs its next step.
-    Goroutine(u32),
+    /// P `p` runs its next step; dropped unless `epoch` is still the P's generation.
+    Proc { p: u32, epoch: u32 },
+    /// An arrival from `[[arrivals]]` source `a`.
+    Arrival(u32),
+    /// A goroutine reached the GC trigger: stop the world and start a cycle.
+    GcStart,
     /// The concurrent mark phase of the running GC cycle ends.
     GcMarkEnd,
     /// The periodic forced GC may be due (runtime/proc.go: forcegcperiod).
@@ -68,14 +72,14 @@ mod tests {
     #[test]
     fn orders_by_time_then_insertion() {
         let mut q = EventQueue::new();
-        q.push(10, EventKind::Goroutine(0));
-        q.push(5, EventKind::Goroutine(1));
-        q.push(10, EventKind::Goroutine(2));
-        q.push(5, EventKind::Goroutine(3));
+        q.push(10, EventKind::Arrival(0));
+        q.push(5, EventKind::Arrival(1));
+        q.push(10, EventKind::Arrival(2));
+        q.push(5, EventKind::Arrival(3));
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|e| e.kind).collect();
         assert_eq!(
             order,
-            [1, 3, 0, 2].map(EventKind::Goroutine).to_vec(),
+            [1, 3, 0, 2].map(EventKind::Arrival).to_vec(),
             "ties keep scheduling order"
         );
     }

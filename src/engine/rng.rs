@@ -13,6 +13,10 @@ pub enum Stream {
     Workload(u32),
     /// The scheduler's decisions.
     Scheduler,
+    /// Arrival times of `[[arrivals]]` source `i`.
+    Arrivals(u32),
+    /// The workload choices of source `s`'s `n`-th arrival.
+    ArrivalWorkload(u32, u64),
 }
 
 impl Stream {
@@ -22,6 +26,11 @@ impl Stream {
             Stream::MapHash(i) => (1 << 32) | u64::from(i),
             Stream::Workload(i) => (2 << 32) | u64::from(i),
             Stream::Scheduler => 3 << 32,
+            Stream::Arrivals(i) => (4 << 32) | u64::from(i),
+            // Purpose in the top 8 bits, the source in the next 16, the arrival below.
+            Stream::ArrivalWorkload(s, n) => {
+                (5 << 56) | (u64::from(s & 0xffff) << 40) | (n & ((1 << 40) - 1))
+            }
         }
     }
 

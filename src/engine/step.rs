@@ -7,29 +7,75 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::program::Instr;
+use super::sched::FORCE_PREEMPT_PS;
 use super::sim::{MapSlot, Sim};
+use super::sync::Unlocked;
 use crate::model::gomap::Work;
+use crate::model::sched::steps::{FATAL_ITER_WRITE, FATAL_READ_WRITE, FATAL_WRITES};
 
 /// Bytes of the slice header that holds each retained object (a `[][]byte` element), which
 /// the GC scans.
 const HOLDER_BYTES: u64 = 24;
 
+/// What a step left its goroutine doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Flow {
+    /// Runnable: it goes on.
+    Continue,
+    /// Its program ended (or the program died).
+    Done,
+    /// Blocked on a lock: it waits until an unlock readies it.
+    Parked,
+    /// It handed its P to the goroutine it just readied (starvation-mode unlock).
+    Yield,
+    /// It left its P blocked in the runtime and comes back through the global queue.
+    Blocked,
+}
+
 impl Sim {
-    /// Executes one step of goroutine `g` that starts before `horizon_ns`; false when its
-    /// program has ended.
-    pub(super) fn step(&mut self, g: usize, horizon_ns: u64) -> bool {
+    /// Executes one step of goroutine `g` on P `p` that starts before `horizon_ns`.
+    pub(super) fn step(&mut self, g: usize, p: usize, horizon_ns: u64) -> Flow {
         if self.fatal.is_some() {
-            return false;
+            return Flow::Done;
+        }
+        self.ps[p].compute_until_ps = 0;
+        self.ps[p].atomic_ps = 0;
+        if self.goroutines[g].gc_start_on_resume {
+            // Back from gcBgMarkStartWorkers: the write it was in finishes, and gcStart
+            // goes on to stop the world.
+            let gs = &mut self.goroutines[g];
+            gs.gc_start_on_resume = false;
+            let t = gs.time_ps;
+            if let Some(m) = gs.holding_map.take() {
+                self.maps[m as usize].writing = Some((g as u32, t));
+            }
+            if self.gc.heap_trigger_hit() {
+                self.request_gc_start(t);
+            }
+            return Flow::Continue;
+        }
+        if self.goroutines[g].compute_left_ps > 0 {
+            let left = std::mem::take(&mut self.goroutines[g].compute_left_ps);
+            self.compute(g, p, left);
+            return Flow::Continue;
         }
         let Some((instr, units)) = self.next_instr(g) else {
-            return false;
+            return Flow::Done;
         };
         let now_ns = self.goroutines[g].time_ps / 1000;
+        let program = self.goroutines[g].program as usize;
+        let t = self.goroutines[g].time_ps;
         match instr {
             Instr::Alloc {
                 size, interval_ps, ..
-            } => self.alloc_batch(g, size, interval_ps, false, units, horizon_ns),
-            Instr::Retain { size, .. } => self.alloc_batch(g, size, 0, true, units, horizon_ns),
+            } => {
+                let atomic = self.alloc_batch(g, size, interval_ps, false, units, horizon_ns);
+                self.ps[p].atomic_ps = atomic;
+            }
+            Instr::Retain { size, .. } => {
+                let atomic = self.alloc_batch(g, size, 0, true, units, horizon_ns);
+                self.ps[p].atomic_ps = atomic;
+            }
             Instr::Free { bytes } => {
                 self.finish_units(g, 1);
                 let (retained, scan) = self.retained;
@@ -42,18 +88,60 @@ impl Sim {
                 self.retained = (retained - drop, scan - drop_scan);
                 self.gc.heap.drop_reachable(drop, drop_scan);
             }
-            // Locks do not block in a run of one goroutine (validation refuses several).
-            Instr::Lock { .. }
-            | Instr::Unlock { .. }
-            | Instr::Rlock { .. }
-            | Instr::Runlock { .. } => {
+            Instr::Lock { lock } | Instr::Rlock { lock } => {
+                let l = self.lock_of[program][lock as usize] as usize;
+                self.charge(g, self.sched_costs.mutex_ps);
+                let held = if matches!(instr, Instr::Lock { .. }) {
+                    self.mutex_lock(g as u32, l, t)
+                } else {
+                    self.mutex_rlock(g as u32, l)
+                };
+                if !held {
+                    return Flow::Parked;
+                }
+                self.finish_units(g, 1);
+            }
+            Instr::Unlock { lock } => {
+                let l = self.lock_of[program][lock as usize] as usize;
+                self.charge(g, self.sched_costs.mutex_ps);
+                let t = self.goroutines[g].time_ps;
+                match self.mutex_unlock(g as u32, l, p, t) {
+                    Unlocked::Fatal => return Flow::Done,
+                    Unlocked::Yield => {
+                        self.finish_units(g, 1);
+                        return Flow::Yield;
+                    }
+                    Unlocked::Continue => self.finish_units(g, 1),
+                }
+            }
+            Instr::Runlock { lock } => {
+                let l = self.lock_of[program][lock as usize] as usize;
+                self.charge(g, self.sched_costs.mutex_ps);
+                let t = self.goroutines[g].time_ps;
+                if !self.mutex_runlock(g as u32, l, p, t) {
+                    return Flow::Done;
+                }
                 self.finish_units(g, 1);
             }
             Instr::Compute { ps } => {
                 self.finish_units(g, 1);
+                self.compute(g, p, ps);
+            }
+            Instr::RequestStart { req } => {
+                self.finish_units(g, 1);
                 let gs = &mut self.goroutines[g];
-                gs.busy = 1.0;
-                gs.time_ps = gs.time_ps.saturating_add(ps);
+                let start = gs.arrival_ps.take().unwrap_or(gs.time_ps);
+                gs.requests.push((req, start));
+            }
+            Instr::RequestEnd { .. } => {
+                self.finish_units(g, 1);
+                let gs = &mut self.goroutines[g];
+                if let Some((req, start)) = gs.requests.pop()
+                    && start >= self.warmup_ps
+                {
+                    let ns = (gs.time_ps - start) / 1000;
+                    self.latency[req as usize].record(ns);
+                }
             }
             Instr::Insert { map, .. }
             | Instr::Delete { map, .. }
@@ -61,27 +149,89 @@ impl Sim {
             | Instr::Read { map, .. }
             | Instr::Iterate { map } => {
                 self.finish_units(g, 1);
-                self.map_op(g, instr, map as usize);
+                self.ps[p].atomic_ps = self.map_op(g, instr, map as usize);
+                if self.fatal.is_some() {
+                    return Flow::Done;
+                }
+                let writes = !matches!(instr, Instr::Read { .. } | Instr::Iterate { .. });
+                if writes && self.first_gc_start_yields(g) {
+                    // The trigger was reached by the write's own allocation (hashGrow,
+                    // newoverflow): it is still inside mapassign, hashWriting set.
+                    self.maps[map as usize].writing = Some((g as u32, u64::MAX));
+                    self.goroutines[g].holding_map = Some(map);
+                    return Flow::Blocked;
+                }
             }
-            Instr::Loop { .. } | Instr::EndLoop { .. } => unreachable!("next_instr skips loops"),
+            Instr::Loop { .. } | Instr::LoopFor { .. } | Instr::EndLoop { .. } => {
+                unreachable!("next_instr skips loops")
+            }
         }
         if self.gc.heap.out_of_memory() {
             // runtime/malloc.go: an allocation past the arena address space fails.
-            self.fatal = Some("runtime: out of memory");
-            return false;
+            self.die("runtime: out of memory", g as u32);
+            return Flow::Done;
+        }
+        if self.first_gc_start_yields(g) {
+            return Flow::Blocked;
         }
         // runtime/malloc.go: mallocgc tests the heap trigger after allocating.
         if self.gc.heap_trigger_hit() {
-            self.start_gc(now_ns.max(self.goroutines[g].time_ps / 1000), false);
+            let at = (now_ns * 1000).max(self.goroutines[g].time_ps);
+            self.request_gc_start(at);
         }
+        Flow::Continue
+    }
+
+    /// runtime/mgc.go: gcStart → gcBgMarkStartWorkers. The first cycle creates a mark
+    /// worker goroutine per P and waits for each to start (notetsleepg): the allocating
+    /// goroutine leaves its P, in the middle of mallocgc and of whatever runtime function
+    /// called it. True when goroutine `g`'s allocation started that first cycle; it then
+    /// finishes gcStart when it runs again.
+    fn first_gc_start_yields(&mut self, g: usize) -> bool {
+        if self.mark_workers_started || self.gc_start_pending || !self.gc.heap_trigger_hit() {
+            return false;
+        }
+        self.mark_workers_started = true;
+        let procs = self.ps.len() as u64;
+        let gs = &mut self.goroutines[g];
+        gs.gc_start_on_resume = true;
+        // newproc for each worker, before it blocks.
+        gs.time_ps = gs
+            .time_ps
+            .saturating_add(procs.saturating_mul(self.sched_costs.spawn_ps));
         true
+    }
+
+    /// Adds `ps` of the goroutine's own work to its clock.
+    #[inline]
+    fn charge(&mut self, g: usize, ps: u64) {
+        let gs = &mut self.goroutines[g];
+        gs.time_ps = gs.time_ps.saturating_add(ps);
+    }
+
+    /// `ps` of computation on P `p`, up to the end of the time slice (sysmon then preempts
+    /// it, if anything else waits to run); the rest is left for the next step. Inside it the
+    /// goroutine can be preempted at once (runtime/preempt.go: asynchronous preemption).
+    fn compute(&mut self, g: usize, p: usize, ps: u64) {
+        let slice_end = self.ps[p].slice_start_ps.saturating_add(FORCE_PREEMPT_PS);
+        let gs = &mut self.goroutines[g];
+        let run = if slice_end > gs.time_ps && gs.time_ps.saturating_add(ps) > slice_end {
+            slice_end - gs.time_ps
+        } else {
+            ps
+        };
+        gs.compute_left_ps += ps - run;
+        gs.busy = 1.0;
+        gs.time_ps = gs.time_ps.saturating_add(run);
+        self.ps[p].compute_until_ps = gs.time_ps;
     }
 
     /// The instruction goroutine `g` executes next and how many units of it remain, after
     /// stepping over loop markers and empty instructions.
     fn next_instr(&mut self, g: usize) -> Option<(Instr, u64)> {
         let gs = &mut self.goroutines[g];
-        gs.cursor.current(&self.programs[gs.program as usize])
+        gs.cursor
+            .current_at(&self.programs[gs.program as usize], gs.time_ps, gs.start_ps)
     }
 
     /// Marks `k` units of the current instruction of goroutine `g` done.
@@ -91,7 +241,8 @@ impl Sim {
     }
 
     /// Allocates a batch of objects of `size` bytes: as many as fit before the trigger, the
-    /// horizon and the end of the op, at least one.
+    /// horizon and the end of the op, at least one. Returns the time of one mallocgc (0 when
+    /// paced: the goroutine waits between objects at a safe point).
     fn alloc_batch(
         &mut self,
         g: usize,
@@ -100,9 +251,9 @@ impl Sim {
         retain: bool,
         remaining: u64,
         horizon_ns: u64,
-    ) {
+    ) -> u64 {
         if self.park_if_assist_bound(g) {
-            return;
+            return 0;
         }
         let swept = !self.gc.cycles.is_empty() || self.gc.marking();
         let cost = self.config.object_ps(size, swept);
@@ -142,6 +293,7 @@ impl Sim {
             self.gc.alloc(bytes, k, 0, 0);
         }
         self.finish_units(g, k);
+        if interval_ps > cost_marking { 0 } else { cost }
     }
 
     /// During a mark that leaves the mutator (almost) no time of its own, an allocating
@@ -164,7 +316,41 @@ impl Sim {
     }
 
     /// One map operation; its allocations go on the heap, its old arrays become garbage.
-    fn map_op(&mut self, g: usize, instr: Instr, map: usize) {
+    /// An operation that starts while another goroutine writes the map (or, for a write,
+    /// ranges over it) dies with Go's message (runtime/map.go: the hashWriting checks).
+    /// Returns the time of the operation itself, without the assists it did.
+    fn map_op(&mut self, g: usize, instr: Instr, map: usize) -> u64 {
+        let t = self.goroutines[g].time_ps;
+        let writes = matches!(
+            instr,
+            Instr::Insert { .. } | Instr::Delete { .. } | Instr::Churn { .. }
+        );
+        let iterates = matches!(instr, Instr::Iterate { .. });
+        {
+            let slot = &self.maps[map];
+            let other_writing = slot
+                .writing
+                .is_some_and(|(w, until)| w != g as u32 && until > t);
+            let msg = if other_writing {
+                Some(if writes {
+                    FATAL_WRITES
+                } else if iterates {
+                    FATAL_ITER_WRITE
+                } else {
+                    FATAL_READ_WRITE
+                })
+            } else if writes && slot.iterating_until_ps > t {
+                Some(FATAL_ITER_WRITE)
+            } else {
+                None
+            };
+            if let Some(msg) = msg {
+                let holder = slot.writing.map(|(w, _)| w);
+                self.die(msg, g as u32);
+                self.fatal_detail = Some(self.map_conflict_detail(g as u32, holder, map, instr));
+                return 0;
+            }
+        }
         let mut w = Work::default();
         let gs = &mut self.goroutines[g];
         let slot = &mut self.maps[map];
@@ -182,6 +368,7 @@ impl Sim {
             _ => unreachable!("map_op takes map instructions"),
         }
         let mut cost = self.config.price(&w);
+        let own = cost;
         let (share, assist) = self.gc.mutator_share();
         if share + assist < 1.0 || assist > 0.0 {
             if w.alloc_bytes == 0 {
@@ -200,6 +387,11 @@ impl Sim {
         }
         gs.time_ps = gs.time_ps.saturating_add(cost);
         gs.busy = 1.0;
+        if writes {
+            slot.writing = Some((g as u32, gs.time_ps));
+        } else if iterates {
+            slot.iterating_until_ps = slot.iterating_until_ps.max(gs.time_ps);
+        }
         if let Some(rec) = &mut self.map_writes
             && matches!(
                 instr,
@@ -226,6 +418,35 @@ impl Sim {
             self.gc.heap.drop_reachable(w.garbage_bytes, scan_garbage);
         }
         add_work(&mut self.work, &w);
+        own
+    }
+}
+
+impl Sim {
+    /// Who was writing map `map` when goroutine `g`'s operation `instr` found it so, and,
+    /// when the writer had left its P inside gcStart, why.
+    fn map_conflict_detail(&self, g: u32, writer: Option<u32>, map: usize, instr: Instr) -> String {
+        let what = match instr {
+            Instr::Read { .. } => "runtime.mapaccess1",
+            Instr::Iterate { .. } => "runtime.mapiternext",
+            Instr::Delete { .. } => "runtime.mapdelete",
+            _ => "runtime.mapassign",
+        };
+        let name = &self.map_meta[map].0;
+        let me = self.goroutine_name(g);
+        match writer {
+            Some(w) if self.goroutines[w as usize].holding_map.is_some() => format!(
+                "{me} entered {what} on map {name} while {} was inside runtime.mapassign with \
+                 hashWriting set: its allocation had started the first GC cycle, and gcStart \
+                 (gcBgMarkStartWorkers) took it off its P to start the mark workers",
+                self.goroutine_name(w)
+            ),
+            Some(w) => format!(
+                "{me} entered {what} on map {name} while {} was writing it (hashWriting set)",
+                self.goroutine_name(w)
+            ),
+            None => format!("{me} wrote map {name} while a range loop over it was running"),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::engine::program::{Instr, Program, Unsupported};
 use crate::model::gomap::{GoMap, MapCell, Work};
 use crate::model::sched::hb::Detector;
 use crate::model::sched::steps::{MapOp, StepKind};
-use crate::scenario::types::{Op, Scenario};
+use crate::scenario::types::Scenario;
 
 mod ops;
 
@@ -128,26 +128,25 @@ impl World {
     /// Builds the execution of `sc`: every map made, every goroutine at its first step.
     pub fn new(sc: &Scenario) -> Result<World, Unsupported> {
         let lookup = |name: &str| sc.map_index(name);
-        let mut programs = Vec::new();
-        let mut lock_names: Vec<String> = Vec::new();
-        let mut lock_of = Vec::new();
-        for g in &sc.goroutines {
-            let p = Program::compile(&g.program, &lookup)?;
-            let mut names = Vec::new();
-            collect_lock_names(&g.program, &mut names);
-            let ids = names
-                .iter()
-                .map(|n| match lock_names.iter().position(|x| x == n) {
-                    Some(i) => i as u32,
-                    None => {
-                        lock_names.push(n.clone());
-                        (lock_names.len() - 1) as u32
-                    }
-                })
-                .collect();
-            programs.push(p);
-            lock_of.push(ids);
+        if !sc.arrivals.is_empty() {
+            return Err(Unsupported {
+                op: "[[arrivals]]",
+                by: "by `race` yet, which explores [[goroutines]]: `run` simulates arrivals",
+            });
         }
+        let mut requests = Vec::new();
+        let mut programs = Vec::new();
+        for g in &sc.goroutines {
+            let p = Program::compile(&g.program, &lookup, &mut requests)?;
+            if p.has_time_loops() {
+                return Err(Unsupported {
+                    op: "loop with a duration",
+                    by: "by `race` yet, whose steps have no clock: `run` simulates it",
+                });
+            }
+            programs.push(p);
+        }
+        let (lock_names, lock_of) = crate::engine::program::lock_table(&programs);
         let mut work = Work::default();
         let maps = sc
             .maps
@@ -352,13 +351,21 @@ impl World {
     /// its next real step (or is done).
     fn settle(&mut self, g: usize) {
         let gs = &mut self.goroutines[g];
-        if gs.op.is_none()
-            && gs
-                .cursor
-                .current(&self.programs[gs.program as usize])
-                .is_none()
-        {
-            gs.done = true;
+        if gs.op.is_some() {
+            return;
+        }
+        // Request markers take no step here: they only time requests in `run`.
+        loop {
+            match gs.cursor.current(&self.programs[gs.program as usize]) {
+                None => {
+                    gs.done = true;
+                    return;
+                }
+                Some((Instr::RequestStart { .. } | Instr::RequestEnd { .. }, _)) => {
+                    gs.cursor.advance(1)
+                }
+                Some(_) => return,
+            }
         }
     }
 
@@ -464,7 +471,11 @@ impl World {
                 self.finish_instr(g);
                 return;
             }
-            Instr::Loop { .. } | Instr::EndLoop { .. } => return,
+            Instr::Loop { .. }
+            | Instr::LoopFor { .. }
+            | Instr::EndLoop { .. }
+            | Instr::RequestStart { .. }
+            | Instr::RequestEnd { .. } => return,
         };
         let key = self.pick_key(g, op, map as usize);
         self.goroutines[g].op = Some(OpState::start(op, map, key));
@@ -561,18 +572,5 @@ impl World {
             }
         }
         self.trace.corruption = out;
-    }
-}
-
-/// Lock names of a program, in the order its lock instructions are compiled.
-fn collect_lock_names(ops: &[Op], out: &mut Vec<String>) {
-    for op in ops {
-        match op {
-            Op::Lock { name } | Op::Unlock { name } | Op::Rlock { name } | Op::Runlock { name } => {
-                out.push(name.clone())
-            }
-            Op::Loop { body, times } if *times > 0 => collect_lock_names(body, out),
-            _ => {}
-        }
     }
 }

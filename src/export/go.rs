@@ -258,7 +258,13 @@ impl Plan<'_> {
         let tabs = "\t".repeat(depth);
         for op in ops {
             let (code, comment) = match op {
-                Op::Loop { times, body } => {
+                Op::Request { body, .. } => {
+                    out.push((format!("{tabs}{{"), String::new()));
+                    self.ops(out, body, depth + 1);
+                    out.push((format!("{tabs}}}"), String::new()));
+                    continue;
+                }
+                Op::Loop { times, body, .. } => {
                     let i = format!("i{depth}");
                     let head = format!("{tabs}for {i} := uint64(0); {i} < {times}; {i}++ {{");
                     out.push((head, String::new()));
@@ -306,7 +312,7 @@ impl Plan<'_> {
             Op::Unlock { name } => plain(format!("{}.Unlock()", self.lock_var(name))),
             Op::Rlock { name } => plain(format!("{}.RLock()", self.lock_var(name))),
             Op::Runlock { name } => plain(format!("{}.RUnlock()", self.lock_var(name))),
-            Op::Loop { .. } => plain(String::new()),
+            Op::Loop { .. } | Op::Request { .. } => plain(String::new()),
         }
     }
 

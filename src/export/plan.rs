@@ -199,9 +199,15 @@ fn scan_ops(
             Op::Alloc { rate: Some(_), .. } => uses.alloc_paced = true,
             Op::Retain { .. } | Op::Free { .. } => uses.retain = true,
             Op::Compute { .. } => uses.compute = true,
-            Op::Loop { times: t, body } => {
-                scan_ops(sc, body, times.saturating_mul(*t), fresh, track, uses)
+            Op::Loop {
+                times: t,
+                duration,
+                body,
+            } => {
+                let t = sc.loop_bound(*t, *duration, body);
+                scan_ops(sc, body, times.saturating_mul(t), fresh, track, uses)
             }
+            Op::Request { body, .. } => scan_ops(sc, body, times, fresh, track, uses),
             Op::Iterate { .. }
             | Op::Lock { .. }
             | Op::Unlock { .. }
@@ -220,7 +226,7 @@ fn collect_locks(ops: &[Op], names: &mut Vec<String>) {
             {
                 names.push(name.clone());
             }
-            Op::Loop { body, .. } => collect_locks(body, names),
+            Op::Loop { body, .. } | Op::Request { body, .. } => collect_locks(body, names),
             _ => {}
         }
     }

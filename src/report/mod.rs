@@ -6,6 +6,7 @@ mod atomic;
 pub mod calibrate;
 mod gc_cycles;
 mod gctrace;
+pub mod latency;
 mod map_events;
 pub mod plots;
 mod race;
@@ -47,7 +48,7 @@ pub fn write_run(
         path: dir.to_path_buf(),
         source,
     })?;
-    let files: [(&str, Vec<u8>); 6] = [
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
         ("summary.json", summary_json(outcome).into_bytes()),
         ("gc_cycles.csv", gc_cycles_csv(&outcome.gc)),
         ("gctrace.txt", gctrace_text(&outcome.gc).into_bytes()),
@@ -55,6 +56,9 @@ pub fn write_run(
         ("map_ops.csv", map_events::map_ops_csv(outcome)),
         ("scenario.toml", scenario_toml.as_bytes().to_vec()),
     ];
+    if !outcome.requests.is_empty() {
+        files.push(("latency.csv", latency::latency_csv(outcome)));
+    }
     let mut written = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let path = dir.join(name);

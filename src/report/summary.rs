@@ -45,7 +45,15 @@ struct Summary<'a> {
     gomaxprocs: u32,
     total_alloc_objects: u64,
     map_ops: u64,
+    /// How the program came to die (who held the map, who saw it), when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fatal_detail: Option<&'a str>,
+    /// The most goroutines alive at once.
+    max_goroutines: u64,
     maps: Vec<MapSummary<'a>>,
+    /// Request name → latency statistics (after the warm-up), for scenarios with requests.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    requests: std::collections::BTreeMap<&'a str, super::latency::RequestStats>,
 }
 
 /// Pause statistics: (total, max, p50, p99) by nearest rank.
@@ -191,7 +199,10 @@ pub fn summary_json(o: &Outcome) -> String {
         gomaxprocs: o.procs,
         total_alloc_objects: o.total_alloc_objects,
         map_ops: o.work.ops,
+        fatal_detail: o.fatal_detail.as_deref(),
+        max_goroutines: o.max_goroutines,
         maps: o.maps.iter().map(map_summary).collect(),
+        requests: super::latency::request_stats(o),
     };
     let mut text = serde_json::to_string_pretty(&s).expect("summary serializes");
     text.push('\n');
@@ -280,8 +291,12 @@ pub fn human_summary(o: &Outcome) -> String {
         human_bytes(o.total_alloc_bytes),
         human_ns(o.sim_time_ns)
     );
+    super::latency::human_requests(o, &mut out);
     if let Some(f) = &o.fatal {
         let _ = writeln!(out, "  fatal error: {f}");
+        if let Some(d) = &o.fatal_detail {
+            let _ = writeln!(out, "    {d}");
+        }
     }
     out
 }

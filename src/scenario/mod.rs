@@ -28,6 +28,7 @@ pub use gotype::GoType;
 pub use load::{load, parse_str};
 pub use overrides::Override;
 pub use types::{
-    Costs, Gogc, GoroutineSpec, Heap, MapImpl, MapSpec, MemLimit, Op, Runtime, Scenario,
+    ArrivalSpec, Costs, Gogc, GoroutineSpec, Heap, MapImpl, MapSpec, MemLimit, Op, Process,
+    Runtime, Scenario, Start,
 };
-pub use units::{Bytes, Dur, Rate};
+pub use units::{Bytes, Dur, Frequency, Rate};

@@ -13,9 +13,9 @@ use super::path::FieldPath;
 use super::types::{Op, default_mutex};
 
 /// Every op name, in the order of DESIGN.md.
-pub(crate) const OPS: [&str; 14] = [
+pub(crate) const OPS: [&str; 15] = [
     "insert", "delete", "churn", "read", "iterate", "alloc", "retain", "free", "compute", "lock",
-    "unlock", "rlock", "runlock", "loop",
+    "unlock", "rlock", "runlock", "loop", "request",
 ];
 
 /// Prefixes an encoded [`OpError`] inside a serde error message.
@@ -92,7 +92,8 @@ fn fields_of(op: &str) -> Option<&'static [&'static str]> {
         "free" => &["bytes"],
         "compute" => &["time"],
         "lock" | "unlock" | "rlock" | "runlock" => &["name"],
-        "loop" => &["times", "body"],
+        "loop" => &["times", "duration", "body"],
+        "request" => &["name", "body"],
         _ => return None,
     })
 }
@@ -166,10 +167,33 @@ fn op_from_value(v: &Value) -> Result<Op, Fault> {
         "unlock" => Op::Unlock { name: mutex()? },
         "rlock" => Op::Rlock { name: mutex()? },
         "runlock" => Op::Runlock { name: mutex()? },
-        _ => Op::Loop {
-            times: req(t, "times")?,
+        "request" => Op::Request {
+            name: req(t, "name")?,
             body: body(t)?,
         },
+        _ => {
+            let times: Option<u64> = opt(t, "times")?;
+            let duration = opt(t, "duration")?;
+            let times = match (times, duration) {
+                (Some(_), Some(_)) => {
+                    return Err(Fault::at(
+                        "duration",
+                        "a loop takes `times` or `duration`, not both".into(),
+                    ));
+                }
+                (None, None) => {
+                    return Err(Fault::at("times", "missing field `times`".into())
+                        .allowed("times = N, or duration = \"3500ms\"".into()));
+                }
+                (Some(n), None) => n,
+                (None, Some(_)) => u64::MAX,
+            };
+            Op::Loop {
+                times,
+                duration,
+                body: body(t)?,
+            }
+        }
     })
 }
 

@@ -1,23 +1,103 @@
 //! Questions callers ask of a loaded scenario.
 
-use super::types::{Op, Scenario};
+use super::types::{ArrivalSpec, Op, Scenario};
 
 impl Scenario {
+    /// An upper bound on how many times a loop runs its body: `times`, or for a loop with a
+    /// `duration` the duration over the least time one execution of the body can take
+    /// (validation refuses such a body that can take no time).
+    pub fn loop_bound(
+        &self,
+        times: u64,
+        duration: Option<crate::scenario::Dur>,
+        body: &[Op],
+    ) -> u64 {
+        match duration {
+            None => times,
+            Some(d) => {
+                let per = self.min_time_ps(body).max(1);
+                times.min(d.as_ps() / per + 1)
+            }
+        }
+    }
+
+    /// An upper bound on the arrivals of a source: rate × duration, plus ten standard
+    /// deviations of a Poisson count.
+    pub fn arrival_bound(&self, a: &ArrivalSpec) -> u64 {
+        let mean = a.rate.per_s() * a.duration.as_ps() as f64 / 1e12;
+        let bound = mean + 10.0 * mean.sqrt() + 10.0;
+        if bound >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            bound as u64
+        }
+    }
+
+    /// The least virtual time one execution of `ops` can take under `[costs]`, in ps
+    /// (saturating): map operations at least `map_op` each, objects at least `alloc_object`,
+    /// `compute` its time; locks, frees and loops bounded by a duration count nothing.
+    pub fn min_time_ps(&self, ops: &[Op]) -> u64 {
+        let c = &self.costs;
+        ops.iter().fold(0u64, |sum, op| {
+            let t = match op {
+                Op::Insert { n, .. } | Op::Delete { n, .. } | Op::Read { n, .. } => {
+                    n.saturating_mul(c.map_op.as_ps())
+                }
+                Op::Churn { n, .. } => n.saturating_mul(2).saturating_mul(c.map_op.as_ps()),
+                Op::Iterate { .. } => c.map_op.as_ps(),
+                Op::Alloc { bytes, size, .. } | Op::Retain { bytes, size } => bytes
+                    .0
+                    .div_ceil(size.0.max(1))
+                    .saturating_mul(c.alloc_object.as_ps()),
+                Op::Compute { time } => time.as_ps(),
+                Op::Loop {
+                    times,
+                    duration: None,
+                    body,
+                } => times.saturating_mul(self.min_time_ps(body)),
+                Op::Request { body, .. } => self.min_time_ps(body),
+                _ => 0,
+            };
+            sum.saturating_add(t)
+        })
+    }
+
+    /// Every program the scenario runs with how many times it runs at most: each goroutine
+    /// group `count` times, each arrival source once per arrival.
+    fn programs(&self) -> impl Iterator<Item = (&[Op], u64)> {
+        let groups = self
+            .goroutines
+            .iter()
+            .map(|g| (g.program.as_slice(), u64::from(g.count)));
+        let arrivals = self
+            .arrivals
+            .iter()
+            .map(|a| (a.body.as_slice(), self.arrival_bound(a)));
+        groups.chain(arrivals)
+    }
+
     /// An upper bound on the map-writing operations (insert, delete, churn units) the
     /// scenario performs, through loops and replicas; saturating.
     pub fn map_write_budget(&self) -> u64 {
-        fn ops(list: &[Op]) -> u64 {
+        fn ops(sc: &Scenario, list: &[Op]) -> u64 {
             list.iter().fold(0u64, |sum, op| {
                 let n = match op {
                     Op::Insert { n, .. } | Op::Delete { n, .. } | Op::Churn { n, .. } => *n,
-                    Op::Loop { times, body } => times.saturating_mul(ops(body)),
+                    Op::Loop {
+                        times,
+                        duration,
+                        body,
+                    } => sc
+                        .loop_bound(*times, *duration, body)
+                        .saturating_mul(ops(sc, body)),
+                    Op::Request { body, .. } => ops(sc, body),
                     _ => 0,
                 };
                 sum.saturating_add(n)
             })
         }
-        self.goroutines.iter().fold(0u64, |sum, g| {
-            sum.saturating_add(u64::from(g.count).saturating_mul(ops(&g.program)))
+        self.programs().fold(0u64, |sum, (program, count)| {
+            sum.saturating_add(count.saturating_mul(ops(self, program)))
         })
     }
 
@@ -26,11 +106,11 @@ impl Scenario {
         fn any(ops: &[Op]) -> bool {
             ops.iter().any(|op| match op {
                 Op::Lock { .. } | Op::Unlock { .. } | Op::Rlock { .. } | Op::Runlock { .. } => true,
-                Op::Loop { body, .. } => any(body),
+                Op::Loop { body, .. } | Op::Request { body, .. } => any(body),
                 _ => false,
             })
         }
-        self.goroutines.iter().any(|g| any(&g.program))
+        self.programs().any(|(p, _)| any(p))
     }
 
     /// The position of the map called `name` in `maps`.
@@ -46,8 +126,8 @@ impl Scenario {
     /// Lets a caller refuse scenarios too big for the machine's memory before running them.
     pub fn key_budget(&self) -> Vec<u64> {
         let mut budget = vec![0u64; self.maps.len()];
-        for g in &self.goroutines {
-            self.add_keys(&g.program, u64::from(g.count), &mut budget);
+        for (program, count) in self.programs() {
+            self.add_keys(program, count, &mut budget);
         }
         budget
     }
@@ -57,8 +137,17 @@ impl Scenario {
             let (map, added) = match op {
                 Op::Insert { map, n } => (map, *n),
                 Op::Churn { map, n } => (map, (*n).min(1)),
-                Op::Loop { times: t, body } => {
-                    self.add_keys(body, times.saturating_mul(*t), budget);
+                Op::Loop {
+                    times: t,
+                    duration,
+                    body,
+                } => {
+                    let t = self.loop_bound(*t, *duration, body);
+                    self.add_keys(body, times.saturating_mul(t), budget);
+                    continue;
+                }
+                Op::Request { body, .. } => {
+                    self.add_keys(body, times, budget);
                     continue;
                 }
                 _ => continue,

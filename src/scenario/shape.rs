@@ -12,7 +12,7 @@ use toml_edit::{Item, Table, TableLike, Value};
 use super::error::Problem;
 use super::locate::span_of;
 use super::path::FieldPath;
-use super::types::{Costs, GoroutineSpec, Heap, MapImpl, MapSpec, Runtime};
+use super::types::{ArrivalSpec, Costs, GoroutineSpec, Heap, MapImpl, MapSpec, Runtime};
 
 /// The first value of `root` whose kind is wrong, in document order.
 pub(crate) fn check(root: &Table) -> Option<Problem> {
@@ -24,6 +24,7 @@ pub(crate) fn check(root: &Table) -> Option<Problem> {
             "runtime" | "heap" | "costs" => want_table(item, &at, key),
             "maps" => check_array(item, &at, "map", check_map),
             "goroutines" => check_array(item, &at, "goroutine", check_goroutine),
+            "arrivals" => check_array(item, &at, "arrival", check_arrival),
             _ => None,
         };
         if problem.is_some() {
@@ -60,6 +61,14 @@ pub(crate) fn expected(name: &str) -> Option<String> {
             "a [[goroutines]] table ({})",
             list(fields_of::<GoroutineSpec>())
         ),
+        "arrivals" => format!(
+            "an array of [[arrivals]] tables ({})",
+            list(fields_of::<ArrivalSpec>())
+        ),
+        "arrival" => format!(
+            "an [[arrivals]] table ({})",
+            list(fields_of::<ArrivalSpec>())
+        ),
         _ => return None,
     })
 }
@@ -89,6 +98,7 @@ pub(crate) fn friendly_expected(message: &str) -> String {
         ("Costs", "costs"),
         ("MapSpec", "map"),
         ("GoroutineSpec", "goroutine"),
+        ("ArrivalSpec", "arrival"),
     ] {
         if let Some(plain) = expected(name) {
             out = replace_expected(&out, &format!("struct {rust}"), &plain);
@@ -183,6 +193,16 @@ fn check_goroutine(t: &dyn TableLike, at: &FieldPath) -> Option<Problem> {
     Some(invalid(&at.key("program"), &kind(v), what))
 }
 
+/// An arrival source's `body`, when given, is an array of ops.
+fn check_arrival(t: &dyn TableLike, at: &FieldPath) -> Option<Problem> {
+    let v = t.get("body")?;
+    if v.is_array() || v.is_array_of_tables() {
+        return None;
+    }
+    let what = "an array of ops such as [{ op = \"compute\", time = \"50us\" }]";
+    Some(invalid(&at.key("body"), &kind(v), what))
+}
+
 /// What an item holds, as serde words it in "invalid type" errors, with TOML's names for
 /// arrays and tables.
 fn kind(item: &Item) -> String {
@@ -275,7 +295,14 @@ mod tests {
             ["go", "gomaxprocs", "gogc", "gomemlimit"]
         );
         assert_eq!(fields_of::<MapImpl>(), ["classic", "swiss"]);
-        assert_eq!(fields_of::<GoroutineSpec>(), ["name", "count", "program"]);
+        assert_eq!(
+            fields_of::<GoroutineSpec>(),
+            ["name", "count", "start", "program"]
+        );
+        assert_eq!(
+            fields_of::<ArrivalSpec>(),
+            ["name", "rate", "process", "duration", "body"]
+        );
         assert!(fields_of::<Costs>().contains(&"mark_assist_min_share"));
         assert!(fields_of::<Heap>().contains(&"nonheap_ratio"));
     }

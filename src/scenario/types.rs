@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::gotype::GoType;
-use super::units::{Bytes, Dur, Rate};
+use super::units::{Bytes, Dur, Frequency, Rate};
 
 /// A whole scenario: one simulated Go program.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -16,6 +16,9 @@ pub struct Scenario {
     pub name: String,
     #[serde(default = "default_seed")]
     pub seed: u64,
+    /// Requests that start before this virtual time are left out of the latency statistics.
+    #[serde(default, skip_serializing_if = "is_zero_dur")]
+    pub warmup: Dur,
     #[serde(default)]
     pub runtime: Runtime,
     #[serde(default)]
@@ -26,10 +29,17 @@ pub struct Scenario {
     pub maps: Vec<MapSpec>,
     #[serde(default)]
     pub goroutines: Vec<GoroutineSpec>,
+    /// Open-loop request sources: each arrival runs its body in a new goroutine.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arrivals: Vec<ArrivalSpec>,
 }
 
 fn default_seed() -> u64 {
     1
+}
+
+fn is_zero_dur(d: &Dur) -> bool {
+    *d == Dur::ZERO
 }
 
 /// `[runtime]`: which Go runtime, and its knobs.
@@ -161,6 +171,14 @@ pub struct Costs {
     /// come in chunks of at least 64 KiB of scan work (runtime/mgcmark.go:
     /// gcOverAssistWork) before background credit builds up.
     pub mark_assist_min_share: f64,
+    /// runtime/proc.go: newproc — creating a goroutine, on the creator's time.
+    pub goroutine_spawn: Dur,
+    /// runtime/proc.go: schedule + execute — a P switching to another goroutine.
+    pub sched_switch: Dur,
+    /// runtime/proc.go: wakep — an idle P's thread woken (futex) before it looks for work.
+    pub p_wake: Dur,
+    /// An uncontended sync.Mutex Lock or Unlock (one atomic operation).
+    pub mutex_op: Dur,
 }
 
 impl Default for Costs {
@@ -195,6 +213,12 @@ impl Default for Costs {
             background_mark_utilization: 0.5,
             idle_mark_utilization: 0.1,
             mark_assist_min_share: 0.1,
+            // Scheduler costs: orders of magnitude of runtime/proc.go's paths on a current
+            // x86 machine, not yet calibrated against a real scheduler.
+            goroutine_spawn: Dur::from_ns(250),
+            sched_switch: Dur::from_ns(150),
+            p_wake: Dur::from_ns(2_000),
+            mutex_op: Dur::from_ns(15),
         }
     }
 }
@@ -230,7 +254,53 @@ pub struct GoroutineSpec {
     pub name: String,
     #[serde(default = "default_count")]
     pub count: u32,
+    /// When the goroutines start: as main spawns them, or together at a start line.
+    #[serde(default, skip_serializing_if = "Start::is_spawned")]
+    pub start: Start,
     pub program: Vec<Op>,
+}
+
+/// When a group of goroutines starts running its program.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Start {
+    /// As main spawns them (`go f()`), one after another.
+    #[default]
+    Spawned,
+    /// At a start line that main opens once every goroutine is spawned (each blocks on a
+    /// channel that main then closes).
+    Together,
+}
+
+impl Start {
+    fn is_spawned(&self) -> bool {
+        *self == Start::Spawned
+    }
+}
+
+/// `[[arrivals]]`: an open-loop source of requests; each arrival starts a new goroutine that
+/// runs `body` as one request named `name`, as net/http does for each connection.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArrivalSpec {
+    pub name: String,
+    pub rate: Frequency,
+    #[serde(default)]
+    pub process: Process,
+    /// Arrivals stop after this much virtual time.
+    pub duration: Dur,
+    pub body: Vec<Op>,
+}
+
+/// How arrival times are spaced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Process {
+    /// Exponential gaps: a Poisson process.
+    #[default]
+    Poisson,
+    /// Equal gaps of 1/rate.
+    Constant,
 }
 
 fn default_count() -> u32 {
@@ -283,8 +353,22 @@ pub enum Op {
         #[serde(default = "default_mutex")]
         name: String,
     },
-    /// Repeat `body` `times` times.
-    Loop { times: u64, body: Vec<Op> },
+    /// Repeat `body` `times` times, or (with `duration`) until the goroutine's clock has
+    /// passed `duration` since it started; `times` is then `u64::MAX`.
+    Loop {
+        #[serde(skip_serializing_if = "is_unbounded")]
+        times: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        duration: Option<Dur>,
+        body: Vec<Op>,
+    },
+    /// One request named `name`: every execution of `body` is timed from its start to its
+    /// end.
+    Request { name: String, body: Vec<Op> },
+}
+
+fn is_unbounded(times: &u64) -> bool {
+    *times == u64::MAX
 }
 
 pub(crate) fn default_mutex() -> String {

@@ -27,6 +27,31 @@ pub struct Dur {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Rate(pub u64);
 
+/// How often something happens (`"100000/s"`, `"2.5/ms"`), stored as events per 10^6 s
+/// (micro-hertz) so that decimal rates are exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Frequency {
+    micro_hz: u64,
+}
+
+impl Frequency {
+    pub const fn from_per_s(n: u64) -> Frequency {
+        Frequency {
+            micro_hz: n.saturating_mul(1_000_000),
+        }
+    }
+
+    /// Events per second.
+    pub fn per_s(&self) -> f64 {
+        self.micro_hz as f64 / 1e6
+    }
+
+    /// Events per 10^6 seconds.
+    pub const fn micro_hz(&self) -> u64 {
+        self.micro_hz
+    }
+}
+
 const SIZE_UNITS: [(&str, u64); 9] = [
     ("B", 1),
     ("KB", 1_000),
@@ -260,6 +285,64 @@ pub(crate) fn parse_rate(text: &str) -> Result<u64, String> {
             "invalid rate {text:?}: a rate is per second, write \"{t}/s\""
         )),
         None => Err(rate_error(text)),
+    }
+}
+
+/// Per-unit multipliers of a frequency, to micro-hertz.
+const FREQ_UNITS: [(&str, u64); 4] = [
+    ("/s", 1_000_000),
+    ("/ms", 1_000_000_000),
+    ("/us", 1_000_000_000_000),
+    ("/µs", 1_000_000_000_000),
+];
+
+fn freq_error(text: &str) -> String {
+    format!(
+        "invalid rate {text:?}: expected events per unit of time such as \"100000/s\" (units: /s, /ms, /us)"
+    )
+}
+
+/// Parses a frequency such as `"100000/s"` or `"2.5/ms"` to micro-hertz.
+pub(crate) fn parse_freq(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    if t.starts_with('-') {
+        return Err(format!("invalid rate {text:?}: rates cannot be negative"));
+    }
+    let (num, unit) = split_number(t);
+    let unit = unit.trim_start();
+    if num.is_empty() {
+        return Err(freq_error(text));
+    }
+    let Some(&(_, mult)) = FREQ_UNITS.iter().find(|(u, _)| *u == unit) else {
+        return Err(freq_error(text));
+    };
+    decimal_times(num, mult).map_err(|e| match e {
+        NumError::Syntax => freq_error(text),
+        NumError::Fraction => format!("invalid rate {text:?}: finer than one event per 10^6 s"),
+        NumError::TooLarge => format!("invalid rate {text:?}: too large"),
+    })
+}
+
+/// The canonical text of a frequency: per second, with as many decimals as it needs.
+fn format_freq(micro_hz: u64) -> String {
+    let (int, frac) = (micro_hz / 1_000_000, micro_hz % 1_000_000);
+    if frac == 0 {
+        return format!("{int}/s");
+    }
+    let digits = format!("{frac:06}");
+    format!("{int}.{}/s", digits.trim_end_matches('0'))
+}
+
+impl fmt::Display for Frequency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&format_freq(self.micro_hz))
+    }
+}
+
+impl FromStr for Frequency {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Frequency, String> {
+        parse_freq(s).map(|micro_hz| Frequency { micro_hz })
     }
 }
 

@@ -14,6 +14,8 @@ pub(crate) const SUPPORTED_GO: [&str; 6] = ["1.19", "1.20", "1.21", "1.22", "1.2
 const MAX_GOMAXPROCS: u32 = 1024;
 /// Goroutines in a scenario, all replicas counted.
 const MAX_GOROUTINES: u64 = 100_000;
+/// Arrivals of one `[[arrivals]]` source in a run (each is a goroutine and a request).
+const MAX_ARRIVALS: u64 = 1_000_000_000;
 
 /// The first problem of `s`, in file order: name, runtime, heap, costs, maps, goroutines.
 pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
@@ -30,7 +32,25 @@ pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
     check_fractions(s)?;
     let maps = check_maps(s)?;
     for (g, spec) in s.goroutines.iter().enumerate() {
-        check_goroutine(spec, root.key("goroutines").index(g), &maps)?;
+        check_goroutine(s, spec, root.key("goroutines").index(g), &maps)?;
+    }
+    for (i, a) in s.arrivals.iter().enumerate() {
+        let at = root.key("arrivals").index(i);
+        check_request_name(&a.name, at.key("name"))?;
+        if a.rate.micro_hz() == 0 {
+            return Err(Problem::at(at.key("rate"), "rate must be above 0/s"));
+        }
+        let n = s.arrival_bound(a);
+        if n > MAX_ARRIVALS {
+            return Err(Problem::at(
+                at.key("duration"),
+                format!(
+                    "{} at {} would make up to {n} arrivals; at most {MAX_ARRIVALS} in a run",
+                    a.duration, a.rate
+                ),
+            ));
+        }
+        check_ops(s, &a.body, at.key("body"), &maps)?;
     }
     let total = s
         .goroutines
@@ -161,6 +181,7 @@ fn check_maps(s: &Scenario) -> Result<HashMap<&str, usize>, Problem> {
 }
 
 fn check_goroutine(
+    s: &Scenario,
     g: &GoroutineSpec,
     at: FieldPath,
     maps: &HashMap<&str, usize>,
@@ -168,10 +189,24 @@ fn check_goroutine(
     if g.count < 1 {
         return Err(Problem::at(at.key("count"), "count must be >= 1, got 0"));
     }
-    check_ops(&g.program, at.key("program"), maps)
+    check_ops(s, &g.program, at.key("program"), maps)
 }
 
-fn check_ops(ops: &[Op], at: FieldPath, maps: &HashMap<&str, usize>) -> Result<(), Problem> {
+/// A request name: it names a row of latency.csv and a key of summary.json.
+fn check_request_name(name: &str, at: FieldPath) -> Result<(), Problem> {
+    if name.is_empty() || name.chars().any(|c| c.is_control() || c == ',' || c == '"') {
+        return Err(Problem::at(at, format!("invalid request name {name:?}"))
+            .allowed("a non-empty name without commas, quotes or control characters"));
+    }
+    Ok(())
+}
+
+fn check_ops(
+    s: &Scenario,
+    ops: &[Op],
+    at: FieldPath,
+    maps: &HashMap<&str, usize>,
+) -> Result<(), Problem> {
     for (i, op) in ops.iter().enumerate() {
         let here = at.index(i);
         match op {
@@ -189,7 +224,21 @@ fn check_ops(ops: &[Op], at: FieldPath, maps: &HashMap<&str, usize>) -> Result<(
             Op::Retain { size, .. } => check_size(size.0, here.key("size"))?,
             Op::Free { .. } | Op::Compute { .. } => {}
             Op::Lock { .. } | Op::Unlock { .. } | Op::Rlock { .. } | Op::Runlock { .. } => {}
-            Op::Loop { body, .. } => check_ops(body, here.key("body"), maps)?,
+            Op::Loop { body, duration, .. } => {
+                check_ops(s, body, here.key("body"), maps)?;
+                if duration.is_some() && s.min_time_ps(body) == 0 {
+                    return Err(Problem::at(
+                        here.key("body"),
+                        "a loop with a duration needs a body that takes time, or it would \
+                         never end",
+                    )
+                    .allowed("a map op, an alloc or retain, or a compute with a time above 0"));
+                }
+            }
+            Op::Request { name, body } => {
+                check_request_name(name, here.key("name"))?;
+                check_ops(s, body, here.key("body"), maps)?;
+            }
         }
     }
     Ok(())

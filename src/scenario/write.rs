@@ -19,11 +19,13 @@ impl Scenario {
         let Ok(mut doc) = text.parse::<DocumentMut>() else {
             return text;
         };
-        if let Some(Item::ArrayOfTables(goroutines)) = doc.get_mut("goroutines") {
-            for g in goroutines.iter_mut() {
-                if let Some(mut program) = g.remove("program") {
-                    inline_program(&mut program);
-                    g.insert("program", program);
+        for (array, field) in [("goroutines", "program"), ("arrivals", "body")] {
+            if let Some(Item::ArrayOfTables(tables)) = doc.get_mut(array) {
+                for g in tables.iter_mut() {
+                    if let Some(mut program) = g.remove(field) {
+                        inline_program(&mut program);
+                        g.insert(field, program);
+                    }
                 }
             }
         }

@@ -6,7 +6,7 @@ use crate::engine::Outcome;
 use crate::report::pause_stats;
 
 /// The per-run metrics of sweep.csv, in column order.
-pub const METRICS: [&str; 14] = [
+pub const METRICS: [&str; 22] = [
     "sim_time_ns",
     "gc_cycles",
     "total_alloc_bytes",
@@ -21,13 +21,23 @@ pub const METRICS: [&str; 14] = [
     "alloc_throughput_bytes_per_s",
     "assist_cpu_ns",
     "stw_timeline_ns",
+    // Over every request of the run whatever its name (summary.json has them by name);
+    // empty when the scenario has no requests.
+    "requests",
+    "request_throughput_rps",
+    "request_mean_ns",
+    "request_p50_ns",
+    "request_p90_ns",
+    "request_p99_ns",
+    "request_p999_ns",
+    "request_max_ns",
 ];
 
 /// The number of equal time buckets of `stw_timeline_ns`.
 pub const TIMELINE_BUCKETS: u64 = 20;
 
 /// The metrics points.csv aggregates over seeds (mean, p50, p99, max of each).
-pub const AGGREGATED: [&str; 7] = [
+pub const AGGREGATED: [&str; 11] = [
     "stw_max_ns",
     "stw_total_ns",
     "gc_cpu_fraction",
@@ -35,6 +45,10 @@ pub const AGGREGATED: [&str; 7] = [
     "alloc_throughput_bytes_per_s",
     "peak_heap_bytes",
     "gc_cycles",
+    "request_throughput_rps",
+    "request_p50_ns",
+    "request_p99_ns",
+    "request_p999_ns",
 ];
 
 /// One run of a sweep.
@@ -73,7 +87,7 @@ impl Row {
         } else {
             0.0
         };
-        let metrics = vec![
+        let mut metrics = vec![
             o.sim_time_ns.to_string(),
             o.gc.len().to_string(),
             o.total_alloc_bytes.to_string(),
@@ -89,6 +103,7 @@ impl Row {
             o.assist_ns.to_string(),
             stw_timeline(o),
         ];
+        metrics.extend(request_metrics(o));
         Row {
             run,
             point,
@@ -119,6 +134,34 @@ impl Row {
         let i = METRICS.iter().position(|m| *m == name)?;
         self.metrics[i].parse().ok()
     }
+}
+
+/// The request columns: count, throughput and latency statistics of all requests together,
+/// or empty strings for a scenario without requests.
+fn request_metrics(o: &Outcome) -> Vec<String> {
+    if o.requests.is_empty() {
+        return vec![String::new(); 8];
+    }
+    let mut all = crate::engine::Histogram::new();
+    for r in &o.requests {
+        all.merge(&r.latency);
+    }
+    let span = o.sim_time_ns.saturating_sub(o.warmup_ns);
+    let tput = if span > 0 {
+        all.count() as f64 * 1e9 / span as f64
+    } else {
+        0.0
+    };
+    vec![
+        all.count().to_string(),
+        format!("{tput:.3}"),
+        all.mean().to_string(),
+        all.quantile(0.5).to_string(),
+        all.quantile(0.9).to_string(),
+        all.quantile(0.99).to_string(),
+        all.quantile(0.999).to_string(),
+        all.max().to_string(),
+    ]
 }
 
 /// The largest STW pause in each of [`TIMELINE_BUCKETS`] equal time buckets of the run, as
@@ -255,6 +298,11 @@ pub fn points_csv(axes: &[String], rows: &[Row]) -> Vec<u8> {
         );
         for m in AGGREGATED {
             let mut v: Vec<f64> = group.iter().filter_map(|r| r.metric(m)).collect();
+            if v.is_empty() && m.starts_with("request") {
+                // No requests in this scenario: nothing to aggregate.
+                rec.extend(std::iter::repeat_n(String::new(), 4));
+                continue;
+            }
             for x in stats(&mut v) {
                 rec.push(format!("{x:.6}"));
             }
@@ -306,9 +354,10 @@ mod tests {
         let lines: Vec<_> = points.lines().collect();
         assert_eq!(lines.len(), 3);
         assert!(lines[0].starts_with("runtime.gogc,seeds,fatal_runs,stw_max_ns_mean,"));
-        // gc_cycles over seeds of point 0: mean 15, p50 10, p99 20, max 20 (the last four).
+        // gc_cycles over seeds of point 0: mean 15, p50 10, p99 20, max 20 (the four
+        // before the request columns, all 0 here).
         assert!(
-            lines[1].ends_with("15.000000,10.000000,20.000000,20.000000"),
+            lines[1].contains(",15.000000,10.000000,20.000000,20.000000,"),
             "{}",
             lines[1]
         );

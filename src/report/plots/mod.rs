@@ -7,6 +7,7 @@
 
 mod gc_cost_vs_gogc;
 mod heap_timeline;
+mod latency_vs_gogc;
 mod map_compare;
 mod map_growth;
 mod pause_heatmap;
@@ -65,7 +66,8 @@ pub fn draw_run_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 }
 
 /// Draws the plots of a `gomemsim sweep` from points.csv in `dir`: `stw_vs_throughput`, and
-/// `gc_cost_vs_gogc` when an axis is `runtime.gogc` with numeric values, each as .svg and
+/// `gc_cost_vs_gogc` (and, for scenarios with requests, `latency_vs_gogc`) when an axis is
+/// `runtime.gogc` with numeric values, each as .svg and
 /// .png; and `pause_heatmap` from sweep.csv when it has a numeric `runtime.gogc` axis and a
 /// `stw_timeline_ns` column. Nothing is drawn when points.csv has no rows. Returns the paths
 /// written.
@@ -77,6 +79,7 @@ pub fn draw_sweep_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let points = SweepPoints::from_table(&table)?;
     let mut written = stw_vs_throughput::draw(dir, &table, &points)?;
     written.extend(gc_cost_vs_gogc::draw(dir, &table, &points)?);
+    written.extend(latency_vs_gogc::draw(dir, &table, &points)?);
     written.extend(pause_heatmap::draw(dir)?);
     Ok(written)
 }

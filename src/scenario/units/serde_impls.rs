@@ -7,7 +7,9 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::super::types::{Gogc, MemLimit};
-use super::{Bytes, DUR_UNITS_TEXT, Dur, Rate, SIZE_UNITS_TEXT, parse_dur, parse_rate, parse_size};
+use super::{
+    Bytes, DUR_UNITS_TEXT, Dur, Frequency, Rate, SIZE_UNITS_TEXT, parse_dur, parse_rate, parse_size,
+};
 
 /// Serializes a value as its canonical string.
 macro_rules! serialize_as_string {
@@ -19,7 +21,7 @@ macro_rules! serialize_as_string {
         }
     )*};
 }
-serialize_as_string!(Bytes, Dur, Rate);
+serialize_as_string!(Bytes, Dur, Rate, Frequency);
 
 struct BytesVisitor;
 
@@ -113,6 +115,32 @@ impl Visitor<'_> for RateVisitor {
 impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Rate, D::Error> {
         d.deserialize_any(RateVisitor)
+    }
+}
+
+struct FrequencyVisitor;
+
+impl Visitor<'_> for FrequencyVisitor {
+    type Value = Frequency;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a rate such as \"100000/s\"")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Frequency, E> {
+        v.parse().map_err(E::custom)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Frequency, E> {
+        Err(E::custom(format!(
+            "a rate needs a unit: write \"{v}/s\" rather than {v} (units: /s, /ms, /us)"
+        )))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Frequency, E> {
+        self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+    }
+}
+
+impl<'de> Deserialize<'de> for Frequency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Frequency, D::Error> {
+        d.deserialize_any(FrequencyVisitor)
     }
 }
 

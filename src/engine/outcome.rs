@@ -1,0 +1,189 @@
+//! What a run produced, for reports: the maps, the GC cycles, the pauses, the requests.
+
+use super::latency::Histogram;
+use super::sim::Sim;
+use crate::model::gc::GcCycle;
+use crate::model::gomap::{GoMap, MapEvent, Work};
+
+/// One map write, for map_ops.csv: what it cost and where the evacuation stood after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MapWrite {
+    pub map: u32,
+    /// The write's 1-based index (map_events.csv's `op`).
+    pub op: u64,
+    /// Simulated time the operation took (ns), assists and GC sharing included.
+    pub cost_ns: u64,
+    pub evacuated_buckets: u64,
+    /// `h.nevacuate` and the old bucket count after the write (0, 0 when not growing).
+    pub nevacuate: u64,
+    pub old_buckets: u64,
+    /// Heap bytes the map keeps alive after the write.
+    pub live_bytes: u64,
+}
+
+/// Runs with more map writes than this do not record them one by one.
+pub const MAX_RECORDED_WRITES: u64 = 200_000;
+
+/// The result of a run, for reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub scenario: String,
+    pub seed: u64,
+    pub procs: u32,
+    pub sim_time_ns: u64,
+    /// Total map work across all maps.
+    pub work: Work,
+    pub maps: Vec<MapOutcome>,
+    pub gc: Vec<GcCycle>,
+    /// Every stop-the-world pause, in order (ns).
+    pub pauses_ns: Vec<u64>,
+    /// CPU the program's goroutines spent in mark assists (ns).
+    pub assist_ns: u64,
+    pub total_gc_cpu_ns: u64,
+    /// Cycles the CPU limiter ran with assists off.
+    pub limited_cycles: u32,
+    pub total_alloc_bytes: u64,
+    pub total_alloc_objects: u64,
+    pub peak_heap_bytes: u64,
+    /// Peak of all mapped memory, heap and non-heap (what GOMEMLIMIT limits).
+    pub peak_total_bytes: u64,
+    /// Go's fatal error message if the program died.
+    pub fatal: Option<String>,
+    /// How the program came to die, in words (who held the map, who saw it).
+    pub fatal_detail: Option<String>,
+    /// A goroutine's clock ran past 2^64 ps (213 days): the numbers are not to be trusted.
+    pub overflowed: bool,
+    /// Every map write, when there are at most [`MAX_RECORDED_WRITES`] of them.
+    pub map_writes: Vec<MapWrite>,
+    /// Latencies of each request name (those that started after the warm-up), in order of
+    /// first appearance in the scenario.
+    pub requests: Vec<RequestOutcome>,
+    /// Requests that start before this time are left out of `requests` (ns).
+    pub warmup_ns: u64,
+    /// The most goroutines alive at once.
+    pub max_goroutines: u64,
+    /// When each goroutine of `[[goroutines]]` ended, in spawn order (ns; 0: it did not).
+    pub goroutine_ends_ns: Vec<u64>,
+}
+
+/// The latencies of one request name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestOutcome {
+    pub name: String,
+    pub latency: Histogram,
+}
+
+impl RequestOutcome {
+    /// Requests completed per second of virtual time after the warm-up.
+    pub fn throughput_rps(&self, sim_time_ns: u64, warmup_ns: u64) -> f64 {
+        let span = sim_time_ns.saturating_sub(warmup_ns);
+        if span == 0 {
+            return 0.0;
+        }
+        self.latency.count() as f64 * 1e9 / span as f64
+    }
+}
+
+/// One map at the end of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapOutcome {
+    pub name: String,
+    pub key: String,
+    pub elem: String,
+    pub implementation: &'static str,
+    pub shape: MapShape,
+    pub count: u64,
+    pub stats: crate::model::gomap::MapStats,
+    pub live_bytes: u64,
+    pub events: Vec<MapEvent>,
+}
+
+/// How a map is laid out at the end of a run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MapShape {
+    /// hmap: `2^b` buckets of `bucket_size` bytes, `noverflow`, a growth in progress.
+    Classic {
+        bucket_size: u64,
+        b: u8,
+        noverflow: u16,
+        growing: bool,
+    },
+    /// maps.Map: `capacity` slots in `tables` tables under a directory of depth
+    /// `global_depth` (no tables: a small map), groups of `group_size` bytes.
+    Swiss {
+        group_size: u64,
+        capacity: u64,
+        tables: u64,
+        global_depth: u8,
+    },
+}
+
+impl Sim {
+    pub(super) fn outcome(self) -> Outcome {
+        let end_ps = self.end_ps;
+        let maps = self
+            .maps
+            .into_iter()
+            .zip(self.map_meta)
+            .map(|(slot, (name, key, elem))| {
+                let m = slot.map;
+                let shape = match &m {
+                    GoMap::Classic(c) => MapShape::Classic {
+                        bucket_size: c.layout().bucket_size(),
+                        b: c.b(),
+                        noverflow: c.noverflow(),
+                        growing: c.growing(),
+                    },
+                    GoMap::Swiss(s) => MapShape::Swiss {
+                        group_size: s.layout().swiss_group_size(),
+                        capacity: s.capacity(),
+                        tables: s.tables().count() as u64,
+                        global_depth: s.global_depth(),
+                    },
+                };
+                MapOutcome {
+                    name,
+                    key,
+                    elem,
+                    implementation: m.implementation(),
+                    shape,
+                    count: m.len(),
+                    stats: *m.stats(),
+                    live_bytes: m.live_bytes(),
+                    events: m.events().to_vec(),
+                }
+            })
+            .collect();
+        let procs = self.ps.len() as u32;
+        Outcome {
+            scenario: self.name,
+            seed: self.seed,
+            procs,
+            sim_time_ns: end_ps.div_ceil(1000),
+            work: self.work,
+            maps,
+            total_gc_cpu_ns: self.gc.total_gc_cpu_ns(),
+            limited_cycles: self.gc.limited_cycles,
+            pauses_ns: self.gc.pauses_ns.clone(),
+            assist_ns: self.assist_ps_total / 1000,
+            total_alloc_bytes: self.gc.heap.total_alloc,
+            total_alloc_objects: self.gc.heap.total_alloc_objects,
+            peak_heap_bytes: self.gc.heap.peak_in_use,
+            peak_total_bytes: self.gc.heap.peak_mapped,
+            gc: self.gc.cycles,
+            fatal: self.fatal.map(String::from),
+            fatal_detail: self.fatal_detail,
+            map_writes: self.map_writes.unwrap_or_default(),
+            overflowed: end_ps >= u64::MAX / 2,
+            requests: self
+                .request_names
+                .into_iter()
+                .zip(self.latency)
+                .map(|(name, latency)| RequestOutcome { name, latency })
+                .collect(),
+            warmup_ns: self.warmup_ps / 1000,
+            max_goroutines: self.max_goroutines,
+            goroutine_ends_ns: self.ends_ps.iter().map(|t| t / 1000).collect(),
+        }
+    }
+}

@@ -1,0 +1,351 @@
+//! Go's scheduler, as far as memory behaviour needs it (runtime/proc.go, go1.19): GOMAXPROCS
+//! Ps, each with a local run queue and a `runnext` slot, one global queue, idle Ps woken by
+//! `wakep` and stealing half of another P's queue, sysmon's forced preemption after 10 ms,
+//! and the network poller's ready list for arrivals.
+//!
+//! Times are in picoseconds. What the runtime's own paths cost (newproc, schedule, an idle
+//! P's wake-up) are `[costs]` parameters.
+
+use std::collections::VecDeque;
+
+use rand::RngExt;
+
+use super::queue::EventKind;
+use super::sim::Sim;
+
+/// runtime/runtime2.go: `p.runq [256]guintptr` — a P's local run queue holds 256.
+pub const LOCAL_RUNQ_CAP: usize = 256;
+/// runtime/proc.go: schedule — every 61st schedule takes from the global queue first, so it
+/// is not starved by local work.
+pub const GLOBAL_CHECK_TICKS: u32 = 61;
+/// runtime/proc.go: forcePreemptNS — sysmon preempts a goroutine that ran 10 ms.
+pub const FORCE_PREEMPT_PS: u64 = 10_000_000 * 1000;
+/// runtime/proc.go: stealWork — stealTries, rounds over the other Ps.
+pub const STEAL_TRIES: u32 = 4;
+
+/// What a P is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PState {
+    /// Running goroutines (or about to look for one): its `Proc` event is pending.
+    Running,
+    /// No work: parked in the idle list until `wakep` wakes it.
+    Idle,
+    /// Taken by a dedicated GC mark worker until the mark ends.
+    GcWorker,
+}
+
+/// One P: a processor to run goroutines on.
+#[derive(Debug, Clone)]
+pub(crate) struct P {
+    /// When it is next free (ps).
+    pub clock_ps: u64,
+    pub state: PState,
+    /// The goroutine running on it.
+    pub current: Option<u32>,
+    /// runtime/runtime2.go: p.runnext — the goroutine readied by the running one, run next.
+    pub runnext: Option<u32>,
+    pub runq: VecDeque<u32>,
+    /// runtime/runtime2.go: p.schedtick.
+    pub schedtick: u32,
+    /// When the current goroutine's time slice began (sysmon: pd.schedwhen).
+    pub slice_start_ps: u64,
+    /// Events carry this; a P's pending event is dropped when it changes.
+    pub epoch: u32,
+    /// The running goroutine is in a `compute` until this time: it can be preempted there
+    /// (asynchronously, runtime/preempt.go), unlike inside the runtime's map or malloc code.
+    pub compute_until_ps: u64,
+    /// The last unit of the current step that cannot be preempted (one mallocgc, one map
+    /// operation), in ps: the longest a stop-the-world waits for this P.
+    pub atomic_ps: u64,
+    /// Switching to the next goroutine costs a schedule(); the first after main's spawns
+    /// is part of main's exit into the scheduler.
+    pub switched: bool,
+    /// Woken by wakep and not yet found work (runtime/proc.go: m.spinning).
+    pub spinning: bool,
+}
+
+impl P {
+    pub fn new() -> P {
+        P {
+            clock_ps: 0,
+            state: PState::Idle,
+            current: None,
+            runnext: None,
+            runq: VecDeque::new(),
+            schedtick: 0,
+            slice_start_ps: 0,
+            epoch: 0,
+            compute_until_ps: 0,
+            atomic_ps: 0,
+            switched: false,
+            spinning: false,
+        }
+    }
+
+    /// Goroutines waiting on this P (runnext and the local queue).
+    pub fn queued(&self) -> usize {
+        self.runq.len() + usize::from(self.runnext.is_some())
+    }
+}
+
+/// Scheduler costs, in picoseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SchedCosts {
+    /// newproc: creating a goroutine, on the creating goroutine's time.
+    pub spawn_ps: u64,
+    /// schedule() + execute(): a P switching to another goroutine.
+    pub switch_ps: u64,
+    /// wakep: an idle P's M woken (a futex wake-up) before it looks for work.
+    pub wake_ps: u64,
+    /// An uncontended sync.Mutex Lock or Unlock.
+    pub mutex_ps: u64,
+}
+
+impl Sim {
+    /// Schedules P `p` to run at `t_ps` (its pending event, if any, is superseded).
+    pub(super) fn kick_p(&mut self, p: usize, t_ps: u64) {
+        let pp = &mut self.ps[p];
+        pp.epoch = pp.epoch.wrapping_add(1);
+        pp.clock_ps = pp.clock_ps.max(t_ps);
+        pp.state = PState::Running;
+        let epoch = pp.epoch;
+        let t = pp.clock_ps;
+        self.queue
+            .push(t / 1000, EventKind::Proc { p: p as u32, epoch });
+    }
+
+    /// runtime/proc.go: runqput — `g` into P `p`'s runnext (`next`: the previous runnext
+    /// goes to the tail of the local queue) or the local queue's tail; a full local queue
+    /// moves half of itself to the global queue (runqputslow).
+    pub(super) fn runqput(&mut self, p: usize, g: u32, next: bool) {
+        let pp = &mut self.ps[p];
+        let g = if next {
+            match pp.runnext.replace(g) {
+                Some(old) => old,
+                None => return,
+            }
+        } else {
+            g
+        };
+        if pp.runq.len() >= LOCAL_RUNQ_CAP {
+            let half = pp.runq.len() / 2;
+            let moved: Vec<u32> = pp.runq.drain(..half).collect();
+            self.global.extend(moved);
+            self.global.push_back(g);
+        } else {
+            pp.runq.push_back(g);
+        }
+    }
+
+    /// runtime/proc.go: ready (goready) — `g` becomes runnable at `t_ps`, readied by the
+    /// goroutine running on P `p`: into `p`'s runnext, and an idle P is woken to share work.
+    pub(super) fn ready(&mut self, g: u32, p: usize, t_ps: u64) {
+        self.goroutines[g as usize].ready_ps = t_ps;
+        self.runqput(p, g, true);
+        self.wakep(t_ps);
+    }
+
+    /// runtime/proc.go: wakep — if no P is already spinning, wake an idle one (the most
+    /// recently idled, pidleget); it looks for work after the wake-up time.
+    pub(super) fn wakep(&mut self, t_ps: u64) {
+        if self.spinning > 0 {
+            return;
+        }
+        let Some(p) = self.idle.pop() else {
+            return;
+        };
+        self.spinning += 1;
+        self.ps[p as usize].spinning = true;
+        let at = t_ps.saturating_add(self.sched_costs.wake_ps);
+        self.kick_p(p as usize, at);
+    }
+
+    /// Puts P `p` in the idle list (runtime/proc.go: pidleput).
+    pub(super) fn idle_p(&mut self, p: usize) {
+        let pp = &mut self.ps[p];
+        pp.state = PState::Idle;
+        pp.epoch = pp.epoch.wrapping_add(1);
+        self.idle.push(p as u32);
+    }
+
+    /// runtime/proc.go: findRunnable (go1.19), the parts that decide which goroutine runs:
+    /// the global queue every 61st tick, runnext, the local queue, the global queue, the
+    /// network poller, then stealing half of another P's local queue (and, in the last of
+    /// four rounds, its runnext). `None`: nothing to run anywhere.
+    pub(super) fn find_runnable(&mut self, p: usize) -> Option<u32> {
+        self.ps[p].schedtick = self.ps[p].schedtick.wrapping_add(1);
+        if self.ps[p].schedtick % GLOBAL_CHECK_TICKS == 0
+            && let Some(g) = self.global.pop_front()
+        {
+            return Some(g);
+        }
+        let pp = &mut self.ps[p];
+        if let Some(g) = pp.runnext.take() {
+            return Some(g);
+        }
+        if let Some(g) = pp.runq.pop_front() {
+            return Some(g);
+        }
+        if let Some(g) = self.globrunqget(p) {
+            return Some(g);
+        }
+        // runtime/proc.go: findRunnable polls the network before stealing; the first ready
+        // goroutine runs here, the rest go to the global queue (injectglist).
+        if let Some(g) = self.netpoll.pop_front() {
+            let rest: Vec<u32> = self.netpoll.drain(..).collect();
+            self.global.extend(rest);
+            return Some(g);
+        }
+        self.steal_work(p)
+    }
+
+    /// runtime/proc.go: globrunqget — takes len/GOMAXPROCS + 1 goroutines (at most half a
+    /// local queue): the first to run, the rest into the local queue.
+    fn globrunqget(&mut self, p: usize) -> Option<u32> {
+        if self.global.is_empty() {
+            return None;
+        }
+        let procs = self.ps.len();
+        let n = (self.global.len() / procs + 1)
+            .min(self.global.len())
+            .min(LOCAL_RUNQ_CAP / 2);
+        let first = self.global.pop_front();
+        for _ in 1..n {
+            if let Some(g) = self.global.pop_front() {
+                self.ps[p].runq.push_back(g);
+            }
+        }
+        first
+    }
+
+    /// runtime/proc.go: stealWork — rounds over the other Ps in a random order, taking half
+    /// of a victim's local queue (runqgrab), or in the last round its runnext.
+    fn steal_work(&mut self, p: usize) -> Option<u32> {
+        let n = self.ps.len();
+        if n < 2 {
+            return None;
+        }
+        for round in 0..STEAL_TRIES {
+            let start = self.sched_rng.random_range(0..n);
+            for i in 0..n {
+                let victim = (start + i) % n;
+                if victim == p {
+                    continue;
+                }
+                let v = &mut self.ps[victim];
+                let count = v.runq.len();
+                if count > 0 {
+                    // runqgrab: n - n/2 from the head.
+                    let take = count - count / 2;
+                    let mut stolen: Vec<u32> = v.runq.drain(..take).collect();
+                    let first = stolen.remove(0);
+                    self.ps[p].runq.extend(stolen);
+                    return Some(first);
+                }
+                if round == STEAL_TRIES - 1
+                    && v.state == PState::Running
+                    && v.current.is_some()
+                    && let Some(g) = v.runnext.take()
+                {
+                    return Some(g);
+                }
+            }
+        }
+        None
+    }
+
+    /// Whether any goroutine is waiting to run anywhere (for sysmon's preemption: a
+    /// goroutine preempted with nothing else to run would be picked again at once).
+    pub(super) fn work_waiting(&self) -> bool {
+        !self.global.is_empty()
+            || !self.netpoll.is_empty()
+            || self.ps.iter().any(|pp| pp.queued() > 0)
+    }
+
+    /// runtime/proc.go: gopreempt_m → goschedImpl — the goroutine on P `p` goes to the
+    /// global queue's tail.
+    pub(super) fn preempt_to_global(&mut self, p: usize) {
+        if let Some(g) = self.ps[p].current.take() {
+            self.goroutines[g as usize].ready_ps = self.ps[p].clock_ps;
+            self.goroutines[g as usize].on_p = None;
+            self.global.push_back(g);
+        }
+    }
+
+    /// Stops the world at `t_ps` (runtime/proc.go: stopTheWorldWithSema): each P stops at
+    /// its running goroutine's next safe point — at once inside a `compute` (asynchronous
+    /// preemption), at the end of the current step inside the runtime. Returns when the last
+    /// P has stopped.
+    pub(super) fn stop_the_world(&mut self, t_ps: u64) -> u64 {
+        let mut done = t_ps;
+        for p in 0..self.ps.len() {
+            let pp = &self.ps[p];
+            if pp.state != PState::Running || pp.current.is_none() {
+                continue;
+            }
+            if pp.compute_until_ps > t_ps && pp.clock_ps > t_ps {
+                // Preempted mid-compute: the rest runs after the world restarts.
+                let g = pp.current.expect("checked") as usize;
+                let left = pp.clock_ps - t_ps;
+                self.goroutines[g].compute_left_ps += left;
+                self.goroutines[g].time_ps = t_ps;
+                self.ps[p].compute_until_ps = 0;
+                self.ps[p].clock_ps = t_ps;
+                self.kick_p(p, t_ps);
+            } else if pp.clock_ps > t_ps {
+                // Inside the runtime: it stops when its current mallocgc or map operation
+                // returns (an assist inside it can be preempted, runtime/mgcmark.go).
+                done = done.max(pp.clock_ps.min(t_ps + pp.atomic_ps));
+            }
+        }
+        done
+    }
+
+    /// runtime/mgc.go: gcBgMarkStartWorkers / findRunnableGCWorker — at the start of a mark,
+    /// `n` Ps run dedicated mark workers until it ends: idle Ps first, then the highest
+    /// numbered; a goroutine they ran and their local queues go to the global queue
+    /// (runtime/mgc.go: gcBgMarkWorker kicks the run queue out when it takes a P).
+    pub(super) fn take_ps_for_gc(&mut self, n: u32, t_ps: u64) {
+        let mut taken = 0;
+        while taken < n {
+            let p = if let Some(p) = self.idle.pop() {
+                p as usize
+            } else if let Some(p) = (0..self.ps.len())
+                .rev()
+                .find(|&p| self.ps[p].state == PState::Running)
+            {
+                p
+            } else {
+                break;
+            };
+            if self.ps[p].spinning {
+                self.ps[p].spinning = false;
+                self.spinning = self.spinning.saturating_sub(1);
+            }
+            self.ps[p].clock_ps = self.ps[p].clock_ps.max(t_ps);
+            self.preempt_to_global(p);
+            let pp = &mut self.ps[p];
+            let kicked: Vec<u32> = pp
+                .runnext
+                .take()
+                .into_iter()
+                .chain(pp.runq.drain(..))
+                .collect();
+            self.global.extend(kicked);
+            let pp = &mut self.ps[p];
+            pp.state = PState::GcWorker;
+            pp.epoch = pp.epoch.wrapping_add(1);
+            pp.compute_until_ps = 0;
+            taken += 1;
+        }
+    }
+
+    /// The mark ended at `t_ps`: Ps that ran dedicated workers look for goroutines again.
+    pub(super) fn release_gc_ps(&mut self, t_ps: u64) {
+        for p in 0..self.ps.len() {
+            if self.ps[p].state == PState::GcWorker {
+                self.kick_p(p, t_ps);
+            }
+        }
+    }
+}

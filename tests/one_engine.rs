@@ -1,0 +1,276 @@
+//! The one engine: goroutines on Ps (runtime/proc.go), sync.Mutex (sync/mutex.go), the GC's
+//! first gcStart taking a writer off its P, requests and arrivals. Expected values are worked
+//! out by hand from the runtime's rules and the scenario's [costs], or taken from the real
+//! Go 1.19 runs in tests/data/measured.
+
+mod common;
+
+use common::{col, read_csv};
+use gomemsim::scenario::parse_str;
+
+/// Scheduler costs made round so the expected times are easy to work out.
+const COSTS: &str = r#"
+[costs]
+goroutine_spawn = "1us"
+sched_switch = "100ns"
+p_wake = "2us"
+mutex_op = "0s"
+"#;
+
+fn run(text: &str) -> gomemsim::Outcome {
+    let sc = parse_str(text, "t.toml", &[]).expect("valid scenario");
+    gomemsim::run(&sc).expect("runs")
+}
+
+#[test]
+fn newproc_puts_the_new_goroutine_in_runnext() {
+    // runtime/proc.go: newproc → runqput(pp, newg, true): each `go` puts the new goroutine in
+    // runnext and kicks the previous one to the local queue's tail. On one P, after main
+    // blocks, the last spawned runs first, then the others in order.
+    let text = format!(
+        r#"name = "t"
+[runtime]
+gomaxprocs = 1
+{COSTS}
+[[goroutines]]
+name = "a"
+program = [{{ op = "compute", time = "10us" }}]
+[[goroutines]]
+name = "b"
+program = [{{ op = "compute", time = "10us" }}]
+[[goroutines]]
+name = "c"
+program = [{{ op = "compute", time = "10us" }}]
+"#
+    );
+    let o = run(&text);
+    // Spawns at 0, 1 us, 2 us; main blocks at 2 us; c runs [2, 12] us, then each switch
+    // costs 100 ns: a [12.1, 22.1], b [22.2, 32.2].
+    assert_eq!(o.goroutine_ends_ns, vec![22_100, 32_200, 12_000]);
+}
+
+#[test]
+fn sysmon_preempts_after_ten_milliseconds() {
+    // runtime/proc.go: forcePreemptNS = 10 ms; a preempted goroutine goes to the global
+    // queue's tail (goschedImpl). b (runnext) runs 10 ms, a 10 ms, b 10 ms, a 10 ms, b its
+    // last 5 ms, a its last 5 ms. Switches cost 100 ns.
+    let text = format!(
+        r#"name = "t"
+[runtime]
+gomaxprocs = 1
+{COSTS}
+[[goroutines]]
+name = "a"
+program = [{{ op = "compute", time = "25ms" }}]
+[[goroutines]]
+name = "b"
+program = [{{ op = "compute", time = "25ms" }}]
+"#
+    );
+    let o = run(&text);
+    let start = 1_000; // main blocks after the second spawn
+    let b_end = start + 50_000_000 - 5_000_000 + 4 * 100;
+    let a_end = start + 50_000_000 + 5 * 100;
+    assert_eq!(o.goroutine_ends_ns, vec![a_end, b_end]);
+}
+
+#[test]
+fn every_p_runs_a_goroutine_after_the_idle_ps_are_woken() {
+    // Two goroutines on two Ps: b runs on P0 after main; wakep woke P1 at the first spawn
+    // (0 + 2 us wake-up), which steals a from P0's local queue.
+    let text = format!(
+        r#"name = "t"
+[runtime]
+gomaxprocs = 2
+{COSTS}
+[[goroutines]]
+name = "a"
+program = [{{ op = "compute", time = "10us" }}]
+[[goroutines]]
+name = "b"
+program = [{{ op = "compute", time = "10us" }}]
+"#
+    );
+    let o = run(&text);
+    assert_eq!(o.goroutine_ends_ns, vec![12_000, 11_000]);
+}
+
+#[test]
+fn sync_misuse_dies_with_gos_messages() {
+    let prog = |p: &str| format!("name = \"t\"\n[[goroutines]]\nname = \"g\"\nprogram = [{p}]\n");
+    let o = run(&prog(r#"{ op = "unlock" }"#));
+    assert_eq!(o.fatal.as_deref(), Some("sync: unlock of unlocked mutex"));
+    let o = run(&prog(r#"{ op = "rlock" }, { op = "unlock" }"#));
+    assert_eq!(o.fatal.as_deref(), Some("sync: Unlock of unlocked RWMutex"));
+    let o = run(&prog(r#"{ op = "runlock" }"#));
+    assert_eq!(
+        o.fatal.as_deref(),
+        Some("sync: RUnlock of unlocked RWMutex")
+    );
+    // A second Lock by the holder waits forever: runtime/proc.go checkdead.
+    let o = run(&prog(r#"{ op = "lock" }, { op = "lock" }"#));
+    assert_eq!(
+        o.fatal.as_deref(),
+        Some("all goroutines are asleep - deadlock!")
+    );
+    // A lock in a loop that never runs leaves the unlock unmatched.
+    let o = run(&prog(
+        r#"{ op = "loop", times = 0, body = [{ op = "lock" }] }, { op = "unlock" }"#,
+    ));
+    assert_eq!(o.fatal.as_deref(), Some("sync: unlock of unlocked mutex"));
+}
+
+#[test]
+fn a_mutex_serialises_writers_that_would_otherwise_crash() {
+    // The same two writers as below at GOMAXPROCS=2: without the lock they overlap and die;
+    // with it every insert is inside a critical section.
+    let text = |body: &str| {
+        format!(
+            r#"name = "t"
+[runtime]
+gomaxprocs = 2
+[[maps]]
+name = "m"
+key = "int64"
+elem = "int64"
+[[goroutines]]
+name = "w"
+count = 2
+start = "together"
+program = [{{ op = "loop", times = 1000, body = [{body}] }}]
+"#
+        )
+    };
+    let bare = run(&text(r#"{ op = "insert", map = "m", n = 1 }"#));
+    assert_eq!(bare.fatal.as_deref(), Some("concurrent map writes"));
+    let locked = run(&text(
+        r#"{ op = "lock" }, { op = "insert", map = "m", n = 1 }, { op = "unlock" }"#,
+    ));
+    assert_eq!(locked.fatal, None);
+    assert_eq!(locked.maps[0].count, 2000);
+}
+
+/// The measured crash rates of two writers started together (real go1.19.8, 50 runs each):
+/// where every run died or none did, `run`'s one schedule must agree, with Go's message.
+#[test]
+fn two_writers_die_where_go_always_dies_and_live_where_it_never_does() {
+    let (h, rows) = read_csv("concurrent_map_writers2.csv");
+    let mut checked = 0;
+    for row in &rows {
+        let rate: f64 = col(&h, row, "die_rate").parse().unwrap();
+        if rate != 0.0 && rate != 1.0 {
+            continue; // a distribution over schedules: the `race` strategies' business
+        }
+        let k = col(&h, row, "k");
+        let procs = col(&h, row, "gomaxprocs");
+        let text = format!(
+            r#"name = "w2"
+[runtime]
+gomaxprocs = {procs}
+[[maps]]
+name = "m"
+key = "int64"
+elem = "int64"
+[[goroutines]]
+name = "writer"
+count = 2
+start = "together"
+program = [{{ op = "insert", map = "m", n = {k} }}]
+"#
+        );
+        let o = run(&text);
+        let want = (rate == 1.0).then_some("concurrent map writes");
+        assert_eq!(o.fatal.as_deref(), want, "k={k} GOMAXPROCS={procs}");
+        checked += 1;
+    }
+    assert_eq!(checked, 5, "rows with a die rate of 0 or 1");
+}
+
+#[test]
+fn the_first_gc_start_takes_a_writer_off_its_p_mid_write() {
+    // Measured: at GOMAXPROCS=1 two writers of 100000 keys die every run, the writer that
+    // grew the map having gone hashGrow → makeBucketArray → mallocgc → gcStart.
+    let path = common::bundled("race_gc_yield.toml");
+    let sc = gomemsim::load(&path, &[]).unwrap();
+    let o = gomemsim::run(&sc).unwrap();
+    assert_eq!(o.fatal.as_deref(), Some("concurrent map writes"));
+    let detail = o.fatal_detail.unwrap();
+    assert!(detail.contains("gcBgMarkStartWorkers"), "{detail}");
+    assert!(
+        o.gc.is_empty(),
+        "it dies before the first cycle's mark starts"
+    );
+    // Without the GC, nothing takes the writer off its P within its 10 ms time slice.
+    let mut off = sc.clone();
+    off.runtime.gogc = gomemsim::scenario::Gogc::Off;
+    assert_eq!(gomemsim::run(&off).unwrap().fatal, None);
+}
+
+#[test]
+fn a_closed_loop_worker_counts_its_requests() {
+    // One worker, 1 ms of 20 us requests: the loop checks its clock before each iteration,
+    // so requests start at 0, 20, ..., 980 us: 50 of them, each exactly 20 us.
+    let text = r#"name = "t"
+[[goroutines]]
+name = "w"
+program = [{ op = "loop", duration = "1ms", body = [
+  { op = "request", name = "req", body = [{ op = "compute", time = "20us" }] },
+] }]
+"#;
+    let o = run(text);
+    let r = &o.requests[0];
+    assert_eq!(r.name, "req");
+    assert_eq!(r.latency.count(), 50);
+    assert_eq!(r.latency.quantile(0.5), 20_000);
+    assert_eq!(r.latency.max(), 20_000);
+    assert_eq!(o.sim_time_ns, 1_000_000);
+    // With a 500 us warm-up, the 25 that start at 500 us or later count.
+    let o = run(&text.replace("name = \"t\"", "name = \"t\"\nwarmup = \"500us\""));
+    assert_eq!(o.requests[0].latency.count(), 25);
+    assert_eq!(
+        o.requests[0].throughput_rps(o.sim_time_ns, o.warmup_ns),
+        50_000.0
+    );
+}
+
+#[test]
+fn constant_arrivals_each_wake_an_idle_p() {
+    // 1000/s for 10 ms: arrivals at 1, 2, ..., 9 ms (one every 1/rate, before the end). Each
+    // finds the P idle and wakes it (2 us), which switches to it (100 ns; not the first time,
+    // when the P has run nothing yet) and computes 100 us.
+    let text = format!(
+        r#"name = "t"
+{COSTS}
+[[arrivals]]
+name = "req"
+rate = "1000/s"
+process = "constant"
+duration = "10ms"
+body = [{{ op = "compute", time = "100us" }}]
+"#
+    );
+    let o = run(&text);
+    let r = &o.requests[0];
+    assert_eq!(r.latency.count(), 9);
+    assert_eq!(r.latency.max(), 102_100);
+    assert_eq!(r.latency.quantile(0.5), 102_100);
+    assert_eq!(o.sim_time_ns, 9_102_100);
+    assert_eq!(o.max_goroutines, 1);
+}
+
+#[test]
+fn poisson_arrivals_keep_their_rate() {
+    // 20000/s for 1 s: the count is Poisson(20000), within 5 standard deviations.
+    let text = r#"name = "t"
+[runtime]
+gomaxprocs = 4
+[[arrivals]]
+name = "req"
+rate = "20000/s"
+duration = "1s"
+body = [{ op = "compute", time = "10us" }]
+"#;
+    let o = run(text);
+    let n = o.requests[0].latency.count() as f64;
+    assert!((n - 20_000.0).abs() < 5.0 * 20_000f64.sqrt(), "{n}");
+}
