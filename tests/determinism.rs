@@ -65,6 +65,8 @@ fn committed_results_are_what_the_scenarios_produce() {
         "map_churn_gc",
         "gc_service",
         "map_compare",
+        "service_latency",
+        "service_arrivals",
     ] {
         let path = bundled(&format!("{name}.toml"));
         let dir = tempfile::tempdir().unwrap();

@@ -18,13 +18,18 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, gomemsim::Error> {
     let file = args.scenario.file.display().to_string();
     gomemsim::check_memory(&sc).map_err(|e| e.in_file(&file))?;
     let goroutines: u64 = sc.goroutines.iter().map(|g| u64::from(g.count)).sum();
+    let arrivals = match sc.arrivals.len() {
+        0 => String::new(),
+        n => format!(", {n} arrival source(s)"),
+    };
     say!(
-        "{}: ok — scenario `{}`, go {}, {} map(s), {} goroutine(s), seed {}",
+        "{}: ok — scenario `{}`, go {}, {} map(s), {} goroutine(s){}, seed {}",
         file,
         sc.name,
         sc.runtime.go,
         sc.maps.len(),
         goroutines,
+        arrivals,
         sc.seed
     );
     Ok(ExitCode::SUCCESS)

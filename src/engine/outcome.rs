@@ -64,6 +64,8 @@ pub struct Outcome {
     pub max_goroutines: u64,
     /// When each goroutine of `[[goroutines]]` ended, in spawn order (ns; 0: it did not).
     pub goroutine_ends_ns: Vec<u64>,
+    /// Events the engine handled (a measure of its work, for benchmarks).
+    pub events: u64,
 }
 
 /// The latencies of one request name.
@@ -184,6 +186,7 @@ impl Sim {
             warmup_ns: self.warmup_ps / 1000,
             max_goroutines: self.max_goroutines,
             goroutine_ends_ns: self.ends_ps.iter().map(|t| t / 1000).collect(),
+            events: self.events,
         }
     }
 }

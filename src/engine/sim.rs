@@ -123,6 +123,8 @@ pub(super) struct Goroutine {
     pub requests: Vec<(u32, u64)>,
     /// Started by an arrival at this time: its first request starts then.
     pub arrival_ps: Option<u64>,
+    /// Started by an arrival: its slot is reused once it ends.
+    pub arrival: bool,
 }
 
 impl Goroutine {
@@ -145,6 +147,7 @@ impl Goroutine {
             holding_map: None,
             requests: Vec::new(),
             arrival_ps: None,
+            arrival: false,
         }
     }
 }
@@ -234,6 +237,8 @@ pub struct Sim {
     pub(super) end_ps: u64,
     /// When each of the `[[goroutines]]` ended (ps; 0 while running).
     pub(super) ends_ps: Vec<u64>,
+    /// Events handled.
+    pub(super) events: u64,
 }
 
 impl Sim {
@@ -385,6 +390,7 @@ impl Sim {
             warmup_ps: sc.warmup.as_ps(),
             end_ps: 0,
             ends_ps: vec![0; goroutine_count as usize],
+            events: 0,
         };
         for (pi, prog) in sim.programs.iter().enumerate() {
             for instr in &prog.instrs {
@@ -469,8 +475,13 @@ impl Sim {
         let rng = Stream::ArrivalWorkload(src.source, src.count).rng(self.seed);
         let mut g = Goroutine::new(src.program, t, rng);
         g.arrival_ps = Some(t);
+        g.arrival = true;
         let id = match self.free_slots.pop() {
             Some(id) => {
+                // Keep the ended goroutine's request stack, to allocate nothing per arrival.
+                let mut stack = std::mem::take(&mut self.goroutines[id as usize].requests);
+                stack.clear();
+                g.requests = stack;
                 self.goroutines[id as usize] = g;
                 id
             }
@@ -501,6 +512,7 @@ impl Sim {
             if self.fatal.is_some() {
                 break;
             }
+            self.events += 1;
             match ev.kind {
                 EventKind::Proc { p, epoch } => {
                     if self.ps[p as usize].epoch == epoch {
@@ -741,8 +753,7 @@ impl Sim {
         if let Some(end) = self.ends_ps.get_mut(g) {
             *end = t_ps;
         }
-        if gs.arrival_ps.is_some() {
-            gs.requests = Vec::new();
+        if gs.arrival {
             self.free_slots.push(g as u32);
         }
     }

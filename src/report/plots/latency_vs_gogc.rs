@@ -94,6 +94,18 @@ impl Plot for LatencyVsGogc {
                 }
             }
         }
+        // Ticks at the grid's own GOGC values, and at decades of latency.
+        let mut gogcs: Vec<f64> = self
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().map(|p| p.0))
+            .collect();
+        gogcs.sort_by(f64::total_cmp);
+        gogcs.dedup();
+        let decades: Vec<f64> = (-4..=4)
+            .map(|e| 10f64.powi(e))
+            .filter(|d| *d >= y_lo / 1.5 && *d <= y_hi * 1.5)
+            .collect();
         let mut chart = ChartBuilder::on(root)
             .caption(
                 "Request latency vs GOGC: mean over seeds of each percentile (points.csv)",
@@ -103,19 +115,23 @@ impl Plot for LatencyVsGogc {
             .x_label_area_size(52)
             .y_label_area_size(80)
             .build_cartesian_2d(
-                (x_lo / 1.25..x_hi * 1.25).log_scale(),
-                (y_lo / 1.5..y_hi * 1.5).log_scale(),
+                (x_lo / 1.25..x_hi * 1.25)
+                    .log_scale()
+                    .with_key_points(gogcs),
+                (y_lo / 1.5..y_hi * 1.5)
+                    .log_scale()
+                    .with_key_points(decades),
             )?;
         chart
             .configure_mesh()
             .x_desc("GOGC (log scale)")
-            .y_desc("request latency (ms, log scale)")
+            .y_desc("request latency (log scale)")
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| {
                 if *y >= 1.0 {
-                    format!("{y:.0}")
+                    format!("{y:.0} ms")
                 } else {
-                    format!("{y:.3}")
+                    format!("{:.0} us", y * 1000.0)
                 }
             })
             .label_style((FONT, 14))
@@ -145,7 +161,7 @@ impl Plot for LatencyVsGogc {
                 }))?;
             }
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
+        draw_legend(&mut chart, SeriesLabelPosition::MiddleRight, 13)?;
         Ok(())
     }
 }

@@ -12,7 +12,7 @@ use super::{
     render,
 };
 
-/// A grid point: throughput in MiB/s, STW in ms.
+/// A grid point: throughput (MiB/s, or requests/s), STW in ms.
 struct Point {
     label: String,
     throughput: f64,
@@ -22,19 +22,31 @@ struct Point {
 
 struct StwVsThroughput {
     points: Vec<Point>,
+    /// The x axis' words: request throughput where the scenario has requests, else
+    /// allocation throughput.
+    x_desc: &'static str,
 }
 
 pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<PathBuf>, PlotError> {
-    let (thr, total, max) = (
-        t.col("alloc_throughput_bytes_per_s_mean")?,
-        t.col("stw_total_ns_mean")?,
-        t.col("stw_max_ns_mean")?,
-    );
+    // A service's throughput is its requests per second, where it has requests.
+    let requests = t
+        .col("request_throughput_rps_mean")
+        .ok()
+        .filter(|&c| (0..t.rows.len()).all(|r| t.num(r, c).is_ok()) && !t.rows.is_empty());
+    let (thr, scale, x_desc) = match requests {
+        Some(c) => (c, 1.0, "request throughput (requests/s, mean over seeds)"),
+        None => (
+            t.col("alloc_throughput_bytes_per_s_mean")?,
+            1.0 / MIB,
+            "mutator allocation throughput (MiB/s, mean over seeds)",
+        ),
+    };
+    let (total, max) = (t.col("stw_total_ns_mean")?, t.col("stw_max_ns_mean")?);
     let mut points = Vec::new();
     for r in 0..t.rows.len() {
         let p = Point {
             label: grid.labels[r].clone(),
-            throughput: t.num(r, thr)? / MIB,
+            throughput: t.num(r, thr)? * scale,
             stw_total: t.num(r, total)? / 1e6,
             stw_max: t.num(r, max)? / 1e6,
         };
@@ -48,7 +60,11 @@ pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<Path
     if points.is_empty() {
         return Ok(Vec::new());
     }
-    render(dir, "stw_vs_throughput", &StwVsThroughput { points })
+    render(
+        dir,
+        "stw_vs_throughput",
+        &StwVsThroughput { points, x_desc },
+    )
 }
 
 /// The points no other point beats: none has as much throughput or more with less STW.
@@ -77,6 +93,7 @@ fn panel<DB: DrawingBackend>(
     title: &str,
     series: &str,
     color: RGBColor,
+    x_desc: &str,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -96,7 +113,7 @@ where
         .build_cartesian_2d(padded(lo, hi, 0.12), from_zero(y_max * 1.15))?;
     chart
         .configure_mesh()
-        .x_desc("mutator allocation throughput (MiB/s, mean over seeds)")
+        .x_desc(x_desc)
         .y_desc(format!("{} (ms)", series))
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))
@@ -168,10 +185,7 @@ impl Plot for StwVsThroughput {
         DB::ErrorType: 'static,
     {
         root.fill(&WHITE)?;
-        let root = root.titled(
-            "Stop-the-world time vs mutator throughput (points.csv)",
-            (FONT, 24),
-        )?;
+        let root = root.titled("Stop-the-world time vs throughput (points.csv)", (FONT, 24))?;
         let panels = root.split_evenly((1, 2));
         panel(
             &panels[0],
@@ -180,6 +194,7 @@ impl Plot for StwVsThroughput {
             "Total STW per run",
             "total STW",
             TOTAL,
+            self.x_desc,
         )?;
         panel(
             &panels[1],
@@ -188,6 +203,7 @@ impl Plot for StwVsThroughput {
             "Longest STW pause per run",
             "max STW",
             MAX,
+            self.x_desc,
         )?;
         Ok(())
     }
