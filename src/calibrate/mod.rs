@@ -8,6 +8,7 @@
 //! simulation, as the limit whose simulated goals match the logged ones.
 
 pub mod observed;
+pub mod report;
 pub mod settings;
 pub mod workload;
 

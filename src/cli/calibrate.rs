@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
+use gomemsim::calibrate::report::{LogNotes, fit_json, projection_csv};
 use gomemsim::calibrate::{self, Options};
-use gomemsim::report::calibrate::{LogNotes, fit_json, projection_csv};
 use gomemsim::report::{self, ParsedCycle, parse_gctrace};
 use gomemsim::scenario::{Gogc, MemLimit};
 use gomemsim::sweep::{self, Axis, Grid, Sweep};

@@ -3,7 +3,6 @@
 //! atomically, so an interrupted run never leaves half a file.
 
 mod atomic;
-pub mod calibrate;
 mod gc_cycles;
 mod gctrace;
 pub mod latency;

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::calibrate::{Fit, compare};
+use super::{Fit, compare};
 use crate::scenario::{Gogc, MemLimit};
 use crate::sweep::Row;
 
