@@ -414,3 +414,24 @@ fn a_race_can_leave_mapassign_growing_forever_and_the_run_says_so() {
         Some(gomemsim::model::gomap::classic::LIVELOCK)
     );
 }
+
+#[test]
+fn race_steps_take_their_time_from_the_scenarios_costs() {
+    // An allocation step of the explorer takes [costs] alloc_object per object plus
+    // alloc_per_kib per KiB: 256 objects of 4 KiB at 20 ns + 200 ns, then at 1 us + 1 us.
+    let text = |costs: &str| {
+        format!(
+            "name = \"t\"\n[costs]\n{costs}\n[[goroutines]]\nname = \"g\"\nprogram = [{{ op = \
+             \"alloc\", bytes = \"1MiB\", size = \"4KiB\" }}]\n"
+        )
+    };
+    for (costs, want) in [
+        ("", 256 * (20 + 4 * 50)),
+        ("alloc_object = \"1us\"\nalloc_per_kib = \"250ns\"", 256 * (1000 + 4 * 250)),
+    ] {
+        let sc = scenario::parse_str(&text(costs), "t.toml", &[]).unwrap();
+        let mut w = explore::World::new(&sc).unwrap();
+        w.step(0, 0, 0);
+        assert_eq!(w.last_local_ns, want, "{costs}");
+    }
+}

@@ -122,6 +122,8 @@ pub struct World {
     work: Work,
     /// Duration of the last step that touched no shared state (compute, allocation), ns.
     pub last_local_ns: u64,
+    /// `[costs]` alloc_object and alloc_per_kib, in ns, for the time of allocation steps.
+    alloc_costs_ns: (u64, u64),
 }
 
 impl World {
@@ -198,6 +200,10 @@ impl World {
             trace,
             work,
             last_local_ns: 0,
+            alloc_costs_ns: (
+                sc.costs.alloc_object.as_ps() / 1000,
+                sc.costs.alloc_per_kib.as_ps() / 1000,
+            ),
         };
         for (pi, prog) in w.programs.iter().enumerate() {
             for instr in &prog.instrs {
@@ -459,11 +465,14 @@ impl World {
             | Instr::Retain { .. }
             | Instr::Free { .. }
             | Instr::Compute { .. } => {
-                // The default [costs]: 20 ns per object and 50 ns per KiB allocated.
+                // [costs]: alloc_object per object and alloc_per_kib per KiB allocated.
+                let (per_object, per_kib) = self.alloc_costs_ns;
                 self.last_local_ns = match instr {
                     Instr::Compute { ps } => ps / 1000,
                     Instr::Alloc { objects, size, .. } | Instr::Retain { objects, size } => {
-                        objects.saturating_mul(20 + size * 50 / 1024)
+                        objects.saturating_mul(
+                            per_object.saturating_add(size.saturating_mul(per_kib) / 1024),
+                        )
                     }
                     _ => 0,
                 };
