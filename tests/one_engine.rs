@@ -274,3 +274,20 @@ body = [{ op = "compute", time = "10us" }]
     let n = o.requests[0].latency.count() as f64;
     assert!((n - 20_000.0).abs() < 5.0 * 20_000f64.sqrt(), "{n}");
 }
+
+#[test]
+fn an_overloaded_open_loop_stops_as_out_of_memory() {
+    // 1M arrivals/s of 100 us each on one P: the backlog grows by 990000 goroutines a second
+    // until 2^21 are alive at once.
+    let text = r#"name = "t"
+[[arrivals]]
+name = "req"
+rate = "1000000/s"
+duration = "10s"
+body = [{ op = "compute", time = "100us" }]
+"#;
+    let o = run(text);
+    assert_eq!(o.fatal.as_deref(), Some("runtime: out of memory"));
+    assert_eq!(o.max_goroutines, 1 << 21);
+    assert!(o.fatal_detail.unwrap().contains("outpace"));
+}

@@ -72,6 +72,10 @@ impl SimConfig {
     }
 }
 
+/// Goroutines alive at once beyond which a run stops as out of memory: 2^21, whose minimum
+/// stacks alone take 4 GiB (and the simulation about 1 GiB).
+pub const MAX_LIVE_GOROUTINES: usize = 1 << 21;
+
 /// One simulated map and the workload's view of it.
 #[derive(Debug)]
 pub(super) struct MapSlot {
@@ -492,6 +496,14 @@ impl Sim {
         };
         self.live_goroutines += 1;
         self.max_goroutines = self.max_goroutines.max(self.live_goroutines as u64);
+        if self.live_goroutines >= MAX_LIVE_GOROUTINES {
+            self.die("runtime: out of memory", id);
+            self.fatal_detail = Some(format!(
+                "{MAX_LIVE_GOROUTINES} goroutines alive at once (each with a stack of at least \
+                 2 KiB, runtime/stack.go: _StackMin): the arrivals outpace the service, and the \
+                 simulation stops here"
+            ));
+        }
         if self.idle.is_empty() || self.spinning > 0 {
             self.netpoll.push_back(id);
         } else {

@@ -14,8 +14,9 @@ pub(crate) const SUPPORTED_GO: [&str; 6] = ["1.19", "1.20", "1.21", "1.22", "1.2
 const MAX_GOMAXPROCS: u32 = 1024;
 /// Goroutines in a scenario, all replicas counted.
 const MAX_GOROUTINES: u64 = 100_000;
-/// Arrivals of one `[[arrivals]]` source in a run (each is a goroutine and a request).
-const MAX_ARRIVALS: u64 = 1_000_000_000;
+/// Arrivals of one `[[arrivals]]` source in a run (each is a goroutine and a request): about
+/// a minute and a half of simulation.
+const MAX_ARRIVALS: u64 = 100_000_000;
 
 /// The first problem of `s`, in file order: name, runtime, heap, costs, maps, goroutines.
 pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
