@@ -513,6 +513,16 @@ impl Sim {
         self.schedule_arrival(a);
     }
 
+    /// Every live goroutine waits on a lock: nothing runs, nothing is runnable, no arrival
+    /// is to come.
+    fn all_blocked(&self) -> bool {
+        self.live_goroutines > 0
+            && self.ps.iter().all(|p| p.state != PState::Running)
+            && self.global.is_empty()
+            && self.netpoll.is_empty()
+            && self.arrivals.iter().all(|a| a.next_ps == u64::MAX)
+    }
+
     /// Whether the program can still do anything: goroutines alive or arrivals to come.
     fn program_alive(&self) -> bool {
         self.live_goroutines > 0 || self.arrivals.iter().any(|a| a.next_ps != u64::MAX)
@@ -537,6 +547,9 @@ impl Sim {
                     if !self.program_alive() => {}
                 EventKind::GcStart => self.gc_start_requested(ev.time),
                 EventKind::GcMarkEnd => self.finish_gc(ev.time),
+                // The periodic GC does not keep a program whose goroutines all wait on locks
+                // alive: runtime/proc.go checkdead ignores it.
+                EventKind::ForceGc if self.all_blocked() => break,
                 EventKind::ForceGc => {
                     if self.gc.forced_due(ev.time) && !self.gc_start_pending {
                         self.gc_start_pending = true;
