@@ -22,28 +22,24 @@ fn run(text: &str) -> gomemsim::Outcome {
     gomemsim::run(&sc).expect("runs")
 }
 
+/// Goroutines named a, b, c, ... on `procs` Ps, each computing the time given for it.
+fn computing(procs: u32, times: &[&str]) -> String {
+    let mut text = format!("name = \"t\"\n[runtime]\ngomaxprocs = {procs}\n{COSTS}");
+    for (i, t) in times.iter().enumerate() {
+        let name = char::from(b'a' + i as u8);
+        text += &format!(
+            "[[goroutines]]\nname = \"{name}\"\nprogram = [{{ op = \"compute\", time = \"{t}\" }}]\n"
+        );
+    }
+    text
+}
+
 #[test]
 fn newproc_puts_the_new_goroutine_in_runnext() {
     // runtime/proc.go: newproc → runqput(pp, newg, true): each `go` puts the new goroutine in
     // runnext and kicks the previous one to the local queue's tail. On one P, after main
     // blocks, the last spawned runs first, then the others in order.
-    let text = format!(
-        r#"name = "t"
-[runtime]
-gomaxprocs = 1
-{COSTS}
-[[goroutines]]
-name = "a"
-program = [{{ op = "compute", time = "10us" }}]
-[[goroutines]]
-name = "b"
-program = [{{ op = "compute", time = "10us" }}]
-[[goroutines]]
-name = "c"
-program = [{{ op = "compute", time = "10us" }}]
-"#
-    );
-    let o = run(&text);
+    let o = run(&computing(1, &["10us", "10us", "10us"]));
     // Spawns at 0, 1 us, 2 us; main blocks at 2 us; c runs [2, 12] us, then each switch
     // costs 100 ns: a [12.1, 22.1], b [22.2, 32.2].
     assert_eq!(o.goroutine_ends_ns, vec![22_100, 32_200, 12_000]);
@@ -54,20 +50,7 @@ fn sysmon_preempts_after_ten_milliseconds() {
     // runtime/proc.go: forcePreemptNS = 10 ms; a preempted goroutine goes to the global
     // queue's tail (goschedImpl). b (runnext) runs 10 ms, a 10 ms, b 10 ms, a 10 ms, b its
     // last 5 ms, a its last 5 ms. Switches cost 100 ns.
-    let text = format!(
-        r#"name = "t"
-[runtime]
-gomaxprocs = 1
-{COSTS}
-[[goroutines]]
-name = "a"
-program = [{{ op = "compute", time = "25ms" }}]
-[[goroutines]]
-name = "b"
-program = [{{ op = "compute", time = "25ms" }}]
-"#
-    );
-    let o = run(&text);
+    let o = run(&computing(1, &["25ms", "25ms"]));
     let start = 1_000; // main blocks after the second spawn
     let b_end = start + 50_000_000 - 5_000_000 + 4 * 100;
     let a_end = start + 50_000_000 + 5 * 100;
@@ -78,20 +61,7 @@ program = [{{ op = "compute", time = "25ms" }}]
 fn every_p_runs_a_goroutine_after_the_idle_ps_are_woken() {
     // Two goroutines on two Ps: b runs on P0 after main; wakep woke P1 at the first spawn
     // (0 + 2 us wake-up), which steals a from P0's local queue.
-    let text = format!(
-        r#"name = "t"
-[runtime]
-gomaxprocs = 2
-{COSTS}
-[[goroutines]]
-name = "a"
-program = [{{ op = "compute", time = "10us" }}]
-[[goroutines]]
-name = "b"
-program = [{{ op = "compute", time = "10us" }}]
-"#
-    );
-    let o = run(&text);
+    let o = run(&computing(2, &["10us", "10us"]));
     assert_eq!(o.goroutine_ends_ns, vec![12_000, 11_000]);
 }
 

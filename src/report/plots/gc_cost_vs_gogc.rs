@@ -7,8 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    DrawResult, FONT, MIB, Plot, PlotError, SweepPoints, Table, draw_legend, from_zero, padded,
-    render, short_axis,
+    DrawResult, FONT, MIB, Plot, PlotError, Series, SweepPoints, Table, add_to_series, draw_legend,
+    from_zero, other_axes, padded, render,
 };
 
 /// A metric over seeds: mean, median and maximum.
@@ -25,13 +25,8 @@ struct Point {
     peak_mib: Stat,
 }
 
-struct Series {
-    label: String,
-    points: Vec<Point>,
-}
-
 struct GcCostVsGogc {
-    series: Vec<Series>,
+    series: Vec<Series<Point>>,
 }
 
 fn stat(t: &Table, r: usize, metric: &str, scale: f64) -> Result<Stat, PlotError> {
@@ -49,7 +44,7 @@ pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<Path
     let Some(gogc_axis) = grid.axes.iter().position(|a| a == "runtime.gogc") else {
         return Ok(Vec::new());
     };
-    let mut series: Vec<Series> = Vec::new();
+    let mut series: Vec<Series<Point>> = Vec::new();
     for r in 0..t.rows.len() {
         // GOGC=off has no place on a numeric axis.
         let Ok(gogc) = t.text(r, gogc_axis).parse::<f64>() else {
@@ -64,22 +59,13 @@ pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<Path
         if !finite.iter().all(|v| v.is_finite()) {
             continue;
         }
-        let others: Vec<String> = (0..grid.axes.len())
-            .filter(|&a| a != gogc_axis)
-            .map(|a| format!("{}={}", short_axis(&grid.axes[a]), t.text(r, a)))
-            .collect();
+        let others = other_axes(grid, t, r, gogc_axis);
         let label = if others.is_empty() {
             "all grid points".to_string()
         } else {
-            others.join(", ")
+            others
         };
-        match series.iter_mut().find(|s| s.label == label) {
-            Some(s) => s.points.push(p),
-            None => series.push(Series {
-                label,
-                points: vec![p],
-            }),
-        }
+        add_to_series(&mut series, label, p);
     }
     if series.is_empty() {
         return Ok(Vec::new());
@@ -97,7 +83,7 @@ fn finite(s: Stat) -> impl Iterator<Item = f64> {
 
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    series: &[Series],
+    series: &[Series<Point>],
     metric: impl Fn(&Point) -> Stat,
     title: &str,
     y_desc: &str,

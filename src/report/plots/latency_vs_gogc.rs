@@ -7,7 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    DrawResult, FONT, Plot, PlotError, SweepPoints, Table, draw_legend, render, short_axis,
+    DrawResult, FONT, Plot, PlotError, Series, SweepPoints, Table, add_to_series, draw_legend,
+    other_axes, render,
 };
 
 /// The percentiles drawn: points.csv column, label, and whether the line is dashed.
@@ -17,14 +18,11 @@ const PERCENTILES: [(&str, &str); 3] = [
     ("request_p999_ns_mean", "p99.9"),
 ];
 
-struct Series {
-    label: String,
-    /// (GOGC, [p50, p99, p99.9] in ms).
-    points: Vec<(f64, [f64; 3])>,
-}
+/// A point: GOGC, and p50, p99, p99.9 in ms.
+type Point = (f64, [f64; 3]);
 
 struct LatencyVsGogc {
-    series: Vec<Series>,
+    series: Vec<Series<Point>>,
 }
 
 pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<PathBuf>, PlotError> {
@@ -38,7 +36,7 @@ pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<Path
     else {
         return Ok(Vec::new());
     };
-    let mut series: Vec<Series> = Vec::new();
+    let mut series: Vec<Series<Point>> = Vec::new();
     for r in 0..t.rows.len() {
         let Ok(gogc) = t.text(r, gogc_axis).parse::<f64>() else {
             continue; // GOGC=off has no place on the axis
@@ -54,19 +52,8 @@ pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<Path
         if gogc <= 0.0 || v.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
             continue;
         }
-        let label = (0..grid.axes.len())
-            .filter(|&a| a != gogc_axis)
-            .map(|a| format!("{}={}", short_axis(&grid.axes[a]), t.text(r, a)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let p = (gogc, [v[0], v[1], v[2]]);
-        match series.iter_mut().find(|s| s.label == label) {
-            Some(s) => s.points.push(p),
-            None => series.push(Series {
-                label,
-                points: vec![p],
-            }),
-        }
+        let label = other_axes(grid, t, r, gogc_axis);
+        add_to_series(&mut series, label, (gogc, [v[0], v[1], v[2]]));
     }
     if series.is_empty() {
         return Ok(Vec::new());

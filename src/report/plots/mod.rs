@@ -246,6 +246,33 @@ impl SweepPoints {
     }
 }
 
+/// The points of a sweep plot that share the values of the axes other than the plotted one.
+pub(crate) struct Series<P> {
+    pub label: String,
+    pub points: Vec<P>,
+}
+
+/// Adds `p` to the series labelled `label`, starting it when it is new (series keep the
+/// order in which their labels first appear).
+pub(crate) fn add_to_series<P>(series: &mut Vec<Series<P>>, label: String, p: P) {
+    match series.iter_mut().find(|s| s.label == label) {
+        Some(s) => s.points.push(p),
+        None => series.push(Series {
+            label,
+            points: vec![p],
+        }),
+    }
+}
+
+/// Row `r`'s values of every axis but `skip`, as `name=value` pairs joined by ", ".
+pub(crate) fn other_axes(grid: &SweepPoints, t: &Table, r: usize, skip: usize) -> String {
+    (0..grid.axes.len())
+        .filter(|&a| a != skip)
+        .map(|a| format!("{}={}", short_axis(&grid.axes[a]), t.text(r, a)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The last dotted segment of an axis name: `runtime.gogc` → `gogc`.
 pub(crate) fn short_axis(axis: &str) -> &str {
     axis.rsplit('.').next().unwrap_or(axis)
