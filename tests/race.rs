@@ -427,7 +427,10 @@ fn race_steps_take_their_time_from_the_scenarios_costs() {
     };
     for (costs, want) in [
         ("", 256 * (20 + 4 * 50)),
-        ("alloc_object = \"1us\"\nalloc_per_kib = \"250ns\"", 256 * (1000 + 4 * 250)),
+        (
+            "alloc_object = \"1us\"\nalloc_per_kib = \"250ns\"",
+            256 * (1000 + 4 * 250),
+        ),
     ] {
         let sc = scenario::parse_str(&text(costs), "t.toml", &[]).unwrap();
         let mut w = explore::World::new(&sc).unwrap();

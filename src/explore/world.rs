@@ -469,11 +469,10 @@ impl World {
                 let (per_object, per_kib) = self.alloc_costs_ns;
                 self.last_local_ns = match instr {
                     Instr::Compute { ps } => ps / 1000,
-                    Instr::Alloc { objects, size, .. } | Instr::Retain { objects, size } => {
-                        objects.saturating_mul(
+                    Instr::Alloc { objects, size, .. } | Instr::Retain { objects, size } => objects
+                        .saturating_mul(
                             per_object.saturating_add(size.saturating_mul(per_kib) / 1024),
-                        )
-                    }
+                        ),
                     _ => 0,
                 };
                 self.record(gid, t_ns, p, None, StepKind::Local);
