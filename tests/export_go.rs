@@ -204,3 +204,135 @@ fn programs_for_every_kind_of_key_build_and_run() {
         );
     }
 }
+
+/// The `key=value` fields of the result line that starts with `tag` and `name` (a request
+/// line) or with `tag` alone (the run line).
+fn result_line(
+    stdout: &str,
+    tag: &str,
+    name: Option<&str>,
+) -> std::collections::HashMap<String, f64> {
+    let line = stdout
+        .lines()
+        .find(|l| {
+            let mut words = l.split(' ');
+            words.next() == Some(tag) && name.is_none_or(|n| words.next() == Some(n))
+        })
+        .unwrap_or_else(|| panic!("no {tag} {name:?} line in\n{stdout}"));
+    line.split(' ')
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.parse().unwrap_or_else(|_| panic!("{line}")),
+            )
+        })
+        .collect()
+}
+
+/// Requests, duration loops, a start line and arrivals, run twice on real Go: the result
+/// lines are there and consistent, and evenly spaced arrivals come exactly as simulated.
+#[test]
+fn programs_with_requests_report_latencies() {
+    let Some(go) = Go::find("programs_with_requests_report_latencies") else {
+        return;
+    };
+    let _serial = GO_RUNS.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("svc.toml");
+    std::fs::write(
+        &file,
+        r#"name = "svc"
+warmup = "100ms"
+[runtime]
+gomaxprocs = 2
+[heap]
+live = "8MiB"
+[[goroutines]]
+name = "worker"
+count = 2
+start = "together"
+program = [
+  { op = "loop", duration = "400ms", body = [
+    { op = "request", name = "req", body = [
+      { op = "alloc", bytes = "64KiB", size = "4KiB" },
+      { op = "compute", time = "20us" },
+    ] },
+  ] },
+]
+[[goroutines]]
+name = "ticker"
+program = [{ op = "loop", duration = "200ms", body = [{ op = "compute", time = "1ms" }] }]
+[[arrivals]]
+name = "tick"
+rate = "1000/s"
+process = "constant"
+duration = "300ms"
+body = [{ op = "alloc", bytes = "4KiB", size = "1KiB" }, { op = "compute", time = "10us" }]
+"#,
+    )
+    .unwrap();
+    let prog = go.export_and_build(&file, dir.path(), &[]);
+    if let Some(gofmt) = go.gofmt() {
+        let o = Command::new(gofmt)
+            .args(["-l", "main.go"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success() && o.stdout.is_empty(), "not gofmt-clean");
+    }
+    for flags in [&["-repeat", "2"][..], &["-together"][..]] {
+        let runs = if flags.len() == 2 { 2.0 } else { 1.0 };
+        let mut cmd = Command::new(&prog);
+        cmd.args(flags);
+        let o = run_with_limit(cmd, std::time::Duration::from_secs(60));
+        let stdout = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let run = result_line(&stdout, "run", None);
+        assert_eq!(run["runs"], runs);
+        // Each run lasts as long as its longest loop, 400 ms, and a little more.
+        assert!(run["time_ns"] >= runs * 400e6, "{stdout}");
+        assert!(run["time_ns"] < runs * 2e9, "{stdout}");
+        assert_eq!(
+            run["measured_ns"],
+            run["time_ns"] - runs * 100e6,
+            "{stdout}"
+        );
+        assert!(run["gc_cycles"] >= 1.0, "64 KiB a request: {stdout}");
+        let req = result_line(&stdout, "request", Some("req"));
+        assert!(req["count"] > 100.0, "{stdout}");
+        let tput = req["count"] * 1e9 / run["measured_ns"];
+        assert!(
+            (req["throughput_rps"] - tput).abs() <= 0.001 * tput,
+            "{stdout}"
+        );
+        // compute alone takes 20 us.
+        assert!(req["p50_ns"] >= 20_000.0, "{stdout}");
+        let order = ["p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"];
+        assert!(order.windows(2).all(|w| req[w[0]] <= req[w[1]]), "{stdout}");
+        assert!(req["mean_ns"] <= req["max_ns"], "{stdout}");
+        // Arrivals at 1, 2, .., 299 ms; those from 100 ms on are counted: 200 a run.
+        let tick = result_line(&stdout, "request", Some("tick"));
+        assert_eq!(tick["count"], runs * 200.0, "{stdout}");
+        assert!(tick["p50_ns"] >= 10_000.0, "{stdout}");
+    }
+    // The simulator counts the same arrivals.
+    let out = dir.path().join("sim");
+    let o = gomemsim(&[
+        "run",
+        "--no-plots",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    assert_ok(&o);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["requests"]["tick"]["count"], 200, "{summary}");
+}

@@ -10,7 +10,7 @@ use super::plan::{MapPlan, Plan};
 use super::support;
 use super::syntax::{align_comments, go_duration, go_quote};
 use crate::model::malloc::roundupsize;
-use crate::scenario::types::{Gogc, MemLimit, Op, Scenario};
+use crate::scenario::types::{Gogc, MemLimit, Op, Process, Scenario, Start};
 
 /// The Go program (`main.go`) that performs `sc`'s workload: standard library only, for Go
 /// 1.19 and later. Fails when the scenario needs keys the Go type cannot provide.
@@ -75,7 +75,28 @@ impl Plan<'_> {
             );
             let _ = writeln!(out, "func {}(w *worker) {{", self.funcs[i]);
             let mut lines = Vec::new();
-            self.ops(&mut lines, &g.program, 1);
+            self.ops(&mut lines, &g.program, 1, &mut 0);
+            out.push_str(&align_comments(&lines));
+            out.push_str("}\n\n");
+        }
+        for (i, a) in self.sc.arrivals.iter().enumerate() {
+            let process = match a.process {
+                Process::Poisson => "Poisson",
+                Process::Constant => "evenly spaced",
+            };
+            let _ = writeln!(
+                out,
+                "// {} is one arrival of arrivals[{i}] {}: a request in a goroutine of its \
+                 own.\n// {} arrivals at {}, for {}.",
+                self.arrive_funcs[i],
+                go_quote(&a.name),
+                process,
+                a.rate,
+                a.duration,
+            );
+            let _ = writeln!(out, "func {}(w *worker) {{", self.arrive_funcs[i]);
+            let mut lines = Vec::new();
+            self.ops(&mut lines, &a.body, 1, &mut 0);
             out.push_str(&align_comments(&lines));
             out.push_str("}\n\n");
         }
@@ -135,6 +156,22 @@ impl Plan<'_> {
             "// Some of its maps are modelled as Swiss tables: compare them with Go 1.24, which\n\
              // -mapevents cannot read (it reads classic maps), so that flag is left out.\n"
         };
+        let results = if self.requests.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "// At the end it prints on stdout a line per request name, its latencies in ns \
+                 from\n// the requests that started after the warm-up ({warmup}), and a line for \
+                 the program:\n\
+                 //\n\
+                 //\trequest NAME count=N throughput_rps=X mean_ns=N p50_ns=N p90_ns=N p99_ns=N \
+                 p999_ns=N max_ns=N\n\
+                 //\trun runs=N time_ns=N measured_ns=N gc_cycles=N gc_pause_total_ns=N \
+                 gc_cpu_fraction=X total_alloc_bytes=N\n\
+                 //\n",
+                warmup = sc.warmup
+            )
+        };
         let width = commands.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
         let mut usage = format!("//\tgo build -o {bin} main.go\n");
         for (command, what) in commands {
@@ -152,6 +189,7 @@ impl Plan<'_> {
              //\n\
              {usage}\
              //\n\
+             {results}\
              // A fatal error such as \"concurrent map writes\" ends the program with exit status 2.\n\
              // `go run main.go` works too, but reports that as \"exit status 2\" and exits 1, and\n\
              // under GODEBUG=gctrace=1 the go command's own GC traces are mixed in.\n\
@@ -171,9 +209,12 @@ impl Plan<'_> {
     fn imports(&self, out: &mut String) {
         let maps = !self.maps.is_empty();
         let strconv = self.key_uses(Uses::Strconv);
+        let requests = !self.requests.is_empty();
         let imports = [
             ("flag", true),
             ("fmt", true),
+            ("math", requests),
+            ("math/bits", requests),
             ("math/rand", true),
             ("os", true),
             ("runtime", true),
@@ -238,6 +279,20 @@ impl Plan<'_> {
                 heap.globals.0 / 8
             );
         }
+        for (name, var) in &self.requests {
+            // The result line's name: quoted when it has spaces or an `=` to split on.
+            let shown = if name.contains(|c: char| c.is_whitespace() || c == '=') {
+                go_quote(&go_quote(name))
+            } else {
+                go_quote(name)
+            };
+            let _ = writeln!(
+                out,
+                "// {var} records the latencies of request {}.\n\
+                 var {var} = &latency{{name: {shown}}}\n",
+                go_quote(name)
+            );
+        }
         out.push_str(
             "// newState makes the maps and mutexes afresh for a run.\nfunc newState() {\n",
         );
@@ -253,22 +308,45 @@ impl Plan<'_> {
         out.push_str("}\n\n");
     }
 
-    /// `ops` as Go statements at `depth` tabs: (code, trailing comment) lines.
-    fn ops(&self, out: &mut Vec<(String, String)>, ops: &[Op], depth: usize) {
+    /// `ops` as Go statements at `depth` tabs: (code, trailing comment) lines. `timers`
+    /// numbers the start times of the function's requests.
+    fn ops(&self, out: &mut Vec<(String, String)>, ops: &[Op], depth: usize, timers: &mut usize) {
         let tabs = "\t".repeat(depth);
         for op in ops {
             let (code, comment) = match op {
-                Op::Request { body, .. } => {
-                    out.push((format!("{tabs}{{"), String::new()));
-                    self.ops(out, body, depth + 1);
-                    out.push((format!("{tabs}}}"), String::new()));
+                Op::Request { name, body } => {
+                    *timers += 1;
+                    let t = format!("t{timers}");
+                    out.push((format!("{tabs}{t} := time.Now()"), String::new()));
+                    self.ops(out, body, depth, timers);
+                    let rec = self.request_var(name);
+                    out.push((
+                        format!("{tabs}{rec}.record({t}, time.Now())"),
+                        String::new(),
+                    ));
                     continue;
                 }
-                Op::Loop { times, body, .. } => {
+                Op::Loop {
+                    times,
+                    duration,
+                    body,
+                } => {
                     let i = format!("i{depth}");
-                    let head = format!("{tabs}for {i} := uint64(0); {i} < {times}; {i}++ {{");
-                    out.push((head, String::new()));
-                    self.ops(out, body, depth + 1);
+                    let head = match duration {
+                        None => format!("for {i} := uint64(0); {i} < {times}; {i}++"),
+                        Some(d) => {
+                            // gofmt binds the multiplication tighter: no spaces around it.
+                            let until = go_duration(d.as_ps()).replace(" * ", "*");
+                            let more = format!("time.Since(w.start) < {until}");
+                            if *times == u64::MAX {
+                                format!("for {more}")
+                            } else {
+                                format!("for {i} := uint64(0); {i} < {times} && {more}; {i}++")
+                            }
+                        }
+                    };
+                    out.push((format!("{tabs}{head} {{"), String::new()));
+                    self.ops(out, body, depth + 1, timers);
                     out.push((format!("{tabs}}}"), String::new()));
                     continue;
                 }
@@ -316,43 +394,155 @@ impl Plan<'_> {
         }
     }
 
+    /// Whether some goroutine group starts `together`, at the start line main opens.
+    fn start_line(&self) -> bool {
+        self.sc
+            .goroutines
+            .iter()
+            .any(|g| g.start == Start::Together)
+    }
+
     fn run_once(&self, out: &mut String) {
-        let total: u64 = self.sc.goroutines.iter().map(|g| u64::from(g.count)).sum();
+        let sc = self.sc;
+        // -together lines up the goroutines of the groups that have no start line of their
+        // own.
+        let spun: u64 = sc
+            .goroutines
+            .iter()
+            .filter(|g| g.start != Start::Together)
+            .map(|g| u64::from(g.count))
+            .sum();
+        let total: u64 = sc.goroutines.iter().map(|g| u64::from(g.count)).sum();
+        let line = self.start_line();
+        out.push_str(
+            "// runOnce runs the workload once: fresh maps, the goroutines started in order, then \
+             it\n// waits for them all and returns how long that took. With together, each \
+             goroutine\n// waits at a start line for the others.\n\
+             func runOnce(seed int64, run int, together bool) time.Duration {\n\
+             \tnewState()\n\
+             \tvar wg sync.WaitGroup\n",
+        );
+        let goroutines = !sc.goroutines.is_empty();
+        if goroutines {
+            out.push_str("\tvar ready int32\n");
+        }
+        if line {
+            out.push_str(
+                "\t// The groups that start together wait until main closes line, at opened.\n\
+                 \tline := make(chan struct{})\n\
+                 \tvar opened time.Time\n",
+            );
+        }
+        out.push_str("\tbegan := time.Now()\n");
+        if !self.requests.is_empty() {
+            let _ = writeln!(
+                out,
+                "\twarmupEnd = began.Add({})",
+                go_duration(sc.warmup.as_ps())
+            );
+        }
+        let (params, wait) = if line {
+            (
+                "body func(*worker), atLine bool",
+                "\t\t\tif atLine {\n\
+                 \t\t\t\t<-line\n\
+                 \t\t\t\tw.start = opened\n\
+                 \t\t\t} else if together {\n",
+            )
+        } else {
+            ("body func(*worker)", "\t\t\tif together {\n")
+        };
+        if goroutines {
+            self.starts(out, params, wait, spun);
+        }
+        self.spawns(out, line, total);
+        out.push_str("\twg.Wait()\n\treturn time.Since(began)\n}\n\n");
+    }
+
+    /// runOnce's `start`, which spawns one goroutine of a group.
+    fn starts(&self, out: &mut String, params: &str, wait: &str, spun: u64) {
         let _ = write!(
             out,
-            "// runOnce runs the workload once: fresh maps, the goroutines started in order, \
-             then it\n// waits for them all. With together, each goroutine waits at a start \
-             line for the others.\n\
-             func runOnce(seed int64, run int, together bool) {{\n\
-             \tnewState()\n\
-             \tvar wg sync.WaitGroup\n\
-             \tvar ready int32\n\
-             \tid := 0\n\
-             \tstart := func(body func(*worker)) {{\n\
+            "\tid := 0\n\
+             \tstart := func({params}) {{\n\
              \t\tw := newWorker(seed, run, id)\n\
              \t\tid++\n\
              \t\twg.Add(1)\n\
              \t\tgo func() {{\n\
              \t\t\tdefer wg.Done()\n\
-             \t\t\tif together {{\n\
-             \t\t\t\tstartLine(&ready, {total})\n\
+             {wait}\
+             \t\t\t\tstartLine(&ready, {spun})\n\
+             \t\t\t\tw.start = time.Now()\n\
              \t\t\t}}\n\
              \t\t\tbody(w)\n\
              \t\t}}()\n\
              \t}}\n"
         );
-        for (g, f) in self.sc.goroutines.iter().zip(&self.funcs) {
+    }
+
+    /// runOnce's `go` statements: every goroutine, then the start line opened, then the
+    /// arrival sources. `total` goroutines come before the arrivals' ids.
+    fn spawns(&self, out: &mut String, line: bool, total: u64) {
+        let sc = self.sc;
+        for (g, f) in sc.goroutines.iter().zip(&self.funcs) {
+            let call = match (line, g.start) {
+                (false, _) => format!("start({f})"),
+                (true, Start::Together) => format!("start({f}, true)"),
+                (true, Start::Spawned) => format!("start({f}, false)"),
+            };
             if g.count == 1 {
-                let _ = writeln!(out, "\tstart({f})");
+                let _ = writeln!(out, "\t{call}");
             } else {
                 let _ = writeln!(
                     out,
-                    "\tfor r := 0; r < {}; r++ {{\n\t\tstart({f})\n\t}}",
+                    "\tfor r := 0; r < {}; r++ {{\n\t\t{call}\n\t}}",
                     g.count
                 );
             }
         }
-        out.push_str("\twg.Wait()\n}\n\n");
+        if line {
+            out.push_str("\topened = time.Now()\n\tclose(line)\n");
+        }
+        let sources = sc.arrivals.len() as u64;
+        for (s, a) in sc.arrivals.iter().enumerate() {
+            // The mean gap in ns: rate is in events per 10^6 s.
+            let mean = 1e15 / a.rate.micro_hz().max(1) as f64;
+            let poisson = a.process == Process::Poisson;
+            let _ = write!(
+                out,
+                "\t// arrivals[{s}] {name}: {rate}, {process}, for {dur}.\n\
+                 \twg.Add(1)\n\
+                 \tgo func() {{\n\
+                 \t\tdefer wg.Done()\n\
+                 \t\trng := rand.New(rand.NewSource(seed*1000003 + int64(run)*65537 - {src}))\n\
+                 \t\tn := 0\n\
+                 \t\tarrivals(began, {until}, {mean}, {poisson}, rng, func(at time.Time) {{\n\
+                 \t\t\tw := lazyWorker(seed, run, {first}+n{every}, at)\n\
+                 \t\t\tn++\n\
+                 \t\t\twg.Add(1)\n\
+                 \t\t\tgo func() {{\n\
+                 \t\t\t\tdefer wg.Done()\n\
+                 \t\t\t\t{func}(w)\n\
+                 \t\t\t\t{rec}.record(at, time.Now())\n\
+                 \t\t\t}}()\n\
+                 \t\t}})\n\
+                 \t}}()\n",
+                name = go_quote(&a.name),
+                rate = a.rate,
+                process = if poisson { "Poisson" } else { "constant" },
+                dur = a.duration,
+                src = s + 1,
+                until = go_duration(a.duration.as_ps()).replace(" * ", "*"),
+                first = total + s as u64,
+                every = if sources > 1 {
+                    format!("*{sources}")
+                } else {
+                    String::new()
+                },
+                func = self.arrive_funcs[s],
+                rec = self.request_var(&a.name),
+            );
+        }
     }
 
     fn main(&self, out: &mut String) {
@@ -411,20 +601,49 @@ impl Plan<'_> {
         if sc.heap.globals.0 >= 8 {
             out.push_str("\truntime.KeepAlive(&globals)\n");
         }
+        let requests = !self.requests.is_empty();
+        let (declare, call) = if requests {
+            (
+                "\tvar elapsed, measured time.Duration\n",
+                format!(
+                    "\t\td := runOnce(*seed, run, *together)\n\
+                     \t\telapsed += d\n\
+                     \t\tif d > {w} {{\n\
+                     \t\t\tmeasured += d - {w}\n\
+                     \t\t}}\n",
+                    w = go_duration(sc.warmup.as_ps()).replace(" * ", "*")
+                ),
+            )
+        } else {
+            ("", "\t\trunOnce(*seed, run, *together)\n".to_string())
+        };
         let _ = write!(
             out,
-            "\tbegan := time.Now()\n\
+            "{declare}\
+             \tbegan := time.Now()\n\
              \tfor run := 0; run < *repeat; run++ {{\n\
              \t\tif *verbose {{\n\
              \t\t\tfmt.Fprintf(os.Stderr, \"run %d\\n\", run+1)\n\
              \t\t}}\n\
-             \t\trunOnce(*seed, run, *together)\n\
+             {call}\
              \t}}\n\
              \tfmt.Fprintf(os.Stderr, \"%s: %d run(s) in %v, no fatal error\\n\", {name}, \
-             *repeat, time.Since(began).Round(time.Millisecond))\n\
-             }}\n",
+             *repeat, time.Since(began).Round(time.Millisecond))\n",
             name = go_quote(&sc.name)
         );
+        if requests {
+            out.push_str(
+                "\t// The results, on stdout unless -mapevents writes there.\n\tout := os.Stdout\n",
+            );
+            if self.classic_events() {
+                out.push_str("\tif eventsOut == os.Stdout {\n\t\tout = os.Stderr\n\t}\n");
+            }
+            for (_, var) in &self.requests {
+                let _ = writeln!(out, "\t{var}.report(out, measured)");
+            }
+            out.push_str("\tprintRun(out, *repeat, elapsed, measured)\n");
+        }
+        out.push_str("}\n");
     }
 
     fn support(&self, out: &mut String) {
@@ -446,6 +665,12 @@ impl Plan<'_> {
             if wanted {
                 parts.push(part);
             }
+        }
+        if !self.requests.is_empty() {
+            parts.push(support::LATENCY);
+        }
+        if !self.sc.arrivals.is_empty() {
+            parts.push(support::ARRIVALS);
         }
         out.push_str("\n// Support code, the same in every exported scenario.\n");
         for part in parts {

@@ -32,7 +32,7 @@ pub(super) struct MapPlan {
 
 /// Package-level names of the generated program and its support code, which the names made
 /// from the scenario's must avoid (a map called `ops` would otherwise be `mapOps`).
-const RESERVED: [&str; 26] = [
+const RESERVED: [&str; 37] = [
     "main",
     "newState",
     "runOnce",
@@ -40,6 +40,7 @@ const RESERVED: [&str; 26] = [
     "globals",
     "worker",
     "newWorker",
+    "lazyWorker",
     "startLine",
     "gomap",
     "mapOps",
@@ -59,6 +60,16 @@ const RESERVED: [&str; 26] = [
     "compute",
     "keyError",
     "run",
+    "warmupEnd",
+    "latencySubBits",
+    "latencySub",
+    "latencyBuckets",
+    "latency",
+    "latencyIndex",
+    "latencyHigh",
+    "printRun",
+    "arrivals",
+    "line",
 ];
 
 /// Names and needs of the program, worked out before any text is written.
@@ -67,8 +78,13 @@ pub(super) struct Plan<'a> {
     pub(super) maps: Vec<MapPlan>,
     /// Go function per goroutine spec.
     pub(super) funcs: Vec<String>,
+    /// Go function per `[[arrivals]]` source: the body of one arrival.
+    pub(super) arrive_funcs: Vec<String>,
     /// Mutex names, in order of first use, and their Go variables.
     pub(super) locks: Vec<(String, String)>,
+    /// Request names, in order of first appearance (goroutines, then arrivals, as the
+    /// simulator lists them), and the Go variables of their latency recorders.
+    pub(super) requests: Vec<(String, String)>,
     pub(super) uses: Needs,
 }
 
@@ -88,10 +104,21 @@ impl<'a> Plan<'a> {
         let mut track = vec![false; sc.maps.len()];
         let mut uses = Needs::default();
         let mut lock_names: Vec<String> = Vec::new();
+        let mut request_names: Vec<String> = Vec::new();
         for g in &sc.goroutines {
             let count = u64::from(g.count);
             scan_ops(sc, &g.program, count, &mut fresh, &mut track, &mut uses);
             collect_locks(&g.program, &mut lock_names);
+            collect_requests(&g.program, &mut request_names);
+        }
+        for a in &sc.arrivals {
+            let count = sc.arrival_bound(a);
+            scan_ops(sc, &a.body, count, &mut fresh, &mut track, &mut uses);
+            collect_locks(&a.body, &mut lock_names);
+            if !request_names.contains(&a.name) {
+                request_names.push(a.name.clone());
+            }
+            collect_requests(&a.body, &mut request_names);
         }
         let mut maps = Vec::with_capacity(sc.maps.len());
         for (i, m) in sc.maps.iter().enumerate() {
@@ -137,6 +164,11 @@ impl<'a> Plan<'a> {
             .iter()
             .map(|g| ident("run", &g.name, &mut used))
             .collect();
+        let arrive_funcs = sc
+            .arrivals
+            .iter()
+            .map(|a| ident("arrive", &a.name, &mut used))
+            .collect();
         let locks = lock_names
             .into_iter()
             .map(|n| {
@@ -144,11 +176,20 @@ impl<'a> Plan<'a> {
                 (n, var)
             })
             .collect();
+        let requests = request_names
+            .into_iter()
+            .map(|n| {
+                let var = ident("latency", &n, &mut used);
+                (n, var)
+            })
+            .collect();
         Ok(Plan {
             sc,
             maps,
             funcs,
+            arrive_funcs,
             locks,
+            requests,
             uses,
         })
     }
@@ -162,6 +203,13 @@ impl<'a> Plan<'a> {
             .iter()
             .find(|m| m.name == name)
             .map_or("nil", |m| m.var.as_str())
+    }
+
+    pub(super) fn request_var(&self, name: &str) -> &str {
+        self.requests
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("nil", |(_, v)| v.as_str())
     }
 
     pub(super) fn lock_var(&self, name: &str) -> &str {
@@ -227,6 +275,22 @@ fn collect_locks(ops: &[Op], names: &mut Vec<String>) {
                 names.push(name.clone());
             }
             Op::Loop { body, .. } | Op::Request { body, .. } => collect_locks(body, names),
+            _ => {}
+        }
+    }
+}
+
+/// Request names in order of first appearance.
+fn collect_requests(ops: &[Op], names: &mut Vec<String>) {
+    for op in ops {
+        match op {
+            Op::Request { name, body } => {
+                if !names.contains(name) {
+                    names.push(name.clone());
+                }
+                collect_requests(body, names);
+            }
+            Op::Loop { body, .. } => collect_requests(body, names),
             _ => {}
         }
     }

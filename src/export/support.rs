@@ -15,6 +15,10 @@ pub(crate) const ALLOC_PACED: &str = include_str!("support/alloc_paced.go.txt");
 pub(crate) const RETAIN: &str = include_str!("support/retain.go.txt");
 /// `compute` op.
 pub(crate) const COMPUTE: &str = include_str!("support/compute.go.txt");
+/// Request latencies: the histogram of each request name and the result lines.
+pub(crate) const LATENCY: &str = include_str!("support/latency.go.txt");
+/// `[[arrivals]]`: the open-loop source.
+pub(crate) const ARRIVALS: &str = include_str!("support/arrivals.go.txt");
 /// Values for maps keyed by `error`.
 pub(crate) const KEY_ERROR: &str = include_str!("support/keyerror.go.txt");
 

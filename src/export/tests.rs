@@ -332,3 +332,199 @@ fn map_events_columns_are_the_simulators() {
     );
     assert!(p.contains(&format!("\teventsTail   = \"{tail}\"\n")));
 }
+
+/// A closed-loop service: workers started together, each looping for a duration over a
+/// request, after a warm-up; beside them a group started as spawned.
+const SERVICE: &str = r#"
+name = "svc"
+warmup = "500ms"
+[runtime]
+gomaxprocs = 2
+[[goroutines]]
+name = "worker"
+count = 4
+start = "together"
+program = [
+  { op = "loop", duration = "3500ms", body = [
+    { op = "request", name = "req", body = [
+      { op = "alloc", bytes = "64KiB", size = "4KiB" },
+      { op = "compute", time = "20us" },
+    ] },
+  ] },
+]
+[[goroutines]]
+name = "admin"
+count = 2
+program = [
+  { op = "loop", duration = "1s", body = [
+    { op = "request", name = "sub", body = [{ op = "compute", time = "1ms" }] },
+    { op = "request", name = "req", body = [{ op = "compute", time = "1ms" }] },
+  ] },
+]
+"#;
+
+#[test]
+fn requests_are_timed_into_one_recorder_per_name() {
+    let p = program(SERVICE);
+    assert!(
+        p.contains(
+            "func runWorker(w *worker) {\n\
+             \tfor time.Since(w.start) < 3500*time.Millisecond {\n\
+             \t\tt1 := time.Now()\n\
+             \t\talloc(w, 16, 4096) // 64KiB of 4KiB objects\n\
+             \t\tcompute(20 * time.Microsecond)\n\
+             \t\tlatencyReq.record(t1, time.Now())\n\
+             \t}\n}\n"
+        ),
+        "{p}"
+    );
+    // Sibling requests get their own start times; a name shared across groups shares the
+    // recorder; "sub" would be the support code's latencySub.
+    assert!(
+        p.contains(
+            "\t\tt1 := time.Now()\n\t\tcompute(1 * time.Millisecond)\n\
+             \t\tlatencySub2.record(t1, time.Now())\n\
+             \t\tt2 := time.Now()\n\t\tcompute(1 * time.Millisecond)\n\
+             \t\tlatencyReq.record(t2, time.Now())\n"
+        ),
+        "{p}"
+    );
+    assert!(p.contains("var latencyReq = &latency{name: \"req\"}\n"));
+    assert!(p.contains("var latencySub2 = &latency{name: \"sub\"}\n"));
+    // Recorders in the simulator's order: first appearance, goroutines before arrivals.
+    let req = p
+        .find("\tlatencyReq.report(out, measured)\n")
+        .unwrap_or(usize::MAX);
+    let sub = p.find("\tlatencySub2.report(out, measured)\n").unwrap_or(0);
+    assert!(req < sub, "{p}");
+    for needle in [
+        "\t\"math/bits\"\n",
+        "\twarmupEnd = began.Add(500 * time.Millisecond)\n",
+        "\t\td := runOnce(*seed, run, *together)\n\t\telapsed += d\n\
+         \t\tif d > 500*time.Millisecond {\n\t\t\tmeasured += d - 500*time.Millisecond\n",
+        "\tprintRun(out, *repeat, elapsed, measured)\n}\n",
+        "func (l *latency) record(start, end time.Time) {",
+        "//\trequest NAME count=N throughput_rps=X mean_ns=N p50_ns=N p90_ns=N p99_ns=N \
+         p999_ns=N max_ns=N\n",
+    ] {
+        assert!(p.contains(needle), "missing {needle:?} in\n{p}");
+    }
+    // No -mapevents without maps, so the results always go to stdout.
+    assert!(!p.contains("eventsOut == os.Stdout"));
+}
+
+#[test]
+fn loops_with_a_duration_count_from_the_goroutines_start() {
+    let p = program(SERVICE);
+    assert!(
+        p.contains("func runAdmin(w *worker) {\n\tfor time.Since(w.start) < 1*time.Second {\n"),
+        "{p}"
+    );
+    // Files give a loop one bound or the other; a scenario built in code may give both,
+    // and whichever comes first ends it.
+    let mut sc = scenario(SERVICE);
+    if let Some(crate::scenario::types::Op::Loop { times, .. }) =
+        sc.goroutines[1].program.first_mut()
+    {
+        *times = 5;
+    }
+    let p = go_program(&sc).unwrap_or_default();
+    assert!(
+        p.contains(
+            "\tfor i1 := uint64(0); i1 < 5 && time.Since(w.start) < 1*time.Second; i1++ {\n"
+        ),
+        "{p}"
+    );
+    // Plain loops keep their form.
+    let small = program(SMALL);
+    assert!(small.contains("\tfor i1 := uint64(0); i1 < 2; i1++ {\n"));
+    assert!(!small.contains("time.Since(w.start)"));
+}
+
+#[test]
+fn groups_that_start_together_wait_for_main_to_open_the_line() {
+    let p = program(SERVICE);
+    for needle in [
+        "\tline := make(chan struct{})\n\tvar opened time.Time\n",
+        "\tstart := func(body func(*worker), atLine bool) {\n",
+        "\t\t\tif atLine {\n\t\t\t\t<-line\n\t\t\t\tw.start = opened\n\
+         \t\t\t} else if together {\n\
+         \t\t\t\tstartLine(&ready, 2)\n",
+        "\tfor r := 0; r < 4; r++ {\n\t\tstart(runWorker, true)\n\t}\n\
+         \tfor r := 0; r < 2; r++ {\n\t\tstart(runAdmin, false)\n\t}\n\
+         \topened = time.Now()\n\tclose(line)\n\twg.Wait()\n\treturn time.Since(began)\n",
+    ] {
+        assert!(p.contains(needle), "missing {needle:?} in\n{p}");
+    }
+    // Without such a group, -together still lines everyone up, and there is no channel.
+    let small = program(SMALL);
+    assert!(!small.contains("line := make") && !small.contains("atLine"));
+    assert!(small.contains("\t\t\t\tstartLine(&ready, 4)\n"), "{small}");
+}
+
+const OPEN: &str = r#"
+name = "open"
+warmup = "100ms"
+[[arrivals]]
+name = "get page"
+rate = "2500/s"
+process = "constant"
+duration = "2s"
+body = [{ op = "alloc", bytes = "16KiB", size = "1KiB" }, { op = "compute", time = "50us" }]
+[[arrivals]]
+name = "post"
+rate = "300/s"
+duration = "1s"
+body = [{ op = "request", name = "inner", body = [{ op = "compute", time = "10us" }] }]
+"#;
+
+#[test]
+fn arrivals_are_generated_ahead_and_run_in_goroutines_of_their_own() {
+    let p = program(OPEN);
+    for needle in [
+        "func arriveGetPage(w *worker) {\n\talloc(w, 16, 1024) // 16KiB of 1KiB objects\n",
+        "\t\tarrivals(began, 2*time.Second, 400000, false, rng, func(at time.Time) {\n\
+         \t\t\tw := lazyWorker(seed, run, 0+n*2, at)\n",
+        "\t\t\t\tarriveGetPage(w)\n\t\t\t\tlatencyGetPage.record(at, time.Now())\n",
+        // 300/s: a mean gap of 3333333.33 ns, exponential.
+        "\t\tarrivals(began, 1*time.Second, 3333333.3333333335, true, rng, func(at time.Time) {\n\
+         \t\t\tw := lazyWorker(seed, run, 1+n*2, at)\n",
+        "rand.NewSource(seed*1000003 + int64(run)*65537 - 2))\n",
+        "func arrivals(began time.Time, end time.Duration, mean float64",
+        // A name with a space is quoted on its result line.
+        "var latencyGetPage = &latency{name: \"\\\"get page\\\"\"}\n",
+    ] {
+        assert!(p.contains(needle), "missing {needle:?} in\n{p}");
+    }
+    // Order: the sources, then what their bodies name.
+    let order: Vec<usize> = [
+        "latencyGetPage.report",
+        "latencyPost.report",
+        "latencyInner.report",
+    ]
+    .iter()
+    .map(|n| p.find(n).unwrap_or(usize::MAX))
+    .collect();
+    assert!(order[0] < order[1] && order[1] < order[2], "{order:?}");
+    // No goroutine specs: no start closure to leave unused.
+    assert!(
+        !p.contains("start := func") && !p.contains("var ready int32"),
+        "{p}"
+    );
+}
+
+#[test]
+fn programs_without_requests_print_nothing_more() {
+    let p = program(SMALL);
+    for absent in [
+        "\"math/bits\"",
+        "warmupEnd",
+        "printRun",
+        "func arrivals(",
+        "measured",
+    ] {
+        assert!(!p.contains(absent), "{absent} in\n{p}");
+    }
+    assert!(p.contains("\t\trunOnce(*seed, run, *together)\n"));
+    assert!(p.contains("func runOnce(seed int64, run int, together bool) time.Duration {\n"));
+}
