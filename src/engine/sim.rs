@@ -243,6 +243,10 @@ pub struct Sim {
     pub(super) ends_ps: Vec<u64>,
     /// Events handled.
     pub(super) events: u64,
+    /// `[heap] stack`: the stack each goroutine adds to the GC's roots and to memory.
+    stack_bytes: u64,
+    /// Arrival goroutines alive, whose stacks come and go with them.
+    live_arrivals: u64,
 }
 
 impl Sim {
@@ -395,6 +399,8 @@ impl Sim {
             end_ps: 0,
             ends_ps: vec![0; goroutine_count as usize],
             events: 0,
+            stack_bytes: sc.heap.stack.0,
+            live_arrivals: 0,
         };
         for (pi, prog) in sim.programs.iter().enumerate() {
             for instr in &prog.instrs {
@@ -496,6 +502,8 @@ impl Sim {
         };
         self.live_goroutines += 1;
         self.max_goroutines = self.max_goroutines.max(self.live_goroutines as u64);
+        self.live_arrivals += 1;
+        self.set_arrival_stacks();
         if self.live_goroutines >= MAX_LIVE_GOROUTINES {
             self.die("runtime: out of memory", id);
             self.fatal_detail = Some(format!(
@@ -521,6 +529,17 @@ impl Sim {
             && self.global.is_empty()
             && self.netpoll.is_empty()
             && self.arrivals.iter().all(|a| a.next_ps == u64::MAX)
+    }
+
+    /// Goroutine stacks: `[heap] stack` for each goroutine of `[[goroutines]]` (for the whole
+    /// run, as before) and for each arrival goroutine alive now — GC roots (`stackScan`, part
+    /// of the GOGC goal) and non-heap memory that GOMEMLIMIT counts.
+    fn set_arrival_stacks(&mut self) {
+        let groups = self.ends_ps.len() as u64;
+        let stacks = self
+            .stack_bytes
+            .saturating_mul(groups.max(1) + self.live_arrivals);
+        self.gc.heap.set_stacks(stacks);
     }
 
     /// Whether the program can still do anything: goroutines alive or arrivals to come.
@@ -780,6 +799,8 @@ impl Sim {
         }
         if gs.arrival {
             self.free_slots.push(g as u32);
+            self.live_arrivals -= 1;
+            self.set_arrival_stacks();
         }
     }
 }

@@ -326,7 +326,17 @@ impl Sim {
             Instr::Insert { .. } | Instr::Delete { .. } | Instr::Churn { .. }
         );
         let iterates = matches!(instr, Instr::Iterate { .. });
-        {
+        // runtime/map.go: mapaccess1, mapdelete and mapiterinit return at once on an empty
+        // map, before looking at hashWriting (and mapdelete then never sets it).
+        let empty = self.maps[map].map.len() == 0;
+        let checks = !(empty
+            && matches!(
+                instr,
+                Instr::Read { .. } | Instr::Iterate { .. } | Instr::Delete { .. }
+            ));
+        let writes = writes && !(empty && matches!(instr, Instr::Delete { .. }));
+        let iterates = iterates && !empty;
+        if checks {
             let slot = &self.maps[map];
             let other_writing = slot
                 .writing
@@ -437,8 +447,9 @@ impl Sim {
         match writer {
             Some(w) if self.goroutines[w as usize].holding_map.is_some() => format!(
                 "{me} entered {what} on map {name} while {} was inside runtime.mapassign with \
-                 hashWriting set: its allocation had started the first GC cycle, and gcStart \
-                 (gcBgMarkStartWorkers) took it off its P to start the mark workers",
+                 hashWriting set: its allocation had reached the first GC trigger, and gcStart \
+                 took it off its P to start the mark workers (gcBgMarkStartWorkers) before the \
+                 cycle could begin",
                 self.goroutine_name(w)
             ),
             Some(w) => format!(

@@ -115,6 +115,10 @@ impl Sim {
         if m.owner.is_none() {
             let msg = if m.rw { FATAL_RW_UNLOCK } else { FATAL_UNLOCK };
             self.die(msg, g);
+            self.fatal_detail = Some(format!(
+                "{} called Unlock on a mutex that no goroutine held",
+                self.goroutine_name(g)
+            ));
             return Unlocked::Fatal;
         }
         m.owner = None;
@@ -156,6 +160,10 @@ impl Sim {
         let m = &mut self.mutexes[l];
         if m.readers == 0 {
             self.die(FATAL_RUNLOCK, g);
+            self.fatal_detail = Some(format!(
+                "{} called RUnlock on an RWMutex that no reader held",
+                self.goroutine_name(g)
+            ));
             return false;
         }
         m.readers -= 1;

@@ -83,6 +83,15 @@ impl Heap {
         }
     }
 
+    /// Goroutine stacks now take `bytes` (goroutines started or ended).
+    pub fn set_stacks(&mut self, bytes: u64) {
+        self.stacks = bytes;
+        let mapped = self.mapped_ready();
+        if mapped > self.peak_mapped {
+            self.peak_mapped = mapped;
+        }
+    }
+
     /// Objects of `bytes` (with `scan_bytes` of pointers) become unreachable; the sweep after
     /// the next mark frees them.
     #[inline]

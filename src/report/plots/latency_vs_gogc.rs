@@ -89,8 +89,9 @@ impl Plot for LatencyVsGogc {
             .collect();
         gogcs.sort_by(f64::total_cmp);
         gogcs.dedup();
+        // 1, 2 and 5 times each power of ten, so a range within one decade has labels too.
         let decades: Vec<f64> = (-4..=4)
-            .map(|e| 10f64.powi(e))
+            .flat_map(|e| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(e)))
             .filter(|d| *d >= y_lo / 1.5 && *d <= y_hi * 1.5)
             .collect();
         let mut chart = ChartBuilder::on(root)
@@ -117,8 +118,10 @@ impl Plot for LatencyVsGogc {
             .y_label_formatter(&|y| {
                 if *y >= 1.0 {
                     format!("{y:.0} ms")
-                } else {
+                } else if *y >= 0.001 {
                     format!("{:.0} us", y * 1000.0)
+                } else {
+                    format!("{:.0} ns", y * 1e6)
                 }
             })
             .label_style((FONT, 14))
