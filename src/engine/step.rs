@@ -328,7 +328,7 @@ impl Sim {
         let iterates = matches!(instr, Instr::Iterate { .. });
         // runtime/map.go: mapaccess1, mapdelete and mapiterinit return at once on an empty
         // map, before looking at hashWriting (and mapdelete then never sets it).
-        let empty = self.maps[map].map.len() == 0;
+        let empty = self.maps[map].map.is_empty();
         let checks = !(empty
             && matches!(
                 instr,
