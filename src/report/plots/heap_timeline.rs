@@ -118,13 +118,15 @@ const MARKED: RGBColor = RGBColor(23, 190, 207);
 const STW: RGBColor = RGBColor(214, 39, 40);
 
 impl HeapTimeline {
-    /// A step line: each cycle's value holds from its start to the next cycle's start.
+    /// A cycle's goal and trigger are the pacer's from the end of the cycle before (its
+    /// mark termination computed them; 0 for the first) to the end of this one.
     fn steps(&self, value: impl Fn(&Cycle) -> f64) -> Vec<(f64, f64)> {
         let mut pts = Vec::with_capacity(self.cycles.len() * 2);
-        for (i, c) in self.cycles.iter().enumerate() {
-            let until = self.cycles.get(i + 1).map_or(c.end, |n| n.start);
-            pts.push((c.start, value(c)));
-            pts.push((until, value(c)));
+        let mut from = 0.0;
+        for c in &self.cycles {
+            pts.push((from, value(c)));
+            pts.push((c.end, value(c)));
+            from = c.end;
         }
         pts
     }
