@@ -73,7 +73,7 @@ fn check_against(sc: &Scenario, avail: u64) -> Result<(), ResourceError> {
     let budget = sc.key_budget();
     let mut total = 0u64;
     for (spec, &keys) in sc.maps.iter().zip(&budget) {
-        let need = if crate::engine::sim::swiss_map(spec, &sc.runtime.go) {
+        let need = if crate::engine::compile::swiss_map(spec, &sc.runtime.go) {
             SwissMap::sim_footprint_bytes(keys, spec.hint)
         } else {
             ClassicMap::sim_footprint_bytes(keys, spec.hint)

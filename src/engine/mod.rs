@@ -2,6 +2,8 @@
 //! ordered by (time, sequence number), RNG streams derived from the scenario seed, and the
 //! [`Sim`] that dispatches events to the models. Pure: no I/O, no printing.
 
+mod arrivals;
+pub mod compile;
 pub mod gc;
 pub mod latency;
 mod outcome;

@@ -12,6 +12,7 @@ use rand::RngExt;
 
 use super::queue::EventKind;
 use super::sim::Sim;
+use super::step::Flow;
 
 /// runtime/runtime2.go: `p.runq [256]guintptr` — a P's local run queue holds 256.
 pub const LOCAL_RUNQ_CAP: usize = 256;
@@ -346,6 +347,140 @@ impl Sim {
             if self.ps[p].state == PState::GcWorker {
                 self.kick_p(p, t_ps);
             }
+        }
+    }
+}
+
+impl Sim {
+    /// P `p`'s turn at `t_ns`: it runs its goroutine, or finds one, step after step until
+    /// its clock reaches the next pending event (then it schedules itself again), or parks
+    /// idle when there is nothing to run. Running ahead while nothing else can happen gives
+    /// exactly the result of one event per step, without the queue traffic.
+    pub(super) fn run_p(&mut self, p: usize, t_ns: u64) {
+        // The world may be stopped: the P resumes when it restarts.
+        let stopped = (self.gc.stopped_until_ns * 1000).max(t_ns * 1000);
+        if self.ps[p].clock_ps < stopped {
+            self.ps[p].clock_ps = stopped;
+        }
+        if let Some(g) = self.ps[p].current {
+            let gs = &mut self.goroutines[g as usize];
+            gs.time_ps = gs.time_ps.max(self.ps[p].clock_ps);
+        }
+        // This event's own turn: one step at its time runs even when another event is due
+        // at the same instant (that one then runs next), so two Ps at one instant progress.
+        let mut turn = true;
+        loop {
+            let g = match self.ps[p].current {
+                Some(g) => g as usize,
+                None => match self.schedule(p) {
+                    Some(g) => g as usize,
+                    None => {
+                        self.idle_p(p);
+                        return;
+                    }
+                },
+            };
+            let now = self.goroutines[g].time_ps;
+            self.ps[p].clock_ps = now;
+            let horizon = self.queue.next_time();
+            let own_turn = turn && now / 1000 == t_ns;
+            turn = false;
+            if now / 1000 >= horizon && !own_turn {
+                let epoch = self.ps[p].epoch;
+                self.queue
+                    .push(now / 1000, EventKind::Proc { p: p as u32, epoch });
+                return;
+            }
+            // runtime/proc.go: sysmon → retake → preemptone after forcePreemptNS, at the
+            // next safe point (between steps: never inside map or malloc code).
+            if now.saturating_sub(self.ps[p].slice_start_ps) >= FORCE_PREEMPT_PS {
+                if self.work_waiting() {
+                    self.preempt_to_global(p);
+                    continue;
+                }
+                self.ps[p].slice_start_ps = now;
+            }
+            let flow = self.step(g, p, horizon);
+            let t = self.goroutines[g].time_ps;
+            self.ps[p].clock_ps = t;
+            match flow {
+                Flow::Continue => {}
+                Flow::Done => {
+                    self.ps[p].current = None;
+                    self.goexit(g, t);
+                }
+                Flow::Parked => {
+                    self.ps[p].current = None;
+                    self.goroutines[g].on_p = None;
+                }
+                Flow::Yield => {
+                    // runtime/proc.go: goyield — to the local queue's tail.
+                    self.ps[p].current = None;
+                    self.goroutines[g].on_p = None;
+                    self.goroutines[g].ready_ps = t;
+                    self.runqput(p, g as u32, false);
+                }
+                Flow::Blocked => {
+                    // runtime/proc.go: entersyscallblock hands the P off; exitsyscall finds
+                    // no idle P and puts the goroutine on the global queue (exitsyscall0).
+                    self.ps[p].current = None;
+                    self.goroutines[g].on_p = None;
+                    self.goroutines[g].ready_ps = t;
+                    self.global.push_back(g as u32);
+                    self.wakep(t);
+                }
+            }
+            if self.fatal.is_some() {
+                return;
+            }
+        }
+    }
+
+    /// runtime/proc.go: schedule — P `p` picks the next goroutine (findRunnable) and starts
+    /// running it after a switch; a spinning P that found work wakes another (resetspinning).
+    fn schedule(&mut self, p: usize) -> Option<u32> {
+        let found = self.find_runnable(p);
+        let clock = self.ps[p].clock_ps;
+        if self.ps[p].spinning {
+            self.ps[p].spinning = false;
+            self.spinning = self.spinning.saturating_sub(1);
+            if found.is_some() && self.work_waiting() {
+                self.wakep(clock);
+            }
+        }
+        let g = found?;
+        let switch = if self.ps[p].switched {
+            self.sched_costs.switch_ps
+        } else {
+            0
+        };
+        self.ps[p].switched = true;
+        let gs = &mut self.goroutines[g as usize];
+        let start = clock.max(gs.ready_ps).saturating_add(switch);
+        gs.time_ps = gs.time_ps.max(start);
+        gs.on_p = Some(p as u32);
+        let pp = &mut self.ps[p];
+        pp.current = Some(g);
+        pp.slice_start_ps = start;
+        pp.clock_ps = start;
+        pp.compute_until_ps = 0;
+        Some(g)
+    }
+
+    /// runtime/proc.go: goexit — goroutine `g` ended at `t_ps`; an arrival's slot is reused.
+    fn goexit(&mut self, g: usize, t_ps: u64) {
+        let gs = &mut self.goroutines[g];
+        gs.done = true;
+        gs.on_p = None;
+        self.live_goroutines -= 1;
+        self.end_ps = self.end_ps.max(t_ps);
+        if let Some(end) = self.ends_ps.get_mut(g) {
+            *end = t_ps;
+        }
+        if gs.arrival {
+            self.free_slots.push(g as u32);
+            self.live_arrivals -= 1;
+            self.set_arrival_stacks();
         }
     }
 }

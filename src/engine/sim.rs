@@ -4,23 +4,21 @@
 
 use std::collections::VecDeque;
 
-use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
-use super::gc::{Gc, GcParams};
+use super::arrivals::Arrivals;
+use super::compile::{Compiled, make_map, new_gc};
+use super::gc::Gc;
 use super::latency::Histogram;
 use super::outcome::MAX_RECORDED_WRITES;
 pub use super::outcome::{MapOutcome, MapShape, MapWrite, Outcome, RequestOutcome};
 use super::program::{Instr, Program, Unsupported};
 use super::queue::{EventKind, EventQueue};
 use super::rng::Stream;
-use super::sched::{FORCE_PREEMPT_PS, P, PState, SchedCosts};
-use super::step::Flow;
+use super::sched::{P, PState, SchedCosts};
 use super::sync::Mutex;
-use crate::model::gc::pacer::Pacer;
-use crate::model::gomap::{GoMap, MapLayout, Work};
-use crate::model::heap::{Heap, NonHeapModel};
-use crate::scenario::types::{Costs, Gogc, MemLimit, Op, Process, Scenario, Start, go_minor};
+use crate::model::gomap::{GoMap, Work};
+use crate::scenario::types::{Costs, Scenario, Start};
 
 /// Prices of work, in picoseconds, so sub-nanosecond costs accumulate exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +130,7 @@ pub(super) struct Goroutine {
 }
 
 impl Goroutine {
-    fn new(program: u32, t_ps: u64, rng: ChaCha8Rng) -> Goroutine {
+    pub(super) fn new(program: u32, t_ps: u64, rng: ChaCha8Rng) -> Goroutine {
         Goroutine {
             program,
             cursor: Default::default(),
@@ -156,34 +154,6 @@ impl Goroutine {
     }
 }
 
-/// An open-loop source of requests (`[[arrivals]]`).
-#[derive(Debug)]
-struct Arrivals {
-    program: u32,
-    /// Mean gap between arrivals (ps), and whether gaps are exponential (Poisson).
-    gap_ps: f64,
-    poisson: bool,
-    /// The next arrival and the end of arrivals (ps).
-    next_ps: u64,
-    end_ps: u64,
-    rng: ChaCha8Rng,
-    /// Arrivals so far, for each one's workload stream.
-    count: u64,
-    source: u32,
-}
-
-impl Arrivals {
-    /// The gap to the next arrival: exponential with the mean gap, or the mean gap.
-    fn gap(&mut self) -> u64 {
-        if !self.poisson {
-            return self.gap_ps.round().max(1.0) as u64;
-        }
-        // Inverse transform of a uniform in (0, 1].
-        let u: f64 = 1.0 - self.rng.random::<f64>();
-        ((-u.ln() * self.gap_ps).round() as u64).max(1)
-    }
-}
-
 /// A simulation of one scenario.
 #[derive(Debug)]
 pub struct Sim {
@@ -197,7 +167,7 @@ pub struct Sim {
     pub(super) lock_of: Vec<Vec<u32>>,
     pub(super) goroutines: Vec<Goroutine>,
     /// Slots of goroutines that ended, reused by arrivals.
-    free_slots: Vec<u32>,
+    pub(super) free_slots: Vec<u32>,
     pub(super) ps: Vec<P>,
     /// runtime/runtime2.go: sched.runq, the global run queue.
     pub(super) global: VecDeque<u32>,
@@ -229,7 +199,7 @@ pub struct Sim {
     pub(super) retained: (u64, u64),
     pub(super) live_goroutines: usize,
     pub(super) max_goroutines: u64,
-    arrivals: Vec<Arrivals>,
+    pub(super) arrivals: Vec<Arrivals>,
     /// Go's fatal error, once the simulated program died.
     pub(super) fatal: Option<&'static str>,
     /// Map writes, recorded when the scenario has few enough (capacity reserved up front).
@@ -244,30 +214,21 @@ pub struct Sim {
     /// Events handled.
     pub(super) events: u64,
     /// `[heap] stack`: the stack each goroutine adds to the GC's roots and to memory.
-    stack_bytes: u64,
+    pub(super) stack_bytes: u64,
     /// Arrival goroutines alive, whose stacks come and go with them.
-    live_arrivals: u64,
+    pub(super) live_arrivals: u64,
 }
 
 impl Sim {
     /// Builds the simulation: the heap with `[heap] live`, every map (makemap, with its
     /// allocations), the programs, and main spawning every goroutine on P0 at time 0.
     pub fn new(sc: &Scenario) -> Result<Sim, Unsupported> {
-        let lookup = |name: &str| sc.map_index(name);
-        let mut request_names = Vec::new();
-        let mut programs = Vec::with_capacity(sc.goroutines.len() + sc.arrivals.len());
-        for g in &sc.goroutines {
-            programs.push(Program::compile(&g.program, &lookup, &mut request_names)?);
-        }
-        for a in &sc.arrivals {
-            // Each arrival's body is one request named after the source.
-            let body = vec![Op::Request {
-                name: a.name.clone(),
-                body: a.body.clone(),
-            }];
-            programs.push(Program::compile(&body, &lookup, &mut request_names)?);
-        }
-        let (lock_names, lock_of) = super::program::lock_table(&programs);
+        let Compiled {
+            programs,
+            lock_of,
+            locks,
+            requests: request_names,
+        } = Compiled::new(sc)?;
         let goroutine_count: u32 = sc.goroutines.iter().map(|g| g.count).sum();
         let mut gc = new_gc(sc, goroutine_count.max(1));
         if sc.heap.live.0 > 0 {
@@ -279,16 +240,8 @@ impl Sim {
         let mut maps = Vec::with_capacity(sc.maps.len());
         let mut map_meta = Vec::with_capacity(sc.maps.len());
         for (i, spec) in sc.maps.iter().enumerate() {
-            let layout = map_layout(spec, &sc.runtime.go);
-            let rng = Stream::MapHash(i as u32).rng(sc.seed);
             let mut w = Work::default();
-            let map = GoMap::new(
-                layout,
-                spec.hint,
-                swiss_map(spec, &sc.runtime.go),
-                rng,
-                &mut w,
-            );
+            let (map, layout) = make_map(sc, i, &mut w);
             gc.alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, 48);
             super::step::add_work(&mut work, &w);
             let track_live = programs.iter().any(|p| {
@@ -328,21 +281,7 @@ impl Sim {
             mutex_ps: c.mutex_op.as_ps(),
         };
         let procs = sc.runtime.gomaxprocs.max(1) as usize;
-        let arrivals = sc
-            .arrivals
-            .iter()
-            .enumerate()
-            .map(|(i, a)| Arrivals {
-                program: (sc.goroutines.len() + i) as u32,
-                gap_ps: 1e18 / a.rate.micro_hz().max(1) as f64,
-                poisson: a.process == Process::Poisson,
-                next_ps: 0,
-                end_ps: a.duration.as_ps(),
-                rng: Stream::Arrivals(i as u32).rng(sc.seed),
-                count: 0,
-                source: i as u32,
-            })
-            .collect();
+        let arrivals = Arrivals::of(sc);
         let mut sim = Sim {
             name: sc.name.clone(),
             seed: sc.seed,
@@ -360,7 +299,13 @@ impl Sim {
             idle: (1..procs as u32).rev().collect(),
             spinning: 0,
             sched_rng: Stream::Scheduler.rng(sc.seed),
-            mutexes: vec![Mutex::default(); lock_names.len()],
+            mutexes: locks
+                .iter()
+                .map(|l| Mutex {
+                    rw: l.rw,
+                    ..Mutex::default()
+                })
+                .collect(),
             maps,
             map_meta,
             work,
@@ -402,14 +347,6 @@ impl Sim {
             stack_bytes: sc.heap.stack.0,
             live_arrivals: 0,
         };
-        for (pi, prog) in sim.programs.iter().enumerate() {
-            for instr in &prog.instrs {
-                if let Instr::Rlock { lock } | Instr::Runlock { lock } = *instr {
-                    let l = sim.lock_of[pi][lock as usize];
-                    sim.mutexes[l as usize].rw = true;
-                }
-            }
-        }
         sim.spawn_all(sc);
         for a in 0..sim.arrivals.len() {
             sim.schedule_arrival(a);
@@ -463,64 +400,6 @@ impl Sim {
         }
     }
 
-    /// Schedules source `a`'s next arrival, if it comes before the source's end.
-    fn schedule_arrival(&mut self, a: usize) {
-        let src = &mut self.arrivals[a];
-        let t = src.next_ps.saturating_add(src.gap());
-        if t >= src.end_ps {
-            src.next_ps = u64::MAX;
-            return;
-        }
-        src.next_ps = t;
-        self.queue.push(t / 1000, EventKind::Arrival(a as u32));
-    }
-
-    /// An arrival: a new goroutine runs the source's body as one request (net/http's `go
-    /// c.serve()`). The network poller hands it to an idle P, woken for it; with none idle it
-    /// waits until a P polls the network (runtime/proc.go: findRunnable).
-    fn arrive(&mut self, a: usize) {
-        let t = self.arrivals[a].next_ps;
-        let src = &mut self.arrivals[a];
-        src.count += 1;
-        let rng = Stream::ArrivalWorkload(src.source, src.count).rng(self.seed);
-        let mut g = Goroutine::new(src.program, t, rng);
-        g.arrival_ps = Some(t);
-        g.arrival = true;
-        let id = match self.free_slots.pop() {
-            Some(id) => {
-                // Keep the ended goroutine's request stack, to allocate nothing per arrival.
-                let mut stack = std::mem::take(&mut self.goroutines[id as usize].requests);
-                stack.clear();
-                g.requests = stack;
-                self.goroutines[id as usize] = g;
-                id
-            }
-            None => {
-                self.goroutines.push(g);
-                self.goroutines.len() as u32 - 1
-            }
-        };
-        self.live_goroutines += 1;
-        self.max_goroutines = self.max_goroutines.max(self.live_goroutines as u64);
-        self.live_arrivals += 1;
-        self.set_arrival_stacks();
-        if self.live_goroutines >= MAX_LIVE_GOROUTINES {
-            self.die("runtime: out of memory", id);
-            self.fatal_detail = Some(format!(
-                "{MAX_LIVE_GOROUTINES} goroutines alive at once (each with a stack of at least \
-                 2 KiB, runtime/stack.go: _StackMin): the arrivals outpace the service, and the \
-                 simulation stops here"
-            ));
-        }
-        if self.idle.is_empty() || self.spinning > 0 {
-            self.netpoll.push_back(id);
-        } else {
-            self.global.push_back(id);
-        }
-        self.wakep(t);
-        self.schedule_arrival(a);
-    }
-
     /// Every live goroutine waits on a lock: nothing runs, nothing is runnable, no arrival
     /// is to come.
     fn all_blocked(&self) -> bool {
@@ -529,17 +408,6 @@ impl Sim {
             && self.global.is_empty()
             && self.netpoll.is_empty()
             && self.arrivals.iter().all(|a| a.next_ps == u64::MAX)
-    }
-
-    /// Goroutine stacks: `[heap] stack` for each goroutine of `[[goroutines]]` (for the whole
-    /// run, as before) and for each arrival goroutine alive now — GC roots (`stackScan`, part
-    /// of the GOGC goal) and non-heap memory that GOMEMLIMIT counts.
-    fn set_arrival_stacks(&mut self) {
-        let groups = self.ends_ps.len() as u64;
-        let stacks = self
-            .stack_bytes
-            .saturating_mul(groups.max(1) + self.live_arrivals);
-        self.gc.heap.set_stacks(stacks);
     }
 
     /// Whether the program can still do anything: goroutines alive or arrivals to come.
@@ -671,212 +539,4 @@ impl Sim {
             self.queue.push(t, EventKind::ForceGc);
         }
     }
-
-    /// P `p`'s turn at `t_ns`: it runs its goroutine, or finds one, step after step until
-    /// its clock reaches the next pending event (then it schedules itself again), or parks
-    /// idle when there is nothing to run. Running ahead while nothing else can happen gives
-    /// exactly the result of one event per step, without the queue traffic.
-    fn run_p(&mut self, p: usize, t_ns: u64) {
-        // The world may be stopped: the P resumes when it restarts.
-        let stopped = (self.gc.stopped_until_ns * 1000).max(t_ns * 1000);
-        if self.ps[p].clock_ps < stopped {
-            self.ps[p].clock_ps = stopped;
-        }
-        if let Some(g) = self.ps[p].current {
-            let gs = &mut self.goroutines[g as usize];
-            gs.time_ps = gs.time_ps.max(self.ps[p].clock_ps);
-        }
-        // This event's own turn: one step at its time runs even when another event is due
-        // at the same instant (that one then runs next), so two Ps at one instant progress.
-        let mut turn = true;
-        loop {
-            let g = match self.ps[p].current {
-                Some(g) => g as usize,
-                None => match self.schedule(p) {
-                    Some(g) => g as usize,
-                    None => {
-                        self.idle_p(p);
-                        return;
-                    }
-                },
-            };
-            let now = self.goroutines[g].time_ps;
-            self.ps[p].clock_ps = now;
-            let horizon = self.queue.next_time();
-            let own_turn = turn && now / 1000 == t_ns;
-            turn = false;
-            if now / 1000 >= horizon && !own_turn {
-                let epoch = self.ps[p].epoch;
-                self.queue
-                    .push(now / 1000, EventKind::Proc { p: p as u32, epoch });
-                return;
-            }
-            // runtime/proc.go: sysmon → retake → preemptone after forcePreemptNS, at the
-            // next safe point (between steps: never inside map or malloc code).
-            if now.saturating_sub(self.ps[p].slice_start_ps) >= FORCE_PREEMPT_PS {
-                if self.work_waiting() {
-                    self.preempt_to_global(p);
-                    continue;
-                }
-                self.ps[p].slice_start_ps = now;
-            }
-            let flow = self.step(g, p, horizon);
-            let t = self.goroutines[g].time_ps;
-            self.ps[p].clock_ps = t;
-            match flow {
-                Flow::Continue => {}
-                Flow::Done => {
-                    self.ps[p].current = None;
-                    self.goexit(g, t);
-                }
-                Flow::Parked => {
-                    self.ps[p].current = None;
-                    self.goroutines[g].on_p = None;
-                }
-                Flow::Yield => {
-                    // runtime/proc.go: goyield — to the local queue's tail.
-                    self.ps[p].current = None;
-                    self.goroutines[g].on_p = None;
-                    self.goroutines[g].ready_ps = t;
-                    self.runqput(p, g as u32, false);
-                }
-                Flow::Blocked => {
-                    // runtime/proc.go: entersyscallblock hands the P off; exitsyscall finds
-                    // no idle P and puts the goroutine on the global queue (exitsyscall0).
-                    self.ps[p].current = None;
-                    self.goroutines[g].on_p = None;
-                    self.goroutines[g].ready_ps = t;
-                    self.global.push_back(g as u32);
-                    self.wakep(t);
-                }
-            }
-            if self.fatal.is_some() {
-                return;
-            }
-        }
-    }
-
-    /// runtime/proc.go: schedule — P `p` picks the next goroutine (findRunnable) and starts
-    /// running it after a switch; a spinning P that found work wakes another (resetspinning).
-    fn schedule(&mut self, p: usize) -> Option<u32> {
-        let found = self.find_runnable(p);
-        let clock = self.ps[p].clock_ps;
-        if self.ps[p].spinning {
-            self.ps[p].spinning = false;
-            self.spinning = self.spinning.saturating_sub(1);
-            if found.is_some() && self.work_waiting() {
-                self.wakep(clock);
-            }
-        }
-        let g = found?;
-        let switch = if self.ps[p].switched {
-            self.sched_costs.switch_ps
-        } else {
-            0
-        };
-        self.ps[p].switched = true;
-        let gs = &mut self.goroutines[g as usize];
-        let start = clock.max(gs.ready_ps).saturating_add(switch);
-        gs.time_ps = gs.time_ps.max(start);
-        gs.on_p = Some(p as u32);
-        let pp = &mut self.ps[p];
-        pp.current = Some(g);
-        pp.slice_start_ps = start;
-        pp.clock_ps = start;
-        pp.compute_until_ps = 0;
-        Some(g)
-    }
-
-    /// runtime/proc.go: goexit — goroutine `g` ended at `t_ps`; an arrival's slot is reused.
-    fn goexit(&mut self, g: usize, t_ps: u64) {
-        let gs = &mut self.goroutines[g];
-        gs.done = true;
-        gs.on_p = None;
-        self.live_goroutines -= 1;
-        self.end_ps = self.end_ps.max(t_ps);
-        if let Some(end) = self.ends_ps.get_mut(g) {
-            *end = t_ps;
-        }
-        if gs.arrival {
-            self.free_slots.push(g as u32);
-            self.live_arrivals -= 1;
-            self.set_arrival_stacks();
-        }
-    }
-}
-
-/// The layout of a scenario's map: sizes, pointers, the compiler's fast path for its key
-/// type, and the release's allocation rule.
-pub(crate) fn map_layout(spec: &crate::scenario::types::MapSpec, go: &str) -> MapLayout {
-    MapLayout {
-        key_size: spec.key.size(),
-        elem_size: spec.elem.size(),
-        key_align: spec.key.align(),
-        elem_align: spec.elem.align(),
-        key_has_pointers: spec.key.has_pointers(),
-        elem_has_pointers: spec.elem.has_pointers(),
-        alloc_headers: malloc_headers(go),
-        fast: crate::model::gomap::fast_path_for(
-            crate::model::gomap::key_alg(spec.key.text()),
-            spec.key.size(),
-            spec.key.has_pointers(),
-            spec.elem.size(),
-        ),
-    }
-}
-
-/// Whether a map is a Swiss-table map: its `impl`, else the release's (go1.24 and later).
-pub(crate) fn swiss_map(spec: &crate::scenario::types::MapSpec, go: &str) -> bool {
-    use crate::scenario::types::MapImpl;
-    match spec.r#impl {
-        Some(MapImpl::Swiss) => true,
-        Some(MapImpl::Classic) => false,
-        None => go_minor(go).is_some_and(|minor| minor >= 24),
-    }
-}
-
-/// Allocation headers for objects with pointers above 512 bytes arrived in go1.22
-/// (runtime/msize.go: roundupsize(size, noscan)).
-pub(crate) fn malloc_headers(go: &str) -> bool {
-    go_minor(go).is_some_and(|minor| minor >= 22)
-}
-
-/// The pacer, heap and GC parameters of a scenario.
-fn new_gc(sc: &Scenario, goroutines: u32) -> Gc {
-    let gogc = match sc.runtime.gogc {
-        Gogc::Off => -1,
-        Gogc::Percent(p) => p.min(i32::MAX as u32) as i32,
-    };
-    let limit = match sc.runtime.gomemlimit {
-        MemLimit::Off => None,
-        MemLimit::Limit(b) => Some(b.0),
-    };
-    let heap = Heap::new(
-        NonHeapModel {
-            base: sc.heap.nonheap_base.0,
-            per_heap_byte: sc.heap.nonheap_ratio,
-        },
-        sc.heap.stack.0.saturating_mul(u64::from(goroutines)),
-        sc.heap.globals.0.saturating_add(sc.heap.runtime_globals.0),
-    );
-    let mut pacer = Pacer::new(gogc, limit);
-    // Validation admits only 1.N releases.
-    pacer.rules = crate::model::gc::PacerRules::for_minor(sc.runtime.go_minor().unwrap_or(19));
-    pacer.globals_scan = heap.globals;
-    pacer.commit(true);
-    let c = &sc.costs;
-    let params = GcParams {
-        procs: sc.runtime.gomaxprocs.max(1),
-        goroutines,
-        stw_sweep_term_ps: c.stw_sweep_term.as_ps(),
-        stw_mark_term_ps: c.stw_mark_term.as_ps(),
-        stw_per_p_ps: c.stw_per_p.as_ps(),
-        stw_per_goroutine_ps: c.stw_per_goroutine.as_ps(),
-        mark_per_kib_ps: c.mark_per_kib.as_ps(),
-        scan_per_kib_ps: c.scan_per_kib.as_ps(),
-        background_mark_utilization: c.background_mark_utilization,
-        idle_mark_utilization: c.idle_mark_utilization,
-        min_assist_share: c.mark_assist_min_share,
-    };
-    Gc::new(pacer, heap, params)
 }

@@ -7,6 +7,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::trace::{Access, Fatal, Race, Trace, TraceStep};
 use crate::engine::Stream;
+use crate::engine::compile::{Compiled, make_map};
 use crate::engine::program::{Instr, Program, Unsupported};
 use crate::model::gomap::{GoMap, MapCell, Work};
 use crate::model::sched::hb::Detector;
@@ -129,40 +130,30 @@ pub struct World {
 impl World {
     /// Builds the execution of `sc`: every map made, every goroutine at its first step.
     pub fn new(sc: &Scenario) -> Result<World, Unsupported> {
-        let lookup = |name: &str| sc.map_index(name);
         if !sc.arrivals.is_empty() {
             return Err(Unsupported {
                 op: "[[arrivals]]",
                 by: "by `race` yet, which explores [[goroutines]]: `run` simulates arrivals",
             });
         }
-        let mut requests = Vec::new();
-        let mut programs = Vec::new();
-        for g in &sc.goroutines {
-            let p = Program::compile(&g.program, &lookup, &mut requests)?;
-            if p.has_time_loops() {
-                return Err(Unsupported {
-                    op: "loop with a duration",
-                    by: "by `race` yet, whose steps have no clock: `run` simulates it",
-                });
-            }
-            programs.push(p);
+        let Compiled {
+            programs,
+            lock_of,
+            locks: lock_info,
+            ..
+        } = Compiled::new(sc)?;
+        if programs.iter().any(Program::has_time_loops) {
+            return Err(Unsupported {
+                op: "loop with a duration",
+                by: "by `race` yet, whose steps have no clock: `run` simulates it",
+            });
         }
-        let (lock_names, lock_of) = crate::engine::program::lock_table(&programs);
         let mut work = Work::default();
-        let maps = sc
-            .maps
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| {
-                let layout = crate::engine::sim::map_layout(spec, &sc.runtime.go);
-                let rng = Stream::MapHash(i as u32).rng(sc.seed);
-                let swiss = crate::engine::sim::swiss_map(spec, &sc.runtime.go);
-                MapSlot {
-                    map: GoMap::new(layout, spec.hint, swiss, rng, &mut work),
-                    next_key: 0,
-                    live: Vec::new(),
-                }
+        let maps = (0..sc.maps.len())
+            .map(|i| MapSlot {
+                map: make_map(sc, i, &mut work).0,
+                next_key: 0,
+                live: Vec::new(),
             })
             .collect::<Vec<_>>();
         let mut goroutines = Vec::new();
@@ -194,9 +185,15 @@ impl World {
             programs,
             lock_of,
             goroutines,
-            hb: Detector::new(n, lock_names.len(), maps.len()),
+            hb: Detector::new(n, lock_info.len(), maps.len()),
             maps,
-            locks: vec![Lock::default(); lock_names.len()],
+            locks: lock_info
+                .iter()
+                .map(|l| Lock {
+                    rw: l.rw,
+                    ..Lock::default()
+                })
+                .collect(),
             trace,
             work,
             last_local_ns: 0,
@@ -205,14 +202,6 @@ impl World {
                 sc.costs.alloc_per_kib.as_ps() / 1000,
             ),
         };
-        for (pi, prog) in w.programs.iter().enumerate() {
-            for instr in &prog.instrs {
-                if let Instr::Rlock { lock } | Instr::Runlock { lock } = *instr {
-                    let l = w.lock_of[pi][lock as usize];
-                    w.locks[l as usize].rw = true;
-                }
-            }
-        }
         for g in 0..n {
             w.settle(g);
         }

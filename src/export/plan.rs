@@ -154,7 +154,7 @@ impl<'a> Plan<'a> {
                 elem_text: m.elem.text().to_string(),
                 hint: m.hint,
                 track: track[i],
-                swiss: crate::engine::sim::swiss_map(m, &sc.runtime.go),
+                swiss: crate::engine::compile::swiss_map(m, &sc.runtime.go),
                 csv_name: go_quote(&csv_field(&m.name)),
                 name: m.name.clone(),
             });
