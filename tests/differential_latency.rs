@@ -51,15 +51,7 @@ fn fields(stdout: &str, prefix: &str) -> HashMap<String, f64> {
         .lines()
         .find(|l| l.starts_with(prefix))
         .unwrap_or_else(|| panic!("no line {prefix:?} in\n{stdout}"));
-    line.split(' ')
-        .filter_map(|w| w.split_once('='))
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                v.parse().unwrap_or_else(|_| panic!("{line}")),
-            )
-        })
-        .collect()
+    go_toolchain::key_values(line)
 }
 
 /// Throughput, p50, p99, p99.9 (ns) and GC cycles of one run.

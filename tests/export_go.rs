@@ -219,15 +219,7 @@ fn result_line(
             words.next() == Some(tag) && name.is_none_or(|n| words.next() == Some(n))
         })
         .unwrap_or_else(|| panic!("no {tag} {name:?} line in\n{stdout}"));
-    line.split(' ')
-        .filter_map(|w| w.split_once('='))
-        .map(|(k, v)| {
-            (
-                k.to_string(),
-                v.parse().unwrap_or_else(|_| panic!("{line}")),
-            )
-        })
-        .collect()
+    go_toolchain::key_values(line)
 }
 
 /// Requests, duration loops, a start line and arrivals, run twice on real Go: the result

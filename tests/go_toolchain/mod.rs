@@ -162,3 +162,17 @@ pub fn run_with_limit(mut cmd: Command, limit: Duration) -> Output {
         stderr: err.join().expect("stderr reader").expect("stderr"),
     }
 }
+
+/// The `key=value` fields of one line of an exported program's results, as numbers.
+pub fn key_values(line: &str) -> std::collections::HashMap<String, f64> {
+    line.split(' ')
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| {
+            (
+                k.to_string(),
+                v.parse()
+                    .unwrap_or_else(|_| panic!("not a number in {line}")),
+            )
+        })
+        .collect()
+}
