@@ -289,3 +289,71 @@ program = [{ op = "loop", times = 1000, body = [
     let fatal = o.fatal.unwrap();
     assert!(fatal.starts_with("concurrent map "), "{fatal}");
 }
+
+#[test]
+fn a_deadlock_over_the_memory_limit_is_still_a_deadlock() {
+    // Over GOMEMLIMIT every mark end starts the next cycle at once; that GC work does not
+    // keep a program whose only goroutine waits on itself alive (runtime/proc.go checkdead).
+    let text = r#"name = "t"
+[runtime]
+gogc = "off"
+gomemlimit = "16MiB"
+[heap]
+live = "64MiB"
+[[goroutines]]
+name = "g"
+program = [{ op = "lock" }, { op = "lock" }]
+"#;
+    assert_eq!(
+        run(text).fatal.as_deref(),
+        Some("all goroutines are asleep - deadlock!")
+    );
+}
+
+#[test]
+fn arrivals_get_a_turn_beside_a_cpu_bound_goroutine() {
+    // One P, a goroutine computing for 1 s and arrivals at 1000/s: sysmon preempts the
+    // computation every 10 ms (forcePreemptNS) and polls the network, so no arrival waits
+    // much more than a time slice.
+    let text = format!(
+        r#"name = "t"
+{COSTS}
+[[goroutines]]
+name = "busy"
+program = [{{ op = "compute", time = "1s" }}]
+[[arrivals]]
+name = "req"
+rate = "1000/s"
+process = "constant"
+duration = "1s"
+body = [{{ op = "compute", time = "10us" }}]
+"#
+    );
+    let o = run(&text);
+    let max = o.requests[0].latency.max();
+    assert!(max <= 10_200_000, "an arrival waited {max} ns");
+}
+
+#[test]
+fn a_range_loop_holds_a_stop_the_world_for_one_bucket_at_most() {
+    // mapiternext is a function call per entry: a range loop is preempted between them, so
+    // a GC started by another goroutine does not wait for the whole loop.
+    let text = r#"name = "t"
+[runtime]
+gomaxprocs = 2
+[[maps]]
+name = "m"
+key = "int64"
+elem = "int64"
+[[goroutines]]
+name = "ranger"
+program = [{ op = "insert", map = "m", n = 200000 }, { op = "loop", times = 20, body = [{ op = "iterate", map = "m" }] }]
+[[goroutines]]
+name = "allocator"
+program = [{ op = "alloc", bytes = "1GiB", size = "4KiB" }]
+"#;
+    let o = run(text);
+    let longest = o.pauses_ns.iter().max().copied().unwrap_or(0);
+    // The fixed pauses are 27 us and 49 us; one bucket adds well under a microsecond.
+    assert!(longest < 60_000, "longest pause {longest} ns");
+}

@@ -375,7 +375,11 @@ impl Program {
                     lock: self.next_lock(name),
                 },
             };
-            self.instrs.push(instr);
+            // An op with nothing to do (n = 0, bytes = 0) is dropped, so a loop of them is
+            // empty and dropped too.
+            if instr.units() > 0 {
+                self.instrs.push(instr);
+            }
         }
         Ok(())
     }

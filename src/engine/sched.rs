@@ -233,22 +233,30 @@ impl Sim {
                 if victim == p {
                     continue;
                 }
+                // Only goroutines already made runnable by the thief's time (main's later
+                // `go` statements have not run yet).
+                let now = self.ps[p].clock_ps;
+                let goroutines = &self.goroutines;
                 let v = &mut self.ps[victim];
-                let count = v.runq.len();
+                let count = v
+                    .runq
+                    .iter()
+                    .take_while(|&&g| goroutines[g as usize].ready_ps <= now)
+                    .count();
                 if count > 0 {
-                    // runqgrab: n - n/2 from the head.
+                    // runqgrab: n - n/2 from the head; runqsteal runs the last one grabbed
+                    // and queues the others.
                     let take = count - count / 2;
                     let mut stolen: Vec<u32> = v.runq.drain(..take).collect();
-                    let first = stolen.remove(0);
+                    let last = stolen.pop();
                     self.ps[p].runq.extend(stolen);
-                    return Some(first);
+                    return last;
                 }
                 if round == STEAL_TRIES - 1
-                    && v.state == PState::Running
-                    && v.current.is_some()
-                    && let Some(g) = v.runnext.take()
+                    && v.runnext
+                        .is_some_and(|g| goroutines[g as usize].ready_ps <= now)
                 {
-                    return Some(g);
+                    return v.runnext.take();
                 }
             }
         }
@@ -395,6 +403,10 @@ impl Sim {
             // next safe point (between steps: never inside map or malloc code).
             if now.saturating_sub(self.ps[p].slice_start_ps) >= FORCE_PREEMPT_PS {
                 if self.work_waiting() {
+                    // sysmon also polls the network when nobody has for 10 ms: what arrived
+                    // goes to the global queue ahead of the preempted goroutine.
+                    let arrived: Vec<u32> = self.netpoll.drain(..).collect();
+                    self.global.extend(arrived);
                     self.preempt_to_global(p);
                     continue;
                 }

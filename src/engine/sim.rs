@@ -386,7 +386,9 @@ impl Sim {
                 }
             }
         }
-        for g in waiting {
+        // chan.go: closechan collects the waiters on a list it pops from the head, readying
+        // the last to wait first: the first ends in runnext, the others behind it.
+        for g in waiting.into_iter().rev() {
             t = t.saturating_add(spawn);
             self.goroutines[g as usize].start_ps = t;
             self.ready(g, 0, t);
@@ -432,11 +434,15 @@ impl Sim {
                 // A program that has exited runs no more GC work.
                 EventKind::GcStart | EventKind::GcMarkEnd | EventKind::ForceGc
                     if !self.program_alive() => {}
+                // The GC does not keep a program whose goroutines all wait on locks alive:
+                // runtime/proc.go checkdead ignores it.
+                EventKind::GcStart | EventKind::GcMarkEnd | EventKind::ForceGc
+                    if self.all_blocked() =>
+                {
+                    break;
+                }
                 EventKind::GcStart => self.gc_start_requested(ev.time),
                 EventKind::GcMarkEnd => self.finish_gc(ev.time),
-                // The periodic GC does not keep a program whose goroutines all wait on locks
-                // alive: runtime/proc.go checkdead ignores it.
-                EventKind::ForceGc if self.all_blocked() => break,
                 EventKind::ForceGc => {
                     if self.gc.forced_due(ev.time) && !self.gc_start_pending {
                         self.gc_start_pending = true;

@@ -149,7 +149,14 @@ impl Sim {
             | Instr::Read { map, .. }
             | Instr::Iterate { map } => {
                 self.finish_units(g, 1);
-                self.ps[p].atomic_ps = self.map_op(g, instr, map as usize);
+                let own = self.map_op(g, instr, map as usize);
+                // A range loop can be preempted between mapiternext calls: the world waits
+                // for one bucket of it at most.
+                self.ps[p].atomic_ps = if matches!(instr, Instr::Iterate { .. }) {
+                    own.min(self.config.map_op_ps + 8 * self.config.iter_entry_ps)
+                } else {
+                    own
+                };
                 if self.fatal.is_some() {
                     return Flow::Done;
                 }

@@ -37,6 +37,9 @@ pub(crate) struct Mutex {
     pub reader_waiters: Vec<u32>,
     /// sync/mutex.go: mutexStarving.
     pub starving: bool,
+    /// sync/mutex.go: mutexWoken — a waiter was woken and has not tried again yet; Unlock in
+    /// normal mode wakes nobody else meanwhile.
+    pub woken: bool,
     /// Used with RLock/RUnlock somewhere: an RWMutex, with its own messages.
     pub rw: bool,
 }
@@ -63,6 +66,9 @@ impl Sim {
             return true;
         }
         let m = &mut self.mutexes[l];
+        if gs.woken {
+            m.woken = false;
+        }
         // sync/mutex.go: new arrivals do not take a starving mutex; they queue behind.
         let starving_queue = m.starving && !m.waiters.is_empty();
         if m.owner.is_none() && !starving_queue {
@@ -130,6 +136,9 @@ impl Sim {
             self.ready(r, p, t_ps);
         }
         let m = &mut self.mutexes[l];
+        if !m.starving && m.woken {
+            return Unlocked::Continue;
+        }
         let Some(w) = m.waiters.pop_front() else {
             return Unlocked::Continue;
         };
@@ -150,6 +159,7 @@ impl Sim {
             return Unlocked::Yield;
         }
         // Normal mode: the woken waiter competes with new arrivals when it runs.
+        m.woken = true;
         self.goroutines[w as usize].woken = true;
         self.ready(w, p, t_ps);
         Unlocked::Continue
