@@ -276,7 +276,6 @@ impl Sim {
     pub(super) fn preempt_to_global(&mut self, p: usize) {
         if let Some(g) = self.ps[p].current.take() {
             self.goroutines[g as usize].ready_ps = self.ps[p].clock_ps;
-            self.goroutines[g as usize].on_p = None;
             self.global.push_back(g);
         }
     }
@@ -423,12 +422,10 @@ impl Sim {
                 }
                 Flow::Parked => {
                     self.ps[p].current = None;
-                    self.goroutines[g].on_p = None;
                 }
                 Flow::Yield => {
                     // runtime/proc.go: goyield — to the local queue's tail.
                     self.ps[p].current = None;
-                    self.goroutines[g].on_p = None;
                     self.goroutines[g].ready_ps = t;
                     self.runqput(p, g as u32, false);
                 }
@@ -436,7 +433,6 @@ impl Sim {
                     // runtime/proc.go: entersyscallblock hands the P off; exitsyscall finds
                     // no idle P and puts the goroutine on the global queue (exitsyscall0).
                     self.ps[p].current = None;
-                    self.goroutines[g].on_p = None;
                     self.goroutines[g].ready_ps = t;
                     self.global.push_back(g as u32);
                     self.wakep(t);
@@ -470,7 +466,6 @@ impl Sim {
         let gs = &mut self.goroutines[g as usize];
         let start = clock.max(gs.ready_ps).saturating_add(switch);
         gs.time_ps = gs.time_ps.max(start);
-        gs.on_p = Some(p as u32);
         let pp = &mut self.ps[p];
         pp.current = Some(g);
         pp.slice_start_ps = start;
@@ -483,7 +478,6 @@ impl Sim {
     fn goexit(&mut self, g: usize, t_ps: u64) {
         let gs = &mut self.goroutines[g];
         gs.done = true;
-        gs.on_p = None;
         self.live_goroutines -= 1;
         self.end_ps = self.end_ps.max(t_ps);
         if let Some(end) = self.ends_ps.get_mut(g) {

@@ -107,8 +107,6 @@ pub(super) struct Goroutine {
     pub done: bool,
     /// Share of a P this goroutine keeps busy in its current instruction.
     pub busy: f64,
-    /// The P it runs on.
-    pub on_p: Option<u32>,
     /// What is left of a `compute` that was preempted.
     pub compute_left_ps: u64,
     /// sync: the lock it waits for was handed to it (or, for readers, let it in).
@@ -140,7 +138,6 @@ impl Goroutine {
             rng,
             done: false,
             busy: 1.0,
-            on_p: None,
             compute_left_ps: 0,
             lock_granted: false,
             woken: false,
