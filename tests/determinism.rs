@@ -117,26 +117,35 @@ fn another_seed_changes_where_growths_end_but_not_where_they_start() {
     );
 }
 
-/// The `gomemsim race` commands the README gives for each race scenario.
-const RACE_COMMANDS: [(&str, &[&str]); 4] = [
-    ("race_minimal", &[]),
+/// The `gomemsim race` commands the README gives for each race scenario: the scenario, its
+/// directory under results/, the options.
+const RACE_COMMANDS: [(&str, &str, &[&str]); 5] = [
+    ("race_minimal", "race_minimal", &[]),
     (
+        "race_read_write",
         "race_read_write",
         &["--strategy", "exhaustive", "--preemption-bound", "1"],
     ),
     (
         "race_iterate_write",
+        "race_iterate_write",
         &["--strategy", "exhaustive", "--preemption-bound", "1"],
     ),
     (
         "race_fixed_mutex",
+        "race_fixed_mutex",
         &["--strategy", "exhaustive", "--preemption-bound", "3"],
+    ),
+    (
+        "race_gc_yield",
+        "race_gc_yield/race",
+        &["--schedules", "20"],
     ),
 ];
 
 #[test]
 fn committed_race_results_are_what_the_commands_produce() {
-    for (name, extra) in RACE_COMMANDS {
+    for (name, out, extra) in RACE_COMMANDS {
         let dir = tempfile::tempdir().unwrap();
         let path = bundled(&format!("{name}.toml"));
         let mut args = vec![
@@ -155,14 +164,14 @@ fn committed_race_results_are_what_the_commands_produce() {
         );
         let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("results")
-            .join(name);
+            .join(out);
         for entry in std::fs::read_dir(dir.path()).unwrap() {
             let file = entry.unwrap().file_name();
             let got = std::fs::read(dir.path().join(&file)).unwrap();
             let want = std::fs::read(committed.join(&file)).unwrap_or_default();
             assert!(
                 got == want,
-                "results/{name}/{} is stale: rerun the README's race command",
+                "results/{out}/{} is stale: rerun the README's race command",
                 file.to_string_lossy()
             );
         }

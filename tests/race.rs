@@ -435,6 +435,6 @@ fn race_steps_take_their_time_from_the_scenarios_costs() {
         let sc = scenario::parse_str(&text(costs), "t.toml", &[]).unwrap();
         let mut w = explore::World::new(&sc).unwrap();
         w.step(0, 0, 0);
-        assert_eq!(w.last_local_ns, want, "{costs}");
+        assert_eq!(w.last_step_ns, want, "{costs}");
     }
 }

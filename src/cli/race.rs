@@ -81,8 +81,19 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
     // The first failure, shrunk: what schedule.txt and the picture show.
+    // A failure shrinking cannot improve keeps its own token (a timing token is short,
+    // its decisions may be many).
+    let mut improved = false;
     let shrunk = match &ex.first_failure {
-        Some((_, trace)) => Some(explore::shrink(&sc, trace)?),
+        Some((token, trace)) => {
+            let (t, s) = explore::shrink(&sc, trace)?;
+            improved = s.steps.len() < trace.steps.len() || s.preemptions < trace.preemptions;
+            if improved {
+                Some((t, s))
+            } else {
+                Some((token.clone(), trace.clone()))
+            }
+        }
         None => None,
     };
     let shown = shrunk.as_ref().or(ex.first_silent_race.as_ref());
@@ -129,7 +140,7 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
                 args.depth
             );
         }
-        if let Some((token, trace)) = &shrunk {
+        if let Some((token, trace)) = shrunk.as_ref().filter(|_| improved) {
             let f = trace.fatal.as_ref().expect("a failure");
             say!(
                 "  minimal failing schedule: {} steps, {} preemptions: fatal error: {}",

@@ -20,3 +20,7 @@ pub use program::{Instr, Program};
 pub use queue::{Event, EventKind, EventQueue};
 pub use rng::Stream;
 pub use sim::{MapOutcome, Outcome, RequestOutcome, Sim, SimConfig};
+
+/// Bytes of the slice header that holds each retained object (a `[][]byte` element), which
+/// the GC scans.
+pub(crate) const HOLDER_BYTES: u64 = 24;

@@ -240,7 +240,7 @@ impl Sim {
             let mut w = Work::default();
             let (map, layout) = make_map(sc, i, &mut w);
             gc.alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, 48);
-            super::step::add_work(&mut work, &w);
+            work.add(&w);
             let track_live = programs.iter().any(|p| {
                 p.instrs.iter().any(|ins| match *ins {
                     Instr::Delete { map, .. }

@@ -6,16 +6,13 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use super::HOLDER_BYTES;
 use super::program::Instr;
 use super::sched::FORCE_PREEMPT_PS;
 use super::sim::{MapSlot, Sim};
 use super::sync::Unlocked;
 use crate::model::gomap::Work;
 use crate::model::sched::steps::{FATAL_ITER_WRITE, FATAL_READ_WRITE, FATAL_WRITES};
-
-/// Bytes of the slice header that holds each retained object (a `[][]byte` element), which
-/// the GC scans.
-const HOLDER_BYTES: u64 = 24;
 
 /// What a step left its goroutine doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -434,7 +431,7 @@ impl Sim {
             let scan_garbage = if slot.scan { w.garbage_bytes } else { 0 };
             self.gc.heap.drop_reachable(w.garbage_bytes, scan_garbage);
         }
-        add_work(&mut self.work, &w);
+        self.work.add(&w);
         own
     }
 }
@@ -500,17 +497,4 @@ fn read_random(slot: &mut MapSlot, rng: &mut ChaCha8Rng, w: &mut Work) {
         slot.live[rng.random_range(0..slot.live.len())]
     };
     slot.map.get(key, w);
-}
-
-/// Adds `w` into `total`.
-#[inline]
-pub(super) fn add_work(total: &mut Work, w: &Work) {
-    total.ops += w.ops;
-    total.overflow_probes += w.overflow_probes;
-    total.evacuated_buckets += w.evacuated_buckets;
-    total.evacuated_entries += w.evacuated_entries;
-    total.iterated_entries += w.iterated_entries;
-    total.alloc_bytes += w.alloc_bytes;
-    total.alloc_objects += w.alloc_objects;
-    total.garbage_bytes += w.garbage_bytes;
 }

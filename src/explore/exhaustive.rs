@@ -98,7 +98,10 @@ pub fn explore(
                             Vec::new()
                         };
                         let pre = parent.preemptions + u32::from(parent.preempts(ran));
-                        (Some(ran), pre, sleep)
+                        // A goroutine that left its P (gcStart) cannot go on: switching
+                        // away from it is no preemption.
+                        let last = Some(ran).filter(|&r| w.yielded() != Some(r));
+                        (last, pre, sleep)
                     }
                 };
                 let footprints = runnable.iter().map(|&g| w.footprint(g)).collect();

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use rand_chacha::rand_core::Rng;
 
-use super::strategy::{PctState, Picker, Strategy, TimingState};
+use super::strategy::{PctState, Picker, Strategy, TimingCosts, TimingState};
 use super::token::Token;
 use super::trace::Trace;
 use super::world::World;
@@ -37,6 +37,17 @@ pub struct Exploration {
 
 /// Runs one execution of `sc` under `picker`.
 pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported> {
+    run_bounded(sc, picker, u32::MAX, usize::MAX)
+}
+
+/// [`run_once`], stopped (with no fatal error) once it takes more than `max_preemptions`
+/// preemptions or `max_steps` steps: shrinking rejects such runs anyway.
+pub(super) fn run_bounded(
+    sc: &Scenario,
+    picker: &mut Picker,
+    max_preemptions: u32,
+    max_steps: usize,
+) -> Result<Trace, Unsupported> {
     let mut w = World::new(sc)?;
     let mut runnable = Vec::new();
     let mut decisions = Vec::new();
@@ -44,6 +55,9 @@ pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported
     let mut last: Option<u32> = None;
     let mut index = 0u64;
     while !w.finished() {
+        if preemptions > max_preemptions || index as usize >= max_steps {
+            break;
+        }
         w.runnable(&mut runnable);
         if runnable.is_empty() {
             w.deadlock();
@@ -59,7 +73,9 @@ pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported
             0
         };
         let g = runnable[i];
-        if last.is_some_and(|l| l != g && runnable.contains(&l)) {
+        // A goroutine that left its P (gcStart) cannot go on: switching away from it is no
+        // preemption.
+        if last.is_some_and(|l| l != g && runnable.contains(&l) && w.yielded() != Some(l)) {
             preemptions += 1;
         }
         last = Some(g);
@@ -69,18 +85,27 @@ pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported
         };
         let before = w.trace.steps.len();
         w.step(g, t, p);
-        if let (Picker::Timing(ts), Some(s)) = (&mut *picker, w.trace.steps.get(before)) {
-            ts.advance(s.kind, w.last_local_ns);
+        if let (Picker::Timing(ts), Some(_)) = (&mut *picker, w.trace.steps.get(before)) {
+            ts.advance(w.last_step_ns);
+            if let Some(y) = w.yielded() {
+                ts.deschedule(y);
+            }
         }
         index += 1;
     }
     Ok(w.finish(decisions, preemptions))
 }
 
-/// The picker a token describes.
-pub fn picker_for(token: &Token, goroutines: usize, procs: u32) -> Picker {
+/// The picker a token describes, for scenario `sc`.
+pub fn picker_for(token: &Token, sc: &Scenario) -> Picker {
+    let goroutines = sc.goroutines.iter().map(|g| g.count as usize).sum();
     match *token {
-        Token::Timing { seed, .. } => Picker::Timing(TimingState::new(seed, goroutines, procs)),
+        Token::Timing { seed, .. } => Picker::Timing(TimingState::new(
+            seed,
+            goroutines,
+            sc.runtime.gomaxprocs,
+            TimingCosts::from_costs(&sc.costs),
+        )),
         Token::Random { seed, .. } => Picker::Random(rand_chacha::ChaCha8Rng::from_seed_u64(seed)),
         Token::Pct {
             depth,
@@ -99,8 +124,7 @@ pub fn picker_for(token: &Token, goroutines: usize, procs: u32) -> Picker {
 pub fn replay(sc: &Scenario, token: &Token) -> Result<Trace, Unsupported> {
     let mut sc = sc.clone();
     sc.seed = token.scenario_seed();
-    let n: u32 = sc.goroutines.iter().map(|g| g.count).sum();
-    let mut picker = picker_for(token, n as usize, sc.runtime.gomaxprocs);
+    let mut picker = picker_for(token, &sc);
     run_once(&sc, &mut picker)
 }
 
@@ -160,7 +184,7 @@ pub fn explore_observed(
             },
             Strategy::Exhaustive { .. } => unreachable!("handled above"),
         };
-        let mut picker = picker_for(&token, n as usize, sc.runtime.gomaxprocs);
+        let mut picker = picker_for(&token, sc);
         let trace = run_once(sc, &mut picker)?;
         ex.record(token, trace);
         on_schedule(ex.schedules);

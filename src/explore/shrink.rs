@@ -3,7 +3,7 @@
 //! runs before another takes over — and delta debugging drops slices and shortens them,
 //! keeping any change after which the program still dies the same way.
 
-use super::run::run_once;
+use super::run::{run_bounded, run_once};
 use super::strategy::Picker;
 use super::token::Token;
 use super::trace::Trace;
@@ -78,9 +78,15 @@ impl SlicePlan {
     }
 }
 
-/// Runs the schedule `slices` describes.
-fn run_slices(sc: &Scenario, slices: Vec<Slice>) -> Result<Trace, Unsupported> {
-    run_once(sc, &mut Picker::Slices(SlicePlan::new(slices)))
+/// Runs the schedule `slices` describes, giving up once it is worse than `best` (more
+/// preemptions or steps): such a run cannot replace it.
+fn run_slices(sc: &Scenario, slices: Vec<Slice>, best: &Trace) -> Result<Trace, Unsupported> {
+    run_bounded(
+        sc,
+        &mut Picker::Slices(SlicePlan::new(slices)),
+        best.preemptions,
+        best.steps.len(),
+    )
 }
 
 /// `candidate` dies like `best` and is no worse in preemptions or steps.
@@ -103,7 +109,7 @@ fn improves(best: &Trace, best_slices: usize, candidate: &Trace) -> bool {
 /// message, with no more preemptions or steps, and its replay token.
 pub fn shrink(sc: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupported> {
     let mut slices = slices_of(trace);
-    let mut best = run_slices(sc, slices.clone())?;
+    let mut best = run_once(sc, &mut Picker::Slices(SlicePlan::new(slices.clone())))?;
     if !keeps(trace, &best) {
         // Replaying as slices did not reproduce it: keep the original.
         best = trace.clone();
@@ -116,7 +122,7 @@ pub fn shrink(sc: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupporte
         while i < slices.len() {
             let mut candidate = slices.clone();
             candidate.remove(i);
-            let t = run_slices(sc, candidate)?;
+            let t = run_slices(sc, candidate, &best)?;
             if improves(&best, slices.len(), &t) {
                 slices = slices_of(&t);
                 best = t;
@@ -131,7 +137,7 @@ pub fn shrink(sc: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupporte
             for n in 1..slices[i].1.min(MAX_SCAN) {
                 let mut candidate = slices.clone();
                 candidate[i].1 = n;
-                let t = run_slices(sc, candidate)?;
+                let t = run_slices(sc, candidate, &best)?;
                 if keeps(&best, &t) && t.steps.len() < best.steps.len() {
                     slices = slices_of(&t);
                     best = t;

@@ -5,8 +5,6 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
-use crate::model::sched::steps::StepKind;
-
 /// Which strategy explores the schedules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
@@ -32,31 +30,30 @@ impl Strategy {
     }
 }
 
-/// Timing model parameters (ns). Not calibrated against a real scheduler yet: chosen from
-/// the orders of magnitude of runtime/proc.go's paths (newproc, wakep's futex wake-up,
-/// schedule/execute) on a current x86 machine.
-pub mod timing {
-    /// `go f()`: newproc on the spawning goroutine.
-    pub const SPAWN_NS: u64 = 50;
-    /// An idle P's M woken by wakep (a futex wake-up) before it runs anything.
-    pub const WAKE_NS: u64 = 2_000;
-    /// schedule() + execute() to switch a P to another goroutine.
-    pub const SWITCH_NS: u64 = 150;
-    /// sysmon preempts a goroutine that ran this long (runtime/proc.go: forcePreemptNS).
-    pub const SLICE_NS: u64 = 10_000_000;
+/// The scheduler's costs the timing strategy uses, from `[costs]` (ns).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimingCosts {
+    /// runtime/proc.go: newproc — `go f()` on the spawning goroutine (goroutine_spawn).
+    pub spawn_ns: u64,
+    /// runtime/proc.go: wakep — an idle P's thread woken before it runs anything (p_wake).
+    pub wake_ns: u64,
+    /// runtime/proc.go: schedule + execute — a P switching goroutines (sched_switch).
+    pub switch_ns: u64,
 }
 
-/// Nominal time of one step (ns), before jitter.
-pub fn step_ns(kind: StepKind) -> u64 {
-    match kind {
-        StepKind::AssignFind | StepKind::DeleteFind | StepKind::Lookup => 12,
-        StepKind::Hash => 5,
-        StepKind::IterNext => 4,
-        StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => 15,
-        StepKind::Local => 20,
-        _ => 2,
+impl TimingCosts {
+    /// The scheduler's costs of a scenario.
+    pub fn from_costs(c: &crate::scenario::types::Costs) -> Self {
+        TimingCosts {
+            spawn_ns: c.goroutine_spawn.as_ps() / 1000,
+            wake_ns: c.p_wake.as_ps() / 1000,
+            switch_ns: c.sched_switch.as_ps() / 1000,
+        }
     }
 }
+
+/// runtime/proc.go: forcePreemptNS — sysmon preempts a goroutine that ran this long (ns).
+const SLICE_NS: u64 = crate::engine::sched::FORCE_PREEMPT_PS / 1000;
 
 /// The timing strategy's state: which goroutine each P runs and each P's clock.
 #[derive(Debug, Clone)]
@@ -70,25 +67,27 @@ pub struct TimingState {
     on_p: Vec<Option<u32>>,
     /// The P of the goroutine picked last, for the time of its step.
     last_p: u32,
+    costs: TimingCosts,
 }
 
 impl TimingState {
-    pub fn new(seed: u64, goroutines: usize, procs: u32) -> Self {
+    pub fn new(seed: u64, goroutines: usize, procs: u32, costs: TimingCosts) -> Self {
         let procs = procs.max(1) as usize;
         // main runs on P0 while it spawns every goroutine; the other Ps are idle and start
         // once woken.
-        let spawn_end = timing::SPAWN_NS * goroutines as u64;
-        let mut p_clock = vec![timing::WAKE_NS; procs];
+        let spawn_end = costs.spawn_ns * goroutines as u64;
+        let mut p_clock = vec![costs.wake_ns; procs];
         p_clock[0] = spawn_end;
         TimingState {
             rng: ChaCha8Rng::seed_from_u64(seed),
             p_clock,
             p_running: vec![None; procs],
             ready_at: (1..=goroutines as u64)
-                .map(|i| i * timing::SPAWN_NS)
+                .map(|i| i * costs.spawn_ns)
                 .collect(),
             on_p: vec![None; goroutines],
             last_p: 0,
+            costs,
         }
     }
 
@@ -101,7 +100,7 @@ impl TimingState {
             for p in 0..self.p_running.len() {
                 if let Some((g, start)) = self.p_running[p] {
                     let expired =
-                        self.p_clock[p].saturating_sub(start) >= timing::SLICE_NS && !in_runtime(g);
+                        self.p_clock[p].saturating_sub(start) >= SLICE_NS && !in_runtime(g);
                     if !runnable.contains(&g) || expired {
                         self.p_running[p] = None;
                         self.on_p[g as usize] = None;
@@ -127,7 +126,8 @@ impl TimingState {
                 .min_by_key(|&g| (self.ready_at[g as usize], g));
             match next {
                 Some(g) => {
-                    let start = self.p_clock[p].max(self.ready_at[g as usize]) + timing::SWITCH_NS;
+                    let start =
+                        self.p_clock[p].max(self.ready_at[g as usize]) + self.costs.switch_ns;
                     self.p_clock[p] = start;
                     self.p_running[p] = Some((g, start));
                     self.on_p[g as usize] = Some(p as u32);
@@ -161,16 +161,24 @@ impl TimingState {
         (self.p_clock[self.last_p as usize], self.last_p)
     }
 
-    /// Advances the clock of the P that ran a step of kind `kind` (`local_ns` for work that
-    /// touches no shared state), with ±50% seeded jitter.
-    pub fn advance(&mut self, kind: StepKind, local_ns: u64) {
-        let nominal = if kind == StepKind::Local {
-            local_ns.max(1)
-        } else {
-            step_ns(kind)
-        };
+    /// Advances the clock of the P that ran a step that takes `step_ns`, with ±50% seeded
+    /// jitter.
+    pub fn advance(&mut self, step_ns: u64) {
+        let nominal = step_ns.max(1);
         let jittered = nominal / 2 + self.rng.random_range(0..=nominal);
         self.p_clock[self.last_p as usize] += jittered.max(1);
+    }
+}
+
+impl TimingState {
+    /// Goroutine `g` left its P inside the runtime (the first cycle's gcStart): the P
+    /// schedules another goroutine, and `g` queues again behind those already waiting.
+    pub fn deschedule(&mut self, g: u32) {
+        if let Some(p) = self.on_p[g as usize].take() {
+            let p = p as usize;
+            self.p_running[p] = None;
+            self.ready_at[g as usize] = self.p_clock[p];
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 //! Replay tokens: a short printable name for one schedule. `s<seed>-t<hex>` is a timing run,
 //! `-r<hex>` a random one, `-p<depth>.<steps>.<hex>` a PCT one, `-d<decisions>` an explicit
 //! list of decisions (each the index of the chosen goroutine among the runnable ones, one
-//! base-36 digit, or `(n)` past 35). `<seed>` is the scenario's seed.
+//! base-36 digit, or `(n)` past 35; `(d*k)` is decision d taken k times in a row, for the
+//! long runs of one goroutine). `<seed>` is the scenario's seed.
 
 use std::fmt;
 use std::str::FromStr;
@@ -62,12 +63,19 @@ impl fmt::Display for Token {
                 decisions,
             } => {
                 write!(f, "s{scenario_seed}-d")?;
-                for &d in decisions {
-                    if d < 36 {
-                        let c = char::from_digit(d, 36).expect("below 36");
-                        write!(f, "{c}")?;
-                    } else {
-                        write!(f, "({d})")?;
+                for run in decisions.chunk_by(|a, b| a == b) {
+                    let d = run[0];
+                    if run.len() >= RUN_MIN {
+                        write!(f, "({d}*{})", run.len())?;
+                        continue;
+                    }
+                    for _ in run {
+                        if d < 36 {
+                            let c = char::from_digit(d, 36).expect("below 36");
+                            write!(f, "{c}")?;
+                        } else {
+                            write!(f, "({d})")?;
+                        }
                     }
                 }
                 Ok(())
@@ -75,6 +83,13 @@ impl fmt::Display for Token {
         }
     }
 }
+
+/// Runs of one decision at least this long are written `(d*k)`.
+const RUN_MIN: usize = 8;
+
+/// Most decisions a token may hold (a bound on what a typed-in token can make replay
+/// allocate).
+const MAX_DECISIONS: usize = 1 << 28;
 
 /// A token that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -126,9 +141,20 @@ impl FromStr for Token {
                 while let Some(c) = it.next() {
                     if c == '(' {
                         let n: String = it.by_ref().take_while(|&c| c != ')').collect();
-                        decisions.push(n.parse().map_err(|_| bad())?);
+                        let (d, k) = match n.split_once('*') {
+                            Some((d, k)) => (d, k.parse::<usize>().map_err(|_| bad())?),
+                            None => (n.as_str(), 1),
+                        };
+                        let d: u32 = d.parse().map_err(|_| bad())?;
+                        if k > MAX_DECISIONS - decisions.len() {
+                            return Err(bad());
+                        }
+                        decisions.extend(std::iter::repeat_n(d, k));
                     } else {
                         decisions.push(c.to_digit(36).ok_or_else(bad)?);
+                    }
+                    if decisions.len() > MAX_DECISIONS {
+                        return Err(bad());
                     }
                 }
                 Ok(Token::Decisions {
@@ -166,6 +192,10 @@ mod tests {
                 scenario_seed: 1,
                 decisions: vec![0, 1, 35, 36, 1000, 2],
             },
+            Token::Decisions {
+                scenario_seed: 2,
+                decisions: [vec![0; 100_000], vec![1], vec![40; 9], vec![3; 7]].concat(),
+            },
         ] {
             let text = t.to_string();
             assert_eq!(text.parse::<Token>(), Ok(t), "{text}");
@@ -178,6 +208,15 @@ mod tests {
             .to_string(),
             "s1-d10a(36)"
         );
+        // Runs of 8 or more are counted; shorter ones are spelled out.
+        assert_eq!(
+            Token::Decisions {
+                scenario_seed: 1,
+                decisions: [vec![0; 8], vec![1; 7], vec![36; 8]].concat()
+            }
+            .to_string(),
+            "s1-d(0*8)1111111(36*8)"
+        );
         for bad in [
             "",
             "x",
@@ -186,6 +225,8 @@ mod tests {
             "s1-tzz",
             "s1-p3.x.1",
             "s1-d!",
+            "s1-d(1*x)",
+            "s1-d(1*99999999999)",
             "sx-t1",
         ] {
             assert!(bad.parse::<Token>().is_err(), "{bad}");

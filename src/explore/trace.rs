@@ -71,6 +71,22 @@ pub struct Trace {
     pub preemptions: u32,
     /// Growth events of every map (map index, event), as map_events.csv lists them.
     pub map_events: Vec<(u32, crate::model::gomap::MapEvent)>,
+    /// The gcStart steps that started a cycle (index into `steps`), and whether the
+    /// goroutine left its P there (the first cycle: gcBgMarkStartWorkers).
+    pub gc_starts: Vec<(usize, bool)>,
+    /// The heap over the whole run.
+    pub gc: TraceGc,
+}
+
+/// What the heap and the GC did in one schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TraceGc {
+    /// GC cycles started.
+    pub cycles: u32,
+    /// Bytes allocated, the initial heap and the maps' makemap included.
+    pub total_alloc_bytes: u64,
+    /// Most heap in use at once.
+    pub peak_heap_bytes: u64,
 }
 
 impl Trace {

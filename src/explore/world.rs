@@ -5,13 +5,15 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::trace::{Access, Fatal, Race, Trace, TraceStep};
-use crate::engine::Stream;
-use crate::engine::compile::{Compiled, make_map};
+use super::trace::{Access, Fatal, Race, Trace, TraceGc, TraceStep};
+use crate::engine::HOLDER_BYTES;
+use crate::engine::compile::{Compiled, make_map, new_gc};
+use crate::engine::gc::Gc;
 use crate::engine::program::{Instr, Program, Unsupported};
+use crate::engine::{SimConfig, Stream};
 use crate::model::gomap::{GoMap, MapCell, Work};
 use crate::model::sched::hb::Detector;
-use crate::model::sched::steps::{MapOp, StepKind};
+use crate::model::sched::steps::{MAP_OP_SHARES, MapOp, StepKind};
 use crate::scenario::types::Scenario;
 
 mod ops;
@@ -24,13 +26,16 @@ pub const FATAL_UNLOCK: &str = "sync: unlock of unlocked mutex";
 pub const FATAL_RUNLOCK: &str = "sync: RUnlock of unlocked RWMutex";
 
 /// What a goroutine's next step touches: two steps commute unless they touch the same map
-/// and one of them writes it, or the same lock. Coarse (a map's flags, count and buckets
+/// and one of them writes it, the same lock, or both the heap (whichever allocates first
+/// may be the one that reaches the GC trigger). Coarse (a map's flags, count and buckets
 /// are one location), so never unsound for partial-order reduction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Footprint {
     pub map: Option<u32>,
     pub write: bool,
     pub lock: Option<u32>,
+    /// The step may allocate or free heap memory, or start a GC cycle.
+    pub heap: bool,
 }
 
 impl Footprint {
@@ -38,6 +43,7 @@ impl Footprint {
     pub fn conflicts(&self, other: &Footprint) -> bool {
         (self.map.is_some() && self.map == other.map && (self.write || other.write))
             || (self.lock.is_some() && self.lock == other.lock)
+            || (self.heap && other.heap)
     }
 }
 
@@ -98,6 +104,9 @@ struct Goroutine {
     cursor: crate::engine::program::Cursor,
     op: Option<OpState>,
     done: bool,
+    /// Its last allocation reached the heap trigger: its next step is gcStart, still
+    /// inside mallocgc (and inside the map operation that allocated, if any).
+    gc_start_next: bool,
     rng: ChaCha8Rng,
 }
 
@@ -107,6 +116,8 @@ struct MapSlot {
     map: GoMap,
     next_key: u64,
     live: Vec<u64>,
+    /// Its buckets hold pointers: the GC scans them.
+    scan: bool,
 }
 
 /// The state of one execution.
@@ -121,10 +132,30 @@ pub struct World {
     hb: Detector,
     pub trace: Trace,
     work: Work,
-    /// Duration of the last step that touched no shared state (compute, allocation), ns.
-    pub last_local_ns: u64,
+    /// What the last step took, ns, from `[costs]`: its share of map_op and the work it
+    /// did (overflow probes, evacuation, allocation), mutex_op, the allocation or the
+    /// computation.
+    pub last_step_ns: u64,
     /// `[costs]` alloc_object and alloc_per_kib, in ns, for the time of allocation steps.
     alloc_costs_ns: (u64, u64),
+    /// `[costs]` as `run` prices work.
+    prices: SimConfig,
+    /// `[costs]` mutex_op, ns.
+    mutex_ns: u64,
+    /// The heap and the pacer, as `run` has them: allocations count towards the trigger,
+    /// and a cycle starts where mallocgc would start it. The mark is the fluid model, timed
+    /// by the steps' clock; its assists and pauses are not stepped.
+    gc: Gc,
+    /// Bytes held by `retain` and the pointer words among them, which `free` releases.
+    retained: (u64, u64),
+    /// runtime/mgc.go: gcBgMarkStartWorkers has run (the first cycle started the workers).
+    mark_workers_started: bool,
+    /// The goroutine the last step took off its P (the first cycle's gcStart).
+    yielded: Option<u32>,
+    /// `[costs]` goroutine_spawn, ns: gcBgMarkStartWorkers creates one worker per P.
+    spawn_ns: u64,
+    /// GOMAXPROCS.
+    procs: u32,
 }
 
 impl World {
@@ -148,12 +179,24 @@ impl World {
                 by: "by `race` yet, whose steps have no clock: `run` simulates it",
             });
         }
+        let count: u32 = sc.goroutines.iter().map(|g| g.count).sum();
+        let mut gc = new_gc(sc, count.max(1));
+        if sc.heap.live.0 > 0 {
+            gc.alloc(sc.heap.live.0, 1, sc.heap.live.0, 0);
+        }
         let mut work = Work::default();
         let maps = (0..sc.maps.len())
-            .map(|i| MapSlot {
-                map: make_map(sc, i, &mut work).0,
-                next_key: 0,
-                live: Vec::new(),
+            .map(|i| {
+                let mut w = Work::default();
+                let (map, layout) = make_map(sc, i, &mut w);
+                gc.alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, 48);
+                work.add(&w);
+                MapSlot {
+                    map,
+                    next_key: 0,
+                    live: Vec::new(),
+                    scan: layout.bucket_has_pointers(),
+                }
             })
             .collect::<Vec<_>>();
         let mut goroutines = Vec::new();
@@ -166,6 +209,7 @@ impl World {
                     cursor: Default::default(),
                     op: None,
                     done: false,
+                    gc_start_next: false,
                     rng: Stream::Workload(id).rng(sc.seed),
                 });
                 names.push(if g.count == 1 {
@@ -196,11 +240,19 @@ impl World {
                 .collect(),
             trace,
             work,
-            last_local_ns: 0,
+            last_step_ns: 0,
+            prices: SimConfig::from_costs(&sc.costs),
+            mutex_ns: sc.costs.mutex_op.as_ps() / 1000,
             alloc_costs_ns: (
                 sc.costs.alloc_object.as_ps() / 1000,
                 sc.costs.alloc_per_kib.as_ps() / 1000,
             ),
+            gc,
+            retained: (0, 0),
+            mark_workers_started: false,
+            yielded: None,
+            spawn_ns: sc.costs.goroutine_spawn.as_ps() / 1000,
+            procs: sc.runtime.gomaxprocs.max(1),
         };
         for g in 0..n {
             w.settle(g);
@@ -210,7 +262,7 @@ impl World {
 
     /// The execution is over: every goroutine finished, or the program died.
     pub fn finished(&self) -> bool {
-        self.trace.fatal.is_some() || self.goroutines.iter().all(|g| g.done)
+        self.trace.fatal.is_some() || self.goroutines.iter().all(|g| g.done && !g.gc_start_next)
     }
 
     /// Goroutines that can take a step now, in order. A goroutine waiting for a lock is not
@@ -218,7 +270,7 @@ impl World {
     pub fn runnable(&self, out: &mut Vec<u32>) {
         out.clear();
         for (i, g) in self.goroutines.iter().enumerate() {
-            if !g.done && self.can_step(i) {
+            if g.gc_start_next || (!g.done && self.can_step(i)) {
                 out.push(i as u32);
             }
         }
@@ -242,14 +294,29 @@ impl World {
         }
     }
 
-    /// Goroutine `g` is inside a map operation (a runtime function).
+    /// Goroutine `g` is inside a runtime function: a map operation, or mallocgc about to
+    /// call gcStart.
     pub fn in_op(&self, g: u32) -> bool {
-        self.goroutines[g as usize].op.is_some()
+        let gs = &self.goroutines[g as usize];
+        gs.op.is_some() || gs.gc_start_next
+    }
+
+    /// The goroutine the last step took off its P, if it did: the first GC cycle's
+    /// gcStart waits for the mark workers it creates (runtime/mgc.go:
+    /// gcBgMarkStartWorkers), and comes back after them through the run queue.
+    pub fn yielded(&self) -> Option<u32> {
+        self.yielded
     }
 
     /// What goroutine `g`'s next step touches.
     pub fn footprint(&self, g: u32) -> Footprint {
         let gs = &self.goroutines[g as usize];
+        if gs.gc_start_next {
+            return Footprint {
+                heap: true,
+                ..Footprint::default()
+            };
+        }
         if let Some(st) = gs.op {
             let kind = match st.op {
                 MapOp::Iterate if st.pc > 0 => StepKind::IterNext,
@@ -267,11 +334,12 @@ impl World {
                     | StepKind::IterInit
             );
             // Every step reads or writes the map, the hash step included (it reads hash0,
-            // which mapdelete reseeds).
+            // which mapdelete reseeds). The bucket work allocates (hashGrow, newoverflow).
             return Footprint {
                 map: Some(st.map),
                 write,
                 lock: None,
+                heap: matches!(kind, StepKind::AssignFind | StepKind::DeleteFind),
             };
         }
         match self.next_instr(g as usize) {
@@ -282,18 +350,17 @@ impl World {
             )) => Footprint {
                 map: Some(map),
                 write: true,
-                lock: None,
+                ..Footprint::default()
             },
             Some((Instr::Read { map, .. }, _)) => Footprint {
                 map: Some(map),
-                write: false,
-                lock: None,
+                ..Footprint::default()
             },
             // mapiterinit's atomic Or8 of the iterator flags.
             Some((Instr::Iterate { map }, _)) => Footprint {
                 map: Some(map),
                 write: true,
-                lock: None,
+                ..Footprint::default()
             },
             Some((
                 Instr::Lock { .. }
@@ -302,10 +369,16 @@ impl World {
                 | Instr::Runlock { .. },
                 l,
             )) => Footprint {
-                map: None,
                 write: true,
                 lock: Some(l),
+                ..Footprint::default()
             },
+            Some((Instr::Alloc { .. } | Instr::Retain { .. } | Instr::Free { .. }, _)) => {
+                Footprint {
+                    heap: true,
+                    ..Footprint::default()
+                }
+            }
             _ => Footprint::default(),
         }
     }
@@ -378,11 +451,142 @@ impl World {
     /// Executes the next step of goroutine `g` at time `t_ns` on P `p`.
     pub fn step(&mut self, g: u32, t_ns: u64, p: u32) {
         let gi = g as usize;
-        if self.goroutines[gi].op.is_none() {
+        self.yielded = None;
+        // The mark ends when the steps' clock passes its end (runtime/mgc.go: gcMarkDone).
+        if self.gc.mark_end_ns().is_some_and(|end| t_ns >= end) {
+            self.gc.finish_cycle(t_ns, 0, 0);
+        }
+        self.last_step_ns = 0;
+        let before = self.work;
+        let steps = self.trace.steps.len();
+        if self.goroutines[gi].gc_start_next {
+            self.gc_start(gi, t_ns, p);
+        } else if self.goroutines[gi].op.is_none() {
             self.start_instr(gi, t_ns, p);
         } else {
             self.op_step(gi, t_ns, p);
         }
+        if let Some(kind) = self.trace.steps.get(steps).map(|s| s.kind) {
+            self.price(kind, &before);
+        }
+        if self.trace.fatal.is_none() && self.work != before {
+            self.account(gi, &before);
+        }
+    }
+
+    /// The time of a map or lock step of `kind` that did the work since `before`: its share
+    /// of map_op, and the price of its further work, as `run` prices it.
+    fn price(&mut self, kind: StepKind, before: &Work) {
+        match kind {
+            StepKind::Local | StepKind::GcStart => {}
+            StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => {
+                self.last_step_ns = self.mutex_ns;
+            }
+            _ => {
+                // The fixed cost is the share below, not a whole map_op per operation.
+                let w = Work {
+                    ops: 0,
+                    ..self.work.since(before)
+                };
+                let share =
+                    self.prices.map_op_ps.saturating_mul(kind.map_op_share()) / MAP_OP_SHARES;
+                let entry = if kind == StepKind::IterNext {
+                    self.prices.iter_entry_ps
+                } else {
+                    0
+                };
+                let ps = share
+                    .saturating_add(entry)
+                    .saturating_add(self.prices.price(&w));
+                self.last_step_ns = ps / 1000;
+            }
+        }
+    }
+
+    /// Puts what the last map step allocated and freed on the heap; mallocgc then tests
+    /// the trigger (runtime/malloc.go: `if t := (gcTrigger{kind: gcTriggerHeap}); t.test()`).
+    fn account(&mut self, g: usize, before: &Work) {
+        let Work {
+            alloc_bytes: bytes,
+            alloc_objects: objects,
+            garbage_bytes: garbage,
+            ..
+        } = self.work.since(before);
+        if bytes == 0 && garbage == 0 {
+            return;
+        }
+        let scan = self
+            .trace
+            .steps
+            .last()
+            .and_then(|s| s.map)
+            .is_some_and(|m| self.maps[m as usize].scan);
+        self.gc
+            .alloc(bytes, objects, bytes, if scan { bytes } else { 0 });
+        self.gc
+            .heap
+            .drop_reachable(garbage, if scan { garbage } else { 0 });
+        self.test_trigger(g);
+    }
+
+    /// An `alloc`, `retain` or `free` step on the heap, as `run` does it.
+    fn local_heap(&mut self, instr: Instr) {
+        match instr {
+            Instr::Alloc { objects, size, .. } => {
+                let bytes = objects.saturating_mul(size);
+                self.gc.alloc(bytes, objects, 0, 0);
+            }
+            Instr::Retain { objects, size } => {
+                let bytes = objects.saturating_mul(size + HOLDER_BYTES);
+                let scan = objects.saturating_mul(HOLDER_BYTES);
+                self.retained.0 += bytes;
+                self.retained.1 += scan;
+                self.gc.alloc(bytes, objects, bytes, scan);
+            }
+            Instr::Free { bytes } => {
+                let (retained, scan) = self.retained;
+                let drop = bytes.min(retained);
+                let drop_scan = if retained == 0 {
+                    0
+                } else {
+                    (u128::from(scan) * u128::from(drop) / u128::from(retained)) as u64
+                };
+                self.retained = (retained - drop, scan - drop_scan);
+                self.gc.heap.drop_reachable(drop, drop_scan);
+            }
+            _ => {}
+        }
+    }
+
+    /// mallocgc's trigger test after an allocation by goroutine `g`.
+    fn test_trigger(&mut self, g: usize) {
+        if self.gc.heap_trigger_hit() {
+            self.goroutines[g].gc_start_next = true;
+        }
+    }
+
+    /// runtime/mgc.go: gcStart, called by goroutine `g` from mallocgc. It tests the trigger
+    /// again (another goroutine may have started the cycle) and starts the cycle; the first
+    /// one creates the mark workers and waits for them, off its P (gcBgMarkStartWorkers).
+    fn gc_start(&mut self, g: usize, t_ns: u64, p: u32) {
+        self.goroutines[g].gc_start_next = false;
+        let map = self.goroutines[g].op.map(|st| st.map);
+        self.record(g as u32, t_ns, p, map, StepKind::GcStart);
+        self.last_step_ns = 0;
+        if self.gc.heap_trigger_hit() {
+            let step = self.trace.steps.len() - 1;
+            let yields = !self.mark_workers_started;
+            self.mark_workers_started = true;
+            if yields {
+                // newproc of one worker per P, on this goroutine's time.
+                self.yielded = Some(g as u32);
+                self.last_step_ns = self.spawn_ns.saturating_mul(u64::from(self.procs));
+            }
+            self.trace.gc_starts.push((step, yields));
+            let procs = f64::from(self.procs);
+            self.gc.start_cycle(t_ns, 0, false, procs);
+        }
+        self.settle(g);
     }
 
     /// Starts the instruction `g` stands at: a map operation's first step, or a whole
@@ -456,7 +660,7 @@ impl World {
             | Instr::Compute { .. } => {
                 // [costs]: alloc_object per object and alloc_per_kib per KiB allocated.
                 let (per_object, per_kib) = self.alloc_costs_ns;
-                self.last_local_ns = match instr {
+                self.last_step_ns = match instr {
                     Instr::Compute { ps } => ps / 1000,
                     Instr::Alloc { objects, size, .. } | Instr::Retain { objects, size } => objects
                         .saturating_mul(
@@ -465,7 +669,9 @@ impl World {
                     _ => 0,
                 };
                 self.record(gid, t_ns, p, None, StepKind::Local);
+                self.local_heap(instr);
                 self.finish_instr(g);
+                self.test_trigger(g);
                 return;
             }
             Instr::Loop { .. }
@@ -526,6 +732,11 @@ impl World {
             self.check_maps();
         }
         self.collect_map_events();
+        self.trace.gc = TraceGc {
+            cycles: self.trace.gc_starts.len() as u32,
+            total_alloc_bytes: self.gc.heap.total_alloc,
+            peak_heap_bytes: self.gc.heap.peak_in_use,
+        };
         let mut trace = self.trace;
         trace.decisions = decisions;
         trace.preemptions = preemptions;

@@ -109,17 +109,17 @@ struct ReplaySummary<'a> {
     corruption: &'a [String],
 }
 
-/// summary.json of one replayed schedule. The step-level model runs without the heap and
-/// GC model, so its GC fields are zero.
+/// summary.json of one replayed schedule. The steps carry the heap and start GC cycles as
+/// `run` does, but do not step the mark or its pauses: the pause fields are zero.
 pub fn replay_summary_json(scenario: &str, seed: u64, token: &str, t: &Trace) -> String {
     let s = ReplaySummary {
         contract: SummaryContract {
             scenario,
             seed,
             sim_time_ns: t.steps.last().map_or(0, |s| s.t_ns),
-            gc_cycles: 0,
-            total_alloc_bytes: 0,
-            peak_heap_bytes: 0,
+            gc_cycles: u64::from(t.gc.cycles),
+            total_alloc_bytes: t.gc.total_alloc_bytes,
+            peak_heap_bytes: t.gc.peak_heap_bytes,
             stw_total_ns: 0,
             stw_max_ns: 0,
             gc_cpu_fraction: 0.0,

@@ -107,14 +107,69 @@ const COLUMNS: [&str; 7] = [
     "hashWriting",
 ];
 
+/// Schedules up to this many steps are listed whole; longer ones around what matters.
+pub const MAX_LISTED: usize = 1000;
+/// Steps listed before and after each step that matters in a long schedule.
+const CONTEXT_BEFORE: usize = 40;
+const CONTEXT_AFTER: usize = 8;
+
+/// The ranges of steps listed: all of them, or, in a long schedule, those around its first
+/// and last steps, the fatal step, the racing accesses and the GC starts.
+fn listed(trace: &Trace) -> Vec<std::ops::Range<usize>> {
+    let n = trace.steps.len();
+    if n <= MAX_LISTED {
+        return std::iter::once(0..n).collect();
+    }
+    let mut marks = vec![0, n - 1];
+    marks.extend(trace.fatal.as_ref().map(|f| f.step));
+    if let Some(r) = &trace.race {
+        marks.extend([r.previous.step, r.current.step]);
+    }
+    marks.extend(trace.gc_starts.iter().map(|&(step, _)| step));
+    marks.sort_unstable();
+    let mut out: Vec<std::ops::Range<usize>> = Vec::new();
+    for m in marks.into_iter().filter(|&m| m < n) {
+        let r = m.saturating_sub(CONTEXT_BEFORE)..(m + CONTEXT_AFTER + 1).min(n);
+        match out.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+/// What the table says beside a gcStart step that started a cycle.
+fn gc_start_mark(trace: &Trace, i: usize) -> Option<String> {
+    let k = trace.gc_starts.iter().position(|&(step, _)| step == i)?;
+    let g = goroutine_name(trace, trace.steps[i].goroutine);
+    Some(if trace.gc_starts[k].1 {
+        format!(
+            "GC cycle {}: the heap reached the trigger in mallocgc; gcBgMarkStartWorkers takes {g} off its P",
+            k + 1
+        )
+    } else {
+        format!(
+            "GC cycle {}: the heap reached the trigger in mallocgc",
+            k + 1
+        )
+    })
+}
+
 fn table(out: &mut String, trace: &Trace) {
     let fatal_step = trace.fatal.as_ref().map(|f| (f.step, f.message));
     let race_steps = trace.race.map(|r| [r.previous.step, r.current.step]);
-    let rows: Vec<[String; 8]> = trace
-        .steps
+    let ranges = listed(trace);
+    let rows: Vec<Option<[String; 8]>> = ranges
         .iter()
         .enumerate()
-        .map(|(i, s)| {
+        .flat_map(|(k, r)| {
+            // A gap between two ranges is one row of its own.
+            let gap = (k > 0).then_some(None);
+            gap.into_iter()
+                .chain(r.clone().map(|i| Some((i, &trace.steps[i]))))
+        })
+        .map(|row| {
+            let (i, s) = row?;
             let (map, writing) = match s.map {
                 Some(m) => (
                     map_name(trace, m).into_owned(),
@@ -131,12 +186,15 @@ fn table(out: &mut String, trace: &Trace) {
             if race_steps.is_some_and(|r| r.contains(&i)) {
                 marks.push("data race".to_string());
             }
+            if s.kind == StepKind::GcStart {
+                marks.extend(gc_start_mark(trace, i));
+            }
             let marker = if marks.is_empty() {
                 String::new()
             } else {
                 format!("<-- {}", marks.join(", "))
             };
-            [
+            Some([
                 i.to_string(),
                 s.t_ns.to_string(),
                 goroutine_name(trace, s.goroutine).into_owned(),
@@ -145,18 +203,18 @@ fn table(out: &mut String, trace: &Trace) {
                 s.kind.name().to_string(),
                 writing,
                 marker,
-            ]
+            ])
         })
         .collect();
     let mut widths = COLUMNS.map(|c| c.chars().count());
-    for row in &rows {
+    for row in rows.iter().flatten() {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
     // Numbers right-aligned, text left-aligned.
     let right = [true, true, false, true, false, false, false];
-    let mut line = |cells: &[&str]| {
+    let line = |cells: &[&str]| {
         let mut l = String::new();
         for (c, cell) in cells.iter().enumerate() {
             if c > 0 {
@@ -172,13 +230,36 @@ fn table(out: &mut String, trace: &Trace) {
                 None => l.push_str(cell),
             }
         }
-        let _ = writeln!(out, "{}", l.trim_end());
+        l.truncate(l.trim_end().len());
+        l
     };
-    line(&COLUMNS);
+    let _ = writeln!(out, "{}", line(&COLUMNS));
     let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
-    line(&rule.iter().map(String::as_str).collect::<Vec<_>>());
+    let _ = writeln!(
+        out,
+        "{}",
+        line(&rule.iter().map(String::as_str).collect::<Vec<_>>())
+    );
+    let mut ranges = ranges.iter();
+    let mut prev_end = ranges.next().map_or(0, |r| r.end);
     for row in &rows {
-        line(&row.iter().map(String::as_str).collect::<Vec<_>>());
+        match row {
+            Some(row) => {
+                let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+                let _ = writeln!(out, "{}", line(&cells));
+            }
+            None => {
+                let next = ranges.next().cloned().unwrap_or(prev_end..prev_end);
+                let skipped = next.start - prev_end;
+                let _ = writeln!(
+                    out,
+                    "{:>w$}  ({skipped} steps not listed)",
+                    "…",
+                    w = widths[0]
+                );
+                prev_end = next.end;
+            }
+        }
     }
 }
 
@@ -250,7 +331,8 @@ fn place(kind: StepKind) -> Place {
         | StepKind::Unlock
         | StepKind::RLock
         | StepKind::RUnlock
-        | StepKind::Local => Place::Other,
+        | StepKind::Local
+        | StepKind::GcStart => Place::Other,
     }
 }
 
@@ -281,6 +363,10 @@ fn find_only<'a>(
     pass: fn(&Place) -> bool,
 ) -> Option<&'static str> {
     for t in steps {
+        // gcStart runs inside mallocgc, called from the map function's bucket work.
+        if t.kind == StepKind::GcStart {
+            continue;
+        }
         if t.map != map {
             return None;
         }

@@ -10,6 +10,11 @@ use crate::model::sched::steps::StepKind;
 
 /// Width the steps share, at most; a few thousand steps become thin bars.
 const STEPS_WIDTH: f64 = 4800.0;
+/// Most steps drawn whole; a longer schedule is drawn from [`TAIL_DRAWN`] steps before its
+/// end (where it failed), so that the picture stays readable and small.
+pub const MAX_DRAWN: usize = 1000;
+/// Steps drawn of a schedule longer than [`MAX_DRAWN`]: wide enough to label each step.
+pub const TAIL_DRAWN: usize = 120;
 /// Widest column a step gets.
 const MAX_PITCH: f64 = 100.0;
 const MIN_WIDTH: f64 = 760.0;
@@ -30,7 +35,7 @@ const RACE_COLOR: &str = "#7b1fa2";
 const FLAG_COLOR: &str = "#4a86c5";
 
 /// Groups of steps, with their fill colour, for the boxes and the legend.
-const CATEGORIES: [(&str, &str); 7] = [
+const CATEGORIES: [(&str, &str); 8] = [
     ("hashWriting check", "#f6c85f"),
     ("hashWriting flip", "#8fbfe8"),
     ("bucket write", "#93c47d"),
@@ -38,6 +43,7 @@ const CATEGORIES: [(&str, &str); 7] = [
     ("count update", "#f9cb9c"),
     ("lock", "#e3a6c4"),
     ("local work", "#d9d9d9"),
+    ("gcStart", "#222222"),
 ];
 
 fn category(kind: StepKind) -> usize {
@@ -56,6 +62,7 @@ fn category(kind: StepKind) -> usize {
         StepKind::CountLoad | StepKind::CountStore => 4,
         StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => 5,
         StepKind::Local => 6,
+        StepKind::GcStart => 7,
     }
 }
 
@@ -141,14 +148,17 @@ pub fn swimlane_svg(trace: &Trace) -> String {
         .unwrap_or(0)
         .max(strip_label(trace).chars().count());
     let left = 12.0 + CHAR11 * name_chars as f64 + 10.0;
-    let pitch = if n == 0 {
+    // The steps drawn: all, or the last TAIL_DRAWN.
+    let first = if n > MAX_DRAWN { n - TAIL_DRAWN } else { 0 };
+    let drawn = n - first;
+    let pitch = if drawn == 0 {
         MAX_PITCH
     } else {
-        (STEPS_WIDTH / n as f64).min(MAX_PITCH)
+        (STEPS_WIDTH / drawn as f64).min(MAX_PITCH)
     };
     let gap = if pitch >= 8.0 { 2.0 } else { 0.0 };
     let box_w = pitch - gap;
-    let x_of = |i: usize| left + pitch * i as f64;
+    let x_of = |i: usize| left + pitch * i.saturating_sub(first) as f64;
     let steps_end = x_of(n);
     let width = (steps_end + RIGHT_MARGIN).max(MIN_WIDTH);
     let lane_y = |g: usize| LANES_TOP + (LANE_H + LANE_GAP) * g as f64;
@@ -165,7 +175,12 @@ pub fn swimlane_svg(trace: &Trace) -> String {
         body,
         r#"<text x="12" y="20" font-size="13" font-weight="bold">{}</text>"#,
         esc(&format!(
-            "schedule: {n} steps, {} goroutines, outcome: {outcome}",
+            "schedule: {n} steps{}, {} goroutines, outcome: {outcome}",
+            if first > 0 {
+                format!(" (the last {drawn} drawn)")
+            } else {
+                String::new()
+            },
             trace.goroutines.len()
         ))
     );
@@ -192,12 +207,12 @@ pub fn swimlane_svg(trace: &Trace) -> String {
         );
     }
 
-    hash_writing_strip(&mut body, trace, left, pitch, steps_end);
+    hash_writing_strip(&mut body, trace, first, left, pitch, steps_end);
 
     // The fatal step's line through the picture, under the boxes.
     let centre = |i: usize| x_of(i) + box_w / 2.0;
     if let Some(f) = &trace.fatal
-        && f.step < n
+        && (first..n).contains(&f.step)
     {
         let _ = writeln!(
             body,
@@ -210,8 +225,8 @@ pub fn swimlane_svg(trace: &Trace) -> String {
 
     // The two racing accesses, joined.
     if let Some(r) = &trace.race
-        && r.previous.step < n
-        && r.current.step < n
+        && (first..n).contains(&r.previous.step)
+        && (first..n).contains(&r.current.step)
     {
         let a = &trace.steps[r.previous.step];
         let b = &trace.steps[r.current.step];
@@ -228,7 +243,7 @@ pub fn swimlane_svg(trace: &Trace) -> String {
     // Steps.
     let fatal_step = trace.fatal.as_ref().map(|f| f.step);
     let race_steps = trace.race.map(|r| [r.previous.step, r.current.step]);
-    for (i, s) in trace.steps.iter().enumerate() {
+    for (i, s) in trace.steps.iter().enumerate().skip(first) {
         let x = x_of(i);
         let y = lane_y(s.goroutine as usize) + 4.0;
         let h = LANE_H - 8.0;
@@ -271,7 +286,7 @@ pub fn swimlane_svg(trace: &Trace) -> String {
 
     // Step axis.
     let tick = tick_every(pitch);
-    for i in (0..n).step_by(tick) {
+    for i in (first.next_multiple_of(tick)..n).step_by(tick) {
         let x = x_of(i) + box_w / 2.0;
         let _ = writeln!(
             body,
@@ -298,7 +313,11 @@ pub fn swimlane_svg(trace: &Trace) -> String {
             f.step,
             goroutine_name(trace, f.goroutine)
         );
-        let x = if f.step < n { centre(f.step) } else { left };
+        let x = if (first..n).contains(&f.step) {
+            centre(f.step)
+        } else {
+            left
+        };
         let anchor = if x > width / 2.0 { "end" } else { "start" };
         let _ = writeln!(
             body,
@@ -388,7 +407,15 @@ fn strip_label(trace: &Trace) -> String {
 
 /// The hashWriting flag of the first map, after each step, as a line low (0) or high (1)
 /// over a band shaded while it is set.
-fn hash_writing_strip(out: &mut String, trace: &Trace, left: f64, pitch: f64, end: f64) {
+/// The hashWriting strip of map 0 over the steps drawn (from step `first`).
+fn hash_writing_strip(
+    out: &mut String,
+    trace: &Trace,
+    first: usize,
+    left: f64,
+    pitch: f64,
+    end: f64,
+) {
     let lo = STRIP_TOP + STRIP_H - 2.0;
     let hi = STRIP_TOP + 2.0;
     let label = strip_label(trace);
@@ -407,8 +434,7 @@ fn hash_writing_strip(out: &mut String, trace: &Trace, left: f64, pitch: f64, en
         num(end - left),
         num(STRIP_H)
     );
-    let mut level = trace
-        .steps
+    let mut level = trace.steps[first.min(trace.steps.len())..]
         .iter()
         .find(|s| s.map == Some(0))
         .is_some_and(|s| s.writing_before);
@@ -416,11 +442,11 @@ fn hash_writing_strip(out: &mut String, trace: &Trace, left: f64, pitch: f64, en
     let mut path = format!("M{} {}", num(left), num(y_of(level)));
     let mut bands = Vec::new();
     let mut band_start = level.then_some(left);
-    for (i, s) in trace.steps.iter().enumerate() {
+    for (i, s) in trace.steps.iter().enumerate().skip(first) {
         if s.map != Some(0) || s.writing_after == level {
             continue;
         }
-        let x = left + pitch * i as f64;
+        let x = left + pitch * (i - first) as f64;
         let _ = write!(path, " H{} V{}", num(x), num(y_of(s.writing_after)));
         level = s.writing_after;
         match band_start.take() {

@@ -213,9 +213,11 @@ impl Default for Costs {
             background_mark_utilization: 0.5,
             idle_mark_utilization: 0.1,
             mark_assist_min_share: 0.1,
-            // Scheduler costs: orders of magnitude of runtime/proc.go's paths on a current
-            // x86 machine, not yet calibrated against a real scheduler.
-            goroutine_spawn: Dur::from_ns(250),
+            // newproc: 65 ns per `go` statement, the median at GOMAXPROCS=1 on go1.19.8
+            // (benches/go/spawn, results/spawn.txt).
+            goroutine_spawn: Dur::from_ns(65),
+            // The other scheduler costs are orders of magnitude of runtime/proc.go's paths
+            // on a current x86 machine, not yet calibrated against a real scheduler.
             sched_switch: Dur::from_ns(150),
             p_wake: Dur::from_ns(2_000),
             mutex_op: Dur::from_ns(15),

@@ -165,7 +165,11 @@ impl World {
                 st.iter_left -= 1;
                 done = st.iter_left == 0;
             }
-            StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => {}
+            StepKind::Lock
+            | StepKind::Unlock
+            | StepKind::RLock
+            | StepKind::RUnlock
+            | StepKind::GcStart => {}
         }
         // runtime/map.go: evacuate throws when it meets a cell a racing write left in a
         // state no bucket should have.

@@ -105,6 +105,36 @@ pub struct Work {
     pub garbage_bytes: u64,
 }
 
+impl Work {
+    /// Adds `w` into these totals.
+    #[inline]
+    pub fn add(&mut self, w: &Work) {
+        self.ops += w.ops;
+        self.overflow_probes += w.overflow_probes;
+        self.evacuated_buckets += w.evacuated_buckets;
+        self.evacuated_entries += w.evacuated_entries;
+        self.iterated_entries += w.iterated_entries;
+        self.alloc_bytes += w.alloc_bytes;
+        self.alloc_objects += w.alloc_objects;
+        self.garbage_bytes += w.garbage_bytes;
+    }
+
+    /// The work done since these totals were `before` (an earlier copy of them).
+    #[inline]
+    pub fn since(&self, before: &Work) -> Work {
+        Work {
+            ops: self.ops - before.ops,
+            overflow_probes: self.overflow_probes - before.overflow_probes,
+            evacuated_buckets: self.evacuated_buckets - before.evacuated_buckets,
+            evacuated_entries: self.evacuated_entries - before.evacuated_entries,
+            iterated_entries: self.iterated_entries - before.iterated_entries,
+            alloc_bytes: self.alloc_bytes - before.alloc_bytes,
+            alloc_objects: self.alloc_objects - before.alloc_objects,
+            garbage_bytes: self.garbage_bytes - before.garbage_bytes,
+        }
+    }
+}
+
 /// Running totals for one map, for summaries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct MapStats {

@@ -60,6 +60,10 @@ pub enum StepKind {
     RUnlock,
     /// Work that touches no shared state (compute, allocation).
     Local,
+    /// runtime/mgc.go: gcStart, called from mallocgc when an allocation reaches the heap
+    /// trigger (gcTrigger.test). The first cycle's gcBgMarkStartWorkers takes the caller
+    /// off its P, even in the middle of a map write.
+    GcStart,
 }
 
 impl StepKind {
@@ -88,6 +92,7 @@ impl StepKind {
             StepKind::RLock => "RLock",
             StepKind::RUnlock => "RUnlock",
             StepKind::Local => "compute",
+            StepKind::GcStart => "gcStart",
         }
     }
 
@@ -104,6 +109,32 @@ impl StepKind {
                     "runtime.mapiternext"
                 }
             }
+        }
+    }
+}
+
+/// mapassign's steps together take all of `[costs] map_op`: each step takes
+/// [`StepKind::map_op_share`] 35ths of it.
+pub const MAP_OP_SHARES: u64 = 35;
+
+impl StepKind {
+    /// The share, in [`MAP_OP_SHARES`]ths, of a map operation's fixed cost (`[costs]
+    /// map_op`) this step takes: the hash and the bucket walk most of it, each load, store
+    /// and check of `h.flags` or `h.count` a little (0 for steps that are not map steps).
+    /// The bucket work beyond the first bucket (overflow probes, evacuation, allocation) is
+    /// priced apart, by the work it did.
+    pub fn map_op_share(self) -> u64 {
+        match self {
+            StepKind::AssignFind | StepKind::DeleteFind | StepKind::Lookup => 12,
+            StepKind::Hash => 5,
+            StepKind::IterNext => 4,
+            StepKind::Lock
+            | StepKind::Unlock
+            | StepKind::RLock
+            | StepKind::RUnlock
+            | StepKind::Local
+            | StepKind::GcStart => 0,
+            _ => 2,
         }
     }
 }
