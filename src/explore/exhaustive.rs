@@ -8,12 +8,7 @@
 /// No preemption bound: explore every interleaving, with sleep sets.
 pub const UNBOUNDED: u32 = u32::MAX;
 
-use super::run::Exploration;
-use super::strategy::Strategy;
-use super::token::Token;
 use super::world::{Footprint, World};
-use crate::engine::program::Unsupported;
-use crate::scenario::types::Scenario;
 
 /// A choice point of the search.
 #[derive(Debug, Clone)]
@@ -54,108 +49,97 @@ impl Node {
     }
 }
 
-/// Explores every schedule of `sc` with at most `bound` preemptions (and at most
-/// `max_schedules` complete executions). `on_schedule` is told the count after each one.
-pub fn explore(
-    sc: &Scenario,
+/// The depth-first search over schedules, as a scheduler: at each step of an execution it
+/// takes the choice on the current path (opening a new choice point below it), and between
+/// executions it backtracks to the deepest choice point with an untried, allowed alternative.
+#[derive(Debug, Clone)]
+pub struct Dfs {
     bound: u32,
-    max_schedules: u64,
-    on_schedule: &mut impl FnMut(u64),
-) -> Result<Exploration, Unsupported> {
-    let mut ex = Exploration::new(Strategy::Exhaustive {
-        preemption_bound: bound,
-    });
-    let mut stack: Vec<Node> = Vec::new();
-    let mut runnable = Vec::new();
-    loop {
-        let mut w = World::new(sc)?;
-        let mut depth = 0;
-        let mut decisions = Vec::new();
-        let mut blocked = false;
-        while !w.finished() {
-            w.runnable(&mut runnable);
-            if runnable.is_empty() {
-                w.deadlock();
-                break;
-            }
-            if depth == stack.len() {
-                let (last, preemptions, sleep) = match stack.last() {
-                    None => (None, 0, Vec::new()),
-                    Some(parent) => {
-                        let ran = parent.choice;
-                        let ran_fp = parent.footprint(ran);
-                        // Sleep set of the child: what slept or was explored at the parent
-                        // and commutes with the step just taken.
-                        let sleep = if bound == UNBOUNDED {
-                            parent
-                                .sleep
-                                .iter()
-                                .chain(&parent.done)
-                                .copied()
-                                .filter(|&h| h != ran && !parent.footprint(h).conflicts(&ran_fp))
-                                .collect()
-                        } else {
-                            Vec::new()
-                        };
-                        let pre = parent.preemptions + u32::from(parent.preempts(ran));
-                        // A goroutine that left its P (gcStart) cannot go on: switching
-                        // away from it is no preemption.
-                        let last = Some(ran).filter(|&r| w.yielded() != Some(r));
-                        (last, pre, sleep)
-                    }
-                };
-                let footprints = runnable.iter().map(|&g| w.footprint(g)).collect();
-                let mut node = Node {
-                    runnable: runnable.clone(),
-                    footprints,
-                    last,
-                    preemptions,
-                    sleep,
-                    done: Vec::new(),
-                    choice: 0,
-                };
-                match runnable.iter().copied().find(|&g| node.allowed(g, bound)) {
-                    Some(g) => node.choice = g,
-                    None => {
-                        // Every enabled step sleeps: an order already explored.
-                        blocked = true;
-                        break;
-                    }
+    stack: Vec<Node>,
+    /// Choice points passed in the current execution.
+    depth: usize,
+    /// The search is over: every schedule within the bound was run.
+    exhausted: bool,
+}
+
+impl Dfs {
+    /// A search with at most `bound` preemptions per schedule ([`UNBOUNDED`]: none, with
+    /// sleep sets).
+    pub fn new(bound: u32) -> Self {
+        Dfs {
+            bound,
+            stack: Vec::new(),
+            depth: 0,
+            exhausted: false,
+        }
+    }
+
+    /// Whether every schedule within the bound has been run.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
+    }
+
+    /// The goroutine to step next among `runnable` (an index into it), or `None` when every
+    /// enabled step sleeps: an order already explored, so the execution is abandoned.
+    pub(super) fn pick(&mut self, runnable: &[u32], w: &World) -> Option<usize> {
+        if self.depth == self.stack.len() {
+            let (last, preemptions, sleep) = match self.stack.last() {
+                None => (None, 0, Vec::new()),
+                Some(parent) => {
+                    let ran = parent.choice;
+                    let ran_fp = parent.footprint(ran);
+                    // Sleep set of the child: what slept or was explored at the parent
+                    // and commutes with the step just taken.
+                    let sleep = if self.bound == UNBOUNDED {
+                        parent
+                            .sleep
+                            .iter()
+                            .chain(&parent.done)
+                            .copied()
+                            .filter(|&h| h != ran && !parent.footprint(h).conflicts(&ran_fp))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
+                    let pre = parent.preemptions + u32::from(parent.preempts(ran));
+                    // A goroutine that left its P (gcStart) cannot go on: switching away
+                    // from it is no preemption.
+                    let last = Some(ran).filter(|&r| w.yielded() != Some(r));
+                    (last, pre, sleep)
                 }
-                stack.push(node);
-            }
-            let node = &stack[depth];
-            let g = node.choice;
-            if runnable.len() > 1 {
-                decisions.push(runnable.iter().position(|&r| r == g).expect("runnable") as u32);
-            }
-            w.step(g, depth as u64, 0);
-            depth += 1;
-        }
-        if !blocked {
-            let preemptions = stack
-                .get(depth.saturating_sub(1))
-                .map_or(0, |n| n.preemptions + u32::from(n.preempts(n.choice)));
-            let trace = w.finish(decisions.clone(), preemptions);
-            let token = Token::Decisions {
-                scenario_seed: sc.seed,
-                decisions,
             };
-            ex.record(token, trace);
-            on_schedule(ex.schedules);
-            if ex.schedules >= max_schedules {
-                ex.complete = Some(false);
-                return Ok(ex);
-            }
+            let mut node = Node {
+                runnable: runnable.to_vec(),
+                footprints: runnable.iter().map(|&g| w.footprint(g)).collect(),
+                last,
+                preemptions,
+                sleep,
+                done: Vec::new(),
+                choice: 0,
+            };
+            node.choice = runnable
+                .iter()
+                .copied()
+                .find(|&g| node.allowed(g, self.bound))?;
+            self.stack.push(node);
         }
-        // Backtrack to the deepest choice point with an untried, allowed alternative.
-        stack.truncate(depth);
+        let g = self.stack[self.depth].choice;
+        self.depth += 1;
+        runnable.iter().position(|&r| r == g)
+    }
+
+    /// Ends an execution and backtracks to the deepest choice point with an untried,
+    /// allowed alternative; false when there is none left.
+    pub(super) fn backtrack(&mut self) -> bool {
+        self.stack.truncate(self.depth);
+        self.depth = 0;
         loop {
-            let Some(node) = stack.last_mut() else {
-                ex.complete = Some(true);
-                return Ok(ex);
+            let Some(node) = self.stack.last_mut() else {
+                self.exhausted = true;
+                return false;
             };
             node.done.push(node.choice);
+            let bound = self.bound;
             let next = node
                 .runnable
                 .iter()
@@ -163,9 +147,9 @@ pub fn explore(
                 .find(|&g| node.allowed(g, bound));
             if let Some(g) = next {
                 node.choice = g;
-                break;
+                return true;
             }
-            stack.pop();
+            self.stack.pop();
         }
     }
 }

@@ -5,6 +5,9 @@ use std::collections::BTreeMap;
 
 use rand_chacha::rand_core::Rng;
 
+use rand_chacha::ChaCha8Rng;
+
+use super::exhaustive::Dfs;
 use super::strategy::{PctState, Picker, Strategy, TimingCosts, TimingState};
 use super::token::Token;
 use super::trace::Trace;
@@ -37,7 +40,7 @@ pub struct Exploration {
 
 /// Runs one execution of `sc` under `picker`.
 pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported> {
-    run_bounded(sc, picker, u32::MAX, usize::MAX)
+    Ok(execute(sc, picker, u32::MAX, usize::MAX)?.0)
 }
 
 /// [`run_once`], stopped (with no fatal error) once it takes more than `max_preemptions`
@@ -48,6 +51,18 @@ pub(super) fn run_bounded(
     max_preemptions: u32,
     max_steps: usize,
 ) -> Result<Trace, Unsupported> {
+    Ok(execute(sc, picker, max_preemptions, max_steps)?.0)
+}
+
+/// The one runner loop every strategy goes through (as awslabs/shuttle's): the world offers
+/// its runnable goroutines, the picker chooses, the world steps. Returns the trace and
+/// whether the picker abandoned the execution (an order the exhaustive search has seen).
+fn execute(
+    sc: &Scenario,
+    picker: &mut Picker,
+    max_preemptions: u32,
+    max_steps: usize,
+) -> Result<(Trace, bool), Unsupported> {
     let mut w = World::new(sc)?;
     let mut runnable = Vec::new();
     let mut decisions = Vec::new();
@@ -64,7 +79,9 @@ pub(super) fn run_bounded(
             break;
         }
         let i = if runnable.len() > 1 || picker.sees_every_step() {
-            let i = picker.pick(&runnable, &|g| w.in_op(g));
+            let Some(i) = picker.pick(&runnable, &w) else {
+                return Ok((w.finish(decisions, preemptions), true));
+            };
             if runnable.len() > 1 {
                 decisions.push(i as u32);
             }
@@ -93,7 +110,7 @@ pub(super) fn run_bounded(
         }
         index += 1;
     }
-    Ok(w.finish(decisions, preemptions))
+    Ok((w.finish(decisions, preemptions), false))
 }
 
 /// The picker a token describes, for scenario `sc`.
@@ -147,52 +164,130 @@ pub fn explore_observed(
     seed: u64,
     on_schedule: &mut impl FnMut(u64),
 ) -> Result<Exploration, Unsupported> {
-    if let Strategy::Exhaustive { preemption_bound } = strategy {
-        return super::exhaustive::explore(sc, preemption_bound, schedules, on_schedule);
-    }
-    let n: u32 = sc.goroutines.iter().map(|g| g.count).sum();
-    let mut seeds = Stream::Scheduler.rng(seed);
+    let mut scheduler = Scheduler::new(sc, strategy, schedules, seed)?;
     let mut ex = Exploration::new(strategy);
-    // PCT needs the number of steps k: measure one run first.
-    let mut max_steps = 0;
-    if let Strategy::Pct { .. } = strategy {
-        let probe = run_once(
-            sc,
-            &mut Picker::Replay {
-                decisions: Vec::new(),
-                next: 0,
-            },
-        )?;
-        max_steps = probe.steps.len() as u64;
+    while let Some(mut picker) = scheduler.new_execution(ex.schedules) {
+        let (trace, abandoned) = execute(sc, &mut picker, u32::MAX, usize::MAX)?;
+        let token = scheduler.token(&trace);
+        scheduler.end_execution(picker);
+        if !abandoned {
+            ex.record(token, trace);
+            on_schedule(ex.schedules);
+        }
     }
-    for _ in 0..schedules {
-        let s = seeds.next_u64();
-        let token = match strategy {
-            Strategy::Timing => Token::Timing {
-                scenario_seed: sc.seed,
-                seed: s,
-            },
-            Strategy::Random => Token::Random {
-                scenario_seed: sc.seed,
-                seed: s,
-            },
-            Strategy::Pct { depth } => Token::Pct {
-                scenario_seed: sc.seed,
-                depth,
-                max_steps,
-                seed: s,
-            },
-            Strategy::Exhaustive { .. } => unreachable!("handled above"),
-        };
-        let mut picker = picker_for(&token, sc);
-        let trace = run_once(sc, &mut picker)?;
-        ex.record(token, trace);
-        on_schedule(ex.schedules);
-    }
+    ex.complete = scheduler.complete();
     if let Strategy::Pct { depth } = strategy {
-        ex.pct_guarantee = Some(PctState::guarantee(n as usize, max_steps, depth));
+        let n: u32 = sc.goroutines.iter().map(|g| g.count).sum();
+        ex.pct_guarantee = Some(PctState::guarantee(n as usize, scheduler.max_steps, depth));
     }
     Ok(ex)
+}
+
+/// A strategy over executions (awslabs/shuttle's `Scheduler`): it gives each execution its
+/// picker, and says when there are no more.
+struct Scheduler<'a> {
+    sc: &'a Scenario,
+    strategy: Strategy,
+    /// Executions to run at most.
+    schedules: u64,
+    /// Seeds of the sampling strategies' executions, one after another.
+    seeds: ChaCha8Rng,
+    /// The seed of the current execution.
+    seed: u64,
+    /// PCT's k: the steps of one run, measured first.
+    max_steps: u64,
+    /// The exhaustive search, between its executions.
+    dfs: Option<Box<Dfs>>,
+}
+
+impl<'a> Scheduler<'a> {
+    fn new(
+        sc: &'a Scenario,
+        strategy: Strategy,
+        schedules: u64,
+        seed: u64,
+    ) -> Result<Self, Unsupported> {
+        // PCT needs the number of steps k: measure one run first.
+        let mut max_steps = 0;
+        if let Strategy::Pct { .. } = strategy {
+            let probe = run_once(
+                sc,
+                &mut Picker::Replay {
+                    decisions: Vec::new(),
+                    next: 0,
+                },
+            )?;
+            max_steps = probe.steps.len() as u64;
+        }
+        let dfs = match strategy {
+            Strategy::Exhaustive { preemption_bound } => Some(Box::new(Dfs::new(preemption_bound))),
+            _ => None,
+        };
+        Ok(Scheduler {
+            sc,
+            strategy,
+            schedules,
+            seeds: Stream::Scheduler.rng(seed),
+            seed: 0,
+            max_steps,
+            dfs,
+        })
+    }
+
+    /// The picker of the next execution, or `None` when `done` executions are enough or the
+    /// search is over.
+    fn new_execution(&mut self, done: u64) -> Option<Picker> {
+        if done >= self.schedules {
+            return None;
+        }
+        if let Some(dfs) = &self.dfs {
+            if dfs.exhausted() {
+                return None;
+            }
+            return self.dfs.take().map(Picker::Exhaustive);
+        }
+        self.seed = self.seeds.next_u64();
+        Some(picker_for(&self.token(&Trace::default()), self.sc))
+    }
+
+    /// The token of the execution just run, which produced `trace`.
+    fn token(&self, trace: &Trace) -> Token {
+        let scenario_seed = self.sc.seed;
+        let seed = self.seed;
+        match self.strategy {
+            Strategy::Timing => Token::Timing {
+                scenario_seed,
+                seed,
+            },
+            Strategy::Random => Token::Random {
+                scenario_seed,
+                seed,
+            },
+            Strategy::Pct { depth } => Token::Pct {
+                scenario_seed,
+                depth,
+                max_steps: self.max_steps,
+                seed,
+            },
+            Strategy::Exhaustive { .. } => Token::Decisions {
+                scenario_seed,
+                decisions: trace.decisions.clone(),
+            },
+        }
+    }
+
+    /// Takes the picker back after its execution: the exhaustive search backtracks.
+    fn end_execution(&mut self, picker: Picker) {
+        if let Picker::Exhaustive(mut dfs) = picker {
+            dfs.backtrack();
+            self.dfs = Some(dfs);
+        }
+    }
+
+    /// For the exhaustive search: whether every schedule within its bound was run.
+    fn complete(&self) -> Option<bool> {
+        self.dfs.as_ref().map(|d| d.exhausted())
+    }
 }
 
 impl Exploration {

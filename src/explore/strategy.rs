@@ -5,6 +5,8 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
+use super::world::World;
+
 /// Which strategy explores the schedules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Strategy {
@@ -249,32 +251,35 @@ pub enum Picker {
     },
     /// A schedule as slices of steps per goroutine (shrinking).
     Slices(super::shrink::SlicePlan),
+    /// The next schedule of the exhaustive search.
+    Exhaustive(Box<super::exhaustive::Dfs>),
 }
 
 impl Picker {
     /// Timing and slice plans keep state that advances with every step, so they are asked
     /// even when only one goroutine can run; the others only at real choices.
     pub fn sees_every_step(&self) -> bool {
-        matches!(self, Picker::Timing(_) | Picker::Slices(_))
+        matches!(
+            self,
+            Picker::Timing(_) | Picker::Slices(_) | Picker::Exhaustive(_)
+        )
     }
 
-    /// Picks among `runnable` and returns the index chosen; `in_runtime` tells the timing
-    /// strategy where it may not preempt.
-    pub fn pick(&mut self, runnable: &[u32], in_runtime: &dyn Fn(u32) -> bool) -> usize {
+    /// Picks among `runnable` in world `w` and returns the index chosen, or `None` when the
+    /// execution is not worth finishing (the exhaustive search has explored its order).
+    pub fn pick(&mut self, runnable: &[u32], w: &World) -> Option<usize> {
         let g = match self {
-            Picker::Timing(t) => t.pick(runnable, in_runtime),
+            Picker::Timing(t) => t.pick(runnable, &|g| w.in_op(g)),
             Picker::Random(rng) => runnable[rng.random_range(0..runnable.len())],
             Picker::Pct(p) => p.pick(runnable),
             Picker::Slices(plan) => plan.pick(runnable),
             Picker::Replay { decisions, next } => {
                 let i = decisions.get(*next).copied().unwrap_or(0) as usize;
                 *next += 1;
-                return i.min(runnable.len() - 1);
+                return Some(i.min(runnable.len() - 1));
             }
+            Picker::Exhaustive(dfs) => return dfs.pick(runnable, w),
         };
-        runnable
-            .iter()
-            .position(|&r| r == g)
-            .expect("picked a runnable goroutine")
+        runnable.iter().position(|&r| r == g)
     }
 }
