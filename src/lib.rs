@@ -67,7 +67,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
 /// not fit in this machine's memory.
 pub fn run(scenario: &Scenario) -> Result<Outcome, Error> {
     resources::check_memory(scenario)?;
-    let sim = engine::Sim::new(scenario)?;
+    let sim = engine::Sim::new(&engine::compile::Compiled::new(scenario)?);
     let outcome = sim.run();
     if outcome.overflowed {
         return Err(Error::TooLong);

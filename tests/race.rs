@@ -433,7 +433,7 @@ fn race_steps_take_their_time_from_the_scenarios_costs() {
         ),
     ] {
         let sc = scenario::parse_str(&text(costs), "t.toml", &[]).unwrap();
-        let mut w = explore::World::new(&sc).unwrap();
+        let mut w = explore::World::of(&sc).unwrap();
         w.step(0, 0, 0);
         assert_eq!(w.last_step_ns, want, "{costs}");
     }

@@ -97,7 +97,7 @@ fn heap_steps_do_not_commute() {
     let text = "name = \"a\"\n[[goroutines]]\nname = \"g\"\ncount = 2\nprogram = [ { op = \
                 \"alloc\", bytes = \"1KiB\", size = \"1KiB\" } ]\n";
     let sc = scenario::parse_str(text, "a.toml", &[]).unwrap();
-    let w = explore::World::new(&sc).unwrap();
+    let w = explore::World::of(&sc).unwrap();
     assert!(w.footprint(0).conflicts(&w.footprint(1)));
 }
 
@@ -126,7 +126,7 @@ fn every_step_is_priced_by_costs() {
         ),
     ] {
         let sc = scenario::parse_str(&text(costs), "p.toml", &[]).unwrap();
-        let mut w = explore::World::new(&sc).unwrap();
+        let mut w = explore::World::of(&sc).unwrap();
         let mut got = Vec::new();
         while !w.finished() {
             w.step(0, 0, 0);

@@ -4,10 +4,10 @@
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
+use super::compile::Compiled;
 use super::queue::EventKind;
 use super::rng::Stream;
 use super::sim::{Goroutine, MAX_LIVE_GOROUTINES, Sim};
-use crate::scenario::types::{Process, Scenario};
 
 /// An open-loop source of requests (`[[arrivals]]`).
 #[derive(Debug)]
@@ -26,18 +26,18 @@ pub(super) struct Arrivals {
 }
 
 impl Arrivals {
-    /// The sources of `sc`, their programs after those of the goroutine groups.
-    pub(super) fn of(sc: &Scenario) -> Vec<Arrivals> {
-        sc.arrivals
+    /// The sources of `c`, their programs after those of the goroutine groups.
+    pub(super) fn of(c: &Compiled) -> Vec<Arrivals> {
+        c.sources
             .iter()
             .enumerate()
             .map(|(i, a)| Arrivals {
-                program: (sc.goroutines.len() + i) as u32,
-                gap_ps: 1e18 / a.rate.micro_hz().max(1) as f64,
-                poisson: a.process == Process::Poisson,
+                program: (c.groups.len() + i) as u32,
+                gap_ps: a.gap_ps,
+                poisson: a.poisson,
                 next_ps: 0,
-                end_ps: a.duration.as_ps(),
-                rng: Stream::Arrivals(i as u32).rng(sc.seed),
+                end_ps: a.end_ps,
+                rng: Stream::Arrivals(i as u32).rng(c.seed),
                 count: 0,
                 source: i as u32,
             })

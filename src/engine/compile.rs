@@ -1,14 +1,16 @@
 //! A scenario compiled for the engine and the explorer alike: the programs of its goroutine
-//! groups and arrival sources, its mutexes, its request names, and the maps, heap and GC it
-//! starts with.
+//! groups and arrival sources, its mutexes, its request names, the maps, heap and GC it
+//! starts with, and the prices of work. The engine reads only this, never the file format.
 
 use super::gc::{Gc, GcParams};
 use super::program::{Instr, Program, Unsupported, lock_table};
 use super::rng::Stream;
+use super::sched::SchedCosts;
+use super::sim::SimConfig;
 use crate::model::gc::pacer::Pacer;
 use crate::model::gomap::{GoMap, MapLayout, Work};
 use crate::model::heap::{Heap, NonHeapModel};
-use crate::scenario::types::{Gogc, MemLimit, Op, Scenario, go_minor};
+use crate::scenario::types::{Gogc, MemLimit, Op, Process, Scenario, Start, go_minor};
 
 /// One mutex of a scenario.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,19 +20,86 @@ pub struct LockInfo {
     pub rw: bool,
 }
 
-/// The programs of a scenario: one per `[[goroutines]]` group, then one per `[[arrivals]]`
-/// source (its body as one request named after the source).
+/// A `[[goroutines]]` group: `count` goroutines running program `i` (its index).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    /// The group's name; its goroutines are `name#r` when there are several.
+    pub name: String,
+    /// How many goroutines run the group's program.
+    pub count: u32,
+    /// They wait at a start line main opens after the last spawn (`start = "together"`).
+    pub together: bool,
+}
+
+/// An `[[arrivals]]` source as the engine runs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// The source's name, also its request's.
+    pub name: String,
+    /// Mean gap between arrivals (ps).
+    pub gap_ps: f64,
+    /// Exponential gaps (a Poisson process), or constant ones.
+    pub poisson: bool,
+    /// No arrival after this time (ps).
+    pub end_ps: u64,
+}
+
+/// A map as `make(map[K]V, hint)` creates it at the start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MapSetup {
+    /// The map's name, and its key and element types as written.
+    pub name: String,
+    pub key: String,
+    pub elem: String,
+    pub layout: MapLayout,
+    /// `make`'s size hint.
+    pub hint: u64,
+    /// A Swiss-table map (go1.24+ or `impl = "swiss"`), else the classic one.
+    pub swiss: bool,
+    /// The program deletes, reads or churns it: its keys are tracked to pick existing ones.
+    pub tracks_live: bool,
+    /// Most keys the program can insert into it.
+    pub key_budget: u64,
+}
+
+/// A scenario compiled for the engine: the programs of its goroutine groups, then one per
+/// `[[arrivals]]` source (its body as one request named after the source), and everything
+/// else a run needs.
 #[derive(Debug, Clone)]
 pub struct Compiled {
+    /// The scenario's name and seed.
+    pub name: String,
+    pub seed: u64,
+    /// GOMAXPROCS.
+    pub procs: u32,
     pub programs: Vec<Program>,
     /// For each program, the mutex of each of its lock instructions.
     pub lock_of: Vec<Vec<u32>>,
     pub locks: Vec<LockInfo>,
     /// Request names, in order of first appearance.
     pub requests: Vec<String>,
+    /// The goroutine groups, in order (program `i` is group `i`'s).
+    pub groups: Vec<Group>,
+    /// The arrival sources, in order (their programs follow the groups').
+    pub sources: Vec<Source>,
+    pub maps: Vec<MapSetup>,
+    /// `[heap] live`: bytes reachable before the program starts.
+    pub live_bytes: u64,
+    /// `[heap] stack`: each goroutine's stack.
+    pub stack_bytes: u64,
+    /// The heap, the pacer and the GC's parameters, before anything is allocated.
+    pub gc: Gc,
+    /// `[costs]` of map work and allocation, and of the scheduler.
+    pub prices: SimConfig,
+    pub sched: SchedCosts,
+    /// Requests that start before this (ps) are left out of the statistics.
+    pub warmup_ps: u64,
+    /// Most map writes the program can make (to size the record of them).
+    pub map_write_budget: u64,
 }
 
 impl Compiled {
+    /// Compiles `sc`: every op it can run, or the first it cannot.
     pub fn new(sc: &Scenario) -> Result<Compiled, Unsupported> {
         let lookup = |name: &str| sc.map_index(name);
         let mut requests = Vec::new();
@@ -57,28 +126,111 @@ impl Compiled {
                 }
             }
         }
+        let goroutines: u32 = sc.goroutines.iter().map(|g| g.count).sum();
+        let budget = sc.key_budget();
+        let maps = sc
+            .maps
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| MapSetup {
+                name: spec.name.clone(),
+                key: spec.key.text().to_string(),
+                elem: spec.elem.text().to_string(),
+                layout: map_layout(spec, &sc.runtime.go),
+                hint: spec.hint,
+                swiss: swiss_map(spec, &sc.runtime.go),
+                tracks_live: programs.iter().any(|p| {
+                    p.instrs.iter().any(|ins| match *ins {
+                        Instr::Delete { map, .. }
+                        | Instr::Read { map, .. }
+                        | Instr::Churn { map, .. } => map as usize == i,
+                        _ => false,
+                    })
+                }),
+                key_budget: budget.get(i).copied().unwrap_or(0),
+            })
+            .collect();
+        let c = &sc.costs;
         Ok(Compiled {
+            name: sc.name.clone(),
+            seed: sc.seed,
+            procs: sc.runtime.gomaxprocs.max(1),
             programs,
             lock_of,
             locks,
             requests,
+            groups: sc
+                .goroutines
+                .iter()
+                .map(|g| Group {
+                    name: g.name.clone(),
+                    count: g.count,
+                    together: g.start == Start::Together,
+                })
+                .collect(),
+            sources: sc
+                .arrivals
+                .iter()
+                .map(|a| Source {
+                    name: a.name.clone(),
+                    gap_ps: 1e18 / a.rate.micro_hz().max(1) as f64,
+                    poisson: a.process == Process::Poisson,
+                    end_ps: a.duration.as_ps(),
+                })
+                .collect(),
+            maps,
+            live_bytes: sc.heap.live.0,
+            stack_bytes: sc.heap.stack.0,
+            gc: new_gc(sc, goroutines.max(1)),
+            prices: SimConfig::from_costs(c),
+            sched: SchedCosts {
+                spawn_ps: c.goroutine_spawn.as_ps(),
+                switch_ps: c.sched_switch.as_ps(),
+                wake_ps: c.p_wake.as_ps(),
+                mutex_ps: c.mutex_op.as_ps(),
+            },
+            warmup_ps: sc.warmup.as_ps(),
+            map_write_budget: sc.map_write_budget(),
         })
     }
-}
 
-/// makemap for the scenario's map `i`: its layout, its hash seed from the map's own stream,
-/// its implementation; the allocations go into `w`.
-pub(crate) fn make_map(sc: &Scenario, i: usize, w: &mut Work) -> (GoMap, MapLayout) {
-    let spec = &sc.maps[i];
-    let layout = map_layout(spec, &sc.runtime.go);
-    let rng = Stream::MapHash(i as u32).rng(sc.seed);
-    let map = GoMap::new(layout, spec.hint, swiss_map(spec, &sc.runtime.go), rng, w);
-    (map, layout)
+    /// Goroutines of the `[[goroutines]]` groups.
+    pub fn goroutine_count(&self) -> u32 {
+        self.groups.iter().map(|g| g.count).sum()
+    }
+
+    /// The heap and GC at the start: `[heap] live` allocated, then every map made (makemap,
+    /// whose allocations go on the heap and into `work`).
+    pub(crate) fn start(&self, work: &mut Work) -> (Gc, Vec<(GoMap, MapLayout)>) {
+        let mut gc = self.gc.clone();
+        if self.live_bytes > 0 {
+            gc.alloc(self.live_bytes, 1, self.live_bytes, 0);
+        }
+        let maps = (0..self.maps.len())
+            .map(|i| {
+                let mut w = Work::default();
+                let made = self.make_map(i, &mut w);
+                gc.alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, 48);
+                work.add(&w);
+                made
+            })
+            .collect();
+        (gc, maps)
+    }
+
+    /// makemap for map `i`: its layout, its hash seed from the map's own stream, its
+    /// implementation; the allocations go into `w`.
+    fn make_map(&self, i: usize, w: &mut Work) -> (GoMap, MapLayout) {
+        let m = &self.maps[i];
+        let rng = Stream::MapHash(i as u32).rng(self.seed);
+        let map = GoMap::new(m.layout, m.hint, m.swiss, rng, w);
+        (map, m.layout)
+    }
 }
 
 /// The layout of a scenario's map: sizes, pointers, the compiler's fast path for its key
 /// type, and the release's allocation rule.
-pub(crate) fn map_layout(spec: &crate::scenario::types::MapSpec, go: &str) -> MapLayout {
+fn map_layout(spec: &crate::scenario::types::MapSpec, go: &str) -> MapLayout {
     MapLayout {
         key_size: spec.key.size(),
         elem_size: spec.elem.size(),
@@ -113,7 +265,7 @@ pub(crate) fn malloc_headers(go: &str) -> bool {
 }
 
 /// The pacer, heap and GC parameters of a scenario.
-pub(crate) fn new_gc(sc: &Scenario, goroutines: u32) -> Gc {
+fn new_gc(sc: &Scenario, goroutines: u32) -> Gc {
     let gogc = match sc.runtime.gogc {
         Gogc::Off => -1,
         Gogc::Percent(p) => p.min(i32::MAX as u32) as i32,

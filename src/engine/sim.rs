@@ -7,18 +7,18 @@ use std::collections::VecDeque;
 use rand_chacha::ChaCha8Rng;
 
 use super::arrivals::Arrivals;
-use super::compile::{Compiled, make_map, new_gc};
+use super::compile::{Compiled, Group};
 use super::gc::Gc;
 use super::latency::Histogram;
 use super::outcome::MAX_RECORDED_WRITES;
 pub use super::outcome::{MapOutcome, MapShape, MapWrite, Outcome, RequestOutcome};
-use super::program::{Instr, Program, Unsupported};
+use super::program::Program;
 use super::queue::{EventKind, EventQueue};
 use super::rng::Stream;
 use super::sched::{P, PState, SchedCosts};
 use super::sync::Mutex;
 use crate::model::gomap::{GoMap, Work};
-use crate::scenario::types::{Costs, Scenario, Start};
+use crate::scenario::types::Costs;
 
 /// Prices of work, in picoseconds, so sub-nanosecond costs accumulate exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,76 +217,38 @@ pub struct Sim {
 }
 
 impl Sim {
-    /// Builds the simulation: the heap with `[heap] live`, every map (makemap, with its
-    /// allocations), the programs, and main spawning every goroutine on P0 at time 0.
-    pub fn new(sc: &Scenario) -> Result<Sim, Unsupported> {
-        let Compiled {
-            programs,
-            lock_of,
-            locks,
-            requests: request_names,
-        } = Compiled::new(sc)?;
-        let goroutine_count: u32 = sc.goroutines.iter().map(|g| g.count).sum();
-        let mut gc = new_gc(sc, goroutine_count.max(1));
-        if sc.heap.live.0 > 0 {
-            gc.alloc(sc.heap.live.0, 1, sc.heap.live.0, 0);
-        }
-
+    /// Builds the simulation of compiled scenario `c`: the heap with `[heap] live`, every
+    /// map (makemap, with its allocations), and main spawning every goroutine on P0 at time 0.
+    pub fn new(c: &Compiled) -> Sim {
+        let goroutine_count = c.goroutine_count();
         let mut work = Work::default();
-        let budget = sc.key_budget();
-        let mut maps = Vec::with_capacity(sc.maps.len());
-        let mut map_meta = Vec::with_capacity(sc.maps.len());
-        for (i, spec) in sc.maps.iter().enumerate() {
-            let mut w = Work::default();
-            let (map, layout) = make_map(sc, i, &mut w);
-            gc.alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, 48);
-            work.add(&w);
-            let track_live = programs.iter().any(|p| {
-                p.instrs.iter().any(|ins| match *ins {
-                    Instr::Delete { map, .. }
-                    | Instr::Read { map, .. }
-                    | Instr::Churn { map, .. } => map as usize == i,
-                    _ => false,
-                })
-            });
-            let live = if track_live {
-                Vec::with_capacity(budget.get(i).copied().unwrap_or(0).min(1 << 26) as usize)
-            } else {
-                Vec::new()
-            };
-            let scan = layout.bucket_has_pointers();
-            maps.push(MapSlot {
+        let (gc, made) = c.start(&mut work);
+        let maps = made
+            .into_iter()
+            .zip(&c.maps)
+            .map(|((map, layout), m)| MapSlot {
                 map,
-                live,
-                track_live,
+                live: if m.tracks_live {
+                    Vec::with_capacity(m.key_budget.min(1 << 26) as usize)
+                } else {
+                    Vec::new()
+                },
+                track_live: m.tracks_live,
                 next_key: 0,
-                scan,
+                scan: layout.bucket_has_pointers(),
                 writing: None,
                 iterating_until_ps: 0,
-            });
-            map_meta.push((
-                spec.name.clone(),
-                spec.key.text().to_string(),
-                spec.elem.text().to_string(),
-            ));
-        }
-        let c = &sc.costs;
-        let sched_costs = SchedCosts {
-            spawn_ps: c.goroutine_spawn.as_ps(),
-            switch_ps: c.sched_switch.as_ps(),
-            wake_ps: c.p_wake.as_ps(),
-            mutex_ps: c.mutex_op.as_ps(),
-        };
-        let procs = sc.runtime.gomaxprocs.max(1) as usize;
-        let arrivals = Arrivals::of(sc);
+            })
+            .collect();
+        let procs = c.procs as usize;
         let mut sim = Sim {
-            name: sc.name.clone(),
-            seed: sc.seed,
-            config: SimConfig::from_costs(&sc.costs),
-            sched_costs,
+            name: c.name.clone(),
+            seed: c.seed,
+            config: c.prices,
+            sched_costs: c.sched,
             queue: EventQueue::new(),
-            programs,
-            lock_of,
+            programs: c.programs.clone(),
+            lock_of: c.lock_of.clone(),
             goroutines: Vec::new(),
             free_slots: Vec::new(),
             ps: (0..procs).map(|_| P::new()).collect(),
@@ -295,8 +257,9 @@ impl Sim {
             // pidleget takes the most recently idled: P1 first.
             idle: (1..procs as u32).rev().collect(),
             spinning: 0,
-            sched_rng: Stream::Scheduler.rng(sc.seed),
-            mutexes: locks
+            sched_rng: Stream::Scheduler.rng(c.seed),
+            mutexes: c
+                .locks
                 .iter()
                 .map(|l| Mutex {
                     rw: l.rw,
@@ -304,7 +267,11 @@ impl Sim {
                 })
                 .collect(),
             maps,
-            map_meta,
+            map_meta: c
+                .maps
+                .iter()
+                .map(|m| (m.name.clone(), m.key.clone(), m.elem.clone()))
+                .collect(),
             work,
             gc,
             gc_start_pending: false,
@@ -312,14 +279,14 @@ impl Sim {
             fatal_detail: None,
             group_names: {
                 let mut first = 0u32;
-                sc.goroutines
+                c.groups
                     .iter()
                     .map(|g| {
                         let at = first;
                         first += g.count;
                         (g.name.clone(), at, g.count)
                     })
-                    .chain(sc.arrivals.iter().map(|a| (a.name.clone(), u32::MAX, 0)))
+                    .chain(c.sources.iter().map(|a| (a.name.clone(), u32::MAX, 0)))
                     .collect()
             },
             assist_ps_cycle: 0,
@@ -327,24 +294,27 @@ impl Sim {
             retained: (0, 0),
             live_goroutines: 0,
             max_goroutines: 0,
-            arrivals,
+            arrivals: Arrivals::of(c),
             fatal: None,
             map_writes: {
-                let writes: u64 = budget.iter().fold(0u64, |a, &b| a.saturating_add(b));
-                let ops = sc.map_write_budget();
+                let writes = c
+                    .maps
+                    .iter()
+                    .fold(0u64, |a, m| a.saturating_add(m.key_budget));
+                let ops = c.map_write_budget;
                 (writes <= MAX_RECORDED_WRITES && ops <= MAX_RECORDED_WRITES)
                     .then(|| Vec::with_capacity(ops as usize))
             },
-            latency: vec![Histogram::new(); request_names.len()],
-            request_names,
-            warmup_ps: sc.warmup.as_ps(),
+            latency: vec![Histogram::new(); c.requests.len()],
+            request_names: c.requests.clone(),
+            warmup_ps: c.warmup_ps,
             end_ps: 0,
             ends_ps: vec![0; goroutine_count as usize],
             events: 0,
-            stack_bytes: sc.heap.stack.0,
+            stack_bytes: c.stack_bytes,
             live_arrivals: 0,
         };
-        sim.spawn_all(sc);
+        sim.spawn_all(&c.groups);
         for a in 0..sim.arrivals.len() {
             sim.schedule_arrival(a);
         }
@@ -353,7 +323,7 @@ impl Sim {
             sim.mark_workers_started = true;
             sim.start_gc(0, 0, false);
         }
-        Ok(sim)
+        sim
     }
 
     /// runtime/proc.go: newproc, from main on P0 — each `go` statement costs `spawn`, puts
@@ -361,12 +331,12 @@ impl Sim {
     /// an idle P. Goroutines of a group that starts `together` wait at the start line until
     /// main closes it after the last spawn (chan.go: closechan readies them in order). Then
     /// main blocks and P0 runs what it has.
-    fn spawn_all(&mut self, sc: &Scenario) {
+    fn spawn_all(&mut self, groups: &[Group]) {
         let spawn = self.sched_costs.spawn_ps;
         let mut t = 0u64;
         let mut waiting = Vec::new();
         let mut first = true;
-        for (pi, spec) in sc.goroutines.iter().enumerate() {
+        for (pi, spec) in groups.iter().enumerate() {
             for _ in 0..spec.count {
                 if !first {
                     t = t.saturating_add(spawn);
@@ -376,7 +346,7 @@ impl Sim {
                 let rng = Stream::Workload(id).rng(self.seed);
                 self.goroutines.push(Goroutine::new(pi as u32, t, rng));
                 self.live_goroutines += 1;
-                if spec.start == Start::Together {
+                if spec.together {
                     waiting.push(id);
                 } else {
                     self.ready(id, 0, t);

@@ -13,6 +13,7 @@ use super::token::Token;
 use super::trace::Trace;
 use super::world::World;
 use crate::engine::Stream;
+use crate::engine::compile::Compiled;
 use crate::engine::program::Unsupported;
 use crate::scenario::types::Scenario;
 
@@ -40,13 +41,14 @@ pub struct Exploration {
 
 /// Runs one execution of `sc` under `picker`.
 pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported> {
-    Ok(execute(sc, picker, u32::MAX, usize::MAX)?.0)
+    Ok(execute(&Compiled::new(sc)?, picker, u32::MAX, usize::MAX)?.0)
 }
 
-/// [`run_once`], stopped (with no fatal error) once it takes more than `max_preemptions`
-/// preemptions or `max_steps` steps: shrinking rejects such runs anyway.
+/// One execution of compiled scenario `sc` under `picker`, stopped (with no fatal error)
+/// once it takes more than `max_preemptions` preemptions or `max_steps` steps: shrinking
+/// rejects such runs anyway.
 pub(super) fn run_bounded(
-    sc: &Scenario,
+    sc: &Compiled,
     picker: &mut Picker,
     max_preemptions: u32,
     max_steps: usize,
@@ -58,7 +60,7 @@ pub(super) fn run_bounded(
 /// its runnable goroutines, the picker chooses, the world steps. Returns the trace and
 /// whether the picker abandoned the execution (an order the exhaustive search has seen).
 fn execute(
-    sc: &Scenario,
+    sc: &Compiled,
     picker: &mut Picker,
     max_preemptions: u32,
     max_steps: usize,
@@ -113,15 +115,15 @@ fn execute(
     Ok((w.finish(decisions, preemptions), false))
 }
 
-/// The picker a token describes, for scenario `sc`.
-pub fn picker_for(token: &Token, sc: &Scenario) -> Picker {
-    let goroutines = sc.goroutines.iter().map(|g| g.count as usize).sum();
+/// The picker a token describes, for compiled scenario `sc`.
+pub fn picker_for(token: &Token, sc: &Compiled) -> Picker {
+    let goroutines = sc.goroutine_count() as usize;
     match *token {
         Token::Timing { seed, .. } => Picker::Timing(TimingState::new(
             seed,
             goroutines,
-            sc.runtime.gomaxprocs,
-            TimingCosts::from_costs(&sc.costs),
+            sc.procs,
+            TimingCosts::from_sched(&sc.sched),
         )),
         Token::Random { seed, .. } => Picker::Random(rand_chacha::ChaCha8Rng::from_seed_u64(seed)),
         Token::Pct {
@@ -141,8 +143,9 @@ pub fn picker_for(token: &Token, sc: &Scenario) -> Picker {
 pub fn replay(sc: &Scenario, token: &Token) -> Result<Trace, Unsupported> {
     let mut sc = sc.clone();
     sc.seed = token.scenario_seed();
-    let mut picker = picker_for(token, &sc);
-    run_once(&sc, &mut picker)
+    let c = Compiled::new(&sc)?;
+    let mut picker = picker_for(token, &c);
+    Ok(execute(&c, &mut picker, u32::MAX, usize::MAX)?.0)
 }
 
 /// Explores `schedules` schedules of `sc` with `strategy`, seeded by `seed`.
@@ -164,10 +167,11 @@ pub fn explore_observed(
     seed: u64,
     on_schedule: &mut impl FnMut(u64),
 ) -> Result<Exploration, Unsupported> {
-    let mut scheduler = Scheduler::new(sc, strategy, schedules, seed)?;
+    let c = Compiled::new(sc)?;
+    let mut scheduler = Scheduler::new(&c, strategy, schedules, seed)?;
     let mut ex = Exploration::new(strategy);
     while let Some(mut picker) = scheduler.new_execution(ex.schedules) {
-        let (trace, abandoned) = execute(sc, &mut picker, u32::MAX, usize::MAX)?;
+        let (trace, abandoned) = execute(&c, &mut picker, u32::MAX, usize::MAX)?;
         let token = scheduler.token(&trace);
         scheduler.end_execution(picker);
         if !abandoned {
@@ -177,8 +181,8 @@ pub fn explore_observed(
     }
     ex.complete = scheduler.complete();
     if let Strategy::Pct { depth } = strategy {
-        let n: u32 = sc.goroutines.iter().map(|g| g.count).sum();
-        ex.pct_guarantee = Some(PctState::guarantee(n as usize, scheduler.max_steps, depth));
+        let n = c.goroutine_count() as usize;
+        ex.pct_guarantee = Some(PctState::guarantee(n, scheduler.max_steps, depth));
     }
     Ok(ex)
 }
@@ -186,7 +190,7 @@ pub fn explore_observed(
 /// A strategy over executions (awslabs/shuttle's `Scheduler`): it gives each execution its
 /// picker, and says when there are no more.
 struct Scheduler<'a> {
-    sc: &'a Scenario,
+    sc: &'a Compiled,
     strategy: Strategy,
     /// Executions to run at most.
     schedules: u64,
@@ -202,7 +206,7 @@ struct Scheduler<'a> {
 
 impl<'a> Scheduler<'a> {
     fn new(
-        sc: &'a Scenario,
+        sc: &'a Compiled,
         strategy: Strategy,
         schedules: u64,
         seed: u64,
@@ -210,12 +214,14 @@ impl<'a> Scheduler<'a> {
         // PCT needs the number of steps k: measure one run first.
         let mut max_steps = 0;
         if let Strategy::Pct { .. } = strategy {
-            let probe = run_once(
+            let probe = run_bounded(
                 sc,
                 &mut Picker::Replay {
                     decisions: Vec::new(),
                     next: 0,
                 },
+                u32::MAX,
+                usize::MAX,
             )?;
             max_steps = probe.steps.len() as u64;
         }

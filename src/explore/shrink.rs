@@ -3,10 +3,11 @@
 //! runs before another takes over — and delta debugging drops slices and shortens them,
 //! keeping any change after which the program still dies the same way.
 
-use super::run::{run_bounded, run_once};
+use super::run::run_bounded;
 use super::strategy::Picker;
 use super::token::Token;
 use super::trace::Trace;
+use crate::engine::compile::Compiled;
 use crate::engine::program::Unsupported;
 use crate::scenario::types::Scenario;
 
@@ -80,7 +81,7 @@ impl SlicePlan {
 
 /// Runs the schedule `slices` describes, giving up once it is worse than `best` (more
 /// preemptions or steps): such a run cannot replace it.
-fn run_slices(sc: &Scenario, slices: Vec<Slice>, best: &Trace) -> Result<Trace, Unsupported> {
+fn run_slices(sc: &Compiled, slices: Vec<Slice>, best: &Trace) -> Result<Trace, Unsupported> {
     run_bounded(
         sc,
         &mut Picker::Slices(SlicePlan::new(slices)),
@@ -107,9 +108,15 @@ fn improves(best: &Trace, best_slices: usize, candidate: &Trace) -> bool {
 
 /// Shrinks a failing `trace` of `sc`: the smallest schedule found that dies with the same
 /// message, with no more preemptions or steps, and its replay token.
-pub fn shrink(sc: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupported> {
+pub fn shrink(scenario: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupported> {
+    let sc = &Compiled::new(scenario)?;
     let mut slices = slices_of(trace);
-    let mut best = run_once(sc, &mut Picker::Slices(SlicePlan::new(slices.clone())))?;
+    let mut best = run_bounded(
+        sc,
+        &mut Picker::Slices(SlicePlan::new(slices.clone())),
+        u32::MAX,
+        usize::MAX,
+    )?;
     if !keeps(trace, &best) {
         // Replaying as slices did not reproduce it: keep the original.
         best = trace.clone();

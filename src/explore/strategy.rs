@@ -44,12 +44,12 @@ pub struct TimingCosts {
 }
 
 impl TimingCosts {
-    /// The scheduler's costs of a scenario.
-    pub fn from_costs(c: &crate::scenario::types::Costs) -> Self {
+    /// The engine's scheduler costs, in ns.
+    pub fn from_sched(c: &crate::engine::sched::SchedCosts) -> Self {
         TimingCosts {
-            spawn_ns: c.goroutine_spawn.as_ps() / 1000,
-            wake_ns: c.p_wake.as_ps() / 1000,
-            switch_ns: c.sched_switch.as_ps() / 1000,
+            spawn_ns: c.spawn_ps / 1000,
+            wake_ns: c.wake_ps / 1000,
+            switch_ns: c.switch_ps / 1000,
         }
     }
 }

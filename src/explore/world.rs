@@ -7,7 +7,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::trace::{Access, Fatal, Race, Trace, TraceGc, TraceStep};
 use crate::engine::HOLDER_BYTES;
-use crate::engine::compile::{Compiled, make_map, new_gc};
+use crate::engine::compile::Compiled;
 use crate::engine::gc::Gc;
 use crate::engine::program::{Instr, Program, Unsupported};
 use crate::engine::{SimConfig, Stream};
@@ -159,49 +159,40 @@ pub struct World {
 }
 
 impl World {
-    /// Builds the execution of `sc`: every map made, every goroutine at its first step.
-    pub fn new(sc: &Scenario) -> Result<World, Unsupported> {
-        if !sc.arrivals.is_empty() {
+    /// Builds the execution of scenario `sc` (compiling it).
+    pub fn of(sc: &Scenario) -> Result<World, Unsupported> {
+        World::new(&Compiled::new(sc)?)
+    }
+
+    /// Builds the execution of compiled scenario `c`: every map made, every goroutine at its
+    /// first step.
+    pub fn new(c: &Compiled) -> Result<World, Unsupported> {
+        if !c.sources.is_empty() {
             return Err(Unsupported {
                 op: "[[arrivals]]",
                 by: "by `race` yet, which explores [[goroutines]]: `run` simulates arrivals",
             });
         }
-        let Compiled {
-            programs,
-            lock_of,
-            locks: lock_info,
-            ..
-        } = Compiled::new(sc)?;
-        if programs.iter().any(Program::has_time_loops) {
+        if c.programs.iter().any(Program::has_time_loops) {
             return Err(Unsupported {
                 op: "loop with a duration",
                 by: "by `race` yet, whose steps have no clock: `run` simulates it",
             });
         }
-        let count: u32 = sc.goroutines.iter().map(|g| g.count).sum();
-        let mut gc = new_gc(sc, count.max(1));
-        if sc.heap.live.0 > 0 {
-            gc.alloc(sc.heap.live.0, 1, sc.heap.live.0, 0);
-        }
         let mut work = Work::default();
-        let maps = (0..sc.maps.len())
-            .map(|i| {
-                let mut w = Work::default();
-                let (map, layout) = make_map(sc, i, &mut w);
-                gc.alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, 48);
-                work.add(&w);
-                MapSlot {
-                    map,
-                    next_key: 0,
-                    live: Vec::new(),
-                    scan: layout.bucket_has_pointers(),
-                }
+        let (gc, made) = c.start(&mut work);
+        let maps = made
+            .into_iter()
+            .map(|(map, layout)| MapSlot {
+                map,
+                next_key: 0,
+                live: Vec::new(),
+                scan: layout.bucket_has_pointers(),
             })
             .collect::<Vec<_>>();
         let mut goroutines = Vec::new();
         let mut names = Vec::new();
-        for (pi, g) in sc.goroutines.iter().enumerate() {
+        for (pi, g) in c.groups.iter().enumerate() {
             for r in 0..g.count {
                 let id = goroutines.len() as u32;
                 goroutines.push(Goroutine {
@@ -210,7 +201,7 @@ impl World {
                     op: None,
                     done: false,
                     gc_start_next: false,
-                    rng: Stream::Workload(id).rng(sc.seed),
+                    rng: Stream::Workload(id).rng(c.seed),
                 });
                 names.push(if g.count == 1 {
                     g.name.clone()
@@ -222,16 +213,17 @@ impl World {
         let n = goroutines.len();
         let trace = Trace {
             goroutines: names,
-            maps: sc.maps.iter().map(|m| m.name.clone()).collect(),
+            maps: c.maps.iter().map(|m| m.name.clone()).collect(),
             ..Trace::default()
         };
         let mut w = World {
-            programs,
-            lock_of,
+            programs: c.programs.clone(),
+            lock_of: c.lock_of.clone(),
             goroutines,
-            hb: Detector::new(n, lock_info.len(), maps.len()),
+            hb: Detector::new(n, c.locks.len(), maps.len()),
             maps,
-            locks: lock_info
+            locks: c
+                .locks
                 .iter()
                 .map(|l| Lock {
                     rw: l.rw,
@@ -241,18 +233,18 @@ impl World {
             trace,
             work,
             last_step_ns: 0,
-            prices: SimConfig::from_costs(&sc.costs),
-            mutex_ns: sc.costs.mutex_op.as_ps() / 1000,
+            prices: c.prices,
+            mutex_ns: c.sched.mutex_ps / 1000,
             alloc_costs_ns: (
-                sc.costs.alloc_object.as_ps() / 1000,
-                sc.costs.alloc_per_kib.as_ps() / 1000,
+                c.prices.alloc_object_ps / 1000,
+                c.prices.alloc_per_kib_ps / 1000,
             ),
             gc,
             retained: (0, 0),
             mark_workers_started: false,
             yielded: None,
-            spawn_ns: sc.costs.goroutine_spawn.as_ps() / 1000,
-            procs: sc.runtime.gomaxprocs.max(1),
+            spawn_ns: c.sched.spawn_ps / 1000,
+            procs: c.procs,
         };
         for g in 0..n {
             w.settle(g);
