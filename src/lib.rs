@@ -10,6 +10,7 @@ pub mod calibrate;
 pub mod engine;
 pub mod explore;
 pub mod export;
+pub mod gctrace;
 pub mod model;
 pub mod report;
 mod resources;

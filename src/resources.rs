@@ -12,14 +12,19 @@ use crate::scenario::Scenario;
 /// [`ResourceError::in_file`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResourceError {
+    /// The scenario file; empty until [`ResourceError::in_file`] sets it.
     pub file: String,
+    /// The map that does not fit.
     pub map: String,
+    /// An upper bound on the keys the map holds at once ([`Scenario::key_budget`]).
     pub keys: u64,
+    /// The map's `make` size hint.
     pub hint: u64,
     /// What simulating this map needs.
     pub need: u64,
     /// What this map and the maps declared before it need together.
     pub total: u64,
+    /// The memory available to the simulation: MemAvailable less a fifth.
     pub avail: u64,
 }
 

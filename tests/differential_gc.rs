@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::{assert_ok, bin, bundled};
 use go_toolchain::{GO_RUNS, Go, run_with_limit};
-use gomemsim::report::parse_gctrace;
+use gomemsim::gctrace::parse_gctrace;
 use serde_json::Value;
 
 /// Cycle count and mean heap goal (MiB, as gctrace prints it) of a gctrace log.

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use gomemsim::gctrace::{ParsedCycle, parse_gctrace};
 use gomemsim::model::gc::GcCycle;
-use gomemsim::report::{ParsedCycle, gctrace_line, gctrace_text, parse_gctrace};
+use gomemsim::report::{gctrace_line, gctrace_text};
 use proptest::prelude::*;
 
 fn data_dir() -> PathBuf {

@@ -12,7 +12,7 @@ pub mod report;
 pub mod settings;
 pub mod workload;
 
-use crate::report::ParsedCycle;
+use crate::gctrace::ParsedCycle;
 use crate::scenario::{self, Gogc, GoroutineSpec, Heap, MemLimit, Runtime, Scenario};
 
 pub use observed::{Compared, Quantities, compare};
@@ -29,8 +29,11 @@ pub struct Options {
     pub name: String,
     /// Modelled runtime release (`runtime.go`).
     pub go: String,
+    /// GOMAXPROCS, if known.
     pub gomaxprocs: Option<u32>,
+    /// GOGC, if known.
     pub gogc: Option<Gogc>,
+    /// GOMEMLIMIT, if known.
     pub gomemlimit: Option<MemLimit>,
 }
 
@@ -48,6 +51,7 @@ pub enum Source {
 }
 
 impl Source {
+    /// The source's name in fit.json and in the summary.
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Given => "given",
@@ -61,14 +65,17 @@ impl Source {
 /// A fitted scenario and how well it reproduces the log.
 #[derive(Debug, Clone)]
 pub struct Fit {
+    /// The fitted scenario.
     pub scenario: Scenario,
     /// The log's quantities, over the cycles the comparison uses.
     pub observed: Quantities,
     /// The fitted scenario's, measured the same way.
     pub simulated: Quantities,
-    /// Where GOMAXPROCS, GOGC and GOMEMLIMIT came from.
+    /// Where GOMAXPROCS came from.
     pub gomaxprocs_source: Source,
+    /// Where GOGC came from.
     pub gogc_source: Source,
+    /// Where GOMEMLIMIT came from.
     pub gomemlimit_source: Source,
     /// Cycles the log marks `(forced)` (runtime.GC() or the 2-minute forced GC).
     pub forced_cycles: usize,
@@ -81,13 +88,16 @@ pub struct Fit {
 /// Why a log cannot be fitted.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CalibrateError {
+    /// The log has no GC cycle line.
     #[error(
         "no GC cycle lines (`gc N @S.SSSs P%: ...`) found; run the program with \
          GODEBUG=gctrace=1 and pass what it printed on stderr"
     )]
     NoCycles,
+    /// The fitted scenario, written as TOML and read back, is not valid; the message says why.
     #[error("the fitted scenario is not valid: {0}")]
     Invalid(String),
+    /// Running the fitted scenario failed; the message is the run's error.
     #[error("the fitted scenario cannot run: {0}")]
     Run(String),
 }

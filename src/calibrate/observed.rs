@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
+use crate::gctrace::{ParsedCycle, parse_gctrace};
 use crate::model::gc::GcCycle;
-use crate::report::{ParsedCycle, gctrace_text, parse_gctrace};
+use crate::report::gctrace_text;
 
 /// Bytes in a MiB: gctrace prints heap sizes as `bytes >> 20` (runtime/mgc.go:
 /// gcMarkTermination).
@@ -97,14 +98,17 @@ impl Quantities {
 /// One quantity of fit.json: observed in the log, simulated from the fitted scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Compared {
+    /// The value in the log.
     pub observed: f64,
+    /// The value in the fitted scenario's simulation.
     pub simulated: f64,
     /// (simulated − observed) / observed; 0 when both are 0.
     pub relative_error: f64,
 }
 
 impl Compared {
-    pub fn new(observed: f64, simulated: f64) -> Compared {
+    /// The pair, with its relative error.
+    fn new(observed: f64, simulated: f64) -> Compared {
         let relative_error = if observed == 0.0 {
             if simulated == 0.0 { 0.0 } else { f64::INFINITY }
         } else {

@@ -2,7 +2,7 @@
 //! say. Only the goal's shape is used: under GOGC it follows the marked heap, under a binding
 //! memory limit it stays flat whatever the marked heap does.
 
-use crate::report::ParsedCycle;
+use crate::gctrace::ParsedCycle;
 use crate::scenario::Gogc;
 
 use super::observed::MIB;
@@ -123,7 +123,7 @@ pub fn inferred_gogc(shape: &GoalShape) -> Gogc {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::parse_gctrace;
+    use crate::gctrace::parse_gctrace;
 
     fn line(n: u32, marked: u64, goal: u64) -> String {
         format!(

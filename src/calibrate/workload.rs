@@ -2,7 +2,7 @@
 //! between cycles become a program of `retain`/`free`/`alloc` ops; the printed CPU and clock
 //! times become the `[costs]` of marking and of the pauses.
 
-use crate::report::ParsedCycle;
+use crate::gctrace::ParsedCycle;
 use crate::scenario::{Bytes, Costs, Dur, Op, Rate};
 
 use super::observed::MIB;
@@ -48,7 +48,9 @@ struct Interval {
 /// history before an excerpt's first cycle.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
+    /// The goroutine's ops, warm-up first.
     pub ops: Vec<Op>,
+    /// How many of `ops` are warm-up.
     pub warmup: usize,
 }
 
@@ -234,7 +236,7 @@ fn round3(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::parse_gctrace;
+    use crate::gctrace::parse_gctrace;
 
     const LOG: &str = "\
 gc 1 @0.010s 2%: 0.010+1.0+0.030 ms clock, 0.020+0.10/0.50/0.30+0.060 ms cpu, 10->12->8 MB, 11 MB goal, 0 MB stacks, 0 MB globals, 2 P

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use clap::Args;
 use gomemsim::calibrate::report::{LogNotes, fit_json, projection_csv};
 use gomemsim::calibrate::{self, Options};
-use gomemsim::report::{self, ParsedCycle, parse_gctrace};
+use gomemsim::gctrace::{ParsedCycle, parse_gctrace};
+use gomemsim::report;
 use gomemsim::scenario::{Gogc, MemLimit};
 use gomemsim::sweep::{self, Axis, Grid, Sweep};
 

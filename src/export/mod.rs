@@ -18,5 +18,6 @@ pub use go::go_program;
 pub struct ExportProblem {
     /// A dotted field path such as `maps[0].key`.
     pub field: String,
+    /// Why the field cannot be exported.
     pub message: String,
 }

@@ -37,8 +37,9 @@ pub struct Heap {
     pub stacks: u64,
     /// Scannable globals in bytes (`globalsScan`).
     pub globals: u64,
-    /// Everything ever allocated.
+    /// Every byte ever allocated.
     pub total_alloc: u64,
+    /// Every object ever allocated.
     pub total_alloc_objects: u64,
     /// Highest `in_use` seen.
     pub peak_in_use: u64,
@@ -47,6 +48,8 @@ pub struct Heap {
 }
 
 impl Heap {
+    /// An empty heap under the non-heap model `nonheap`, with `stacks` bytes of goroutine
+    /// stacks and `globals` bytes of scannable globals.
     pub fn new(nonheap: NonHeapModel, stacks: u64, globals: u64) -> Self {
         Heap {
             nonheap,

@@ -5,7 +5,7 @@
 mod atomic;
 mod gc_cycles;
 mod gctrace;
-pub mod latency;
+mod latency;
 mod map_events;
 pub mod plots;
 mod race;
@@ -15,7 +15,7 @@ mod swimlane;
 
 pub use atomic::write_atomic;
 pub use gc_cycles::gc_cycles_csv;
-pub use gctrace::{ParsedCycle, gctrace_line, gctrace_text, parse_gctrace};
+pub use gctrace::{gctrace_line, gctrace_text};
 pub use map_events::map_events_csv;
 pub use race::{race_json, replay_summary_json, trace_map_events_csv};
 pub use schedule::schedule_txt;
@@ -30,7 +30,9 @@ use crate::engine::Outcome;
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {}: {source}", path.display())]
 pub struct ReportError {
+    /// The file or directory that could not be written.
     pub path: PathBuf,
+    /// The I/O error.
     #[source]
     pub source: std::io::Error,
 }

@@ -13,10 +13,15 @@ use super::path::FieldPath;
 /// `goroutines[0].program[2].op`, empty when no field applies.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ScenarioError {
+    /// The file label, or `--set key=value` for an override.
     pub file: String,
+    /// 1-based line of the fault, when known.
     pub line: Option<usize>,
+    /// 1-based column (in characters) of the fault, when known.
     pub column: Option<usize>,
+    /// Dotted path of the field at fault; empty when no field applies.
     pub field: String,
+    /// What went wrong.
     pub message: String,
     /// The accepted values, comma-separated, when they can be listed.
     pub allowed: Option<String>,

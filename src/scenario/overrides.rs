@@ -14,7 +14,9 @@ use super::path::{FieldPath, Seg};
 /// (so `runtime.gogc=off` and `runtime.gomemlimit=512MiB` need no quotes).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Override {
+    /// The field path.
     pub key: String,
+    /// The value text, as given.
     pub value: String,
 }
 

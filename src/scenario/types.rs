@@ -13,20 +13,28 @@ use super::units::{Bytes, Dur, Frequency, Rate};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
+    /// Names the run in its outputs (summary.json's `scenario`, the default
+    /// `results/<name>/`).
     pub name: String,
+    /// The seed of the run's random streams (1 by default).
     #[serde(default = "default_seed")]
     pub seed: u64,
     /// Requests that start before this virtual time are left out of the latency statistics.
     #[serde(default, skip_serializing_if = "is_zero_dur")]
     pub warmup: Dur,
+    /// `[runtime]`.
     #[serde(default)]
     pub runtime: Runtime,
+    /// `[heap]`.
     #[serde(default)]
     pub heap: Heap,
+    /// `[costs]`.
     #[serde(default)]
     pub costs: Costs,
+    /// `[[maps]]`, in file order; ops name them.
     #[serde(default)]
     pub maps: Vec<MapSpec>,
+    /// `[[goroutines]]`, in file order.
     #[serde(default)]
     pub goroutines: Vec<GoroutineSpec>,
     /// Open-loop request sources: each arrival runs its body in a new goroutine.
@@ -48,8 +56,11 @@ fn is_zero_dur(d: &Dur) -> bool {
 pub struct Runtime {
     /// Modelled release, `"1.19"` .. ; validated against the supported list.
     pub go: String,
+    /// GOMAXPROCS: the number of Ps (1 by default).
     pub gomaxprocs: u32,
+    /// GOGC (100 by default).
     pub gogc: Gogc,
+    /// GOMEMLIMIT (off by default).
     pub gomemlimit: MemLimit,
 }
 
@@ -81,14 +92,19 @@ pub fn go_minor(go: &str) -> Option<u32> {
 /// GOGC: a percentage, or `"off"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Gogc {
+    /// `GOGC=off`: no heap goal from GOGC.
     Off,
+    /// `GOGC=N`: the heap goal is the marked heap plus N% of it and of the GC roots
+    /// (runtime/mgcpacer.go: gcControllerState.commit).
     Percent(u32),
 }
 
 /// GOMEMLIMIT: `"off"` or a size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemLimit {
+    /// No memory limit.
     Off,
+    /// A soft limit on all memory the runtime maps, heap and non-heap.
     Limit(Bytes),
 }
 
@@ -229,9 +245,13 @@ impl Default for Costs {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MapSpec {
+    /// The name ops refer to the map by.
     pub name: String,
+    /// The key type, in Go syntax.
     pub key: GoType,
+    /// The elem type, in Go syntax.
     pub elem: GoType,
+    /// The `make` size hint (0 by default).
     #[serde(default)]
     pub hint: u64,
     /// Map implementation; `None` means the one of `runtime.go`.
@@ -253,12 +273,15 @@ pub enum MapImpl {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GoroutineSpec {
+    /// Names the group in outputs.
     pub name: String,
+    /// How many goroutines run the program (1 by default).
     #[serde(default = "default_count")]
     pub count: u32,
     /// When the goroutines start: as main spawns them, or together at a start line.
     #[serde(default, skip_serializing_if = "Start::is_spawned")]
     pub start: Start,
+    /// The ops each goroutine runs, in order.
     pub program: Vec<Op>,
 }
 
@@ -285,12 +308,16 @@ impl Start {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ArrivalSpec {
+    /// The request name each arrival's body is timed under.
     pub name: String,
+    /// The arrival rate, such as `"100000/s"`.
     pub rate: Frequency,
+    /// How arrival times are spaced (Poisson by default).
     #[serde(default)]
     pub process: Process,
     /// Arrivals stop after this much virtual time.
     pub duration: Dur,
+    /// The ops each arrival's goroutine runs.
     pub body: Vec<Op>,
 }
 
@@ -315,58 +342,109 @@ fn default_count() -> u32 {
 #[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Op {
     /// `n` fresh keys: `m[k] = v`.
-    Insert { map: String, n: u64 },
+    Insert {
+        /// The map's name.
+        map: String,
+        /// How many keys.
+        n: u64,
+    },
     /// `n` random existing keys: `delete(m, k)`.
-    Delete { map: String, n: u64 },
+    Delete {
+        /// The map's name.
+        map: String,
+        /// How many keys.
+        n: u64,
+    },
     /// `n` times: delete a random existing key, insert a fresh one.
-    Churn { map: String, n: u64 },
+    Churn {
+        /// The map's name.
+        map: String,
+        /// How many delete-insert pairs.
+        n: u64,
+    },
     /// `n` lookups of random existing keys: `_ = m[k]`.
-    Read { map: String, n: u64 },
+    Read {
+        /// The map's name.
+        map: String,
+        /// How many lookups.
+        n: u64,
+    },
     /// One full `for k, v := range m`.
-    Iterate { map: String },
+    Iterate {
+        /// The map's name.
+        map: String,
+    },
     /// Garbage that dies young; paced at `rate` if given.
     Alloc {
+        /// Total bytes allocated.
         bytes: Bytes,
+        /// Size of each object, before size-class rounding.
         size: Bytes,
+        /// Bytes per second; as fast as the costs allow when absent.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         rate: Option<Rate>,
     },
     /// Memory that stays live until freed or the end.
-    Retain { bytes: Bytes, size: Bytes },
+    Retain {
+        /// Total bytes retained.
+        bytes: Bytes,
+        /// Size of each object, before size-class rounding.
+        size: Bytes,
+    },
     /// Drops retained bytes.
-    Free { bytes: Bytes },
+    Free {
+        /// How many retained bytes to drop.
+        bytes: Bytes,
+    },
     /// CPU work that touches no memory.
-    Compute { time: Dur },
+    Compute {
+        /// How long the work takes.
+        time: Dur,
+    },
     /// sync.Mutex Lock (default mutex `"mu"`).
     Lock {
+        /// The mutex's name.
         #[serde(default = "default_mutex")]
         name: String,
     },
+    /// sync.Mutex Unlock (default mutex `"mu"`).
     Unlock {
+        /// The mutex's name.
         #[serde(default = "default_mutex")]
         name: String,
     },
     /// sync.RWMutex RLock.
     Rlock {
+        /// The mutex's name.
         #[serde(default = "default_mutex")]
         name: String,
     },
+    /// sync.RWMutex RUnlock.
     Runlock {
+        /// The mutex's name.
         #[serde(default = "default_mutex")]
         name: String,
     },
     /// Repeat `body` `times` times, or (with `duration`) until the goroutine's clock has
     /// passed `duration` since it started; `times` is then `u64::MAX`.
     Loop {
+        /// How many repetitions.
         #[serde(skip_serializing_if = "is_unbounded")]
         times: u64,
+        /// Repeat instead until the goroutine's clock has passed this since it started.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         duration: Option<Dur>,
+        /// The ops repeated.
         body: Vec<Op>,
     },
     /// One request named `name`: every execution of `body` is timed from its start to its
     /// end.
-    Request { name: String, body: Vec<Op> },
+    Request {
+        /// The request name latencies are reported under.
+        name: String,
+        /// The ops timed as one request.
+        body: Vec<Op>,
+    },
 }
 
 fn is_unbounded(times: &u64) -> bool {

@@ -35,6 +35,7 @@ pub struct Frequency {
 }
 
 impl Frequency {
+    /// `n` events per second (saturating).
     pub const fn from_per_s(n: u64) -> Frequency {
         Frequency {
             micro_hz: n.saturating_mul(1_000_000),
@@ -80,12 +81,15 @@ const DUR_UNITS: [(&str, u64); 9] = [
 const DUR_UNITS_TEXT: &str = "ps, ns, us, µs, ms, s, m, h";
 
 impl Bytes {
+    /// No bytes.
     pub const ZERO: Bytes = Bytes(0);
 }
 
 impl Dur {
+    /// No time.
     pub const ZERO: Dur = Dur { ps: 0 };
 
+    /// A duration of `ps` picoseconds.
     pub const fn from_ps(ps: u64) -> Dur {
         Dur { ps }
     }
@@ -97,10 +101,12 @@ impl Dur {
         }
     }
 
+    /// The duration in picoseconds.
     pub const fn as_ps(&self) -> u64 {
         self.ps
     }
 
+    /// The duration in nanoseconds, fractions kept.
     pub fn as_ns_f64(&self) -> f64 {
         self.ps as f64 / PS_PER_NS as f64
     }

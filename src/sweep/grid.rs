@@ -7,7 +7,9 @@ use crate::scenario::units::Bytes;
 /// One axis: a scenario field and the values it takes, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Axis {
+    /// The scenario field path, as `--set` takes it.
     pub field: String,
+    /// The values, as override text.
     pub values: Vec<String>,
 }
 
@@ -15,7 +17,9 @@ pub struct Axis {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("--grid {text}: {message}")]
 pub struct GridError {
+    /// The text that does not parse.
     pub text: String,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -159,7 +163,9 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, GridError> {
 /// A grid: the axes' cartesian product (the first axis varies slowest), times the seeds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grid {
+    /// The axes, the first varying slowest.
     pub axes: Vec<Axis>,
+    /// The seeds each grid point runs with.
     pub seeds: Vec<u64>,
 }
 

@@ -17,11 +17,13 @@ use crate::scenario::{self, Override};
 /// What to sweep.
 #[derive(Debug, Clone)]
 pub struct Sweep {
-    /// The scenario file's text and its label for errors.
+    /// The scenario file's text.
     pub text: String,
+    /// The scenario file's label for errors.
     pub label: String,
     /// `--set` overrides applied to every run, before the grid's.
     pub base: Vec<Override>,
+    /// The grid points and seeds to run.
     pub grid: Grid,
 }
 
@@ -93,7 +95,9 @@ impl Sweep {
 /// going to shard `run % count`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Shard {
+    /// This shard, 0-based.
     pub index: usize,
+    /// How many shards the sweep is cut into.
     pub count: usize,
 }
 
@@ -110,7 +114,9 @@ impl Shard {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("--shard {text}: {message}")]
 pub struct ShardError {
+    /// The `--shard` text.
     pub text: String,
+    /// What is wrong with it.
     pub message: String,
 }
 

@@ -54,8 +54,11 @@ pub const AGGREGATED: [&str; 11] = [
 /// One run of a sweep.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
+    /// The run's index in the sweep, 0-based.
     pub run: usize,
+    /// The grid point's index, 0-based.
     pub point: usize,
+    /// The seed the run used.
     pub seed: u64,
     /// The grid values, one per axis.
     pub values: Vec<String>,

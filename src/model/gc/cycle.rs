@@ -14,16 +14,21 @@ pub struct GcCycle {
     pub user_forced: bool,
     /// When sweep termination began (`work.tSweepTerm`), from the start of the run.
     pub start_ns: u64,
-    /// Wall-clock phases: sweep termination (STW), concurrent mark, mark termination (STW).
+    /// Wall-clock time of sweep termination (stop-the-world).
     pub stw_sweep_term_ns: u64,
+    /// Wall-clock time of the concurrent mark phase.
     pub mark_ns: u64,
+    /// Wall-clock time of mark termination (stop-the-world).
     pub stw_mark_term_ns: u64,
-    /// CPU time: sweep termination (STW × GOMAXPROCS), mark assists, background workers
-    /// (dedicated + fractional), idle workers, mark termination (STW × GOMAXPROCS).
+    /// CPU time of sweep termination: its STW time × GOMAXPROCS.
     pub cpu_stw_sweep_term_ns: u64,
+    /// CPU time of mark assists.
     pub cpu_assist_ns: u64,
+    /// CPU time of the background mark workers, dedicated and fractional.
     pub cpu_background_ns: u64,
+    /// CPU time of the idle mark workers.
     pub cpu_idle_ns: u64,
+    /// CPU time of mark termination: its STW time × GOMAXPROCS.
     pub cpu_stw_mark_term_ns: u64,
     /// `work.heap0`: heap live when the cycle started (at the trigger).
     pub heap_start_bytes: u64,
@@ -35,8 +40,9 @@ pub struct GcCycle {
     pub heap_goal_bytes: u64,
     /// The trigger the cycle started at.
     pub trigger_bytes: u64,
-    /// `gcController.stackScan` and `globalsScan`.
+    /// `gcController.stackScan`: goroutine stack bytes (`S MB stacks`).
     pub stacks_bytes: u64,
+    /// `gcController.globalsScan`: global data bytes (`X MB globals`).
     pub globals_bytes: u64,
     /// GOMAXPROCS during the cycle.
     pub procs: u32,

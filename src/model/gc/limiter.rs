@@ -9,8 +9,10 @@ pub const CAPACITY_PER_PROC_NS: u64 = 1_000_000_000;
 /// `gcCPULimiterState`, updated over windows of virtual time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Limiter {
-    pub fill: u64,
-    pub capacity: u64,
+    /// GC CPU time (ns) in the bucket.
+    fill: u64,
+    /// Bucket size (ns): GOMAXPROCS × capacityPerProc.
+    capacity: u64,
     /// Total CPU time (ns) by which GC time exceeded a full bucket.
     pub overflow: u64,
 }

@@ -12,10 +12,13 @@ pub const GC_BACKGROUND_UTILIZATION: f64 = 0.25;
 pub const DEFAULT_HEAP_MINIMUM: u64 = 4 << 20;
 /// `memoryLimitHeapGoalHeadroom` (go1.19): the memory-limit goal stays this far below it.
 pub const MEMORY_LIMIT_HEAP_GOAL_HEADROOM: u64 = 1 << 20;
-/// `triggerRatioDen`, `minTriggerRatioNum` (~0.7), `maxTriggerRatioNum` (~0.95).
+/// `triggerRatioDen`: the trigger bounds below are in 64ths of the runway from the marked
+/// heap to the goal.
 pub const TRIGGER_RATIO_DEN: u64 = 64;
-pub const MIN_TRIGGER_RATIO_NUM: u64 = 45;
-pub const MAX_TRIGGER_RATIO_NUM: u64 = 61;
+/// `minTriggerRatioNum` (~0.7): the trigger is at least this many 64ths of the way to the goal.
+const MIN_TRIGGER_RATIO_NUM: u64 = 45;
+/// `maxTriggerRatioNum` (~0.95): the trigger is at most this many 64ths of the way to the goal.
+const MAX_TRIGGER_RATIO_NUM: u64 = 61;
 /// runtime/mgc.go: sweepMinHeapDistance — the trigger stays this far above the heap live at
 /// the end of mark while the sweep is still running.
 pub const SWEEP_MIN_HEAP_DISTANCE: u64 = 1 << 20;
@@ -109,7 +112,8 @@ pub struct Pacer {
     pub gc_percent: i32,
     /// GOMEMLIMIT in bytes; `i64::MAX` when off, as the runtime stores it.
     pub memory_limit: u64,
-    pub heap_minimum: u64,
+    /// `heapMinimum`: the GOGC goal's floor, 4 MiB × GOGC/100.
+    heap_minimum: u64,
     /// The cons/mark estimate: allocation rate over scan rate.
     pub cons_mark: f64,
     cons_mark_controller: PiController,
@@ -117,21 +121,31 @@ pub struct Pacer {
     last_cons_mark: [f64; 4],
     /// The rules of the modelled release.
     pub rules: PacerRules,
-    pub heap_marked: u64,
+    /// `heapMarked`: bytes marked live by the last cycle.
+    heap_marked: u64,
+    /// `heapLive`: the heap the pacer sees, the marked bytes plus what was allocated since.
     pub heap_live: u64,
-    pub heap_scan: u64,
-    pub last_heap_scan: u64,
-    pub last_stack_scan: u64,
-    pub max_stack_scan: u64,
+    /// `heapScan`: the scannable heap; set to the last cycle's heap scan work (resetLive).
+    heap_scan: u64,
+    /// `lastHeapScan`: heap scan work of the last cycle.
+    last_heap_scan: u64,
+    /// `lastStackScan`: stack scan work of the last cycle.
+    last_stack_scan: u64,
+    /// `maxStackScan`: the stack space a cycle may have to scan; this model never updates
+    /// it, so it stays 0.
+    max_stack_scan: u64,
+    /// `globalsScan`: bytes of global data each cycle scans.
     pub globals_scan: u64,
     /// The trigger of the cycle in progress, or `u64::MAX`.
     pub triggered: u64,
+    /// `lastHeapGoal`: the heap goal of the last finished cycle (endCycle).
     pub last_heap_goal: u64,
     gc_percent_heap_goal: u64,
     sweep_dist_min_trigger: u64,
     runway: u64,
     /// Workers of the cycle in progress (startCycle).
     pub dedicated_mark_workers_needed: i64,
+    /// Share of each P the fractional mark worker aims to use (startCycle).
     pub fractional_utilization_goal: f64,
     /// Assist ratio of the cycle in progress (revise).
     pub assist_work_per_byte: f64,

@@ -20,6 +20,7 @@ pub enum ConsMarkSmoothing {
 /// The release-dependent rules of the pacer and of the memory limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PacerRules {
+    /// How endCycle smooths the cons/mark estimate.
     pub cons_mark: ConsMarkSmoothing,
     /// go1.20, CL 417558: a cycle's `triggered` is the live heap when it starts
     /// (startCycle: `c.triggered = c.heapLive.Load()`), no longer the computed trigger; so

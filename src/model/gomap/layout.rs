@@ -4,10 +4,12 @@ use crate::model::malloc::{Malloc, PTR_SIZE};
 
 /// `bucketCnt` (runtime/map.go): slots per bucket.
 pub const BUCKET_CNT: usize = 8;
-/// `maxKeySize` / `maxElemSize` (runtime/map.go): larger keys or elems are stored
-/// indirectly, as a pointer to their own heap object.
-pub const MAX_KEY_SIZE: u64 = 128;
-pub const MAX_ELEM_SIZE: u64 = 128;
+/// `maxKeySize` (runtime/map.go): a larger key is stored indirectly, as a pointer to its own
+/// heap object.
+const MAX_KEY_SIZE: u64 = 128;
+/// `maxElemSize` (runtime/map.go): a larger elem is stored indirectly, as a pointer to its own
+/// heap object.
+const MAX_ELEM_SIZE: u64 = 128;
 
 /// What the model needs to know about `map[K]V`: sizes, whether the GC must scan it, and
 /// which release's allocator sizes its objects.
@@ -17,8 +19,9 @@ pub struct MapLayout {
     pub key_size: u64,
     /// `unsafe.Sizeof(V)`.
     pub elem_size: u64,
-    /// `unsafe.Alignof(K)` and `unsafe.Alignof(V)`: they lay out a Swiss-map slot.
+    /// `unsafe.Alignof(K)`: with `elem_align`, it lays out a Swiss-map slot.
     pub key_align: u64,
+    /// `unsafe.Alignof(V)`.
     pub elem_align: u64,
     /// K contains pointers.
     pub key_has_pointers: bool,

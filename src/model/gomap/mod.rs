@@ -18,19 +18,26 @@ pub use swiss::SwissMap;
 pub struct MapEvent {
     /// 1-based index of the map write (mapassign or mapdelete) that caused it.
     pub op: u64,
+    /// What happened.
     pub kind: MapEventKind,
-    /// B before and after the growth this event belongs to (equal for a same-size growth).
+    /// B before the growth this event belongs to. Zero for a Swiss map.
     pub b_before: u8,
+    /// B after the growth this event belongs to (equal to `b_before` for a same-size growth).
+    /// Zero for a Swiss map.
     pub b_after: u8,
-    /// `hmap.count` and `hmap.noverflow`, read after the write (`m.used` for a Swiss map).
+    /// `hmap.count` read after the write (`m.used` for a Swiss map).
     pub count: u64,
+    /// `hmap.noverflow` read after the write. Zero for a Swiss map.
     pub noverflow: u16,
-    /// Swiss maps: slots of the table before and after (the directory's entries for
-    /// `directory_grow`), the directory's global depth and the number of tables after the
-    /// event. Zero for the classic map.
+    /// Swiss maps: slots of the table before the event (the directory's entries for
+    /// `directory_grow`). Zero for the classic map.
     pub slots_before: u64,
+    /// Swiss maps: slots of the table after the event (the directory's entries for
+    /// `directory_grow`). Zero for the classic map.
     pub slots_after: u64,
+    /// Swiss maps: the directory's global depth after the event. Zero for the classic map.
     pub global_depth: u8,
+    /// Swiss maps: the number of tables after the event. Zero for the classic map.
     pub tables: u64,
 }
 
@@ -140,7 +147,9 @@ impl Work {
 pub struct MapStats {
     /// Writes so far (mapassign + mapdelete calls), the `op` counter of events.
     pub writes: u64,
+    /// Growths that enlarged the map: classic doublings, Swiss table grows and splits.
     pub growths: u64,
+    /// Classic same-size growths (hashGrow with the same B, to shed overflow buckets).
     pub same_size_growths: u64,
     /// Overflow buckets taken from a preallocated pool.
     pub overflow_from_prealloc: u64,
@@ -173,7 +182,9 @@ impl MapStats {
 /// One Go map, whichever implementation models it.
 #[derive(Debug, Clone)]
 pub enum GoMap {
+    /// The hmap/bmap map of runtime/map.go (Go <= 1.23).
     Classic(ClassicMap),
+    /// The Swiss-table map of internal/runtime/maps (Go >= 1.24).
     Swiss(SwissMap),
 }
 
@@ -226,22 +237,27 @@ impl GoMap {
         both!(self, m => m.iterate(work, visit))
     }
 
+    /// `len(m)`: the number of entries.
     pub fn len(&self) -> u64 {
         both!(self, m => m.len())
     }
 
+    /// Whether `len(m)` is 0.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The map's running totals.
     pub fn stats(&self) -> &MapStats {
         both!(self, m => m.stats())
     }
 
+    /// The map's growth events so far, in order.
     pub fn events(&self) -> &[MapEvent] {
         both!(self, m => m.events())
     }
 
+    /// The key/elem layout the map was made with.
     pub fn layout(&self) -> &MapLayout {
         both!(self, m => m.layout())
     }

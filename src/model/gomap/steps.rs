@@ -9,7 +9,9 @@ use super::{GoMap, Work};
 /// A slot a search found, in whichever map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MapCell {
+    /// A cell of a classic map's bucket.
     Classic(Cell),
+    /// A slot of a Swiss map's group.
     Swiss(SwissCell),
 }
 

@@ -6,9 +6,11 @@
 /// One access to a map, for the race report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Seen {
+    /// The accessing goroutine's index.
     pub goroutine: u32,
     /// The accessing goroutine's own clock at the access (its epoch).
     pub clock: u32,
+    /// The access writes the map (otherwise it reads it).
     pub write: bool,
     /// Caller's tag (the trace step index).
     pub tag: usize,

@@ -53,10 +53,13 @@ pub enum StepKind {
     IterInit,
     /// One mapiternext call: its hashWriting check, then one entry.
     IterNext,
-    /// sync.Mutex Lock / Unlock, sync.RWMutex RLock / RUnlock.
+    /// Lock of a sync.Mutex or sync.RWMutex.
     Lock,
+    /// Unlock of a sync.Mutex or sync.RWMutex.
     Unlock,
+    /// sync.RWMutex RLock.
     RLock,
+    /// sync.RWMutex RUnlock.
     RUnlock,
     /// Work that touches no shared state (compute, allocation).
     Local,
@@ -142,9 +145,13 @@ impl StepKind {
 /// The map operations a goroutine performs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MapOp {
+    /// `m[k] = v` (mapassign).
     Assign,
+    /// `delete(m, k)` (mapdelete).
     Delete,
+    /// `_ = m[k]` (mapaccess1).
     Access,
+    /// `for k, v := range m` (mapiterinit, mapiternext).
     Iterate,
 }
 

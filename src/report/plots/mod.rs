@@ -25,31 +25,49 @@ pub enum PlotError {
     /// A file could not be read or written.
     #[error("cannot access {}: {source}", path.display())]
     Io {
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
     /// A CSV file is malformed.
     #[error("cannot parse {}: {source}", path.display())]
     Csv {
+        /// The CSV file.
         path: PathBuf,
+        /// The CSV reader's error.
         #[source]
         source: csv::Error,
     },
     /// A CSV file lacks a column the plot needs.
     #[error("{}: no column {column:?}", path.display())]
-    MissingColumn { path: PathBuf, column: String },
+    MissingColumn {
+        /// The CSV file.
+        path: PathBuf,
+        /// The missing column's name.
+        column: String,
+    },
     /// A field that should be a number is not.
     #[error("{}: line {line}, column {column:?}: not a number: {value:?}", path.display())]
     BadValue {
+        /// The CSV file.
         path: PathBuf,
+        /// The field's line in the file (the header is line 1).
         line: usize,
+        /// The column of the field.
         column: String,
+        /// The field's text.
         value: String,
     },
     /// The plotting library failed.
     #[error("cannot draw {}: {message}", path.display())]
-    Draw { path: PathBuf, message: String },
+    Draw {
+        /// The plot file being drawn.
+        path: PathBuf,
+        /// The plotting library's message.
+        message: String,
+    },
 }
 
 /// Draws the plots of a `gomemsim run` from the CSV files in `dir`: `heap_timeline` from

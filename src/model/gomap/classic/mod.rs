@@ -24,7 +24,7 @@ mod ops;
 
 pub use ops::{Assign, Cell, LIVELOCK};
 
-pub use bucket::{Bucket, BucketArray};
+use bucket::{Bucket, BucketArray};
 
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::Rng;
@@ -190,6 +190,7 @@ impl ClassicMap {
         self.count
     }
 
+    /// Whether `len(m)` is 0.
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }
@@ -239,10 +240,12 @@ impl ClassicMap {
         self.buckets.buckets.len()
     }
 
+    /// The key/elem layout the map was made with.
     pub fn layout(&self) -> &MapLayout {
         &self.layout
     }
 
+    /// The map's running totals.
     pub fn stats(&self) -> &MapStats {
         &self.stats
     }

@@ -84,13 +84,15 @@ fn find_in_chain(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cell {
     /// Generation of the bucket array the cell was found in.
-    pub generation: u32,
+    pub(super) generation: u32,
     /// First bucket of the chain (`bOrig` in mapdelete).
-    pub origin: u32,
-    /// The bucket holding the cell, and the cell's index in it.
-    pub bucket: u32,
-    pub slot: u8,
-    pub top: u8,
+    pub(super) origin: u32,
+    /// The bucket holding the cell.
+    pub(super) bucket: u32,
+    /// The cell's index in its bucket.
+    pub(super) slot: u8,
+    /// The key's tophash, which `assign_store` writes into the cell.
+    pub(super) top: u8,
 }
 
 /// What mapassign's search found for a key.

@@ -32,6 +32,7 @@ pub fn h2(hash: u64) -> u8 {
 pub struct Bitset(u64);
 
 impl Bitset {
+    /// No slot is in the set.
     #[inline(always)]
     pub fn is_empty(self) -> bool {
         self.0 == 0
@@ -66,7 +67,9 @@ impl Iterator for Bitset {
 /// One group: the control word and the simulated keys of its 8 slots.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Group {
+    /// The 8 control bytes, slot i in byte i (`ctrlGroup`).
     pub ctrl: u64,
+    /// The simulated key of each slot; meaningful only where the control byte marks it full.
     pub keys: [u64; SLOTS],
 }
 
@@ -80,11 +83,13 @@ impl Default for Group {
 }
 
 impl Group {
+    /// group.go: ctrlGroup.get — the control byte of slot `i`.
     #[inline(always)]
     pub fn ctrl_at(&self, i: usize) -> u8 {
         (self.ctrl >> (8 * i)) as u8
     }
 
+    /// group.go: ctrlGroup.set — sets the control byte of slot `i` to `c`.
     #[inline(always)]
     pub fn set_ctrl(&mut self, i: usize, c: u8) {
         let shift = 8 * i;

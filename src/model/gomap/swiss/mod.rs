@@ -146,18 +146,22 @@ impl SwissMap {
         self.used
     }
 
+    /// Whether `len(m)` is 0.
     pub fn is_empty(&self) -> bool {
         self.used == 0
     }
 
+    /// The key/elem layout the map was made with.
     pub fn layout(&self) -> &MapLayout {
         &self.layout
     }
 
+    /// The map's running totals.
     pub fn stats(&self) -> &MapStats {
         &self.stats
     }
 
+    /// Growth events so far, in order.
     pub fn events(&self) -> &[MapEvent] {
         &self.events
     }

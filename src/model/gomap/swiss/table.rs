@@ -95,6 +95,7 @@ pub struct Table {
     pub generation: u32,
     /// First directory entry pointing at this table.
     pub index: usize,
+    /// The table's groups: `capacity / 8` of them.
     pub groups: Vec<Group>,
 }
 

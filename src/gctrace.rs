@@ -1,0 +1,234 @@
+//! Reads Go's `GODEBUG=gctrace=1` logs: a tolerant parser for Go 1.19 through the current release.
+
+/// One cycle line read back from a gctrace log. Fields the line does not carry keep their
+/// default (0, empty, `None`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ParsedCycle {
+    /// The cycle number (`gc N`).
+    pub n: u32,
+    /// When the cycle started, in seconds since the program started (`@S.SSSs`).
+    pub at_s: f64,
+    /// Cumulative GC CPU percentage (`P%`).
+    pub cpu_pct: u32,
+    /// Wall-clock phases in ms: sweep termination, concurrent mark, mark termination.
+    pub clock_ms: Vec<f64>,
+    /// CPU times in ms, in order: sweep termination, assist, background, idle, mark
+    /// termination (every field the line gives).
+    pub cpu_ms: Vec<f64>,
+    /// `H0` of `H0->H1->H2 MB`: the heap when the cycle started.
+    pub heap_start_mb: u64,
+    /// `H1`: the heap at mark termination.
+    pub heap_end_mb: u64,
+    /// `H2`: the heap marked live.
+    pub heap_marked_mb: u64,
+    /// `G MB goal`.
+    pub goal_mb: u64,
+    /// `S MB stacks` (Go 1.18 and later).
+    pub stacks_mb: Option<u64>,
+    /// `X MB globals` (Go 1.18 and later).
+    pub globals_mb: Option<u64>,
+    /// `P P`: GOMAXPROCS.
+    pub procs: u32,
+    /// The line ends in ` (forced)`.
+    pub forced: bool,
+    /// Fields that were not recognised, verbatim.
+    pub unknown: Vec<String>,
+}
+
+/// Every GC cycle line of a gctrace log, in order. Everything else — scavenger (`scvg…`) and
+/// `pacer:` lines, `GC forced` notices, program output, blank lines — is skipped. A cycle line
+/// may carry a prefix (a timestamp, or program output that had no newline); it is found by its
+/// `gc N @S.SSSs P%:` header. Never panics.
+pub fn parse_gctrace(text: &str) -> Vec<ParsedCycle> {
+    text.lines().filter_map(parse_line).collect()
+}
+
+/// One line, if it is a GC cycle line.
+fn parse_line(line: &str) -> Option<ParsedCycle> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    line.match_indices("gc ")
+        .find_map(|(at, _)| parse_cycle(&line[at..]))
+}
+
+/// A cycle starting at `gc `, or `None` if the header does not fit.
+fn parse_cycle(s: &str) -> Option<ParsedCycle> {
+    // runtime/mgc.go: "gc ", numgc, " @", seconds, "s ", util, "%: "
+    let rest = s.strip_prefix("gc ")?;
+    let (n, rest) = rest.split_once(" @")?;
+    let n = digits(n)?.parse::<u32>().ok()?;
+    let (at, rest) = rest.split_once("s ")?;
+    let at_s = decimal(at)?;
+    let (pct, rest) = rest.split_once('%')?;
+    let rest = rest.strip_prefix(':')?;
+    let mut p = ParsedCycle {
+        n,
+        at_s,
+        ..ParsedCycle::default()
+    };
+    let pct = pct.trim();
+    match pct.parse::<u32>() {
+        Ok(v) => p.cpu_pct = v,
+        // A negative or overlong percentage (Go's int of a NaN fraction) is kept verbatim.
+        Err(_) if pct.parse::<i64>().is_ok() => p.unknown.push(format!("{pct}%")),
+        Err(_) => return None,
+    }
+    for field in rest.split(',') {
+        parse_field(field.trim(), &mut p);
+    }
+    Some(p)
+}
+
+/// Reads one comma-separated field of a cycle line into `p`.
+fn parse_field(field: &str, p: &mut ParsedCycle) {
+    if field.is_empty() {
+        return;
+    }
+    let mut f = field;
+    // runtime/mgc.go: " (forced)" follows the last field.
+    if let Some(head) = f.strip_suffix("(forced)") {
+        p.forced = true;
+        f = head.trim_end();
+        if f.is_empty() {
+            return;
+        }
+    }
+    let known = if let Some(v) = f.strip_suffix(" ms clock") {
+        ms_list(v).map(|v| p.clock_ms = v)
+    } else if let Some(v) = f.strip_suffix(" ms cpu") {
+        ms_list(v).map(|v| p.cpu_ms = v)
+    } else if let Some(v) = f.strip_suffix(" MB goal") {
+        mb(v).map(|v| p.goal_mb = v)
+    } else if let Some(v) = f.strip_suffix(" MB stacks") {
+        mb(v).map(|v| p.stacks_mb = Some(v))
+    } else if let Some(v) = f.strip_suffix(" MB globals") {
+        mb(v).map(|v| p.globals_mb = Some(v))
+    } else if let Some(v) = f.strip_suffix(" MB") {
+        heap_triple(v).map(|(a, b, c)| {
+            p.heap_start_mb = a;
+            p.heap_end_mb = b;
+            p.heap_marked_mb = c;
+        })
+    } else if let Some(v) = f.strip_suffix(" P") {
+        digits(v.trim())
+            .and_then(|d| d.parse::<u32>().ok())
+            .map(|v| p.procs = v)
+    } else {
+        None
+    };
+    if known.is_none() {
+        p.unknown.push(field.to_string());
+    }
+}
+
+/// `a+b/c/d+e`: the numbers between `+` and `/`, in order.
+fn ms_list(s: &str) -> Option<Vec<f64>> {
+    s.trim().split(['+', '/']).map(decimal).collect()
+}
+
+/// `H0->H1->H2`.
+fn heap_triple(s: &str) -> Option<(u64, u64, u64)> {
+    let mut it = s.trim().split("->").map(mb);
+    let t = (it.next()??, it.next()??, it.next()??);
+    match it.next() {
+        None => Some(t),
+        Some(_) => None,
+    }
+}
+
+/// A whole number of MB.
+fn mb(s: &str) -> Option<u64> {
+    digits(s.trim())?.parse().ok()
+}
+
+/// `s` if it is one or more ASCII digits.
+fn digits(s: &str) -> Option<&str> {
+    (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then_some(s)
+}
+
+/// A plain decimal number as Go's itoaDiv writes it: digits with at most one '.'.
+fn decimal(s: &str) -> Option<f64> {
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let plain = digits(int).is_some() && (frac.is_empty() || digits(frac).is_some());
+    if plain && !s.ends_with('.') {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_line_gomemsim_writes() {
+        // The line report::gctrace_line writes for its test sample (pinned there by
+        // full_line_by_hand).
+        let p = parse_gctrace(
+            "gc 7 @12.345s 2%: 0.045+2.3+0 ms clock, 0.091+0.12/10/0+0.001 ms cpu, \
+             100->104->64 MB, 128 MB goal, 0 MB stacks, 3 MB globals, 8 P (forced)",
+        );
+        assert_eq!(p.len(), 1);
+        let p = &p[0];
+        assert_eq!((p.n, p.at_s, p.cpu_pct), (7, 12.345, 2));
+        assert_eq!(p.clock_ms, [0.045, 2.3, 0.0]);
+        assert_eq!(p.cpu_ms, [0.091, 0.12, 10.0, 0.0, 0.001]);
+        assert_eq!(
+            (p.heap_start_mb, p.heap_end_mb, p.heap_marked_mb),
+            (100, 104, 64)
+        );
+        assert_eq!(
+            (p.goal_mb, p.stacks_mb, p.globals_mb),
+            (128, Some(0), Some(3))
+        );
+        assert_eq!((p.procs, p.forced), (8, true));
+        assert!(p.unknown.is_empty());
+    }
+
+    #[test]
+    fn parses_older_and_prefixed_lines_and_skips_the_rest() {
+        let log = "\
+hello from the program
+GC forced
+scvg0: inuse: 3, idle: 0, sys: 3, released: 0, consumed: 3 (MB)
+pacer: assist ratio=+1.2e+000 (scan 0 MB in 4->4 MB) workers=1++0.000000e+000
+
+2024-05-01T10:00:00Z gc 1 @0.012s 2%: 0.015+0.61+0.056 ms clock, 0.030+0.21/0.37/0.61+0.11 ms cpu, 4->4->0 MB, 5 MB goal, 4 P\r
+outputgc 2 @1.5s 0%: 12+0.61+0.056 ms clock, 0.030+0.21/0.37/0.61+0.11 ms cpu, 4->4->0 MB, 5 MB goal, 9 MB frobs, 4 P (forced)
+gc 3 @x.5s 0%: nonsense
+";
+        let p = parse_gctrace(log);
+        assert_eq!(p.len(), 2);
+        assert_eq!((p[0].n, p[0].at_s, p[0].procs), (1, 0.012, 4));
+        assert_eq!((p[0].stacks_mb, p[0].globals_mb), (None, None));
+        assert!(!p[0].forced && p[0].unknown.is_empty());
+        assert_eq!((p[1].n, p[1].clock_ms[0], p[1].forced), (2, 12.0, true));
+        assert_eq!(p[1].unknown, ["9 MB frobs"]);
+    }
+
+    #[test]
+    fn survives_odd_input() {
+        for s in [
+            "",
+            "gc",
+            "gc ",
+            "gc 1",
+            "gc 1 @",
+            "gc 1 @0.1s",
+            "gc 1 @0.1s 5%",
+            "gc 1 @0.1s 5%:",
+            "gc 1 @0.1s -9223372036854775808%: , , ->->, MB, (forced), P",
+            "gc 99999999999 @0.1s 5%:",
+            "gc 1 @.s 5%:",
+            "gc 1 @1.s 5%:",
+            "gc é @ş 5%: ü ms clock",
+            "gc gc gc 1 @0.5s 1%: +/+ ms cpu",
+        ] {
+            let _ = parse_gctrace(s);
+        }
+        let p = parse_gctrace("gc 1 @0.1s -9223372036854775808%: 1+2+3 ms clock");
+        assert_eq!(p[0].unknown, ["-9223372036854775808%"]);
+        let p = parse_gctrace("gc gc 1 @0.5s 1%: +/+ ms cpu");
+        assert_eq!((p[0].n, p[0].unknown.len()), (1, 1));
+    }
+}
