@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! gomemsim: a deterministic discrete-event simulator of the Go runtime's memory behaviour.
 //!
 //! Load a scenario ([`load`]), run it ([`run`]) and write its outputs ([`report::write_run`]).

@@ -24,7 +24,7 @@ impl Default for Histogram {
 }
 
 impl Histogram {
-    pub fn new() -> Histogram {
+    pub(crate) fn new() -> Histogram {
         Histogram {
             counts: vec![0; BUCKETS],
             count: 0,
@@ -56,8 +56,9 @@ impl Histogram {
         (low, low.saturating_add((1u64 << shift) - 1))
     }
 
+    /// Adds latency `v` (ns).
     #[inline]
-    pub fn record(&mut self, v: u64) {
+    pub(crate) fn record(&mut self, v: u64) {
         self.counts[Self::index(v)] += 1;
         self.count += 1;
         self.sum += u128::from(v);
@@ -74,10 +75,12 @@ impl Histogram {
         self.max = self.max.max(other.max);
     }
 
+    /// How many latencies were recorded.
     pub fn count(&self) -> u64 {
         self.count
     }
 
+    /// The largest latency recorded, exact (0 when empty).
     pub fn max(&self) -> u64 {
         self.max
     }

@@ -8,14 +8,17 @@ use crate::model::gomap::{GoMap, MapEvent, Work};
 /// One map write, for map_ops.csv: what it cost and where the evacuation stood after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MapWrite {
+    /// The map written (index into the scenario's maps).
     pub map: u32,
     /// The write's 1-based index (map_events.csv's `op`).
     pub op: u64,
     /// Simulated time the operation took (ns), assists and GC sharing included.
     pub cost_ns: u64,
+    /// Old buckets (classic) or groups of a rebuilt table (Swiss) the write moved.
     pub evacuated_buckets: u64,
     /// `h.nevacuate` and the old bucket count after the write (0, 0 when not growing).
     pub nevacuate: u64,
+    /// The old bucket count (see `nevacuate`).
     pub old_buckets: u64,
     /// Heap bytes the map keeps alive after the write.
     pub live_bytes: u64,
@@ -27,23 +30,35 @@ pub const MAX_RECORDED_WRITES: u64 = 200_000;
 /// The result of a run, for reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// The scenario's name.
     pub scenario: String,
+    /// The scenario's seed.
     pub seed: u64,
+    /// GOMAXPROCS.
     pub procs: u32,
+    /// Virtual time when the last goroutine ended or the program died (ns).
     pub sim_time_ns: u64,
     /// Total map work across all maps.
     pub work: Work,
+    /// Each map at the end, in the scenario's order.
     pub maps: Vec<MapOutcome>,
+    /// The GC cycles that finished, in order.
     pub gc: Vec<GcCycle>,
     /// Every stop-the-world pause, in order (ns).
     pub pauses_ns: Vec<u64>,
     /// CPU the program's goroutines spent in mark assists (ns).
     pub assist_ns: u64,
+    /// CPU spent on GC over the run (ns), idle marking left out as the runtime leaves it
+    /// out of its utilisation (runtime/mgc.go: gcMarkTermination).
     pub total_gc_cpu_ns: u64,
     /// Cycles the CPU limiter ran with assists off.
     pub limited_cycles: u32,
+    /// Bytes allocated over the run, the initial `[heap] live` and the maps' makemap
+    /// included.
     pub total_alloc_bytes: u64,
+    /// Heap objects allocated over the run.
     pub total_alloc_objects: u64,
+    /// Peak of heap object bytes allocated and not yet swept (`heapAlloc`).
     pub peak_heap_bytes: u64,
     /// Peak of all mapped memory, heap and non-heap (what GOMEMLIMIT limits).
     pub peak_total_bytes: u64,
@@ -53,7 +68,7 @@ pub struct Outcome {
     pub fatal_detail: Option<String>,
     /// A goroutine's clock ran past 2^64 ps (213 days): the numbers are not to be trusted.
     pub overflowed: bool,
-    /// Every map write, when there are at most [`MAX_RECORDED_WRITES`] of them.
+    /// Every map write, when there are at most `MAX_RECORDED_WRITES` (200000) of them.
     pub map_writes: Vec<MapWrite>,
     /// Latencies of each request name (those that started after the warm-up), in order of
     /// first appearance in the scenario.
@@ -71,7 +86,9 @@ pub struct Outcome {
 /// The latencies of one request name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RequestOutcome {
+    /// The request's name.
     pub name: String,
+    /// Latencies of the requests that started after the warm-up (ns).
     pub latency: Histogram,
 }
 
@@ -89,14 +106,23 @@ impl RequestOutcome {
 /// One map at the end of a run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MapOutcome {
+    /// The map's name.
     pub name: String,
+    /// The key type, as written in the scenario.
     pub key: String,
+    /// The element type, as written in the scenario.
     pub elem: String,
+    /// "classic" or "swiss".
     pub implementation: &'static str,
+    /// Its layout at the end.
     pub shape: MapShape,
+    /// `len(m)` at the end.
     pub count: u64,
+    /// Running totals: writes, growths, overflow buckets, bytes.
     pub stats: crate::model::gomap::MapStats,
+    /// Heap bytes the map keeps alive at the end.
     pub live_bytes: u64,
+    /// Its growth events, in order.
     pub events: Vec<MapEvent>,
 }
 
@@ -105,17 +131,26 @@ pub struct MapOutcome {
 pub enum MapShape {
     /// hmap: `2^b` buckets of `bucket_size` bytes, `noverflow`, a growth in progress.
     Classic {
+        /// `t.bucketsize`, in bytes.
         bucket_size: u64,
+        /// `h.B`: log2 of the number of buckets.
         b: u8,
+        /// `h.noverflow`: the (approximate for B >= 16) number of overflow buckets.
         noverflow: u16,
+        /// An evacuation is in progress (runtime/map.go: (*hmap).growing).
         growing: bool,
     },
     /// maps.Map: `capacity` slots in `tables` tables under a directory of depth
     /// `global_depth` (no tables: a small map), groups of `group_size` bytes.
     Swiss {
+        /// `SwissMapType.GroupSize`, in bytes.
         group_size: u64,
+        /// Slots: 8 for a small map with its group (0 before it has one), else the
+        /// tables' capacities summed.
         capacity: u64,
+        /// Distinct tables (0: a small map).
         tables: u64,
+        /// `m.globalDepth`: the directory has `1 << global_depth` entries.
         global_depth: u8,
     },
 }

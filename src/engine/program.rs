@@ -211,6 +211,8 @@ impl Cursor {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{op}` is not supported {by}")]
 pub struct Unsupported {
+    /// What is not supported: an op as the scenario names it (`insert`), or a feature
+    /// (`[[arrivals]]`).
     pub op: &'static str,
     /// Where it is not supported, and what to use instead.
     pub by: &'static str,

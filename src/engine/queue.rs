@@ -55,14 +55,6 @@ impl EventQueue {
     pub fn next_time(&self) -> u64 {
         self.heap.peek().map_or(u64::MAX, |Reverse(e)| e.time)
     }
-
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
-    }
 }
 
 #[cfg(test)]

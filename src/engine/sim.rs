@@ -22,7 +22,7 @@ use crate::scenario::types::Costs;
 
 /// Prices of work, in picoseconds, so sub-nanosecond costs accumulate exactly.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SimConfig {
+pub(crate) struct SimConfig {
     pub map_op_ps: u64,
     pub overflow_probe_ps: u64,
     pub evacuate_entry_ps: u64,
@@ -153,7 +153,7 @@ impl Goroutine {
 
 /// A simulation of one scenario.
 #[derive(Debug)]
-pub struct Sim {
+pub(crate) struct Sim {
     pub(super) name: String,
     pub(super) seed: u64,
     pub(super) config: SimConfig,

@@ -20,6 +20,7 @@ use crate::scenario::types::Scenario;
 /// What an exploration found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Exploration {
+    /// The strategy the schedules ran under.
     pub strategy: Strategy,
     /// Schedules run.
     pub schedules: u64,
@@ -37,11 +38,6 @@ pub struct Exploration {
     pub pct_guarantee: Option<f64>,
     /// Exhaustive search: whether every schedule within the bound was explored.
     pub complete: Option<bool>,
-}
-
-/// Runs one execution of `sc` under `picker`.
-pub fn run_once(sc: &Scenario, picker: &mut Picker) -> Result<Trace, Unsupported> {
-    Ok(execute(&Compiled::new(sc)?, picker, u32::MAX, usize::MAX)?.0)
 }
 
 /// One execution of compiled scenario `sc` under `picker`, stopped (with no fatal error)
@@ -116,7 +112,7 @@ fn execute(
 }
 
 /// The picker a token describes, for compiled scenario `sc`.
-pub fn picker_for(token: &Token, sc: &Compiled) -> Picker {
+fn picker_for(token: &Token, sc: &Compiled) -> Picker {
     let goroutines = sc.goroutine_count() as usize;
     match *token {
         Token::Timing { seed, .. } => Picker::Timing(TimingState::new(
@@ -297,7 +293,7 @@ impl<'a> Scheduler<'a> {
 }
 
 impl Exploration {
-    pub fn new(strategy: Strategy) -> Self {
+    fn new(strategy: Strategy) -> Self {
         Exploration {
             strategy,
             schedules: 0,

@@ -16,12 +16,20 @@ pub enum Strategy {
     /// A uniform choice among runnable goroutines at every step.
     Random,
     /// Probabilistic concurrency testing (Burckhardt et al., ASPLOS 2010) of depth `depth`.
-    Pct { depth: u32 },
+    Pct {
+        /// PCT's d: each run has d − 1 priority change points.
+        depth: u32,
+    },
     /// Every interleaving up to a preemption bound, with sleep sets.
-    Exhaustive { preemption_bound: u32 },
+    Exhaustive {
+        /// The most preemptions a schedule may have ([`UNBOUNDED`](super::UNBOUNDED): no
+        /// bound).
+        preemption_bound: u32,
+    },
 }
 
 impl Strategy {
+    /// The name `race --strategy` takes and race.json reports.
     pub fn name(self) -> &'static str {
         match self {
             Strategy::Timing => "timing",
@@ -73,7 +81,7 @@ pub struct TimingState {
 }
 
 impl TimingState {
-    pub fn new(seed: u64, goroutines: usize, procs: u32, costs: TimingCosts) -> Self {
+    pub(super) fn new(seed: u64, goroutines: usize, procs: u32, costs: TimingCosts) -> Self {
         let procs = procs.max(1) as usize;
         // main runs on P0 while it spawns every goroutine; the other Ps are idle and start
         // once woken.
@@ -194,7 +202,7 @@ pub struct PctState {
 }
 
 impl PctState {
-    pub fn new(seed: u64, goroutines: usize, depth: u32, max_steps: u64) -> Self {
+    pub(super) fn new(seed: u64, goroutines: usize, depth: u32, max_steps: u64) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         // More change points than steps change nothing: the depth is capped there.
         let d = u64::from(depth.max(1))
@@ -241,12 +249,17 @@ impl PctState {
 /// A scheduler for one execution.
 #[derive(Debug, Clone)]
 pub enum Picker {
+    /// [`Strategy::Timing`]: the goroutine whose P is earliest in simulated time.
     Timing(TimingState),
+    /// [`Strategy::Random`]: a uniform choice among the runnable goroutines.
     Random(ChaCha8Rng),
+    /// [`Strategy::Pct`]: the runnable goroutine of highest priority.
     Pct(PctState),
     /// Given decisions, then the lowest-numbered runnable goroutine.
     Replay {
+        /// At each choice, the index of the goroutine to run among the runnable ones.
         decisions: Vec<u32>,
+        /// How many of `decisions` have been taken.
         next: usize,
     },
     /// A schedule as slices of steps per goroutine (shrinking).

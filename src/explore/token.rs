@@ -10,27 +10,43 @@ use std::str::FromStr;
 /// One schedule, replayable.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Token {
+    /// A run of the timing strategy.
     Timing {
+        /// The scenario's seed.
         scenario_seed: u64,
+        /// The seed of the run's jitter.
         seed: u64,
     },
+    /// A run of the random strategy.
     Random {
+        /// The scenario's seed.
         scenario_seed: u64,
+        /// The seed of the run's choices.
         seed: u64,
     },
+    /// A run of PCT.
     Pct {
+        /// The scenario's seed.
         scenario_seed: u64,
+        /// PCT's depth d.
         depth: u32,
+        /// PCT's k: the steps of one run, measured before the exploration.
         max_steps: u64,
+        /// The seed of the run's priorities and change points.
         seed: u64,
     },
+    /// A schedule given decision by decision (the exhaustive search's, a shrunk one's).
     Decisions {
+        /// The scenario's seed.
         scenario_seed: u64,
+        /// At each step with more than one runnable goroutine, the index of the chosen one
+        /// among them; past the end, the first.
         decisions: Vec<u32>,
     },
 }
 
 impl Token {
+    /// The scenario's seed the schedule ran with.
     pub fn scenario_seed(&self) -> u64 {
         match *self {
             Token::Timing { scenario_seed, .. }

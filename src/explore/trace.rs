@@ -15,9 +15,11 @@ pub struct TraceStep {
     pub p: u32,
     /// The map the step touches, if any (index into the scenario's maps).
     pub map: Option<u32>,
+    /// Which step of the runtime it was.
     pub kind: StepKind,
-    /// `h.flags & hashWriting` of that map before and after the step (false when no map).
+    /// `h.flags & hashWriting` of that map before the step (false when no map).
     pub writing_before: bool,
+    /// The same after the step.
     pub writing_after: bool,
 }
 
@@ -26,6 +28,7 @@ pub struct TraceStep {
 pub struct Fatal {
     /// Go's message after `fatal error: `, e.g. "concurrent map writes".
     pub message: &'static str,
+    /// The goroutine that raised it (index into [`Trace::goroutines`]).
     pub goroutine: u32,
     /// Index of the step that fired it in [`Trace::steps`].
     pub step: usize,
@@ -34,8 +37,11 @@ pub struct Fatal {
 /// One side of a data race: which goroutine accessed which map how, at which step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Access {
+    /// The accessing goroutine (index into [`Trace::goroutines`]).
     pub goroutine: u32,
+    /// Its place in [`Trace::steps`]: how many steps were recorded before it.
     pub step: usize,
+    /// `-race` sees a write (racewritepc: mapassign, mapdelete), else a read (racereadpc).
     pub write: bool,
     /// The runtime function the access is in, e.g. "runtime.mapassign".
     pub function: &'static str,
@@ -45,8 +51,11 @@ pub struct Access {
 /// happens-before between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Race {
+    /// The map (index into [`Trace::maps`]).
     pub map: u32,
+    /// The access at which the race was detected.
     pub current: Access,
+    /// The earlier access it conflicts with.
     pub previous: Access,
 }
 
@@ -57,7 +66,9 @@ pub struct Trace {
     pub goroutines: Vec<String>,
     /// Map names.
     pub maps: Vec<String>,
+    /// Every step executed, in order.
     pub steps: Vec<TraceStep>,
+    /// The fatal error the program died of, if it did.
     pub fatal: Option<Fatal>,
     /// The first data race the happens-before detector saw.
     pub race: Option<Race>,

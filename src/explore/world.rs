@@ -31,11 +31,11 @@ pub const FATAL_RUNLOCK: &str = "sync: RUnlock of unlocked RWMutex";
 /// are one location), so never unsound for partial-order reduction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Footprint {
-    pub map: Option<u32>,
-    pub write: bool,
-    pub lock: Option<u32>,
+    map: Option<u32>,
+    write: bool,
+    lock: Option<u32>,
     /// The step may allocate or free heap memory, or start a GC cycle.
-    pub heap: bool,
+    heap: bool,
 }
 
 impl Footprint {
@@ -130,7 +130,7 @@ pub struct World {
     maps: Vec<MapSlot>,
     locks: Vec<Lock>,
     hb: Detector,
-    pub trace: Trace,
+    pub(super) trace: Trace,
     work: Work,
     /// What the last step took, ns, from `[costs]`: its share of map_op and the work it
     /// did (overflow probes, evacuation, allocation), mutex_op, the allocation or the
@@ -166,7 +166,7 @@ impl World {
 
     /// Builds the execution of compiled scenario `c`: every map made, every goroutine at its
     /// first step.
-    pub fn new(c: &Compiled) -> Result<World, Unsupported> {
+    pub(super) fn new(c: &Compiled) -> Result<World, Unsupported> {
         if !c.sources.is_empty() {
             return Err(Unsupported {
                 op: "[[arrivals]]",

@@ -198,7 +198,7 @@ pub struct Costs {
 }
 
 impl Default for Costs {
-    /// Calibrated on go1.19.8 linux/amd64 (2-core AMD EPYC, GOGC=off) for map[int64]int64 of
+    /// Calibrated on go1.19.8 linux/amd64 (2-core AMD EPYC, GOGC=off) for `map[int64]int64` of
     /// about 1e4..1e5 keys, whose buckets stay in cache; benches/go/calibrate measures them.
     /// Larger maps miss caches and cost more per operation: see README "Costs".
     fn default() -> Self {

@@ -35,7 +35,7 @@ pub struct MapLayout {
 }
 
 impl MapLayout {
-    /// map[int64]int64: the layout of the measured data and of the benchmarks. The compiler
+    /// `map[int64]int64`: the layout of the measured data and of the benchmarks. The compiler
     /// calls the `_fast64` functions for it.
     pub const INT64_INT64: MapLayout = MapLayout {
         key_size: 8,
@@ -111,7 +111,7 @@ impl MapLayout {
         }
     }
 
-    /// `t.bucketsize`: tophash [8]uint8, 8 keys, 8 elems, overflow pointer
+    /// `t.bucketsize`: tophash `[8]uint8`, 8 keys, 8 elems, overflow pointer
     /// (reflectdata.MapBucketType). Key and elem alignment never exceed 8 on amd64 and every
     /// field offset is then a multiple of 8, so no padding is ever inserted.
     pub fn bucket_size(&self) -> u64 {
@@ -145,7 +145,7 @@ impl MapLayout {
     }
 
     /// go1.24 `SwissMapType.GroupSize`: the 8-byte control word, then 8 slots
-    /// (reflectdata.SwissMapGroupType); map[int64]int64's is 136 bytes.
+    /// (reflectdata.SwissMapGroupType); `map[int64]int64`'s is 136 bytes.
     pub fn swiss_group_size(&self) -> u64 {
         match self.swiss_slot_size() {
             // `struct{ ctrl uint64; slots [8]struct{} }` ends in a zero-size field: a byte of
