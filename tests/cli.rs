@@ -456,3 +456,16 @@ fn a_closed_stdout_ends_quietly_not_in_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(dir.path().join("summary.json").exists());
 }
+
+#[test]
+fn the_readme_scenario_example_is_a_valid_scenario() {
+    // The annotated example under "Scenario files" is what newcomers copy.
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("## Scenario files").expect("section")..];
+    let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let text = &section[start..start + section[start..].find("```").unwrap()];
+    let sc = gomemsim::scenario::parse_str(text, "README.md", &[]).unwrap();
+    assert_eq!(sc.name, "service");
+    assert_eq!(sc.warmup.as_ps(), 500_000_000_000);
+}

@@ -142,3 +142,23 @@ fn every_step_is_priced_by_costs() {
         assert_eq!(got, want, "{costs}");
     }
 }
+
+#[test]
+fn loops_with_a_duration_run_on_the_steps_clock() {
+    // 1 us of computation per iteration for 10 us: ten iterations, at 0, 1, ..., 9 us (the
+    // loop ends once the clock has passed the duration, as in `run`).
+    let text = "name = \"d\"\n[[goroutines]]\nname = \"g\"\nprogram = [ { op = \"loop\", \
+                duration = \"10us\", body = [ { op = \"compute\", time = \"1us\" } ] } ]\n";
+    let sc = scenario::parse_str(text, "d.toml", &[]).unwrap();
+    let ex = explore::explore(&sc, Strategy::Random, 1, 1).unwrap();
+    let t = ex.first_silent_race.map(|(_, t)| t);
+    assert!(t.is_none(), "one goroutine has no race");
+    let token = explore::Token::Random {
+        scenario_seed: sc.seed,
+        seed: 1,
+    };
+    let t = explore::replay(&sc, &token).unwrap();
+    let times: Vec<u64> = t.steps.iter().map(|s| s.t_ns).collect();
+    assert_eq!(times, (0..10).map(|i| i * 1000).collect::<Vec<_>>());
+    assert_eq!(gomemsim::run(&sc).unwrap().sim_time_ns, 10_000);
+}

@@ -30,11 +30,11 @@ pub struct RaceArgs {
     #[arg(long, value_enum, default_value = "timing")]
     strategy: StrategyArg,
     /// How many schedules to run (exhaustive: at most this many).
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..))]
     schedules: u64,
     /// PCT's depth d: bugs needing d − 1 ordering constraints are found with probability at
     /// least 1/(n·k^(d−1)).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
     depth: u32,
     /// Exhaustive: the most preemptions a schedule may have, or `none` for every
     /// interleaving (then with partial-order reduction by sleep sets).
@@ -75,7 +75,9 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         }
     });
     bar.finish_and_clear();
-    let ex = ex?;
+    // What `race` cannot explore is said with the file it is in.
+    let ex =
+        ex.map_err(|e| gomemsim::Error::Usage(format!("{}: {e}", args.scenario.file.display())))?;
     let dir = args
         .out
         .clone()
@@ -120,6 +122,7 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             strategy.name(),
             ex.schedules,
             match ex.complete {
+                Some(true) if args.preemption_bound == explore::UNBOUNDED => " (every schedule)",
                 Some(true) => " (every schedule within the bound)",
                 Some(false) => " (stopped at --schedules before the bound was exhausted)",
                 None => "",
@@ -148,7 +151,10 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
                 trace.preemptions,
                 f.message
             );
-            say!("  replay: gomemsim replay {file} --schedule {token}");
+            say!(
+                "  replay: gomemsim replay {file} --schedule {}",
+                explore::shell_word(&token.to_string())
+            );
         }
         if let Some((token, trace)) = &ex.first_failure {
             let f = trace.fatal.as_ref().expect("a failure");
@@ -159,7 +165,10 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
                 trace.steps.len(),
                 trace.preemptions
             );
-            say!("  replay: gomemsim replay {file} --schedule {token}");
+            say!(
+                "  replay: gomemsim replay {file} --schedule {}",
+                explore::shell_word(&token.to_string())
+            );
         }
         if let Some((token, trace)) = &ex.first_silent_race {
             let what = if trace.corruption.is_empty() {
@@ -168,7 +177,10 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
                 format!("no fatal error, but {}", trace.corruption.join("; "))
             };
             say!("  first data race Go's check missed: {what}");
-            say!("  replay: gomemsim replay {file} --schedule {token}");
+            say!(
+                "  replay: gomemsim replay {file} --schedule {}",
+                explore::shell_word(&token.to_string())
+            );
         }
         let names: Vec<_> = written
             .iter()

@@ -49,11 +49,21 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
     let written = report::write_files(&dir, &files)?;
     if !args.quiet {
         say!(
-            "replay {} --schedule {token}: {} steps, {} preemptions",
+            "replay {} --schedule {}: {} steps, {} preemption{}",
             sc.name,
+            gomemsim::explore::shell_word(&token),
             trace.steps.len(),
-            trace.preemptions
+            trace.preemptions,
+            if trace.preemptions == 1 { "" } else { "s" }
         );
+        match &trace.fatal {
+            Some(f) => say!(
+                "  outcome: fatal error: {} ({})",
+                f.message,
+                trace.goroutines[f.goroutine as usize]
+            ),
+            None => say!("  outcome: ok"),
+        }
         if trace.race.is_some() {
             say!("  data race (happens-before) on the map");
         }

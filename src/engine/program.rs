@@ -191,11 +191,6 @@ impl Cursor {
         }
     }
 
-    /// [`Cursor::current_at`] for a program without loops bounded by time.
-    pub fn current(&mut self, prog: &Program) -> Option<(Instr, u64)> {
-        self.current_at(prog, 0, 0)
-    }
-
     /// Marks `k` units of the current instruction done (all of them: `u64::MAX`).
     #[inline]
     pub fn advance(&mut self, k: u64) {
@@ -254,13 +249,6 @@ impl Program {
         let mut p = Program::default();
         p.emit(ops, map_index, requests)?;
         Ok(p)
-    }
-
-    /// Whether the program has a loop bounded by time.
-    pub fn has_time_loops(&self) -> bool {
-        self.instrs
-            .iter()
-            .any(|i| matches!(i, Instr::LoopFor { .. }))
     }
 
     fn next_lock(&mut self, name: &str) -> u32 {

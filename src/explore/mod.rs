@@ -14,6 +14,6 @@ pub use exhaustive::UNBOUNDED;
 pub use run::{Exploration, explore, explore_observed, replay};
 pub use shrink::shrink;
 pub use strategy::Strategy;
-pub use token::{Token, TokenError};
+pub use token::{Token, TokenError, shell_word};
 pub use trace::{Fatal, Trace, TraceStep};
 pub use world::World;

@@ -67,6 +67,9 @@ fn execute(
     let mut preemptions = 0;
     let mut last: Option<u32> = None;
     let mut index = 0u64;
+    // The interleaving strategies' clock: the steps run one after another, each taking what
+    // `[costs]` says it takes (the timing strategy keeps a clock per P instead).
+    let mut clock = 0u64;
     while !w.finished() {
         if preemptions > max_preemptions || index as usize >= max_steps {
             break;
@@ -96,7 +99,7 @@ fn execute(
         last = Some(g);
         let (t, p) = match picker {
             Picker::Timing(ts) => ts.now(),
-            _ => (index, 0),
+            _ => (clock, 0),
         };
         let before = w.trace.steps.len();
         w.step(g, t, p);
@@ -106,6 +109,7 @@ fn execute(
                 ts.deschedule(y);
             }
         }
+        clock = clock.saturating_add(w.last_step_ns.max(1));
         index += 1;
     }
     Ok((w.finish(decisions, preemptions), false))

@@ -107,6 +107,19 @@ const RUN_MIN: usize = 8;
 /// allocate).
 const MAX_DECISIONS: usize = 1 << 28;
 
+/// `token` as a shell word: quoted when it holds characters a shell would read (the
+/// parentheses of decision runs), so that a printed replay command can be pasted.
+pub fn shell_word(token: &str) -> std::borrow::Cow<'_, str> {
+    if token
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+    {
+        std::borrow::Cow::Borrowed(token)
+    } else {
+        std::borrow::Cow::Owned(format!("'{token}'"))
+    }
+}
+
 /// A token that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -233,6 +246,8 @@ mod tests {
             .to_string(),
             "s1-d(0*8)1111111(36*8)"
         );
+        assert_eq!(shell_word("s1-t3f2a9c"), "s1-t3f2a9c");
+        assert_eq!(shell_word("s1-d(1*8)22"), "'s1-d(1*8)22'");
         for bad in [
             "",
             "x",

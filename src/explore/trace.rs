@@ -6,8 +6,9 @@ use crate::model::sched::steps::StepKind;
 /// One executed step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TraceStep {
-    /// Virtual time when the step started (ns); under the interleaving strategies, the step's
-    /// index, as they have no clock.
+    /// Virtual time when the step started (ns): under the timing strategy its P's clock,
+    /// under the others the sum of the steps before it (one step at a time, each priced by
+    /// `[costs]`).
     pub t_ns: u64,
     /// Index of the goroutine (into [`Trace::goroutines`]).
     pub goroutine: u32,
@@ -92,7 +93,8 @@ pub struct Trace {
 /// What the heap and the GC did in one schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct TraceGc {
-    /// GC cycles started.
+    /// GC cycles completed (their mark ended), as `run` counts them; `gc_starts` lists the
+    /// ones started.
     pub cycles: u32,
     /// Bytes allocated, the initial heap and the maps' makemap included.
     pub total_alloc_bytes: u64,

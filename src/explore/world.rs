@@ -142,6 +142,8 @@ pub struct World {
     prices: SimConfig,
     /// `[costs]` mutex_op, ns.
     mutex_ns: u64,
+    /// When the step being taken started (ns).
+    step_t_ns: u64,
     /// The heap and the pacer, as `run` has them: allocations count towards the trigger,
     /// and a cycle starts where mallocgc would start it. The mark is the fluid model, timed
     /// by the steps' clock; its assists and pauses are not stepped.
@@ -171,12 +173,6 @@ impl World {
             return Err(Unsupported {
                 op: "[[arrivals]]",
                 by: "by `race` yet, which explores [[goroutines]]: `run` simulates arrivals",
-            });
-        }
-        if c.programs.iter().any(Program::has_time_loops) {
-            return Err(Unsupported {
-                op: "loop with a duration",
-                by: "by `race` yet, whose steps have no clock: `run` simulates it",
             });
         }
         let mut work = Work::default();
@@ -235,6 +231,7 @@ impl World {
             last_step_ns: 0,
             prices: c.prices,
             mutex_ns: c.sched.mutex_ps / 1000,
+            step_t_ns: 0,
             alloc_costs_ns: (
                 c.prices.alloc_object_ps / 1000,
                 c.prices.alloc_per_kib_ps / 1000,
@@ -414,9 +411,18 @@ impl World {
         if gs.op.is_some() {
             return;
         }
-        // Request markers take no step here: they only time requests in `run`.
+        // Loops with a duration look at the goroutine's clock at the end of the step just
+        // taken (durations count from the start of the execution). Request markers take no
+        // step here: they only time requests in `run`.
+        let now_ps = self
+            .step_t_ns
+            .saturating_add(self.last_step_ns)
+            .saturating_mul(1000);
         loop {
-            match gs.cursor.current(&self.programs[gs.program as usize]) {
+            match gs
+                .cursor
+                .current_at(&self.programs[gs.program as usize], now_ps, 0)
+            {
                 None => {
                     gs.done = true;
                     return;
@@ -449,6 +455,7 @@ impl World {
             self.gc.finish_cycle(t_ns, 0, 0);
         }
         self.last_step_ns = 0;
+        self.step_t_ns = t_ns;
         let before = self.work;
         let steps = self.trace.steps.len();
         if self.goroutines[gi].gc_start_next {
@@ -458,22 +465,22 @@ impl World {
         } else {
             self.op_step(gi, t_ns, p);
         }
-        if let Some(kind) = self.trace.steps.get(steps).map(|s| s.kind) {
-            self.price(kind, &before);
-        }
+        debug_assert!(self.trace.steps.len() <= steps + 1, "one step at a time");
         if self.trace.fatal.is_none() && self.work != before {
             self.account(gi, &before);
         }
     }
 
-    /// The time of a map or lock step of `kind` that did the work since `before`: its share
-    /// of map_op, and the price of its further work, as `run` prices it.
-    fn price(&mut self, kind: StepKind, before: &Work) {
+    /// The time of a map step of `kind` that did the work since `before`: its share of
+    /// map_op, and the price of its further work, as `run` prices it.
+    pub(super) fn price(&mut self, kind: StepKind, before: &Work) {
         match kind {
-            StepKind::Local | StepKind::GcStart => {}
-            StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => {
-                self.last_step_ns = self.mutex_ns;
-            }
+            StepKind::Local
+            | StepKind::GcStart
+            | StepKind::Lock
+            | StepKind::Unlock
+            | StepKind::RLock
+            | StepKind::RUnlock => {}
             _ => {
                 // The fixed cost is the share below, not a whole map_op per operation.
                 let w = Work {
@@ -674,7 +681,10 @@ impl World {
         };
         let key = self.pick_key(g, op, map as usize);
         self.goroutines[g].op = Some(OpState::start(op, map, key));
-        self.race_access(gid, map, op, StepKind::EntryCheck);
+        // -race sees the access in the function the operation starts with (for a range
+        // loop, mapiterinit).
+        let first = op.steps_for(self.maps[map as usize].map.is_swiss())[0];
+        self.race_access(gid, map, op, first);
         self.op_step(g, t_ns, p);
     }
 
@@ -705,6 +715,13 @@ impl World {
     }
 
     fn record(&mut self, g: u32, t_ns: u64, p: u32, map: Option<u32>, kind: StepKind) {
+        if matches!(
+            kind,
+            StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock
+        ) {
+            // [costs] mutex_op: one atomic operation.
+            self.last_step_ns = self.mutex_ns;
+        }
         let w = map.is_some_and(|m| self.maps[m as usize].map.writing());
         self.trace.steps.push(TraceStep {
             t_ns,
@@ -725,7 +742,8 @@ impl World {
         }
         self.collect_map_events();
         self.trace.gc = TraceGc {
-            cycles: self.trace.gc_starts.len() as u32,
+            // As `run` counts them: cycles whose mark ended.
+            cycles: self.gc.cycles.len() as u32,
             total_alloc_bytes: self.gc.heap.total_alloc,
             peak_heap_bytes: self.gc.heap.peak_in_use,
         };

@@ -69,7 +69,11 @@ fn header(out: &mut String, trace: &Trace, token: &str) {
         .collect();
     let _ = writeln!(out, "goroutines: {}", goroutines.join(", "));
     let _ = writeln!(out, "maps: {}", trace.maps.join(", "));
-    let _ = writeln!(out, "replay: --schedule {token}");
+    let _ = writeln!(
+        out,
+        "replay: --schedule {}",
+        crate::explore::shell_word(token)
+    );
     match &trace.fatal {
         Some(f) => {
             let _ = writeln!(

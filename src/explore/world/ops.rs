@@ -45,6 +45,7 @@ impl World {
     /// Executes the next step of the map operation goroutine `g` is in.
     pub(super) fn op_step(&mut self, g: usize, t_ns: u64, p: u32) {
         let gid = g as u32;
+        let before = self.work;
         let mut st = self.goroutines[g].op.expect("an operation in progress");
         let steps = st.op.steps_for(self.maps[st.map as usize].map.is_swiss());
         let kind = match st.op {
@@ -192,6 +193,7 @@ impl World {
         } else if st.op == MapOp::Iterate && !done {
             st.pc = 1;
         }
+        self.price(kind, &before);
         if done {
             self.goroutines[g].op = None;
             self.end_op(g, st);
