@@ -75,7 +75,10 @@ fn gc_matches_real_go(name: &str, scenario: &str, set: &[&str], tol: f64, runs: 
     };
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cpus < 2 {
-        eprintln!("note: {name}: skipped, the scenario runs GOMAXPROCS=2 on {cpus} CPU");
+        go_toolchain::skip(
+            name,
+            &format!("the scenario runs GOMAXPROCS=2 on {cpus} CPU"),
+        );
         return;
     }
     let _serial = GO_RUNS.lock().unwrap_or_else(|e| e.into_inner());

@@ -60,7 +60,8 @@ fn growth_points_match_real_go(scenario: &str, doublings: usize) {
     match go.minor() {
         Some(m) if m <= 23 => {}
         v => {
-            eprintln!("note: {scenario}: skipped, -mapevents needs Go 1.19..1.23, found {v:?}");
+            let why = format!("-mapevents needs Go 1.19..1.23, found {v:?}");
+            go_toolchain::skip(scenario, &why);
             return;
         }
     }

@@ -122,7 +122,10 @@ fn real_and_simulated(name: &str, workers: u32) -> Option<(Metrics, Metrics)> {
     let go = Go::find(name)?;
     let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
     if cpus < 2 {
-        eprintln!("note: {name}: skipped, the scenario runs GOMAXPROCS=2 on {cpus} CPU");
+        go_toolchain::skip(
+            name,
+            &format!("the scenario runs GOMAXPROCS=2 on {cpus} CPU"),
+        );
         return None;
     }
     let _serial = GO_RUNS.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,12 +1,23 @@
 //! A real Go toolchain for the export-go tests: found through `GO` or `PATH` (never a fixed
-//! path), run offline, with a build cache even where HOME is unset. Tests skip, saying so,
-//! when there is none.
+//! path), run offline, with a build cache even where HOME is unset. Tests skip, saying so on
+//! the terminal, when there is none — and fail instead where `GOMEMSIM_REQUIRE_GO` is set
+//! (as `.ci/run` sets it), so that CI never passes a differential test that ran nothing.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// A differential test cannot run here because `why`: it says so on the terminal (past the
+/// test harness's capture of its output), or fails when `GOMEMSIM_REQUIRE_GO` is set.
+pub fn skip(test: &str, why: &str) {
+    if std::env::var_os("GOMEMSIM_REQUIRE_GO").is_some_and(|v| !v.is_empty()) {
+        panic!("{test}: would be skipped ({why}), but GOMEMSIM_REQUIRE_GO is set");
+    }
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "note: {test}: SKIPPED, {why}");
+}
 
 /// Serialises the runs of Go programs within a test binary: a race's odds depend on having
 /// the cores to itself.
@@ -30,7 +41,7 @@ impl Go {
             }),
         };
         let Some(go) = go else {
-            eprintln!("note: {test}: skipped, no Go toolchain (set GO or put go on PATH)");
+            skip(test, "no Go toolchain (set GO or put go on PATH)");
             return None;
         };
         let cache = tempfile::tempdir().expect("temporary GOCACHE");
@@ -38,11 +49,11 @@ impl Go {
         match found.minor() {
             Some(minor) if minor >= 19 => Some(found),
             minor => {
-                eprintln!(
-                    "note: {test}: skipped, exported programs need Go 1.19 or later \
-                     ({} is go1.{minor:?})",
+                let why = format!(
+                    "exported programs need Go 1.19 or later ({} is go1.{minor:?})",
                     found.go.display()
                 );
+                skip(test, &why);
                 None
             }
         }
