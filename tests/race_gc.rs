@@ -50,6 +50,12 @@ fn two_writers_on_one_p_die_where_gc_start_takes_the_writer_off_its_p() {
     let o = gomemsim::run(&sc).unwrap();
     assert_eq!(o.fatal.as_deref(), Some(FATAL_WRITES));
     assert_eq!(t.gc.total_alloc_bytes, o.total_alloc_bytes);
+    // And the same order on P0: the last spawned runs first (newproc puts it in runnext), so
+    // writer#1 holds the map and writer#0 dies, in both.
+    let victim = &t.goroutines[fatal.goroutine as usize];
+    assert_eq!(victim, "writer#0");
+    let detail = o.fatal_detail.as_deref().unwrap_or_default();
+    assert!(detail.starts_with("writer#0 entered"), "{detail}");
     // schedule.txt names gcStart as the yield point, and stays short.
     let text = report::schedule_txt(&t, &token.to_string());
     assert!(text.contains("gcStart"), "{text}");

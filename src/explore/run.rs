@@ -121,7 +121,7 @@ fn picker_for(token: &Token, sc: &Compiled) -> Picker {
     match *token {
         Token::Timing { seed, .. } => Picker::Timing(TimingState::new(
             seed,
-            goroutines,
+            &sc.groups,
             sc.procs,
             TimingCosts::from_sched(&sc.sched),
         )),

@@ -6,6 +6,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::SeedableRng;
 
 use super::world::World;
+use crate::engine::compile::Group;
 
 /// Which strategy explores the schedules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,28 @@ impl TimingCosts {
     }
 }
 
+/// The order P0 runs the goroutines in once main blocks, as the engine has it: each `go`
+/// puts the new goroutine in runnext and the previous one at the local queue's tail
+/// (runtime/proc.go: newproc → runqput), then closechan readies the goroutines waiting at
+/// the start line, the last to wait first (runtime/chan.go), each through runnext too.
+/// `together[g]`: goroutine `g` waits at the start line.
+fn p0_order(together: &[bool]) -> Vec<u32> {
+    let mut runnext: Option<u32> = None;
+    let mut queue = Vec::new();
+    let mut put = |g: u32| {
+        if let Some(old) = runnext.replace(g) {
+            queue.push(old);
+        }
+    };
+    let n = together.len() as u32;
+    (0..n).filter(|&g| !together[g as usize]).for_each(&mut put);
+    (0..n)
+        .rev()
+        .filter(|&g| together[g as usize])
+        .for_each(&mut put);
+    runnext.into_iter().chain(queue).collect()
+}
+
 /// runtime/proc.go: forcePreemptNS — sysmon preempts a goroutine that ran this long (ns).
 const SLICE_NS: u64 = crate::engine::sched::FORCE_PREEMPT_PS / 1000;
 
@@ -74,6 +97,10 @@ pub struct TimingState {
     p_running: Vec<Option<(u32, u64)>>,
     /// When each goroutine became runnable (spawned by main in order on P0).
     ready_at: Vec<u64>,
+    /// Each goroutine's place in line: P0's order after main's spawns (runnext first, then
+    /// its local queue), and the tail for one that comes back after leaving a P.
+    rank: Vec<u64>,
+    next_rank: u64,
     on_p: Vec<Option<u32>>,
     /// The P of the goroutine picked last, for the time of its step.
     last_p: u32,
@@ -81,24 +108,44 @@ pub struct TimingState {
 }
 
 impl TimingState {
-    pub(super) fn new(seed: u64, goroutines: usize, procs: u32, costs: TimingCosts) -> Self {
+    pub(super) fn new(seed: u64, groups: &[Group], procs: u32, costs: TimingCosts) -> Self {
         let procs = procs.max(1) as usize;
+        let together: Vec<bool> = groups
+            .iter()
+            .flat_map(|g| std::iter::repeat_n(g.together, g.count as usize))
+            .collect();
+        let goroutines = together.len();
         // main runs on P0 while it spawns every goroutine; the other Ps are idle and start
-        // once woken.
+        // once woken. Goroutines that start together are ready when main closes the start
+        // line after the last spawn.
         let spawn_end = costs.spawn_ns * goroutines as u64;
         let mut p_clock = vec![costs.wake_ns; procs];
         p_clock[0] = spawn_end;
+        let ready_at = (1..=goroutines as u64)
+            .zip(&together)
+            .map(|(i, &t)| if t { spawn_end } else { i * costs.spawn_ns })
+            .collect();
+        let mut rank = vec![0; goroutines];
+        for (r, g) in p0_order(&together).into_iter().enumerate() {
+            rank[g as usize] = r as u64;
+        }
         TimingState {
             rng: ChaCha8Rng::seed_from_u64(seed),
             p_clock,
             p_running: vec![None; procs],
-            ready_at: (1..=goroutines as u64)
-                .map(|i| i * costs.spawn_ns)
-                .collect(),
+            ready_at,
+            rank,
+            next_rank: goroutines as u64,
             on_p: vec![None; goroutines],
             last_p: 0,
             costs,
         }
+    }
+
+    /// Puts goroutine `g` at the tail of the line.
+    fn requeue(&mut self, g: u32) {
+        self.rank[g as usize] = self.next_rank;
+        self.next_rank += 1;
     }
 
     /// The goroutine whose next step comes first in time, among `runnable`; `in_runtime`
@@ -116,6 +163,7 @@ impl TimingState {
                         self.on_p[g as usize] = None;
                         if expired {
                             self.ready_at[g as usize] = self.p_clock[p];
+                            self.requeue(g);
                         }
                     }
                 }
@@ -128,12 +176,22 @@ impl TimingState {
                 self.last_p = p as u32;
                 return g;
             }
-            // An idle P takes the goroutine that has been ready longest (FIFO run queue).
-            let next = runnable
-                .iter()
-                .copied()
-                .filter(|&g| self.on_p[g as usize].is_none())
-                .min_by_key(|&g| (self.ready_at[g as usize], g));
+            // An idle P takes the first in line among the goroutines ready by its clock (P0's
+            // runnext, then its local queue, which another P steals from the head), else the
+            // one ready soonest.
+            let clock = self.p_clock[p];
+            let waiting = || {
+                runnable
+                    .iter()
+                    .copied()
+                    .filter(|&g| self.on_p[g as usize].is_none())
+            };
+            let next = waiting()
+                .filter(|&g| self.ready_at[g as usize] <= clock)
+                .min_by_key(|&g| self.rank[g as usize])
+                .or_else(|| {
+                    waiting().min_by_key(|&g| (self.ready_at[g as usize], self.rank[g as usize]))
+                });
             match next {
                 Some(g) => {
                     let start =
@@ -188,6 +246,7 @@ impl TimingState {
             let p = p as usize;
             self.p_running[p] = None;
             self.ready_at[g as usize] = self.p_clock[p];
+            self.requeue(g);
         }
     }
 }
@@ -294,5 +353,20 @@ impl Picker {
             Picker::Exhaustive(dfs) => return dfs.pick(runnable, w),
         };
         runnable.iter().position(|&r| r == g)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::p0_order;
+
+    #[test]
+    fn p0_runs_the_last_spawned_first_and_the_first_waiter_first() {
+        // newproc: g2 ends in runnext, g0 and g1 in the local queue in spawn order.
+        assert_eq!(p0_order(&[false; 3]), vec![2, 0, 1]);
+        // closechan readies g2, g1, g0: g0 ends in runnext, then g2, g1.
+        assert_eq!(p0_order(&[true; 3]), vec![0, 2, 1]);
+        // Spawned ones first, the start line's after.
+        assert_eq!(p0_order(&[false, true, true]), vec![1, 0, 2]);
     }
 }
