@@ -40,18 +40,119 @@ pub struct ParsedCycle {
 /// may carry a prefix (a timestamp, or program output that had no newline); it is found by its
 /// `gc N @S.SSSs P%:` header. Never panics.
 pub fn parse_gctrace(text: &str) -> Vec<ParsedCycle> {
-    text.lines().filter_map(parse_line).collect()
+    text.lines()
+        .filter_map(|l| parse_line(l).map(|(p, _)| p))
+        .collect()
 }
 
-/// One line, if it is a GC cycle line.
-fn parse_line(line: &str) -> Option<ParsedCycle> {
+/// Lines of one kind that a log reader set aside: how many, and the first of them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LineTally {
+    /// How many lines.
+    pub count: usize,
+    /// The first one: its line number (from 1) and its text.
+    pub first: Option<(usize, String)>,
+}
+
+impl LineTally {
+    /// Counts line `number`, keeping its text if it is the first.
+    fn add(&mut self, number: usize, text: &str) {
+        self.count += 1;
+        if self.first.is_none() {
+            self.first = Some((number, text.to_string()));
+        }
+    }
+}
+
+/// A GC cycle line and where it stood in its log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CycleLine {
+    /// Its line number in the log, from 1.
+    pub line: usize,
+    /// The cycle it reads as.
+    pub cycle: ParsedCycle,
+}
+
+/// A gctrace log read line by line, saying what became of every line: the whole cycle lines
+/// in order, and the lines set aside.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GctraceLog {
+    /// Lines in the log.
+    pub lines: usize,
+    /// The whole cycle lines (header, `ms clock`, heap `MB` and `MB goal` fields), in order.
+    pub cycles: Vec<CycleLine>,
+    /// Exact repeats of the cycle line before them (a log shipped twice), left out.
+    pub duplicates: LineTally,
+    /// Lines that hold a cycle header (`gc N @`) but not a whole cycle line: torn by other
+    /// output, truncated or garbled. Left out.
+    pub garbled: LineTally,
+    /// Other lines that are not blank (scavenger and pacer lines, `GC forced`, program
+    /// output), skipped.
+    pub skipped: LineTally,
+}
+
+/// Reads a gctrace log as [`parse_gctrace`] does, but keeps only whole cycle lines and says
+/// what became of every other line (see [`GctraceLog`]). Never panics.
+pub fn read_gctrace(text: &str) -> GctraceLog {
+    let mut log = GctraceLog::default();
+    let mut previous: Option<&str> = None;
+    for (i, raw) in text.lines().enumerate() {
+        let number = i + 1;
+        let line = raw.trim_end_matches(['\r', '\n']);
+        log.lines = number;
+        match parse_line(line) {
+            Some((cycle, seen)) if seen.whole() => {
+                if previous == Some(line) {
+                    log.duplicates.add(number, line);
+                } else {
+                    log.cycles.push(CycleLine {
+                        line: number,
+                        cycle,
+                    });
+                    previous = Some(line);
+                }
+            }
+            _ if has_cycle_header(line) => log.garbled.add(number, line),
+            _ if line.trim().is_empty() => {}
+            _ => log.skipped.add(number, line),
+        }
+    }
+    log
+}
+
+/// The line holds `gc N @`, the start of a cycle line's header.
+fn has_cycle_header(line: &str) -> bool {
+    line.match_indices("gc ").any(|(at, _)| {
+        let rest = &line[at + 3..];
+        let d = rest.bytes().take_while(u8::is_ascii_digit).count();
+        d > 0 && rest[d..].starts_with(" @")
+    })
+}
+
+/// Which of the fields a cycle needs a line carried.
+#[derive(Debug, Clone, Copy, Default)]
+struct Seen {
+    clock: bool,
+    heap: bool,
+    goal: bool,
+}
+
+impl Seen {
+    /// The line carries the wall-clock phases, the heap triple and the goal.
+    fn whole(self) -> bool {
+        self.clock && self.heap && self.goal
+    }
+}
+
+/// One line, if it is a GC cycle line, and which fields it carried.
+fn parse_line(line: &str) -> Option<(ParsedCycle, Seen)> {
     let line = line.trim_end_matches(['\r', '\n']);
     line.match_indices("gc ")
         .find_map(|(at, _)| parse_cycle(&line[at..]))
 }
 
 /// A cycle starting at `gc `, or `None` if the header does not fit.
-fn parse_cycle(s: &str) -> Option<ParsedCycle> {
+fn parse_cycle(s: &str) -> Option<(ParsedCycle, Seen)> {
     // runtime/mgc.go: "gc ", numgc, " @", seconds, "s ", util, "%: "
     let rest = s.strip_prefix("gc ")?;
     let (n, rest) = rest.split_once(" @")?;
@@ -72,14 +173,16 @@ fn parse_cycle(s: &str) -> Option<ParsedCycle> {
         Err(_) if pct.parse::<i64>().is_ok() => p.unknown.push(format!("{pct}%")),
         Err(_) => return None,
     }
+    let mut seen = Seen::default();
     for field in rest.split(',') {
-        parse_field(field.trim(), &mut p);
+        parse_field(field.trim(), &mut p, &mut seen);
     }
-    Some(p)
+    Some((p, seen))
 }
 
-/// Reads one comma-separated field of a cycle line into `p`.
-fn parse_field(field: &str, p: &mut ParsedCycle) {
+/// Reads one comma-separated field of a cycle line into `p`, noting in `seen` the fields a
+/// cycle needs.
+fn parse_field(field: &str, p: &mut ParsedCycle, seen: &mut Seen) {
     if field.is_empty() {
         return;
     }
@@ -93,17 +196,24 @@ fn parse_field(field: &str, p: &mut ParsedCycle) {
         }
     }
     let known = if let Some(v) = f.strip_suffix(" ms clock") {
-        ms_list(v).map(|v| p.clock_ms = v)
+        ms_list(v).map(|v| {
+            seen.clock = v.len() == 3;
+            p.clock_ms = v;
+        })
     } else if let Some(v) = f.strip_suffix(" ms cpu") {
         ms_list(v).map(|v| p.cpu_ms = v)
     } else if let Some(v) = f.strip_suffix(" MB goal") {
-        mb(v).map(|v| p.goal_mb = v)
+        mb(v).map(|v| {
+            seen.goal = true;
+            p.goal_mb = v;
+        })
     } else if let Some(v) = f.strip_suffix(" MB stacks") {
         mb(v).map(|v| p.stacks_mb = Some(v))
     } else if let Some(v) = f.strip_suffix(" MB globals") {
         mb(v).map(|v| p.globals_mb = Some(v))
     } else if let Some(v) = f.strip_suffix(" MB") {
         heap_triple(v).map(|(a, b, c)| {
+            seen.heap = true;
             p.heap_start_mb = a;
             p.heap_end_mb = b;
             p.heap_marked_mb = c;
@@ -204,6 +314,40 @@ gc 3 @x.5s 0%: nonsense
         assert!(!p[0].forced && p[0].unknown.is_empty());
         assert_eq!((p[1].n, p[1].clock_ms[0], p[1].forced), (2, 12.0, true));
         assert_eq!(p[1].unknown, ["9 MB frobs"]);
+    }
+
+    #[test]
+    fn the_reader_says_what_became_of_each_line() {
+        let cycle = |n: u32| {
+            format!(
+                "gc {n} @0.{n}s 1%: 0.01+0.1+0.01 ms clock, 0.02+0/0.1/0+0.02 ms cpu, \
+                 4->4->1 MB, 5 MB goal, 4 P"
+            )
+        };
+        let text = [
+            "hello".to_string(),
+            cycle(1),
+            String::new(),
+            cycle(1),
+            "gc 2 @0.2s 1%: 0.01+0.1+0.01 ms clock, 0.02+0/0.1/0+0.02 ms cpu".to_string(),
+            "gc 3 @x.5s 0%: nonsense".to_string(),
+            format!("{}\r", cycle(3)),
+            "scvg: 0 MB released".to_string(),
+        ]
+        .join("\n");
+        let log = read_gctrace(&text);
+        assert_eq!(log.lines, 8);
+        let kept: Vec<(usize, u32)> = log.cycles.iter().map(|c| (c.line, c.cycle.n)).collect();
+        assert_eq!(kept, [(2, 1), (7, 3)]);
+        assert_eq!(log.duplicates.count, 1);
+        assert_eq!(log.duplicates.first, Some((4, cycle(1))));
+        // A line cut before its heap fields, and one whose header does not parse.
+        assert_eq!(log.garbled.count, 2);
+        assert_eq!(log.garbled.first.as_ref().map(|f| f.0), Some(5));
+        assert_eq!(log.skipped.count, 2);
+        assert_eq!(log.skipped.first, Some((1, "hello".to_string())));
+        // parse_gctrace still takes every header that parses.
+        assert_eq!(parse_gctrace(&text).len(), 4);
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{assert_ok, bin, measured};
+use common::{assert_ok, bin, measured, warnings};
 use serde_json::Value;
 
 fn calibrate(log: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
@@ -235,6 +235,30 @@ fn tolerant_of_what_real_logs_hold() {
     assert_eq!(fit["forced_cycles"], 1);
     assert_eq!(fit["unknown_fields"], serde_json::json!(["7 widgets"]));
     assert!(rel(&fit, "gc_cycles").abs() < 0.05, "{}", fit["gc_cycles"]);
+    // Each thing set aside is said: the three lines that are not cycle lines (the first is
+    // the program's own), the unknown field on real line 11 (line 14 of this log), the run
+    // of one cycle that was dropped.
+    let w = warnings(&o);
+    assert_eq!(fit["warnings"], serde_json::json!(w));
+    assert!(
+        w.iter()
+            .any(|w| w.starts_with("3 lines: not a GC cycle line")
+                && w.contains("the first is line 1: `starting service`")),
+        "{w:#?}"
+    );
+    assert!(
+        w.iter().any(
+            |w| w.starts_with("1 cycle line: fields calibrate does not know")
+                && w.contains("line 14: `7 widgets`")
+        ),
+        "{w:#?}"
+    );
+    assert!(
+        w.iter()
+            .any(|w| w.contains("line 4 has gc 1 after gc 1 on line 3")
+                && w.contains("drops the other runs' 1 cycle")),
+        "{w:#?}"
+    );
 }
 
 #[test]

@@ -9,7 +9,9 @@
 
 pub mod observed;
 pub mod report;
+pub mod runs;
 pub mod settings;
+pub mod warnings;
 pub mod workload;
 
 use crate::gctrace::ParsedCycle;
@@ -21,6 +23,12 @@ use observed::MIB;
 
 /// At most this many windows of the log become `alloc` ops; a longer log is grouped.
 pub const MAX_WINDOWS: usize = 400;
+
+/// Fewest cycles a log must hold to be fitted.
+pub const MIN_CYCLES: usize = 5;
+
+/// Below this many cycles the fit rests on too few samples to trust, and says so.
+pub const WEAK_CYCLES: usize = 10;
 
 /// What the user knows about the logged program; `None` is read from the log.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,6 +91,15 @@ pub struct Fit {
     pub from_start: bool,
     /// Simulated warm-up cycles left out of the comparison (an excerpt's starting heap).
     pub warmup_cycles: usize,
+    /// Cycle lines the fit read (the comparison leaves out an excerpt's first).
+    pub cycles_read: usize,
+    /// How well a GOGC and a memory limit each explain the log's heap goals.
+    pub readings: settings::Readings,
+    /// The GOGC the goals imply (before the choice between GOGC and a limit), if any.
+    pub implied_gogc: Option<u32>,
+    /// When the goals fit a memory limit as well as the GOGC the fit chose: the limit that
+    /// reproduces them under GOGC=off, in bytes (found as the fit finds a limit).
+    pub alternative_limit: Option<u64>,
 }
 
 /// Why a log cannot be fitted.
@@ -100,6 +117,16 @@ pub enum CalibrateError {
     /// Running the fitted scenario failed; the message is the run's error.
     #[error("the fitted scenario cannot run: {0}")]
     Run(String),
+    /// Too few cycles to fit.
+    #[error(
+        "found {found} GC cycle{s} in the run used; at least {MIN_CYCLES} are needed to fit \
+         a log (a few hundred fit best)",
+        s = if *found == 1 { "" } else { "s" }
+    )]
+    TooFewCycles {
+        /// Cycle lines in the run used.
+        found: usize,
+    },
 }
 
 /// Fits a scenario to the cycles of a log.
@@ -107,6 +134,11 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
     let Some(first) = cycles.first() else {
         return Err(CalibrateError::NoCycles);
     };
+    if cycles.len() < MIN_CYCLES {
+        return Err(CalibrateError::TooFewCycles {
+            found: cycles.len(),
+        });
+    }
     let from_start = first.n <= 1;
     let logged_procs = cycles.iter().rev().map(|c| c.procs).find(|&p| p > 0);
     let (procs, gomaxprocs_source) = match (opts.gomaxprocs, logged_procs) {
@@ -115,6 +147,7 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
         (None, None) => (1, Source::Default),
     };
     let shape = settings::goal_shape(cycles);
+    let readings = settings::readings(cycles);
     let (gogc, gogc_source) = match opts.gogc {
         Some(g) => (g, Source::Given),
         None if shape.gogc.is_some() => (settings::inferred_gogc(&shape), Source::Inferred),
@@ -193,6 +226,19 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
         sc = fit_memory_limit(sc, shape.median_goal_bytes, &observed, &measure)?;
     }
     let simulated = measure(&sc)?;
+    // The other reading of goals that fit both: the limit they would mean under GOGC=off.
+    let settings_given = opts.gogc.is_some() || opts.gomemlimit.is_some();
+    let alternative_limit = if readings.ambiguous() && !settings_given && !fit_limit {
+        let mut other = sc.clone();
+        other.runtime.gogc = Gogc::Off;
+        let other = fit_memory_limit(other, shape.median_goal_bytes, &observed, &measure)?;
+        match other.runtime.gomemlimit {
+            MemLimit::Limit(b) => Some(b.0),
+            MemLimit::Off => None,
+        }
+    } else {
+        None
+    };
     Ok(Fit {
         scenario: sc,
         observed,
@@ -203,6 +249,10 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
         forced_cycles: cycles.iter().filter(|c| c.forced).count(),
         from_start,
         warmup_cycles,
+        cycles_read: cycles.len(),
+        readings,
+        implied_gogc: shape.gogc,
+        alternative_limit,
     })
 }
 

@@ -168,6 +168,51 @@ pub fn compare(observed: &Quantities, simulated: &Quantities) -> Vec<(&'static s
     ]
 }
 
+/// How a quantity is shown to people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// A number of cycles.
+    Count,
+    /// Bytes, shown in MiB.
+    Bytes,
+    /// Nanoseconds, shown in ms.
+    Nanos,
+    /// A fraction, shown in percent.
+    Fraction,
+}
+
+impl Unit {
+    /// `v` for the terminal: a count as a whole number, bytes in MiB with one decimal, times
+    /// in ms with three, fractions in percent with two.
+    pub fn show(self, v: f64) -> String {
+        if !v.is_finite() {
+            return "n/a".to_string();
+        }
+        match self {
+            Unit::Count => format!("{v:.0}"),
+            Unit::Bytes => format!("{:.1} MiB", v / MIB),
+            Unit::Nanos => format!("{:.3} ms", v / 1e6),
+            Unit::Fraction => format!("{:.2}%", v * 100.0),
+        }
+    }
+}
+
+/// A quantity of [`compare`] by its fit.json name: its name for people and its unit.
+pub fn describe(name: &str) -> (&'static str, Unit) {
+    match name {
+        "gc_cycles" => ("GC cycles", Unit::Count),
+        "mean_heap_goal_bytes" => ("mean heap goal", Unit::Bytes),
+        "stw_total_ns" => ("total STW", Unit::Nanos),
+        "gc_cpu_fraction" => ("GC CPU", Unit::Fraction),
+        "mean_marked_bytes" => ("mean marked heap", Unit::Bytes),
+        "peak_heap_bytes" => ("peak heap", Unit::Bytes),
+        "stw_max_ns" => ("longest pause", Unit::Nanos),
+        "mean_mark_ns" => ("mean mark time", Unit::Nanos),
+        "duration_ns" => ("duration", Unit::Nanos),
+        _ => ("", Unit::Count),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +245,19 @@ gc 2 @0.020s 3%: 0.030+2.0+0.040 ms clock, 0.060+0.20/1.0/0+0.080 ms cpu, 4->6->
         let q = Quantities::from_cycles(&parse_gctrace(LOG)[1..], 0.010, 2);
         assert_eq!(q.gc_cycles, 1);
         assert!((q.duration_ns - 12_070_000.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn human_units() {
+        assert_eq!(Unit::Count.show(132.0), "132");
+        assert_eq!(Unit::Bytes.show(138_928_376.24), "132.5 MiB");
+        assert_eq!(Unit::Nanos.show(9_942_000.0), "9.942 ms");
+        assert_eq!(Unit::Fraction.show(0.023029), "2.30%");
+        assert_eq!(Unit::Nanos.show(f64::NAN), "n/a");
+        let q = Quantities::from_cycles(&[], 0.0, 1);
+        for (name, _) in compare(&q, &q) {
+            assert!(!describe(name).0.is_empty(), "{name}");
+        }
     }
 
     #[test]

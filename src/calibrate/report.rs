@@ -19,6 +19,8 @@ pub struct LogNotes {
     pub runs: usize,
     /// Distinct fields the parser did not know, carried verbatim.
     pub unknown_fields: Vec<String>,
+    /// What the fit does not know, in words ([`super::warnings`]).
+    pub warnings: Vec<String>,
 }
 
 fn gogc_value(g: Gogc) -> Value {
@@ -35,9 +37,9 @@ fn limit_value(l: MemLimit) -> Value {
     }
 }
 
-/// fit.json: the log, the settings with their source, then one object per quantity
-/// (`gc_cycles`, `mean_heap_goal_bytes`, `stw_total_ns`, `gc_cpu_fraction`, ...) holding
-/// `observed`, `simulated` and `relative_error`.
+/// fit.json: the log, the settings with their source, the warnings, then one object per
+/// quantity (`gc_cycles`, `mean_heap_goal_bytes`, `stw_total_ns`, `gc_cpu_fraction`, ...)
+/// holding `observed`, `simulated` and `relative_error`.
 pub fn fit_json(fit: &Fit, notes: &LogNotes) -> String {
     let rt = &fit.scenario.runtime;
     let mut m = Map::new();
@@ -49,6 +51,7 @@ pub fn fit_json(fit: &Fit, notes: &LogNotes) -> String {
     m.insert("runs_in_log".into(), json!(notes.runs));
     m.insert("other_lines".into(), json!(notes.other_lines));
     m.insert("unknown_fields".into(), json!(notes.unknown_fields));
+    m.insert("warnings".into(), json!(notes.warnings));
     m.insert(
         "settings".into(),
         json!({

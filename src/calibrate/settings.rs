@@ -10,7 +10,7 @@ use super::observed::MIB;
 /// Smallest previous marked heap whose goal is used to infer GOGC: below this, whole-MiB
 /// truncation makes the ratio too coarse (and runtime/mgcpacer.go: heapMinimum, 4 MiB at
 /// GOGC=100, may set the goal instead).
-const MIN_MARKED_MIB: u64 = 8;
+pub const MIN_MARKED_MIB: u64 = 8;
 
 /// A size printed by gctrace (`v` MiB truncated) as its most likely value in bytes: the middle
 /// of the MiB it stands for.
@@ -98,6 +98,115 @@ pub fn goal_shape(cycles: &[ParsedCycle]) -> GoalShape {
     }
 }
 
+/// Share of the goals a reading must explain to count as an explanation of the log: all of a
+/// short log's, all but one in ten of a long one's (forced cycles, a changed setting).
+pub const EXPLAINS: f64 = 0.9;
+
+/// How well each reading of the settings explains the heap goals, exactly up to gctrace's
+/// truncation of every size to whole MiB: a GOGC (goal = marked + (marked + roots) ×
+/// GOGC/100 from the previous cycle's marked heap), or one flat goal, as a binding memory
+/// limit sets. When both explain the goals the log cannot tell the settings apart: the
+/// marked heap moved too little for a GOGC to move the goals by a printed MiB.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Readings {
+    /// Consecutive cycles compared (the same pairs as [`goal_shape`]'s).
+    pub pairs: usize,
+    /// Largest share of their goals a single GOGC explains: each pair admits the GOGCs that
+    /// map some marked heap in its printed MiB (and roots in theirs) to some goal in its
+    /// printed MiB.
+    pub gogc_share: f64,
+    /// Largest share of the goals lying within one MiB of each other.
+    pub flat_share: f64,
+    /// Smallest and largest printed goal of that flat stretch, in MiB (at most one apart).
+    pub flat_goal_mib: (u64, u64),
+    /// Smallest and largest previous marked heap of the pairs, in MiB.
+    pub marked_mib: (u64, u64),
+}
+
+impl Readings {
+    /// A single GOGC explains the goals.
+    pub fn gogc_explains(&self) -> bool {
+        self.pairs > 0 && self.gogc_share >= EXPLAINS
+    }
+
+    /// A flat goal (a binding memory limit) explains the goals.
+    pub fn flat_explains(&self) -> bool {
+        self.pairs > 0 && self.flat_share >= EXPLAINS
+    }
+
+    /// Both readings explain the goals: the log cannot tell GOGC from a memory limit.
+    pub fn ambiguous(&self) -> bool {
+        self.gogc_explains() && self.flat_explains()
+    }
+}
+
+/// The roots (stacks + globals) in MiB as the range their printed values allow: each field
+/// is truncated to whole MiB, and a missing one counts as `0 MB`.
+fn roots_mib_range(c: &ParsedCycle) -> (f64, f64) {
+    let printed = c.stacks_mb.unwrap_or(0) + c.globals_mb.unwrap_or(0);
+    (printed as f64, printed as f64 + 2.0)
+}
+
+/// Weighs both readings of the settings against the goals (see [`Readings`]).
+pub fn readings(cycles: &[ParsedCycle]) -> Readings {
+    let mut intervals = Vec::new();
+    let mut goals = Vec::new();
+    let mut marked = Vec::new();
+    for w in cycles.windows(2) {
+        let (prev, c) = (&w[0], &w[1]);
+        if prev.heap_marked_mb < MIN_MARKED_MIB || c.n != prev.n + 1 {
+            continue;
+        }
+        // True marked heap in [m, m+1), true goal in [g, g+1), roots in [lo, hi) MiB.
+        let (m, g) = (prev.heap_marked_mb as f64, c.goal_mb as f64);
+        let (lo, hi) = roots_mib_range(c);
+        intervals.push(((g - m - 1.0) / (m + 1.0 + hi), (g + 1.0 - m) / (m + lo)));
+        goals.push(c.goal_mb);
+        marked.push(prev.heap_marked_mb);
+    }
+    let pairs = goals.len();
+    if pairs == 0 {
+        return Readings::default();
+    }
+    // The GOGC inside the most intervals: sweep their ends, closing before opening.
+    let mut ends: Vec<(f64, i32)> = intervals
+        .iter()
+        .flat_map(|&(lo, hi)| [(lo, 1), (hi, -1)])
+        .collect();
+    ends.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut open, mut most) = (0i32, 0i32);
+    for (_, d) in ends {
+        open += d;
+        most = most.max(open);
+    }
+    // The pair of neighbouring MiB values holding the most goals, the lower of equals.
+    let mut by_value = std::collections::BTreeMap::<u64, usize>::new();
+    for &g in &goals {
+        *by_value.entry(g).or_default() += 1;
+    }
+    let in_window = |v: u64| by_value[&v] + by_value.get(&(v + 1)).copied().unwrap_or(0);
+    let (low, flat) = by_value
+        .keys()
+        .map(|&v| (v, in_window(v)))
+        .max_by_key(|&(v, n)| (n, std::cmp::Reverse(v)))
+        .unwrap_or((0, 0));
+    let high = if by_value.contains_key(&(low + 1)) {
+        low + 1
+    } else {
+        low
+    };
+    Readings {
+        pairs,
+        gogc_share: most as f64 / pairs as f64,
+        flat_share: flat as f64 / pairs as f64,
+        flat_goal_mib: (low, high),
+        marked_mib: (
+            marked.iter().copied().min().unwrap_or(0),
+            marked.iter().copied().max().unwrap_or(0),
+        ),
+    }
+}
+
 /// An implied GOGC as people set it: a multiple of 10 when within 3% of one (the goals'
 /// MiB truncation makes the implied value wander by about that much), else the nearest whole
 /// number.
@@ -171,10 +280,45 @@ mod tests {
     }
 
     #[test]
+    fn readings_tell_a_moving_heap_from_a_steady_one() {
+        // GOGC=50 over a moving marked heap: only GOGC explains the goals.
+        let marked = [100, 120, 90, 150, 110, 130, 100];
+        let text: String = (0..marked.len())
+            .map(|i| {
+                let prev = if i == 0 { 100 } else { marked[i - 1] };
+                line(i as u32 + 1, marked[i], prev * 3 / 2)
+            })
+            .collect();
+        let r = readings(&parse_gctrace(&text));
+        assert_eq!(r.pairs, 6);
+        assert!(r.gogc_explains() && !r.flat_explains() && !r.ambiguous());
+        assert_eq!(r.marked_mib, (90, 150));
+        // A flat goal over a moving heap: only the limit.
+        let text: String = [60, 70, 55, 80, 65, 75, 60]
+            .iter()
+            .enumerate()
+            .map(|(i, &m)| line(i as u32 + 1, m, 113))
+            .collect();
+        let r = readings(&parse_gctrace(&text));
+        assert!(r.flat_explains() && !r.gogc_explains());
+        assert_eq!((r.flat_goal_mib, r.flat_share), ((113, 113), 1.0));
+        // A flat goal over a marked heap within a MiB: both, the log cannot tell.
+        let text: String = [66, 67, 66, 67, 67, 66]
+            .iter()
+            .enumerate()
+            .map(|(i, &m)| line(i as u32 + 1, m, 113))
+            .collect();
+        let r = readings(&parse_gctrace(&text));
+        assert!(r.ambiguous(), "{r:?}");
+        assert_eq!(r.marked_mib, (66, 67));
+    }
+
+    #[test]
     fn small_heaps_say_nothing() {
         let text: String = (1..5).map(|n| line(n, 3, 4)).collect();
         let shape = goal_shape(&parse_gctrace(&text));
         assert_eq!(shape.gogc, None);
         assert_eq!(inferred_gogc(&shape), Gogc::Percent(100));
+        assert_eq!(readings(&parse_gctrace(&text)).pairs, 0);
     }
 }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::Args;
 use gomemsim::calibrate::report::{LogNotes, fit_json, projection_csv};
-use gomemsim::calibrate::{self, Options};
-use gomemsim::gctrace::{ParsedCycle, parse_gctrace};
+use gomemsim::calibrate::{self, Options, runs, warnings};
+use gomemsim::gctrace::read_gctrace;
 use gomemsim::report;
 use gomemsim::scenario::{Gogc, MemLimit};
 use gomemsim::sweep::{self, Axis, Grid, Sweep};
@@ -42,7 +42,7 @@ pub struct CalibrateArgs {
     /// on it.
     #[arg(long)]
     jobs: Option<usize>,
-    /// Print nothing but errors.
+    /// Print nothing but warnings and errors (on stderr).
     #[arg(long, short)]
     quiet: bool,
     /// Do not draw the plots.
@@ -83,23 +83,13 @@ fn parse_limit(v: &str) -> Result<MemLimit, gomemsim::Error> {
         .map_err(|e| usage(format!("--gomemlimit: {e}")))
 }
 
-/// The longest run of consecutive cycles: a log that holds several processes (`gc 1`
-/// again after other cycles) is cut where the numbers restart.
-fn longest_run(cycles: Vec<ParsedCycle>) -> (Vec<ParsedCycle>, usize) {
-    let mut runs: Vec<Vec<ParsedCycle>> = Vec::new();
-    for c in cycles {
-        match runs.last_mut() {
-            Some(run) if run.last().is_some_and(|p| c.n > p.n) => run.push(c),
-            _ => runs.push(vec![c]),
-        }
+/// Prints each warning on stderr, after whatever stdout holds so far.
+fn print_warnings(warnings: &[String]) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    for w in warnings {
+        eprintln!("warning: {w}");
     }
-    let count = runs.len();
-    let best = runs
-        .into_iter()
-        .rev()
-        .max_by_key(|r| r.len())
-        .unwrap_or_default();
-    (best, count)
 }
 
 fn stem(path: &Path) -> String {
@@ -125,22 +115,30 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
         gomemlimit: args.gomemlimit.as_deref().map(parse_limit).transpose()?,
     };
 
-    let parsed = parse_gctrace(&text);
-    let cycle_lines = parsed.len();
+    let log = read_gctrace(&text);
+    let cycle_lines = log.cycles.len() + log.duplicates.count;
     let mut unknown: Vec<String> = Vec::new();
-    for f in parsed.iter().flat_map(|c| c.unknown.iter()) {
+    for f in log.cycles.iter().flat_map(|c| c.cycle.unknown.iter()) {
         if unknown.len() < 20 && !unknown.contains(f) {
             unknown.push(f.clone());
         }
     }
-    let (cycles, runs) = longest_run(parsed);
+    let (cycles, split) = runs::split_runs(&log.cycles);
+    let fit = match calibrate::fit(&cycles, &opts) {
+        Ok(fit) => fit,
+        Err(e) => {
+            // What the reader set aside may explain why too little was left.
+            print_warnings(&warnings::log_warnings(&log, &split));
+            return Err(usage(format!("{label}: {e}")));
+        }
+    };
     let notes = LogNotes {
         log: label.clone(),
-        other_lines: text.lines().count().saturating_sub(cycle_lines),
-        runs,
+        other_lines: log.lines.saturating_sub(cycle_lines),
+        runs: split.runs.len(),
         unknown_fields: unknown,
+        warnings: warnings::all(&fit, &log, &split),
     };
-    let fit = calibrate::fit(&cycles, &opts).map_err(|e| usage(format!("{label}: {e}")))?;
 
     let out = args
         .out
@@ -209,6 +207,9 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
         if let Some((names, rows)) = &projected {
             say_raw!("{}", projection_table(names, rows));
         }
+    }
+    print_warnings(&notes.warnings);
+    if !args.quiet {
         for p in written {
             say!("wrote {}", p.display());
         }
@@ -246,17 +247,23 @@ fn summary(fit: &calibrate::Fit, notes: &LogNotes) -> String {
     );
     let _ = writeln!(
         s,
-        "  {:<22} {:>16} {:>16} {:>8}",
+        "  {:<18} {:>13} {:>13} {:>8}",
         "", "observed", "simulated", "error"
     );
     for (name, c) in calibrate::compare(&fit.observed, &fit.simulated) {
+        let (label, unit) = calibrate::observed::describe(name);
+        let error = if c.relative_error.is_finite() {
+            format!("{:+.1}%", c.relative_error * 100.0)
+        } else {
+            "n/a".to_string()
+        };
         let _ = writeln!(
             s,
-            "  {:<22} {:>16.6} {:>16.6} {:>+7.1}%",
-            name,
-            c.observed,
-            c.simulated,
-            c.relative_error * 100.0
+            "  {:<18} {:>13} {:>13} {:>8}",
+            label,
+            unit.show(c.observed),
+            unit.show(c.simulated),
+            error
         );
     }
     s

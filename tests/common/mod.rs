@@ -78,3 +78,12 @@ pub fn assert_ok(o: &std::process::Output) {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+/// The `warning: ` lines of a run's stderr, without the prefix.
+pub fn warnings(o: &std::process::Output) -> Vec<String> {
+    String::from_utf8_lossy(&o.stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix("warning: "))
+        .map(String::from)
+        .collect()
+}
