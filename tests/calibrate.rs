@@ -7,28 +7,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{assert_ok, bin, measured, warnings};
+use common::{assert_ok, bin, calibrate, fit_json, gctrace_log, rel, warnings};
 use serde_json::Value;
-
-fn calibrate(log: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    Command::new(bin())
-        .arg("calibrate")
-        .arg(log)
-        .arg("--out")
-        .arg(out)
-        .arg("--no-plots")
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
-fn fit_json(out: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap()
-}
-
-fn rel(fit: &Value, quantity: &str) -> f64 {
-    fit[quantity]["relative_error"].as_f64().unwrap()
-}
 
 /// The quantities fit.json must give (DESIGN.md), each within `tol` of the log.
 fn assert_fits_within(fit: &Value, tol: f64) {
@@ -44,14 +24,10 @@ const CONTRACT_QUANTITIES: [&str; 4] = [
     "gc_cpu_fraction",
 ];
 
-fn log(name: &str) -> std::path::PathBuf {
-    measured("gctrace").join(name)
-}
-
 #[test]
 fn gogc_100_log_fits_within_five_percent() {
     let dir = tempfile::tempdir().unwrap();
-    let o = calibrate(&log("L64_gogc100_c4k.txt"), dir.path(), &[]);
+    let o = calibrate(&gctrace_log("L64_gogc100_c4k.txt"), dir.path(), &[]);
     assert_ok(&o);
     let fit = fit_json(dir.path());
     // The run used GOGC=100, GOMAXPROCS=2 and no limit (tests/data/measured/gc_summary.csv).
@@ -67,7 +43,11 @@ fn gogc_100_log_fits_within_five_percent() {
 #[test]
 fn memory_limit_log_finds_the_limit_and_fits_within_five_percent() {
     let dir = tempfile::tempdir().unwrap();
-    let o = calibrate(&log("L64_gogcoff_mem128MiB_c4k.txt"), dir.path(), &[]);
+    let o = calibrate(
+        &gctrace_log("L64_gogcoff_mem128MiB_c4k.txt"),
+        dir.path(),
+        &[],
+    );
     assert_ok(&o);
     let fit = fit_json(dir.path());
     // The run used GOGC=off and GOMEMLIMIT=128MiB: a flat 113 MB goal over a moving marked
@@ -82,7 +62,7 @@ fn memory_limit_log_finds_the_limit_and_fits_within_five_percent() {
 #[test]
 fn an_excerpt_of_a_log_fits_too() {
     // From cycle 30 on, as a log rotated mid-run would hold it.
-    let text = std::fs::read_to_string(log("L64_gogc100_c4k.txt")).unwrap();
+    let text = std::fs::read_to_string(gctrace_log("L64_gogc100_c4k.txt")).unwrap();
     let excerpt: String = text.lines().skip(29).map(|l| format!("{l}\n")).collect();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("excerpt.txt");
@@ -101,7 +81,7 @@ fn an_excerpt_of_a_log_fits_too() {
 fn outputs_follow_the_contract_and_the_fitted_scenario_runs() {
     let dir = tempfile::tempdir().unwrap();
     let o = calibrate(
-        &log("L64_gogc100_c4k.txt"),
+        &gctrace_log("L64_gogc100_c4k.txt"),
         dir.path(),
         &[
             "--project",
@@ -179,12 +159,12 @@ fn same_log_same_bytes_at_any_job_count() {
         ]
     };
     assert_ok(&calibrate(
-        &log("L64_gogcoff_mem128MiB_c4k.txt"),
+        &gctrace_log("L64_gogcoff_mem128MiB_c4k.txt"),
         a.path(),
         &args("1"),
     ));
     assert_ok(&calibrate(
-        &log("L64_gogcoff_mem128MiB_c4k.txt"),
+        &gctrace_log("L64_gogcoff_mem128MiB_c4k.txt"),
         b.path(),
         &args("4"),
     ));
@@ -205,7 +185,7 @@ fn tolerant_of_what_real_logs_hold() {
     // unknown field, a forced cycle, and a restart: the fit uses the longest run.
     let mut text = String::from("starting service\r\nscvg: 0 MB released\r\n");
     text.push_str("gc 1 @0.001s 1%: 0.01+0.1+0.01 ms clock, 0.02+0/0.1/0+0.02 ms cpu, 4->4->1 MB, 4 MB goal, 0 MB stacks, 0 MB globals, 4 P\n");
-    let real = std::fs::read_to_string(log("L64_gogc100_c4k.txt")).unwrap();
+    let real = std::fs::read_to_string(gctrace_log("L64_gogc100_c4k.txt")).unwrap();
     for (i, l) in real.lines().enumerate() {
         let l = if i == 10 {
             format!("{l}, 7 widgets")
@@ -270,12 +250,12 @@ fn bad_logs_and_flags_exit_2_with_a_message() {
         (&empty, &[], "no GC cycle lines"),
         (&dir.path().join("missing.log"), &[], "cannot read the log"),
         (
-            &log("L64_gogc100_c4k.txt"),
+            &gctrace_log("L64_gogc100_c4k.txt"),
             &["--gogc", "lots"],
             "--gogc lots",
         ),
         (
-            &log("L64_gogc100_c4k.txt"),
+            &gctrace_log("L64_gogc100_c4k.txt"),
             &["--project", "gogc"],
             "--project",
         ),

@@ -5,34 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{assert_ok, bin, col, measured, read_csv, warnings};
+use common::{assert_ok, calibrate, col, fit_json, gctrace_log, read_csv, rel, warnings};
 use serde_json::Value;
-
-fn calibrate(log: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    Command::new(bin())
-        .arg("calibrate")
-        .arg(log)
-        .arg("--out")
-        .arg(out)
-        .arg("--no-plots")
-        .args(extra)
-        .output()
-        .unwrap()
-}
-
-fn fit_json(out: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap()
-}
-
-fn rel(fit: &Value, quantity: &str) -> f64 {
-    fit[quantity]["relative_error"].as_f64().unwrap()
-}
-
-fn log(name: &str) -> std::path::PathBuf {
-    measured("gctrace").join(name)
-}
 
 /// The numbers of a real cycle line: (clock phases in ms, marked MB, goal MB).
 fn cycle_numbers(line: &str) -> (Vec<f64>, u64, u64) {
@@ -52,7 +27,7 @@ fn cycle_numbers(line: &str) -> (Vec<f64>, u64, u64) {
 }
 
 fn log_lines(name: &str) -> Vec<String> {
-    std::fs::read_to_string(log(name))
+    std::fs::read_to_string(gctrace_log(name))
         .unwrap()
         .lines()
         .map(String::from)
@@ -72,7 +47,7 @@ fn calibrate_lines(dir: &Path, lines: &[String]) -> (std::process::Output, Optio
 #[test]
 fn the_table_speaks_in_mib_ms_percent_and_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let o = calibrate(&log("L64_gogc100_c4k.txt"), dir.path(), &[]);
+    let o = calibrate(&gctrace_log("L64_gogc100_c4k.txt"), dir.path(), &[]);
     assert_ok(&o);
     let stdout = String::from_utf8_lossy(&o.stdout);
     let row = |label: &str| -> Vec<String> {
@@ -141,7 +116,7 @@ fn the_table_speaks_in_mib_ms_percent_and_counts() {
 #[test]
 fn quantities_missed_by_more_than_ten_percent_are_warned_with_their_cause() {
     let dir = tempfile::tempdir().unwrap();
-    let o = calibrate(&log("L64_gogc100_c4k.txt"), dir.path(), &[]);
+    let o = calibrate(&gctrace_log("L64_gogc100_c4k.txt"), dir.path(), &[]);
     assert_ok(&o);
     let fit = fit_json(dir.path());
     let w = warnings(&o);
@@ -290,7 +265,7 @@ fn goals_that_fit_both_gogc_and_a_limit_are_called_ambiguous() {
 
     // The whole log, whose marked heap moves under the flat goal, is not ambiguous.
     let o = calibrate(
-        &log("L64_gogcoff_mem128MiB_c4k.txt"),
+        &gctrace_log("L64_gogcoff_mem128MiB_c4k.txt"),
         &dir.path().join("all"),
         &[],
     );

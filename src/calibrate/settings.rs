@@ -241,16 +241,21 @@ mod tests {
         )
     }
 
-    #[test]
-    fn gogc_from_goals_that_follow_the_marked_heap() {
-        // goal = marked x 1.5 (+ tiny roots): GOGC=50.
+    /// GOGC=50 over a moving marked heap: each goal is 1.5 × the previous marked heap.
+    fn gogc50_log() -> String {
         let marked = [100, 120, 90, 150, 110, 130, 100];
-        let text: String = (0..marked.len())
+        (0..marked.len())
             .map(|i| {
                 let prev = if i == 0 { 100 } else { marked[i - 1] };
                 line(i as u32 + 1, marked[i], prev * 3 / 2)
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn gogc_from_goals_that_follow_the_marked_heap() {
+        // goal = marked x 1.5 (+ tiny roots): GOGC=50.
+        let text = gogc50_log();
         let shape = goal_shape(&parse_gctrace(&text));
         assert_eq!(shape.gogc, Some(50));
         assert!(!shape.limit_bound);
@@ -282,13 +287,7 @@ mod tests {
     #[test]
     fn readings_tell_a_moving_heap_from_a_steady_one() {
         // GOGC=50 over a moving marked heap: only GOGC explains the goals.
-        let marked = [100, 120, 90, 150, 110, 130, 100];
-        let text: String = (0..marked.len())
-            .map(|i| {
-                let prev = if i == 0 { 100 } else { marked[i - 1] };
-                line(i as u32 + 1, marked[i], prev * 3 / 2)
-            })
-            .collect();
+        let text = gogc50_log();
         let r = readings(&parse_gctrace(&text));
         assert_eq!(r.pairs, 6);
         assert!(r.gogc_explains() && !r.flat_explains() && !r.ambiguous());

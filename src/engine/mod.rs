@@ -24,3 +24,17 @@ pub(crate) use sim::{Sim, SimConfig};
 /// Bytes of the slice header that holds each retained object (a `[][]byte` element), which
 /// the GC scans.
 pub(crate) const HOLDER_BYTES: u64 = 24;
+
+/// `free` of `bytes` of the memory `retain` holds (`retained`: its bytes and the pointer
+/// words among them): they, and their share of the pointer words, stop being reachable.
+pub(crate) fn free_retained(retained: &mut (u64, u64), gc: &mut gc::Gc, bytes: u64) {
+    let (held, scan) = *retained;
+    let drop = bytes.min(held);
+    let drop_scan = if held == 0 {
+        0
+    } else {
+        (u128::from(scan) * u128::from(drop) / u128::from(held)) as u64
+    };
+    *retained = (held - drop, scan - drop_scan);
+    gc.heap.drop_reachable(drop, drop_scan);
+}

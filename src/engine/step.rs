@@ -75,15 +75,7 @@ impl Sim {
             }
             Instr::Free { bytes } => {
                 self.finish_units(g, 1);
-                let (retained, scan) = self.retained;
-                let drop = bytes.min(retained);
-                let drop_scan = if retained == 0 {
-                    0
-                } else {
-                    (u128::from(scan) * u128::from(drop) / u128::from(retained)) as u64
-                };
-                self.retained = (retained - drop, scan - drop_scan);
-                self.gc.heap.drop_reachable(drop, drop_scan);
+                super::free_retained(&mut self.retained, &mut self.gc, bytes);
             }
             Instr::Lock { lock } | Instr::Rlock { lock } => {
                 let l = self.lock_of[program][lock as usize] as usize;

@@ -543,15 +543,7 @@ impl World {
                 self.gc.alloc(bytes, objects, bytes, scan);
             }
             Instr::Free { bytes } => {
-                let (retained, scan) = self.retained;
-                let drop = bytes.min(retained);
-                let drop_scan = if retained == 0 {
-                    0
-                } else {
-                    (u128::from(scan) * u128::from(drop) / u128::from(retained)) as u64
-                };
-                self.retained = (retained - drop, scan - drop_scan);
-                self.gc.heap.drop_reachable(drop, drop_scan);
+                crate::engine::free_retained(&mut self.retained, &mut self.gc, bytes);
             }
             _ => {}
         }

@@ -87,3 +87,35 @@ pub fn warnings(o: &std::process::Output) -> Vec<String> {
         .map(String::from)
         .collect()
 }
+
+/// `gomemsim calibrate LOG --out OUT --no-plots EXTRA…`.
+pub fn calibrate(
+    log: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Output {
+    std::process::Command::new(bin())
+        .arg("calibrate")
+        .arg(log)
+        .arg("--out")
+        .arg(out)
+        .arg("--no-plots")
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+/// fit.json of a calibrate output directory.
+pub fn fit_json(out: &std::path::Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(out.join("fit.json")).unwrap()).unwrap()
+}
+
+/// The relative error fit.json gives for `quantity`.
+pub fn rel(fit: &serde_json::Value, quantity: &str) -> f64 {
+    fit[quantity]["relative_error"].as_f64().unwrap()
+}
+
+/// A bundled real gctrace log.
+pub fn gctrace_log(name: &str) -> PathBuf {
+    measured("gctrace").join(name)
+}
