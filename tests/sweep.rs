@@ -176,3 +176,42 @@ fn bad_grids_exit_2_with_what_is_allowed() {
         assert!(!t.path().join("sweep.csv").exists());
     }
 }
+
+#[test]
+fn the_terminal_table_gives_each_points_means() {
+    // Without -q, sweep ends with a line per grid point: its axis values and the means over
+    // its seeds of the points.csv columns it shows.
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = bundled("gc_service.toml");
+    let mut args = vec![
+        "sweep",
+        scenario.to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--no-plots",
+    ];
+    args.extend(GRID);
+    args.extend(["--set", "goroutines[0].program[1].bytes=1200MiB"]);
+    let o = Command::new(bin()).args(&args).output().unwrap();
+    assert_ok(&o);
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let head = lines
+        .iter()
+        .position(|l| l.contains("GC cycles"))
+        .expect("a table");
+    assert!(lines[head].contains("runtime.gogc") && lines[head].contains("peak heap"));
+    let points = String::from_utf8(read(dir.path(), "points.csv")).unwrap();
+    let mut rdr = csv::Reader::from_reader(points.as_bytes());
+    let h = rdr.headers().unwrap().clone();
+    let at = |name: &str| h.iter().position(|c| c == name).unwrap();
+    let recs: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
+    assert_eq!(recs.len(), 6, "3 GOGC values x 2 limits");
+    for (k, rec) in recs.iter().enumerate() {
+        let cells: Vec<&str> = lines[head + 1 + k].split_whitespace().collect();
+        assert_eq!(cells[0], &rec[at("runtime.gogc")]);
+        assert_eq!(cells[1], &rec[at("runtime.gomemlimit")]);
+        let cycles: f64 = rec[at("gc_cycles_mean")].parse().unwrap();
+        assert_eq!(cells[2], format!("{cycles:.0}"));
+    }
+}

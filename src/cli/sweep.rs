@@ -164,6 +164,11 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
             )),
             start.elapsed().as_secs_f64()
         );
+        // Means over each point's seeds; a shard's rows are part of points it may not hold
+        // whole, so it prints none.
+        if shard.is_none() {
+            say_raw!("{}", sweep::summary_table(&axis_names, &done));
+        }
         for p in written {
             say!("wrote {}", p.display());
         }

@@ -5,11 +5,13 @@
 
 pub mod grid;
 pub mod journal;
+pub mod summary;
 pub mod table;
 
 use rayon::prelude::*;
 
 pub use grid::{Axis, Grid, GridError};
+pub use summary::summary_table;
 pub use table::{Row, points_csv, rows_from_csv, sweep_csv};
 
 use crate::scenario::{self, Override};
