@@ -37,6 +37,9 @@ pub enum Error {
     /// The scenario uses something this engine cannot run.
     #[error(transparent)]
     Unsupported(#[from] engine::program::Unsupported),
+    /// A schedule token that does not fit the scenario.
+    #[error(transparent)]
+    Replay(#[from] explore::ReplayError),
     /// An output could not be written.
     #[error(transparent)]
     Report(#[from] report::ReportError),

@@ -469,3 +469,49 @@ fn the_readme_scenario_example_is_a_valid_scenario() {
     assert_eq!(sc.name, "service");
     assert_eq!(sc.warmup.as_ps(), 500_000_000_000);
 }
+
+#[test]
+fn a_token_that_does_not_fit_the_scenario_is_refused() {
+    // race_read_write has two goroutines: a decision is 0 or 1, and a token holds as many
+    // decisions as its schedule has choices.
+    let file = bundled("race_read_write.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let replay = |token: &str| {
+        Command::new(bin())
+            .args([
+                "replay",
+                file.to_str().unwrap(),
+                "--schedule",
+                token,
+                "--out",
+            ])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let o = replay("s1-d9");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("decision 0 is 9, but only 2 goroutines could run"),
+        "{err}"
+    );
+    // Every choice of one order, then one more than the schedule has.
+    let o = replay("s1-d(0*200)");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("of the token's 200 decisions"), "{err}");
+    // The token race printed for it replays.
+    let race = Command::new(bin())
+        .args(["race", file.to_str().unwrap(), "--strategy", "exhaustive"])
+        .args(["--preemption-bound", "1", "-q", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(race.status.code(), Some(1));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("race.json")).unwrap())
+            .unwrap();
+    let token = json["first_failure"]["token"].as_str().unwrap();
+    assert_eq!(replay(token).status.code(), Some(1), "{token}");
+}

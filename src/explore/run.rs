@@ -135,17 +135,73 @@ fn picker_for(token: &Token, sc: &Compiled) -> Picker {
         Token::Decisions { ref decisions, .. } => Picker::Replay {
             decisions: decisions.clone(),
             next: 0,
+            beyond: None,
         },
     }
 }
 
 /// Replays the schedule of `token` on `sc` (whose seed the token sets).
-pub fn replay(sc: &Scenario, token: &Token) -> Result<Trace, Unsupported> {
+pub fn replay(sc: &Scenario, token: &Token) -> Result<Trace, ReplayError> {
     let mut sc = sc.clone();
     sc.seed = token.scenario_seed();
     let c = Compiled::new(&sc)?;
     let mut picker = picker_for(token, &c);
-    Ok(execute(&c, &mut picker, u32::MAX, usize::MAX)?.0)
+    let trace = execute(&c, &mut picker, u32::MAX, usize::MAX)?.0;
+    // A list of decisions must be this scenario's: each names a goroutine that could run,
+    // and the schedule takes them all.
+    if let Picker::Replay {
+        decisions,
+        next,
+        beyond,
+    } = picker
+    {
+        if let Some((index, value, runnable)) = beyond {
+            return Err(ReplayError::Decision {
+                index,
+                value,
+                runnable,
+            });
+        }
+        if next < decisions.len() {
+            return Err(ReplayError::Unused {
+                taken: next,
+                given: decisions.len(),
+            });
+        }
+    }
+    Ok(trace)
+}
+
+/// A schedule that cannot be replayed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplayError {
+    /// The scenario uses something `race` cannot explore.
+    #[error(transparent)]
+    Unsupported(#[from] Unsupported),
+    /// A decision of the token names a goroutine beyond those that could run.
+    #[error(
+        "the token's decision {index} is {value}, but only {runnable} goroutines could run \
+         there: the token belongs to another scenario (or has a typo)"
+    )]
+    Decision {
+        /// Which decision, 0-based.
+        index: usize,
+        /// Its value.
+        value: u32,
+        /// How many goroutines could run at that point.
+        runnable: usize,
+    },
+    /// The schedule ended before taking all of the token's decisions.
+    #[error(
+        "the schedule ended after {taken} of the token's {given} decisions: the token belongs \
+         to another scenario (or has a typo)"
+    )]
+    Unused {
+        /// Decisions taken.
+        taken: usize,
+        /// Decisions the token gives.
+        given: usize,
+    },
 }
 
 /// Explores `schedules` schedules of `sc` with `strategy`, seeded by `seed`.
@@ -219,6 +275,7 @@ impl<'a> Scheduler<'a> {
                 &mut Picker::Replay {
                     decisions: Vec::new(),
                     next: 0,
+                    beyond: None,
                 },
                 u32::MAX,
                 usize::MAX,

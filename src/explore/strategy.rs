@@ -320,6 +320,9 @@ pub enum Picker {
         decisions: Vec<u32>,
         /// How many of `decisions` have been taken.
         next: usize,
+        /// The first decision that named no runnable goroutine: its index, its value and
+        /// how many goroutines could run (a token that does not belong to this scenario).
+        beyond: Option<(usize, u32, usize)>,
     },
     /// A schedule as slices of steps per goroutine (shrinking).
     Slices(super::shrink::SlicePlan),
@@ -345,10 +348,17 @@ impl Picker {
             Picker::Random(rng) => runnable[rng.random_range(0..runnable.len())],
             Picker::Pct(p) => p.pick(runnable),
             Picker::Slices(plan) => plan.pick(runnable),
-            Picker::Replay { decisions, next } => {
-                let i = decisions.get(*next).copied().unwrap_or(0) as usize;
+            Picker::Replay {
+                decisions,
+                next,
+                beyond,
+            } => {
+                let i = decisions.get(*next).copied().unwrap_or(0);
+                if i as usize >= runnable.len() && beyond.is_none() {
+                    *beyond = Some((*next, i, runnable.len()));
+                }
                 *next += 1;
-                return Some(i.min(runnable.len() - 1));
+                return Some((i as usize).min(runnable.len() - 1));
             }
             Picker::Exhaustive(dfs) => return dfs.pick(runnable, w),
         };
