@@ -138,12 +138,32 @@ impl Plot for LatencyVsGogc {
                 } else {
                     format!("{name}, {}", s.label)
                 };
-                chart
+                let series = chart
                     .draw_series(LineSeries::new(pts.clone(), color.stroke_width(width)))?
-                    .label(label)
-                    .legend(move |(x, y)| {
-                        PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(width))
-                    });
+                    .label(label);
+                // The legend shows the line and its marker, as on the plot: the widths alone
+                // are hard to tell apart.
+                let line = move |x: i32, y: i32| {
+                    EmptyElement::at((x, y))
+                        + PathElement::new(vec![(0, 0), (20, 0)], color.stroke_width(width))
+                };
+                match k {
+                    0 => {
+                        series.legend(move |(x, y)| {
+                            line(x, y) + Circle::new((10, 0), 4, color.filled())
+                        });
+                    }
+                    1 => {
+                        series.legend(move |(x, y)| {
+                            line(x, y) + TriangleMarker::new((10, 0), 6, color.filled())
+                        });
+                    }
+                    _ => {
+                        series.legend(move |(x, y)| {
+                            line(x, y) + Cross::new((10, 0), 6, color.stroke_width(2))
+                        });
+                    }
+                }
                 chart.draw_series(pts.iter().map(|&p| match k {
                     0 => Circle::new(p, 4, color.filled()).into_dyn(),
                     1 => TriangleMarker::new(p, 6, color.filled()).into_dyn(),
