@@ -64,6 +64,10 @@ fn two_writers_on_one_p_die_where_gc_start_takes_the_writer_off_its_p() {
     assert!(text.lines().count() < 200, "{} lines", text.lines().count());
     let svg = report::swimlane_svg(&t);
     assert!(svg.contains("gcStart"));
+    assert!(
+        svg.contains(r##"fill="#ffffff">GC</text>"##),
+        "the gcStart box is labelled"
+    );
     assert!(svg.len() < 2_000_000, "{} bytes", svg.len());
     // A replay reproduces it.
     let again = explore::replay(&sc, &token).unwrap();

@@ -270,9 +270,17 @@ pub fn swimlane_svg(trace: &Trace) -> String {
             num(box_w.max(0.5)),
             num(h)
         );
-        let label = s.kind.name();
+        // gcStart's box is dark, and its name would not fit a narrow one: "GC".
+        let label = match s.kind {
+            StepKind::GcStart => "GC",
+            kind => kind.name(),
+        };
         if CHAR9 * label.chars().count() as f64 + 4.0 <= box_w {
-            let color = if fatal { "#ffffff" } else { "#222222" };
+            let color = if fatal || s.kind == StepKind::GcStart {
+                "#ffffff"
+            } else {
+                "#222222"
+            };
             let _ = write!(
                 body,
                 r#"<text x="{}" y="{}" font-size="9" text-anchor="middle" fill="{color}">{}</text>"#,
