@@ -17,6 +17,16 @@ p_wake = "2us"
 mutex_op = "0s"
 "#;
 
+/// Two Ps and one map[int64]int64 `m`: what the goroutines below race on.
+const TWO_PS_ONE_MAP: &str = r#"name = "t"
+[runtime]
+gomaxprocs = 2
+[[maps]]
+name = "m"
+key = "int64"
+elem = "int64"
+"#;
+
 fn run(text: &str) -> gomemsim::Outcome {
     let sc = parse_str(text, "t.toml", &[]).expect("valid scenario");
     gomemsim::run(&sc).expect("runs")
@@ -96,14 +106,7 @@ fn a_mutex_serialises_writers_that_would_otherwise_crash() {
     // with it every insert is inside a critical section.
     let text = |body: &str| {
         format!(
-            r#"name = "t"
-[runtime]
-gomaxprocs = 2
-[[maps]]
-name = "m"
-key = "int64"
-elem = "int64"
-[[goroutines]]
+            r#"{TWO_PS_ONE_MAP}[[goroutines]]
 name = "w"
 count = 2
 start = "together"
@@ -267,22 +270,17 @@ fn operations_on_an_empty_map_never_look_at_hash_writing() {
     // runtime/map.go: mapaccess1, mapdelete and mapiterinit return at once when h.count is
     // 0, before the hashWriting check (and mapdelete never sets the flag then): two
     // goroutines deleting from, reading and ranging over an empty map at once never die.
-    let text = r#"name = "t"
-[runtime]
-gomaxprocs = 2
-[[maps]]
-name = "m"
-key = "int64"
-elem = "int64"
-[[goroutines]]
+    let text = format!(
+        r#"{TWO_PS_ONE_MAP}[[goroutines]]
 name = "w"
 count = 2
 start = "together"
-program = [{ op = "loop", times = 1000, body = [
-  { op = "delete", map = "m", n = 1 }, { op = "read", map = "m", n = 1 }, { op = "iterate", map = "m" },
-] }]
-"#;
-    assert_eq!(run(text).fatal, None);
+program = [{{ op = "loop", times = 1000, body = [
+  {{ op = "delete", map = "m", n = 1 }}, {{ op = "read", map = "m", n = 1 }}, {{ op = "iterate", map = "m" }},
+] }}]
+"#
+    );
+    assert_eq!(run(&text).fatal, None);
     // With inserts the map is not empty and the goroutines die: mapassign always sets the
     // flag, and the others' reads, ranges and writes see it.
     let o = run(&text.replace("\"delete\"", "\"insert\""));
@@ -338,21 +336,16 @@ body = [{{ op = "compute", time = "10us" }}]
 fn a_range_loop_holds_a_stop_the_world_for_one_bucket_at_most() {
     // mapiternext is a function call per entry: a range loop is preempted between them, so
     // a GC started by another goroutine does not wait for the whole loop.
-    let text = r#"name = "t"
-[runtime]
-gomaxprocs = 2
-[[maps]]
-name = "m"
-key = "int64"
-elem = "int64"
-[[goroutines]]
+    let text = format!(
+        r#"{TWO_PS_ONE_MAP}[[goroutines]]
 name = "ranger"
-program = [{ op = "insert", map = "m", n = 200000 }, { op = "loop", times = 20, body = [{ op = "iterate", map = "m" }] }]
+program = [{{ op = "insert", map = "m", n = 200000 }}, {{ op = "loop", times = 20, body = [{{ op = "iterate", map = "m" }}] }}]
 [[goroutines]]
 name = "allocator"
-program = [{ op = "alloc", bytes = "1GiB", size = "4KiB" }]
-"#;
-    let o = run(text);
+program = [{{ op = "alloc", bytes = "1GiB", size = "4KiB" }}]
+"#
+    );
+    let o = run(&text);
     let longest = o.pauses_ns.iter().max().copied().unwrap_or(0);
     // The fixed pauses are 27 us and 49 us; one bucket adds well under a microsecond.
     assert!(longest < 60_000, "longest pause {longest} ns");
