@@ -31,6 +31,10 @@ pub(crate) struct SimConfig {
     pub iter_entry_ps: u64,
     pub alloc_object_ps: u64,
     pub sweep_per_kib_ps: u64,
+    pub cache_l2: u64,
+    pub cache_l2_miss_ps: u64,
+    pub cache_l3: u64,
+    pub cache_l3_miss_ps: u64,
 }
 
 impl SimConfig {
@@ -44,7 +48,35 @@ impl SimConfig {
             iter_entry_ps: c.map_iter_entry.as_ps(),
             alloc_object_ps: c.alloc_object.as_ps(),
             sweep_per_kib_ps: c.sweep_per_kib.as_ps(),
+            cache_l2: c.cache_l2.0,
+            cache_l2_miss_ps: c.cache_l2_miss.as_ps(),
+            cache_l3: c.cache_l3.0,
+            cache_l3_miss_ps: c.cache_l3_miss.as_ps(),
         }
+    }
+
+    /// Time of map work `w` on a map holding `map_bytes`: [`Self::price`] in cache, plus
+    /// the misses of its bucket accesses once the map outgrows the caches.
+    #[inline]
+    pub fn map_price(&self, w: &Work, map_bytes: u64) -> u64 {
+        self.price(w)
+            .saturating_add(w.bucket_touches().saturating_mul(self.miss_ps(map_bytes)))
+    }
+
+    /// Expected cache-miss time of one access at a hash-chosen place of `map_bytes` of
+    /// memory: a cache of C bytes holds a share C / size of it, so the rest misses.
+    #[inline]
+    pub fn miss_ps(&self, map_bytes: u64) -> u64 {
+        let level = |cache: u64, miss_ps: u64| {
+            if map_bytes <= cache {
+                0
+            } else {
+                // miss_ps × (1 − cache / size); IEEE arithmetic, the same on every machine.
+                (miss_ps as f64 * (1.0 - cache as f64 / map_bytes as f64)) as u64
+            }
+        };
+        level(self.cache_l2, self.cache_l2_miss_ps)
+            .saturating_add(level(self.cache_l3, self.cache_l3_miss_ps))
     }
 
     /// Time of map work `w`, in picoseconds.
@@ -511,5 +543,21 @@ impl Sim {
         } else if let Some(t) = self.gc.next_forced_ns() {
             self.queue.push(t, EventKind::ForceGc);
         }
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    /// A map within L2 misses nothing; one twice L2's size misses L2 on half its accesses;
+    /// one far beyond L3 pays nearly both misses in full.
+    #[test]
+    fn misses_follow_the_share_of_the_map_outside_each_cache() {
+        let c = SimConfig::from_costs(&Costs::default());
+        assert_eq!(c.miss_ps(1 << 20), 0);
+        assert_eq!(c.miss_ps(2 << 20), 8_000);
+        assert_eq!(c.miss_ps(26 << 20), 16_000 * 25 / 26 + 32_000);
+        assert!(c.miss_ps(1 << 40) > 79_990);
     }
 }

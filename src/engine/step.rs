@@ -373,7 +373,7 @@ impl Sim {
             }
             _ => unreachable!("map_op takes map instructions"),
         }
-        let mut cost = self.config.price(&w);
+        let mut cost = self.config.map_price(&w, slot.map.live_bytes());
         let own = cost;
         let (share, assist) = self.gc.mutator_share();
         if share + assist < 1.0 || assist > 0.0 {

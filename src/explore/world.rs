@@ -471,9 +471,10 @@ impl World {
         }
     }
 
-    /// The time of a map step of `kind` that did the work since `before`: its share of
-    /// map_op, and the price of its further work, as `run` prices it.
-    pub(super) fn price(&mut self, kind: StepKind, before: &Work) {
+    /// The time of a map step of `kind` that did the work since `before` on a map of
+    /// `map_bytes`: its share of map_op, and the price of its further work (cache misses
+    /// included), as `run` prices it.
+    pub(super) fn price(&mut self, kind: StepKind, before: &Work, map_bytes: u64) {
         match kind {
             StepKind::Local
             | StepKind::GcStart
@@ -482,11 +483,13 @@ impl World {
             | StepKind::RLock
             | StepKind::RUnlock => {}
             _ => {
-                // The fixed cost is the share below, not a whole map_op per operation.
-                let w = Work {
-                    ops: 0,
-                    ..self.work.since(before)
-                };
+                // The fixed cost is the share below, not a whole map_op per operation; the
+                // step that reached the operation's first bucket takes its cache misses.
+                let done = self.work.since(before);
+                let misses = done
+                    .bucket_touches()
+                    .saturating_mul(self.prices.miss_ps(map_bytes));
+                let w = Work { ops: 0, ..done };
                 let share =
                     self.prices.map_op_ps.saturating_mul(kind.map_op_share()) / MAP_OP_SHARES;
                 let entry = if kind == StepKind::IterNext {
@@ -496,7 +499,8 @@ impl World {
                 };
                 let ps = share
                     .saturating_add(entry)
-                    .saturating_add(self.prices.price(&w));
+                    .saturating_add(self.prices.price(&w))
+                    .saturating_add(misses);
                 self.last_step_ns = ps / 1000;
             }
         }

@@ -162,6 +162,16 @@ pub struct Costs {
     pub alloc_per_kib: Dur,
     /// One iteration step (one entry visited by `range`).
     pub map_iter_entry: Dur,
+    /// Private cache of one core (L2). A map whose memory outgrows it misses it on a share
+    /// `1 - cache_l2 / map size` of its bucket accesses ...
+    pub cache_l2: Bytes,
+    /// ... each such miss costing this (a load from L3).
+    pub cache_l2_miss: Dur,
+    /// Shared last-level cache (L3) as one core sees it: misses on `1 - cache_l3 / map
+    /// size` of the bucket accesses ...
+    pub cache_l3: Bytes,
+    /// ... each costing this (a load from memory).
+    pub cache_l3_miss: Dur,
     /// mallocgc's fixed cost per object.
     pub alloc_object: Dur,
     /// Sweeping and reusing swept memory, per KiB allocated once a GC has run.
@@ -198,15 +208,17 @@ pub struct Costs {
 }
 
 impl Default for Costs {
-    /// Calibrated on go1.19.8 linux/amd64 (2-core AMD EPYC, GOGC=off) for `map[int64]int64` of
-    /// about 1e4..1e5 keys, whose buckets stay in cache; benches/go/calibrate measures them.
-    /// Larger maps miss caches and cost more per operation: see README "Costs".
+    /// Calibrated on go1.19.8 linux/amd64 (2-core AMD EPYC, GOGC=off) for `map[int64]int64`
+    /// by benches/go/calibrate (benches/go/results/calibrate.txt): the map costs are those of
+    /// buckets in cache, and the cache terms add what a map loses as it outgrows the caches.
     fn default() -> Self {
         Costs {
-            // Presized insert at 1e5 keys: 31.7 ns.
-            map_op: Dur::from_ns(30),
-            // Lookup with 8-bucket chains minus without, per overflow bucket, at B = 16.
-            map_overflow_probe: Dur::from_ns(20),
+            // Presized inserts at 1e3..1e7 keys (21.8, 23.2, 31.7, 80.4, 99.9 ns), fitted
+            // together with the cache terms below: 22.5 ns in cache.
+            map_op: Dur::from_ps(22_500),
+            // Lookup with 8-bucket chains minus without, per overflow bucket, at B = 10
+            // (4096 keys, in cache): 8.3 ns.
+            map_overflow_probe: Dur::from_ns(8),
             // Growing minus presized insert time at 1e5 keys, less allocation, split by a
             // regression over growths run at controlled fill levels.
             map_evacuate_entry: Dur::from_ns(15),
@@ -215,6 +227,14 @@ impl Default for Costs {
             alloc_per_kib: Dur::from_ns(50),
             // for k, v := range m over 1e6 entries: 9.8 ns per entry.
             map_iter_entry: Dur::from_ns(10),
+            // 1 MiB: the L2 of a core of the reference machine (lscpu). The other three are
+            // fitted on the presized inserts with map_op (worst residual 3%): an L3 load
+            // costs 16 ns, a memory load 64 ns, and the L3 a core of that 2-core VM
+            // effectively has is 13 MiB of the 32 MiB shared one.
+            cache_l2: Bytes(1 << 20),
+            cache_l2_miss: Dur::from_ns(16),
+            cache_l3: Bytes(13 << 20),
+            cache_l3_miss: Dur::from_ns(64),
             // The GC costs below are calibrated on the measured gctrace runs
             // (tests/data/measured/gc_*.csv: 64 MiB live, 8 GiB of 4 KiB garbage,
             // GOMAXPROCS=2); README "Costs" explains each.

@@ -193,7 +193,8 @@ impl World {
         } else if st.op == MapOp::Iterate && !done {
             st.pc = 1;
         }
-        self.price(kind, &before);
+        let map_bytes = self.maps[st.map as usize].map.live_bytes();
+        self.price(kind, &before, map_bytes);
         if done {
             self.goroutines[g].op = None;
             self.end_op(g, st);

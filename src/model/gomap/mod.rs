@@ -100,6 +100,10 @@ pub struct Work {
     pub evacuated_buckets: u64,
     /// Entries moved by evacuation.
     pub evacuated_entries: u64,
+    /// Buckets evacuation reached in the map's memory: each old bucket chain read and each
+    /// destination bucket it filled (classic maps). A Swiss table grows into a new table of
+    /// at most 1024 slots, which stays in cache: none there.
+    pub evacuation_touches: u64,
     /// Entries visited by iteration.
     pub iterated_entries: u64,
     /// Bytes allocated on the Go heap (after size-class rounding).
@@ -120,10 +124,20 @@ impl Work {
         self.overflow_probes += w.overflow_probes;
         self.evacuated_buckets += w.evacuated_buckets;
         self.evacuated_entries += w.evacuated_entries;
+        self.evacuation_touches += w.evacuation_touches;
         self.iterated_entries += w.iterated_entries;
         self.alloc_bytes += w.alloc_bytes;
         self.alloc_objects += w.alloc_objects;
         self.garbage_bytes += w.garbage_bytes;
+    }
+
+    /// Buckets reached at a hash-chosen place of the map's memory, the accesses that miss
+    /// caches once the map outgrows them: each operation's first bucket, each overflow
+    /// bucket probed, and evacuation's touches. Iteration walks memory in order and is left
+    /// out.
+    #[inline]
+    pub fn bucket_touches(&self) -> u64 {
+        self.ops + self.overflow_probes + self.evacuation_touches
     }
 
     /// The work done since these totals were `before` (an earlier copy of them).
@@ -134,6 +148,7 @@ impl Work {
             overflow_probes: self.overflow_probes - before.overflow_probes,
             evacuated_buckets: self.evacuated_buckets - before.evacuated_buckets,
             evacuated_entries: self.evacuated_entries - before.evacuated_entries,
+            evacuation_touches: self.evacuation_touches - before.evacuation_touches,
             iterated_entries: self.iterated_entries - before.iterated_entries,
             alloc_bytes: self.alloc_bytes - before.alloc_bytes,
             alloc_objects: self.alloc_objects - before.alloc_objects,

@@ -98,6 +98,7 @@ impl ClassicMap {
         let ob = oldbucket as usize;
         if !self.oldbuckets.buckets[ob].evacuated() {
             work.evacuated_buckets += 1;
+            work.evacuation_touches += 1;
             let same_size = self.same_size_grow();
             // xy: destination bucket and next free cell, for X and Y.
             let mut dst_b = [oldbucket as u32, (oldbucket + newbit) as u32];
@@ -134,6 +135,9 @@ impl ClassicMap {
                     if dst_i[use_y] == BUCKET_CNT {
                         dst_b[use_y] = self.new_overflow(dst_b[use_y], work);
                         dst_i[use_y] = 0;
+                    }
+                    if dst_i[use_y] == 0 {
+                        work.evacuation_touches += 1;
                     }
                     let dst = &mut self.buckets.buckets[dst_b[use_y] as usize];
                     dst.tophash[dst_i[use_y]] = top;
