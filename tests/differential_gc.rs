@@ -70,6 +70,10 @@ fn gc_cycles_match_real_go(name: &str, set: &[&str]) {
 /// program runs `runs` times, and the simulation must come within `tol` of one of them, in
 /// cycles and mean goal alike; calibrate fits the median run (by cycle count).
 fn gc_matches_real_go(name: &str, scenario: &str, set: &[&str], tol: f64, runs: usize) {
+    gc_file_matches_real_go(name, &bundled(scenario), set, tol, runs);
+}
+
+fn gc_file_matches_real_go(name: &str, file: &Path, set: &[&str], tol: f64, runs: usize) {
     let Some(go) = Go::find(name) else {
         return;
     };
@@ -82,15 +86,14 @@ fn gc_matches_real_go(name: &str, scenario: &str, set: &[&str], tol: f64, runs: 
         return;
     }
     let _serial = GO_RUNS.lock().unwrap_or_else(|e| e.into_inner());
-    let file = bundled(scenario);
     let dir = tempfile::tempdir().unwrap();
     let mut logs: Vec<String> = (0..runs)
-        .map(|_| real_gctrace(&go, &file, dir.path(), set))
+        .map(|_| real_gctrace(&go, file, dir.path(), set))
         .collect();
     logs.sort_by_key(|l| cycles_and_goal(l).0);
     let reals: Vec<(usize, f64)> = logs.iter().map(|l| cycles_and_goal(l)).collect();
     let real = logs.swap_remove(runs / 2);
-    let sim = simulated_gctrace(&file, dir.path(), set);
+    let sim = simulated_gctrace(file, dir.path(), set);
     let (sn, sg) = cycles_and_goal(&sim);
     eprintln!("{name}: real Go (cycles, mean goal MB) {reals:?}; simulated {sn}, {sg:.1} MB");
     assert!(reals.iter().all(|r| r.0 > 20), "{name}: {reals:?}");
@@ -153,4 +156,16 @@ fn memory_limit_cycles_and_goals_match_real_go() {
 #[test]
 fn service_matches_real_go() {
     gc_matches_real_go("gc_service", "gc_service.toml", &[], 0.05, 1);
+}
+
+/// The death spiral (issue targets, not met yet): 8 MiB live under a 16 MiB limit with
+/// GOGC=off, where go1.19.8 ran 5591, 5685 and 5937 cycles for 1 GiB of garbage and the
+/// model 3543; and the bundled gc_memlimit, 5964 cycles on go1.19.8 against the model's
+/// 13160. Both within 25% is the target. Run with `cargo test --release -- --ignored`.
+#[test]
+#[ignore = "the model's death spiral is not within 25% of real Go yet (README: Memory limit)"]
+fn death_spiral_cycles_match_real_go() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/death_spiral.toml");
+    gc_file_matches_real_go("death_spiral", &file, &[], 0.25, 3);
+    gc_matches_real_go("gc_memlimit", "gc_memlimit.toml", &[], 0.25, 1);
 }

@@ -106,3 +106,36 @@ fn a_memory_limit_holds_total_memory_under_it() {
         o.peak_total_bytes
     );
 }
+
+/// Near the limit — live growing to 112 MiB under 128 MiB, GOGC=off, allocating as fast
+/// as it can — the heap passes its goal during each mark. go1.19 holds mapped memory at the
+/// limit by returning free pages to the OS from the allocation path (runtime/mheap.go:
+/// allocSpan, `bytesToScavenge`); later allocations fault released pages back in. Both are
+/// paid on the allocating goroutine's time. Without a limit (GOGC=100), the same program
+/// never releases a page while its heap only grows, so the page costs change nothing.
+#[test]
+fn near_the_limit_go1_19_scavenges_on_the_allocation_path() {
+    use gomemsim::scenario::units::Dur;
+    let program = r#"{ op = "retain", bytes = "96MiB", size = "4KiB" },
+           { op = "loop", times = 4, body = [
+             { op = "alloc", bytes = "128MiB", size = "4KiB" },
+             { op = "retain", bytes = "4MiB", size = "4KiB" } ] },
+           { op = "alloc", bytes = "1GiB", size = "4KiB" },"#;
+    let times = |runtime: &str| {
+        let mut sc = scenario(runtime, program);
+        let with = run(&sc);
+        sc.costs.page_fault_per_kib = Dur::ZERO;
+        sc.costs.scavenge_run = Dur::ZERO;
+        sc.costs.scavenge_per_kib = Dur::ZERO;
+        let without = run(&sc);
+        assert_eq!(with.total_alloc_bytes, without.total_alloc_bytes);
+        (with.sim_time_ns, without.sim_time_ns)
+    };
+    let (with, without) = times("gogc = \"off\"\ngomemlimit = \"128MiB\"");
+    assert!(
+        with > without,
+        "under the limit: with page costs {with} ns, without {without} ns"
+    );
+    let (with, without) = times("gogc = 100");
+    assert_eq!(with, without, "no limit, a growing heap: no page released");
+}

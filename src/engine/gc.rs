@@ -7,6 +7,7 @@ use crate::model::gc::GcCycle;
 use crate::model::gc::limiter::Limiter;
 use crate::model::gc::pacer::Pacer;
 use crate::model::heap::Heap;
+use crate::model::malloc::PAGE_SIZE;
 
 /// runtime/proc.go: forcegcperiod — a GC at least every 2 minutes (when GOGC is not off).
 pub const FORCE_GC_PERIOD_NS: u64 = 2 * 60 * 1_000_000_000;
@@ -28,6 +29,8 @@ pub struct GcParams {
     pub idle_mark_utilization: f64,
     /// Least share of an allocating goroutine's time spent in assists during a mark.
     pub min_assist_share: f64,
+    pub scavenge_run_ps: u64,
+    pub scavenge_per_kib_ps: u64,
 }
 
 /// A mark phase in progress.
@@ -72,6 +75,20 @@ pub struct Gc {
     limiter_at_ns: u64,
     /// Cycles during which the limiter had assists off.
     pub limited_cycles: u32,
+    /// Time allocations spent scavenging since the limiter last saw time pass (ns): GC
+    /// time to the limiter (runtime/mgclimit.go: limiterEventScavengeAssist).
+    pub scavenge_assist_ns: u64,
+}
+
+/// The page work an allocation did beyond taking resident free memory.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PageWork {
+    /// Bytes reused from released memory, faulted back in as they are zeroed.
+    pub faulted: u64,
+    /// Bytes released to the OS on the allocation path ...
+    pub scavenged: u64,
+    /// ... in this many runs of pages (one madvise each).
+    pub runs: u64,
 }
 
 impl Gc {
@@ -92,6 +109,7 @@ impl Gc {
             limiter: Limiter::new(params.procs),
             limiter_at_ns: 0,
             limited_cycles: 0,
+            scavenge_assist_ns: 0,
         }
     }
 
@@ -139,12 +157,44 @@ impl Gc {
 
     /// Records an allocation of `bytes` in `objects` objects; `reachable` of them stay
     /// reachable, `scan` of those hold pointers. During a mark they are allocated black.
+    /// Returns the page work it did (see [`Gc::scavenge_on_alloc`]).
     #[inline]
-    pub fn alloc(&mut self, bytes: u64, objects: u64, reachable: u64, scan: u64) {
-        self.heap.alloc(bytes, objects, reachable, scan);
+    pub fn alloc(&mut self, bytes: u64, objects: u64, reachable: u64, scan: u64) -> PageWork {
+        let taken = self.heap.alloc(bytes, objects, reachable, scan);
         self.pacer.heap_live = self.pacer.heap_live.saturating_add(bytes);
         if let Some(m) = &mut self.mark {
             m.allocated_during_mark += bytes;
+        }
+        let mut work = PageWork {
+            faulted: taken.released,
+            ..PageWork::default()
+        };
+        if self.pacer.memory_limit < i64::MAX as u64 {
+            self.scavenge_on_alloc(bytes, objects, &mut work);
+        }
+        work
+    }
+
+    /// runtime/mheap.go: allocSpan (go1.19) — under a memory limit, unless the CPU limiter
+    /// is on, a span allocation that leaves more memory mapped and ready than the limit
+    /// releases the excess itself (`h.pages.scavenge(bytesToScavenge)`): about one run of
+    /// pages per span it allocated, each an madvise. (allocSpan's other inline scavenging,
+    /// on heap growth past the GOGC retention goal, is not modelled.)
+    fn scavenge_on_alloc(&mut self, bytes: u64, objects: u64, work: &mut PageWork) {
+        if self.limiter.limiting() {
+            return;
+        }
+        let ready = self.heap.mapped_ready();
+        if ready <= self.pacer.memory_limit {
+            return;
+        }
+        let released = self.heap.release(ready - self.pacer.memory_limit);
+        if released > 0 {
+            // A small object's span is one 8 KiB page for the classes most programs use
+            // (runtime/sizeclasses.go: class_to_allocnpages), a large object's its pages.
+            let span = (bytes / objects.max(1)).div_ceil(PAGE_SIZE).max(1) * PAGE_SIZE;
+            work.scavenged = released;
+            work.runs = released.div_ceil(span);
         }
     }
 
@@ -343,19 +393,25 @@ impl Gc {
         self.pacer.commit(false);
         self.heap.sweep(marked);
         let goal = self.pacer.heap_goal(&self.heap.snapshot());
-        // runtime/mgcscavenge.go: gcPaceScavenger — retain about 10% over the heap goal, and
-        // stay under 95% of the memory limit. That 95% is go1.22's background goal (CL 525555);
-        // go1.19-1.21 computed it as limit × 95, which never binds, and held memory at the
-        // limit by scavenging on the allocation path (runtime/mheap.go: allocSpan) instead.
-        // The model keeps 95% for every release: it is what the go1.19 measurements were
-        // calibrated with (README "Costs").
+        // runtime/mgcscavenge.go: gcPaceScavenger — retain about 10% over the heap goal
+        // (when GOGC is on) and, from go1.22 (CL 525555), under 95% of the memory limit.
+        // go1.19-1.21 computed the latter as limit × 95, which never binds; they held memory
+        // at the limit by scavenging on the allocation path (see `scavenge_on_alloc`).
         let mut retain = goal.saturating_add(goal / 10);
-        if self.pacer.memory_limit < i64::MAX as u64 {
+        if self.pacer.rules.background_limit_scavenge && self.pacer.memory_limit < i64::MAX as u64 {
             let cap =
                 (self.pacer.memory_limit / 100 * 95).saturating_sub(self.heap.nonheap_bytes());
             retain = retain.min(cap);
         }
-        self.heap.scavenge_to(retain.max(self.heap.in_use));
+        // The background scavenger is paced to 1% of one CPU (scavengePercent) and releases
+        // 64 KiB at a time: since the last cycle it can have released at most that much.
+        let run_64k = self.params.scavenge_run_ps + 64 * self.params.scavenge_per_kib_ps;
+        let since_ps = end.saturating_sub(self.last_gc_end_ns) as u128 * 1000;
+        let budget =
+            (since_ps * 65536 / 100 / u128::from(run_64k.max(1))).min(u128::from(u64::MAX));
+        let excess =
+            (self.heap.in_use + self.heap.free_mapped).saturating_sub(retain.max(self.heap.in_use));
+        self.heap.release(excess.min(budget as u64));
         self.trigger = self.pacer.trigger(&self.heap.snapshot()).0;
 
         // runtime/mgc.go: gcMarkTermination — idle marking is reported but left out of the
@@ -367,6 +423,7 @@ impl Gc {
         let window = end.saturating_sub(self.limiter_at_ns) * u64::from(procs);
         let gc_time = (c.stw_sweep_term_ns + stw2) * u64::from(procs)
             + assist_ns
+            + std::mem::take(&mut self.scavenge_assist_ns)
             + (mark_ns as f64 * f64::from(procs) * 0.25) as u64;
         let total = window.saturating_sub(c.cpu_idle_ns);
         self.limiter

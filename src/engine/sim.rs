@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::arrivals::Arrivals;
 use super::compile::{Compiled, Group};
-use super::gc::Gc;
+use super::gc::{Gc, PageWork};
 use super::latency::Histogram;
 use super::outcome::MAX_RECORDED_WRITES;
 pub use super::outcome::{MapOutcome, MapShape, MapWrite, Outcome, RequestOutcome};
@@ -35,6 +35,9 @@ pub(crate) struct SimConfig {
     pub cache_l2_miss_ps: u64,
     pub cache_l3: u64,
     pub cache_l3_miss_ps: u64,
+    pub page_fault_per_kib_ps: u64,
+    pub scavenge_run_ps: u64,
+    pub scavenge_per_kib_ps: u64,
 }
 
 impl SimConfig {
@@ -52,7 +55,22 @@ impl SimConfig {
             cache_l2_miss_ps: c.cache_l2_miss.as_ps(),
             cache_l3: c.cache_l3.0,
             cache_l3_miss_ps: c.cache_l3_miss.as_ps(),
+            page_fault_per_kib_ps: c.page_fault_per_kib.as_ps(),
+            scavenge_run_ps: c.scavenge_run.as_ps(),
+            scavenge_per_kib_ps: c.scavenge_per_kib.as_ps(),
         }
+    }
+
+    /// Time of an allocation's page work: faulting released memory back in, and the
+    /// scavenging it did (the second term, also returned alone).
+    #[inline]
+    pub fn page_ps(&self, w: &PageWork) -> (u64, u64) {
+        let scavenge = w
+            .runs
+            .saturating_mul(self.scavenge_run_ps)
+            .saturating_add(w.scavenged.saturating_mul(self.scavenge_per_kib_ps) / 1024);
+        let fault = w.faulted.saturating_mul(self.page_fault_per_kib_ps) / 1024;
+        (fault.saturating_add(scavenge), scavenge)
     }
 
     /// Time of map work `w` on a map holding `map_bytes`: [`Self::price`] in cache, plus

@@ -7,6 +7,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::HOLDER_BYTES;
+use super::gc::PageWork;
 use super::program::Instr;
 use super::sched::FORCE_PREEMPT_PS;
 use super::sim::{MapSlot, Sim};
@@ -280,16 +281,30 @@ impl Sim {
             self.assist_ps_cycle += (k as f64 * cost as f64 * assist / share.max(1e-6)) as u64;
         }
         let bytes = k * obj;
-        if retain {
+        let pages = if retain {
             let scan = k * HOLDER_BYTES;
             self.retained.0 += bytes;
             self.retained.1 += scan;
-            self.gc.alloc(bytes, k, bytes, scan);
+            self.gc.alloc(bytes, k, bytes, scan)
         } else {
-            self.gc.alloc(bytes, k, 0, 0);
-        }
+            self.gc.alloc(bytes, k, 0, 0)
+        };
+        self.pay_pages(g, &pages);
         self.finish_units(g, k);
         if interval_ps > cost_marking { 0 } else { cost }
+    }
+
+    /// Puts an allocation's page work on goroutine `g`'s time: faults of released memory
+    /// it reused, and the scavenging it did, which the CPU limiter counts as GC time.
+    #[inline]
+    fn pay_pages(&mut self, g: usize, pages: &PageWork) {
+        if *pages == PageWork::default() {
+            return;
+        }
+        let (ps, scavenge_ps) = self.config.page_ps(pages);
+        let gs = &mut self.goroutines[g];
+        gs.time_ps = gs.time_ps.saturating_add(ps);
+        self.gc.scavenge_assist_ns += scavenge_ps / 1000;
     }
 
     /// During a mark that leaves the mutator (almost) no time of its own, an allocating
@@ -418,10 +433,12 @@ impl Sim {
         }
         if w.alloc_bytes > 0 || w.garbage_bytes > 0 {
             let scan = if slot.scan { w.alloc_bytes } else { 0 };
-            self.gc
+            let pages = self
+                .gc
                 .alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, scan);
             let scan_garbage = if slot.scan { w.garbage_bytes } else { 0 };
             self.gc.heap.drop_reachable(w.garbage_bytes, scan_garbage);
+            self.pay_pages(g, &pages);
         }
         self.work.add(&w);
         own

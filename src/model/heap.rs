@@ -8,6 +8,9 @@
 
 use super::gc::pacer::MemSnapshot;
 
+/// runtime/mpagealloc.go: pallocChunkBytes — the heap grows by whole chunks of 512 pages.
+pub const PALLOC_CHUNK_BYTES: u64 = 512 * 8192;
+
 /// runtime/malloc.go: heapAddrBits = 48 on linux/amd64 — the most heap there can be.
 pub const MAX_HEAP: u64 = 1 << 48;
 
@@ -19,6 +22,17 @@ pub struct NonHeapModel {
     pub base: u64,
     /// Overhead per byte of heap memory mapped (in use or free): heap bitmap, spans.
     pub per_heap_byte: f64,
+}
+
+/// Where the pages of an allocation came from when free mapped memory did not hold it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PagesTaken {
+    /// Bytes reused from memory the scavenger had released: the allocation zeroes them
+    /// (the span needs zeroing), which faults each page back in.
+    pub released: u64,
+    /// Bytes of heap address space never used before (the OS gives them zeroed, Go does
+    /// not clear them, runtime/mheap.go: allocNeedsZero).
+    pub fresh: u64,
 }
 
 /// The heap of one simulated program.
@@ -33,6 +47,11 @@ pub struct Heap {
     pub in_use: u64,
     /// Freed heap memory still mapped (not yet returned by the scavenger).
     pub free_mapped: u64,
+    /// Free heap memory the scavenger returned to the OS: still the heap's address space,
+    /// and an allocation that reuses it faults its pages back in.
+    pub released: u64,
+    /// Address space the heap grew by and has not used yet (scavenged, never touched).
+    pub unused: u64,
     /// Goroutine stacks in bytes (`stackScan`).
     pub stacks: u64,
     /// Scannable globals in bytes (`globalsScan`).
@@ -57,6 +76,8 @@ impl Heap {
             reachable_scan: 0,
             in_use: 0,
             free_mapped: 0,
+            released: 0,
+            unused: 0,
             stacks,
             globals,
             total_alloc: 0,
@@ -68,15 +89,46 @@ impl Heap {
 
     /// Allocates `objects` objects totalling `bytes` (already size-class rounded).
     /// `reachable_bytes` of them stay reachable, `scan_bytes` of those contain pointers.
-    /// Reuses free mapped memory before mapping more, as the page allocator does.
+    /// Returns which of its pages were not resident.
+    ///
+    /// The page allocator takes the lowest free addresses whether resident or released
+    /// (runtime/mpagealloc.go: alloc), and the sweep frees spans all over the heap, so an
+    /// allocation from free memory takes resident and released pages in proportion to
+    /// their amounts. Beyond free memory it takes never-used address space, which the heap
+    /// grows by whole 4 MiB chunks (runtime/mheap.go: grow, pallocChunkBytes); never-used
+    /// pages are scavenged too, but are not cleared (allocNeedsZero), so they do not fault.
     #[inline]
-    pub fn alloc(&mut self, bytes: u64, objects: u64, reachable_bytes: u64, scan_bytes: u64) {
+    pub fn alloc(
+        &mut self,
+        bytes: u64,
+        objects: u64,
+        reachable_bytes: u64,
+        scan_bytes: u64,
+    ) -> PagesTaken {
+        let free = self.free_mapped.saturating_add(self.released);
+        let from_free = bytes.min(free);
+        let released = if self.released == 0 || from_free == 0 {
+            0
+        } else if from_free == free {
+            self.released
+        } else {
+            (u128::from(from_free) * u128::from(self.released) / u128::from(free)) as u64
+        };
+        let resident = from_free - released;
+        self.released -= released;
+        self.free_mapped -= resident;
+        let fresh = bytes - from_free;
+        if fresh > self.unused {
+            let grow = (fresh - self.unused).div_ceil(PALLOC_CHUNK_BYTES) * PALLOC_CHUNK_BYTES;
+            self.unused = self.unused.saturating_add(grow);
+        }
+        self.unused = self.unused.saturating_sub(fresh);
+        let taken = PagesTaken { released, fresh };
         self.in_use = self.in_use.saturating_add(bytes);
         self.total_alloc = self.total_alloc.saturating_add(bytes);
         self.total_alloc_objects = self.total_alloc_objects.saturating_add(objects);
         self.reachable = self.reachable.saturating_add(reachable_bytes);
         self.reachable_scan = self.reachable_scan.saturating_add(scan_bytes);
-        self.free_mapped = self.free_mapped.saturating_sub(bytes);
         if self.in_use > self.peak_in_use {
             self.peak_in_use = self.in_use;
         }
@@ -84,6 +136,15 @@ impl Heap {
         if mapped > self.peak_mapped {
             self.peak_mapped = mapped;
         }
+        taken
+    }
+
+    /// Returns up to `bytes` of free mapped memory to the OS; how much it returned.
+    pub fn release(&mut self, bytes: u64) -> u64 {
+        let r = bytes.min(self.free_mapped);
+        self.free_mapped -= r;
+        self.released += r;
+        r
     }
 
     /// Goroutine stacks now take `bytes` (goroutines started or ended).
@@ -116,7 +177,7 @@ impl Heap {
     pub fn scavenge_to(&mut self, retain: u64) {
         let heap_mapped = self.in_use + self.free_mapped;
         if heap_mapped > retain {
-            self.free_mapped = self.free_mapped.saturating_sub(heap_mapped - retain);
+            self.release(heap_mapped - retain);
         }
     }
 
@@ -183,5 +244,36 @@ mod tests {
         assert_eq!(h.nonheap_bytes(), (1 << 20) + (8 << 10) + (6 << 20));
         h.scavenge_to(80 << 20);
         assert_eq!(h.free_mapped, 8 << 20);
+    }
+
+    #[test]
+    fn free_memory_is_taken_by_address_so_released_pages_in_proportion() {
+        let mut h = heap();
+        // 12 MiB grow the heap by whole 4 MiB chunks (pallocChunkBytes): 12 MiB, no spare.
+        let t = h.alloc(12 << 20, 3072, 0, 0);
+        assert_eq!((t.fresh, t.released, h.unused), (12 << 20, 0, 0));
+        // 1 more byte than that grows it by a whole chunk.
+        let t = h.alloc(8192, 1, 0, 0);
+        assert_eq!((t.fresh, h.unused), (8192, (4 << 20) - 8192));
+        h.sweep(0);
+        // 3 MiB of the free memory returned to the OS: a 4 MiB allocation takes free pages
+        // by address, released ones in proportion (3 of 12 MiB + 8 KiB free).
+        assert_eq!(h.release(3 << 20), 3 << 20);
+        let free = (12 << 20) + 8192;
+        let t = h.alloc(4 << 20, 1024, 0, 0);
+        assert_eq!(t.released, (4u64 << 20) * (3 << 20) / free);
+        assert_eq!(t.fresh, 0);
+        // Never-used address space comes last, after all free memory.
+        let t = h.alloc(9 << 20, 2304, 0, 0);
+        assert_eq!(h.free_mapped + h.released, 0);
+        assert_eq!(t.fresh, (13u64 << 20) - free);
+        // Released memory is not mapped and ready: the memory limit does not count it.
+        h.sweep(0);
+        h.release(1 << 20);
+        assert_eq!(
+            h.mapped_ready(),
+            h.in_use + h.free_mapped + h.nonheap_bytes()
+        );
+        assert_eq!(h.released, 1 << 20);
     }
 }

@@ -29,6 +29,11 @@ pub struct PacerRules {
     /// go1.21, CL 460375 "make the memory limit heap goal headroom proportional":
     /// memoryLimitHeapGoal keeps max(goal/100×3, 1 MiB) under the limit; before, 1 MiB.
     pub proportional_limit_headroom: bool,
+    /// go1.22, CL 525555: the background scavenger keeps retained memory under 95% of the
+    /// memory limit. go1.19-1.21 computed that goal as limit × (100 − 5), which never binds
+    /// (runtime/mgcscavenge.go: gcPaceScavenger), so only the allocation path's scavenging
+    /// held memory at the limit.
+    pub background_limit_scavenge: bool,
 }
 
 /// `memoryLimitHeapGoalHeadroomPercent` (go1.21+).
@@ -40,11 +45,13 @@ impl PacerRules {
         cons_mark: ConsMarkSmoothing::PiController,
         triggered_is_heap_live: false,
         proportional_limit_headroom: false,
+        background_limit_scavenge: false,
     };
 
     /// The rules of release 1.`minor` (19 .. 24). go1.22, go1.23 and go1.24 changed nothing
     /// the pacer computes (their changes are to the scavenger, heapScan of large pointerful
-    /// objects, how gctrace's P% counts pauses, and worker scheduling), so they share go1.21's.
+    /// objects, how gctrace's P% counts pauses, and worker scheduling), so they share go1.21's
+    /// pacer; go1.22's scavenger goal is the one rule here they add.
     pub fn for_minor(minor: u32) -> PacerRules {
         PacerRules {
             cons_mark: match minor {
@@ -54,6 +61,7 @@ impl PacerRules {
             },
             triggered_is_heap_live: minor >= 20,
             proportional_limit_headroom: minor >= 21,
+            background_limit_scavenge: minor >= 22,
         }
     }
 
@@ -82,9 +90,18 @@ mod tests {
         let r21 = PacerRules::for_minor(21);
         assert_eq!(r21.cons_mark, ConsMarkSmoothing::MaxOfFive);
         assert!(r21.proportional_limit_headroom);
-        // go1.22 and go1.23 changed nothing the pacer computes.
-        assert_eq!(PacerRules::for_minor(22), r21);
-        assert_eq!(PacerRules::for_minor(23), r21);
+        assert!(!r21.background_limit_scavenge);
+        // go1.22 and go1.23 changed nothing the pacer computes; go1.22 the scavenger's goal.
+        let r22 = PacerRules::for_minor(22);
+        assert!(r22.background_limit_scavenge);
+        assert_eq!(
+            PacerRules {
+                background_limit_scavenge: false,
+                ..r22
+            },
+            r21
+        );
+        assert_eq!(PacerRules::for_minor(23), r22);
     }
 
     #[test]
