@@ -1,0 +1,3 @@
+module wake
+
+go 1.19
