@@ -20,6 +20,10 @@ pub struct RunArgs {
     /// Do not draw the plots (heap_timeline, map_growth as SVG and PNG).
     #[arg(long)]
     no_plots: bool,
+    /// Also write allocs.pb.gz: the run's allocations as a Go heap profile, by goroutine,
+    /// op and runtime path, for `go tool pprof`.
+    #[arg(long)]
+    profile: bool,
 }
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
@@ -32,6 +36,18 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
     let mut written = gomemsim::report::write_run(&dir, &outcome, &sc.to_toml_string())?;
+    if args.profile {
+        let name = args
+            .scenario
+            .file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let gz = gomemsim::report::allocs_pb_gz(&outcome.alloc_profile, outcome.sim_time_ns, &name);
+        written.extend(gomemsim::report::write_files(
+            &dir,
+            &[("allocs.pb.gz", gz)],
+        )?);
+    }
     if !args.no_plots {
         written.extend(gomemsim::report::plots::draw_run_plots(&dir)?);
     }

@@ -200,8 +200,12 @@ impl Compiled {
     }
 
     /// The heap and GC at the start: `[heap] live` allocated, then every map made (makemap,
-    /// whose allocations go on the heap and into `work`).
-    pub(crate) fn start(&self, work: &mut Work) -> (Gc, Vec<(GoMap, MapLayout)>) {
+    /// whose allocations go on the heap and into `work`, and each map's into `map_work`).
+    pub(crate) fn start(
+        &self,
+        work: &mut Work,
+        map_work: &mut Vec<Work>,
+    ) -> (Gc, Vec<(GoMap, MapLayout)>) {
         let mut gc = self.gc.clone();
         if self.live_bytes > 0 {
             gc.alloc(self.live_bytes, 1, self.live_bytes, 0);
@@ -212,6 +216,7 @@ impl Compiled {
                 let made = self.make_map(i, &mut w);
                 gc.alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, 48);
                 work.add(&w);
+                map_work.push(w);
                 made
             })
             .collect();

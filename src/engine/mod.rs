@@ -7,6 +7,7 @@ pub(crate) mod compile;
 pub(crate) mod gc;
 pub mod latency;
 mod outcome;
+pub mod profile;
 pub(crate) mod program;
 mod queue;
 pub mod rng;

@@ -1,6 +1,8 @@
 //! What a run produced, for reports: the maps, the GC cycles, the pauses, the requests.
 
 use super::latency::Histogram;
+use super::profile::ProfileSample;
+use super::program::Instr;
 use super::sim::Sim;
 use crate::model::gc::GcCycle;
 use crate::model::gomap::{GoMap, MapEvent, Work};
@@ -30,6 +32,8 @@ pub const MAX_RECORDED_WRITES: u64 = 200_000;
 /// The result of a run, for reports.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// Heap allocations by goroutine, op and runtime path (a heap profile's samples).
+    pub alloc_profile: Vec<ProfileSample>,
     /// The scenario's name.
     pub scenario: String,
     /// The scenario's seed.
@@ -158,6 +162,29 @@ pub enum MapShape {
 impl Sim {
     pub(super) fn outcome(self) -> Outcome {
         let end_ps = self.end_ps;
+        let labels: Vec<&[String]> = self.programs.iter().map(|p| p.labels.as_slice()).collect();
+        let map_of = |p: usize, pc: usize| match self.programs[p].instrs[pc] {
+            Instr::Insert { map, .. }
+            | Instr::Delete { map, .. }
+            | Instr::Churn { map, .. }
+            | Instr::Read { map, .. }
+            | Instr::Iterate { map } => Some(map as usize),
+            _ => None,
+        };
+        let map_info: Vec<(bool, u64, u64)> = self
+            .maps
+            .iter()
+            .map(|s| {
+                (
+                    s.map.implementation() == "swiss",
+                    s.map.live_bytes(),
+                    s.map.stats().bytes_allocated,
+                )
+            })
+            .collect();
+        let alloc_profile = self
+            .profile
+            .samples(&labels, &self.program_names, &map_of, &map_info);
         let maps = self
             .maps
             .into_iter()
@@ -222,6 +249,7 @@ impl Sim {
             max_goroutines: self.max_goroutines,
             goroutine_ends_ns: self.ends_ps.iter().map(|t| t / 1000).collect(),
             events: self.events,
+            alloc_profile,
         }
     }
 }

@@ -91,6 +91,9 @@ pub enum Instr {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Program {
     pub instrs: Vec<Instr>,
+    /// For each instruction, the op it came from: its path in the goroutine's program and
+    /// what it does (`program[1].body[0] insert m`), for profiles.
+    pub labels: Vec<String>,
     /// The mutex name of each lock instruction, by its `lock` index.
     pub locks: Vec<String>,
 }
@@ -247,7 +250,8 @@ impl Program {
         requests: &mut Vec<String>,
     ) -> Result<Program, Unsupported> {
         let mut p = Program::default();
-        p.emit(ops, map_index, requests)?;
+        p.emit(ops, "program", map_index, requests)?;
+        debug_assert_eq!(p.instrs.len(), p.labels.len());
         Ok(p)
     }
 
@@ -256,9 +260,15 @@ impl Program {
         self.locks.len() as u32 - 1
     }
 
+    fn push(&mut self, instr: Instr, label: &str) {
+        self.instrs.push(instr);
+        self.labels.push(label.to_string());
+    }
+
     fn emit(
         &mut self,
         ops: &[Op],
+        prefix: &str,
         map_index: &impl Fn(&str) -> Option<usize>,
         requests: &mut Vec<String>,
     ) -> Result<(), Unsupported> {
@@ -267,7 +277,9 @@ impl Program {
                 .map(|i| i as u32)
                 .ok_or(Unsupported { op, by: BY_ENGINE })
         };
-        for op in ops {
+        for (i, op) in ops.iter().enumerate() {
+            let path = format!("{prefix}[{i}]");
+            let label = op_label(&path, op);
             let instr = match op {
                 Op::Insert { map, n } => Instr::Insert {
                     map: idx(map, "insert")?,
@@ -295,25 +307,32 @@ impl Program {
                 } => {
                     let start = self.instrs.len();
                     let locks = self.locks.len();
-                    self.instrs.push(match duration {
-                        Some(d) => Instr::LoopFor {
-                            ps: d.as_ps(),
-                            end: 0,
+                    self.push(
+                        match duration {
+                            Some(d) => Instr::LoopFor {
+                                ps: d.as_ps(),
+                                end: 0,
+                            },
+                            None => Instr::Loop { times: *times },
                         },
-                        None => Instr::Loop { times: *times },
-                    });
-                    self.emit(body, map_index, requests)?;
+                        &label,
+                    );
+                    self.emit(body, &format!("{path}.body"), map_index, requests)?;
                     if self.instrs.len() == start + 1 || *times == 0 {
                         self.instrs.truncate(start);
+                        self.labels.truncate(start);
                         self.locks.truncate(locks);
                     } else {
                         let end = self.instrs.len() as u32;
                         if let Instr::LoopFor { end: e, .. } = &mut self.instrs[start] {
                             *e = end;
                         }
-                        self.instrs.push(Instr::EndLoop {
-                            start: start as u32,
-                        });
+                        self.push(
+                            Instr::EndLoop {
+                                start: start as u32,
+                            },
+                            &label,
+                        );
                     }
                     continue;
                 }
@@ -325,9 +344,9 @@ impl Program {
                             requests.len() - 1
                         }
                     } as u32;
-                    self.instrs.push(Instr::RequestStart { req });
-                    self.emit(body, map_index, requests)?;
-                    self.instrs.push(Instr::RequestEnd { req });
+                    self.push(Instr::RequestStart { req }, &label);
+                    self.emit(body, &format!("{path}.body"), map_index, requests)?;
+                    self.push(Instr::RequestEnd { req }, &label);
                     continue;
                 }
                 Op::Alloc { bytes, size, rate } => {
@@ -368,10 +387,31 @@ impl Program {
             // An op with nothing to do (n = 0, bytes = 0) is dropped, so a loop of them is
             // empty and dropped too.
             if instr.units() > 0 {
-                self.instrs.push(instr);
+                self.push(instr, &label);
             }
         }
         Ok(())
+    }
+}
+
+/// An op's label for profiles: its path and what it does, e.g. `program[1].body[0] insert m`.
+fn op_label(path: &str, op: &Op) -> String {
+    match op {
+        Op::Insert { map, .. } => format!("{path} insert {map}"),
+        Op::Delete { map, .. } => format!("{path} delete {map}"),
+        Op::Churn { map, .. } => format!("{path} churn {map}"),
+        Op::Read { map, .. } => format!("{path} read {map}"),
+        Op::Iterate { map } => format!("{path} iterate {map}"),
+        Op::Loop { .. } => format!("{path} loop"),
+        Op::Request { name, .. } => format!("{path} request {name}"),
+        Op::Alloc { .. } => format!("{path} alloc"),
+        Op::Retain { .. } => format!("{path} retain"),
+        Op::Free { .. } => format!("{path} free"),
+        Op::Compute { .. } => format!("{path} compute"),
+        Op::Lock { name } => format!("{path} lock {name}"),
+        Op::Unlock { name } => format!("{path} unlock {name}"),
+        Op::Rlock { name } => format!("{path} rlock {name}"),
+        Op::Runlock { name } => format!("{path} runlock {name}"),
     }
 }
 

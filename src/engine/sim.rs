@@ -12,6 +12,7 @@ use super::gc::{Gc, PageWork};
 use super::latency::Histogram;
 use super::outcome::MAX_RECORDED_WRITES;
 pub use super::outcome::{MapOutcome, MapShape, MapWrite, Outcome, RequestOutcome};
+use super::profile::AllocProfile;
 use super::program::Program;
 use super::queue::{EventKind, EventQueue};
 use super::rng::Stream;
@@ -229,6 +230,10 @@ pub(crate) struct Sim {
     pub(super) maps: Vec<MapSlot>,
     pub(super) map_meta: Vec<(String, String, String)>,
     pub(super) work: Work,
+    /// Allocations by goroutine, op and runtime path.
+    pub(super) profile: AllocProfile,
+    /// The goroutine frame of each program's stacks: its group's or source's name.
+    pub(super) program_names: Vec<String>,
     pub(super) gc: Gc,
     /// A goroutine's allocation reached the trigger: the GC starts when the world stops.
     pub(super) gc_start_pending: bool,
@@ -272,7 +277,11 @@ impl Sim {
     pub fn new(c: &Compiled) -> Sim {
         let goroutine_count = c.goroutine_count();
         let mut work = Work::default();
-        let (gc, made) = c.start(&mut work);
+        let mut map_work = Vec::new();
+        let (gc, made) = c.start(&mut work, &mut map_work);
+        let mut profile =
+            AllocProfile::new(c.programs.iter().map(|p| p.instrs.len()), c.maps.len());
+        profile.start(c.live_bytes, &map_work);
         let maps = made
             .into_iter()
             .zip(&c.maps)
@@ -323,6 +332,13 @@ impl Sim {
                 .map(|m| (m.name.clone(), m.key.clone(), m.elem.clone()))
                 .collect(),
             work,
+            profile,
+            program_names: c
+                .groups
+                .iter()
+                .map(|g| g.name.clone())
+                .chain(c.sources.iter().map(|s| s.name.clone()))
+                .collect(),
             gc,
             gc_start_pending: false,
             mark_workers_started: false,

@@ -77,6 +77,7 @@ impl Sim {
             Instr::Free { bytes } => {
                 self.finish_units(g, 1);
                 super::free_retained(&mut self.retained, &mut self.gc, bytes);
+                self.profile.free(bytes);
             }
             Instr::Lock { lock } | Instr::Rlock { lock } => {
                 let l = self.lock_of[program][lock as usize] as usize;
@@ -138,8 +139,9 @@ impl Sim {
             | Instr::Churn { map, .. }
             | Instr::Read { map, .. }
             | Instr::Iterate { map } => {
+                let pc = self.goroutines[g].cursor.pc;
                 self.finish_units(g, 1);
-                let own = self.map_op(g, instr, map as usize);
+                let own = self.map_op(g, instr, map as usize, pc);
                 // A range loop can be preempted between mapiternext calls: the world waits
                 // for one bucket of it at most.
                 self.ps[p].atomic_ps = if matches!(instr, Instr::Iterate { .. }) {
@@ -281,6 +283,9 @@ impl Sim {
             self.assist_ps_cycle += (k as f64 * cost as f64 * assist / share.max(1e-6)) as u64;
         }
         let bytes = k * obj;
+        let gs = &self.goroutines[g];
+        self.profile
+            .malloc(gs.program as usize, gs.cursor.pc, bytes, k, retain);
         let pages = if retain {
             let scan = k * HOLDER_BYTES;
             self.retained.0 += bytes;
@@ -329,8 +334,9 @@ impl Sim {
     /// One map operation; its allocations go on the heap, its old arrays become garbage.
     /// An operation that starts while another goroutine writes the map (or, for a write,
     /// ranges over it) dies with Go's message (runtime/map.go: the hashWriting checks).
-    /// Returns the time of the operation itself, without the assists it did.
-    fn map_op(&mut self, g: usize, instr: Instr, map: usize) -> u64 {
+    /// `pc` is the operation's instruction. Returns the time of the operation itself,
+    /// without the assists it did.
+    fn map_op(&mut self, g: usize, instr: Instr, map: usize, pc: u32) -> u64 {
         let t = self.goroutines[g].time_ps;
         let writes = matches!(
             instr,
@@ -432,6 +438,8 @@ impl Sim {
             });
         }
         if w.alloc_bytes > 0 || w.garbage_bytes > 0 {
+            let program = self.goroutines[g].program as usize;
+            self.profile.map_op(program, pc, &w);
             let scan = if slot.scan { w.alloc_bytes } else { 0 };
             let pages = self
                 .gc

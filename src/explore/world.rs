@@ -176,7 +176,7 @@ impl World {
             });
         }
         let mut work = Work::default();
-        let (gc, made) = c.start(&mut work);
+        let (gc, made) = c.start(&mut work, &mut Vec::new());
         let maps = made
             .into_iter()
             .map(|(map, layout)| MapSlot {

@@ -114,6 +114,83 @@ pub struct Work {
     /// unlinked by evacuation, replaced overflow-list backing arrays, the key/elem objects of
     /// deleted indirect entries.
     pub garbage_bytes: u64,
+    /// `alloc_bytes` by the runtime path that allocated them ([`AllocSite`] as index) ...
+    pub site_bytes: [u64; ALLOC_SITES],
+    /// ... and `alloc_objects` likewise.
+    pub site_objects: [u64; ALLOC_SITES],
+}
+
+/// Number of [`AllocSite`]s.
+pub const ALLOC_SITES: usize = 7;
+
+/// The runtime path a map allocation takes, for allocation profiles.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AllocSite {
+    /// makemap: the map header, its first bucket array or tables, `mapextra`.
+    #[default]
+    MakeMap = 0,
+    /// mapassign's own `newobject`s: a nil map's first bucket, indirect keys and elems.
+    Assign = 1,
+    /// hashGrow's new bucket array (classic); a table's rehash or split (Swiss).
+    Grow = 2,
+    /// newoverflow from mapassign: an overflow bucket and the slice that keeps it alive.
+    Overflow = 3,
+    /// newoverflow from evacuate, during a growth.
+    EvacuateOverflow = 4,
+    /// mapiterinit's createOverflow.
+    IterInit = 5,
+    /// The Swiss map's first group (growToSmall).
+    SmallGroup = 6,
+}
+
+impl AllocSite {
+    /// Every site, in index order.
+    pub const ALL: [AllocSite; ALLOC_SITES] = [
+        AllocSite::MakeMap,
+        AllocSite::Assign,
+        AllocSite::Grow,
+        AllocSite::Overflow,
+        AllocSite::EvacuateOverflow,
+        AllocSite::IterInit,
+        AllocSite::SmallGroup,
+    ];
+
+    /// The runtime functions of this path, outermost first, down to (not including)
+    /// mallocgc, for a classic or a Swiss map.
+    pub fn frames(self, swiss: bool) -> &'static [&'static str] {
+        match (self, swiss) {
+            (AllocSite::MakeMap, false) => &["runtime.makemap"],
+            (AllocSite::MakeMap, true) => &["runtime.makemap", "internal/runtime/maps.NewMap"],
+            (AllocSite::Assign, false) => &["runtime.mapassign", "runtime.newobject"],
+            (AllocSite::Assign, true) => &[
+                "runtime.mapassign",
+                "internal/runtime/maps.(*Map).PutSlot",
+                "runtime.newobject",
+            ],
+            (AllocSite::Grow, false) => &[
+                "runtime.mapassign",
+                "runtime.hashGrow",
+                "runtime.makeBucketArray",
+            ],
+            (AllocSite::Grow, true) => &[
+                "runtime.mapassign",
+                "internal/runtime/maps.(*table).rehash",
+                "internal/runtime/maps.newTable",
+            ],
+            (AllocSite::Overflow, _) => &["runtime.mapassign", "runtime.(*hmap).newoverflow"],
+            (AllocSite::EvacuateOverflow, _) => &[
+                "runtime.mapassign",
+                "runtime.growWork",
+                "runtime.evacuate",
+                "runtime.(*hmap).newoverflow",
+            ],
+            (AllocSite::IterInit, _) => &["runtime.mapiterinit", "runtime.(*hmap).createOverflow"],
+            (AllocSite::SmallGroup, _) => &[
+                "runtime.mapassign",
+                "internal/runtime/maps.(*Map).growToSmall",
+            ],
+        }
+    }
 }
 
 impl Work {
@@ -129,6 +206,10 @@ impl Work {
         self.alloc_bytes += w.alloc_bytes;
         self.alloc_objects += w.alloc_objects;
         self.garbage_bytes += w.garbage_bytes;
+        for i in 0..ALLOC_SITES {
+            self.site_bytes[i] += w.site_bytes[i];
+            self.site_objects[i] += w.site_objects[i];
+        }
     }
 
     /// Buckets reached at a hash-chosen place of the map's memory, the accesses that miss
@@ -153,6 +234,8 @@ impl Work {
             alloc_bytes: self.alloc_bytes - before.alloc_bytes,
             alloc_objects: self.alloc_objects - before.alloc_objects,
             garbage_bytes: self.garbage_bytes - before.garbage_bytes,
+            site_bytes: std::array::from_fn(|i| self.site_bytes[i] - before.site_bytes[i]),
+            site_objects: std::array::from_fn(|i| self.site_objects[i] - before.site_objects[i]),
         }
     }
 }
@@ -175,6 +258,8 @@ pub struct MapStats {
     /// Bytes that became garbage (as [`Work::garbage_bytes`]). `bytes_allocated -
     /// bytes_garbage` is what the map keeps alive (`ClassicMap::live_bytes`).
     pub bytes_garbage: u64,
+    /// The runtime path allocations are now made from (set where each begins).
+    pub site: AllocSite,
 }
 
 impl MapStats {
@@ -183,6 +268,8 @@ impl MapStats {
     pub fn alloc(&mut self, bytes: u64, work: &mut Work) {
         work.alloc_bytes += bytes;
         work.alloc_objects += 1;
+        work.site_bytes[self.site as usize] += bytes;
+        work.site_objects[self.site as usize] += 1;
         self.bytes_allocated += bytes;
     }
 

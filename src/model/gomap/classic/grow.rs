@@ -5,6 +5,7 @@ use super::bucket::{
     Bucket, BucketArray, EVACUATED_EMPTY, EVACUATED_X, MIN_TOP_HASH, NONE, is_empty,
 };
 use super::{ClassicMap, ITERATOR, OLD_ITERATOR, SAME_SIZE_GROW, over_load_factor};
+use crate::model::gomap::AllocSite;
 use crate::model::gomap::layout::BUCKET_CNT;
 use crate::model::gomap::{MapEventKind, Work};
 
@@ -38,6 +39,12 @@ impl ClassicMap {
     /// entries move later, a little at each write (growWork). Doubling when over the load
     /// factor, otherwise a same-size grow that compacts overflow chains.
     pub(super) fn hash_grow(&mut self, work: &mut Work) {
+        let site = std::mem::replace(&mut self.stats.site, AllocSite::Grow);
+        self.hash_grow_at(work);
+        self.stats.site = site;
+    }
+
+    fn hash_grow_at(&mut self, work: &mut Work) {
         let mut bigger = 1u8;
         if !over_load_factor(self.count + 1, self.b) {
             bigger = 0;
@@ -94,6 +101,12 @@ impl ClassicMap {
     /// current hash0, and mark the old cells evacuatedX/Y/Empty. evacuate_fast32,
     /// evacuate_fast64 and evacuate_faststr do the same for keys without NaNs.
     pub(super) fn evacuate(&mut self, oldbucket: u64, work: &mut Work) {
+        let site = std::mem::replace(&mut self.stats.site, AllocSite::EvacuateOverflow);
+        self.evacuate_at(oldbucket, work);
+        self.stats.site = site;
+    }
+
+    fn evacuate_at(&mut self, oldbucket: u64, work: &mut Work) {
         let newbit = self.noldbuckets();
         let ob = oldbucket as usize;
         if !self.oldbuckets.buckets[ob].evacuated() {
@@ -210,6 +223,16 @@ impl ClassicMap {
     /// array: the next preallocated one if any, else a new object. Always counts it
     /// (incrnoverflow) and, for pointer-free buckets, appends it to `h.extra.overflow`.
     pub(super) fn new_overflow(&mut self, b: u32, work: &mut Work) -> u32 {
+        if self.stats.site == AllocSite::EvacuateOverflow {
+            return self.new_overflow_at(b, work);
+        }
+        let site = std::mem::replace(&mut self.stats.site, AllocSite::Overflow);
+        let ovf = self.new_overflow_at(b, work);
+        self.stats.site = site;
+        ovf
+    }
+
+    fn new_overflow_at(&mut self, b: u32, work: &mut Work) -> u32 {
         let ovf;
         if self.next_overflow != NONE {
             ovf = self.next_overflow;

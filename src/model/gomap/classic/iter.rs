@@ -2,8 +2,8 @@
 
 use super::bucket::{EVACUATED_EMPTY, EVACUATED_X, EVACUATED_Y, is_empty};
 use super::{ClassicMap, ITERATOR, OLD_ITERATOR};
-use crate::model::gomap::Work;
 use crate::model::gomap::layout::BUCKET_CNT;
+use crate::model::gomap::{AllocSite, Work};
 
 impl ClassicMap {
     /// `for k := range m`: visits every entry once, starting at a random bucket and offset
@@ -17,7 +17,9 @@ impl ClassicMap {
         }
         if !self.bucket_has_pointers {
             // mapiterinit: h.createOverflow(), so the iterator can keep overflow buckets alive.
+            let site = std::mem::replace(&mut self.stats.site, AllocSite::IterInit);
             self.create_overflow(work);
+            self.stats.site = site;
         }
         let it_b = self.b;
         let r: u64 = if it_b > 31 - 3 {

@@ -4,8 +4,8 @@
 
 use super::bucket::{BucketArray, EMPTY_ONE, EMPTY_REST, NONE, is_empty, tophash};
 use super::{ClassicMap, over_load_factor, too_many_overflow_buckets};
-use crate::model::gomap::Work;
 use crate::model::gomap::layout::{BUCKET_CNT, FastPath};
+use crate::model::gomap::{AllocSite, Work};
 
 /// How a search walks a bucket chain for a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +157,7 @@ impl ClassicMap {
     /// mapassign does.
     pub fn assign_find_hashed(&mut self, key: u64, hash: u64, work: &mut Work) -> Assign {
         let key_only = Walk::of(self.layout.fast) == Walk::KeyNotEmpty;
+        self.stats.site = AllocSite::Assign;
         if self.buckets.is_nil() {
             // h.buckets = newobject(t.bucket)
             let mut single = BucketArray::single(&self.layout);

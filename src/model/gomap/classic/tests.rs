@@ -919,3 +919,22 @@ fn fast64_lookup_in_an_old_bucket_sees_keys_evacuate_left_or_cleared() {
         assert!(m.get(ka, &mut w), "{layout:?}");
     }
 }
+
+/// Each allocation is counted against the runtime path that made it: makemap_small's hmap
+/// (48 B), mapassign's `h.buckets = newobject(t.bucket)` for the first key (one 144-byte
+/// bucket), hashGrow's array of 2 buckets (288 B) when the 9th key passes the load factor
+/// of a B = 0 map.
+#[test]
+fn allocations_are_counted_by_runtime_path() {
+    use crate::model::gomap::AllocSite;
+    let (mut m, mut w) = new_map(0, 1);
+    for k in 0..9 {
+        m.assign(k, &mut w);
+    }
+    let at = |s: AllocSite| (w.site_bytes[s as usize], w.site_objects[s as usize]);
+    assert_eq!(at(AllocSite::MakeMap), (48, 1));
+    assert_eq!(at(AllocSite::Assign), (144, 1));
+    assert_eq!(at(AllocSite::Grow), (288, 1));
+    assert_eq!(w.site_bytes.iter().sum::<u64>(), w.alloc_bytes);
+    assert_eq!(w.site_objects.iter().sum::<u64>(), w.alloc_objects);
+}

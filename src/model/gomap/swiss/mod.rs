@@ -21,7 +21,7 @@ use rand_chacha::rand_core::Rng;
 
 use super::hash::hash_key;
 use super::layout::MapLayout;
-use super::{MapEvent, MapEventKind, MapStats, Work};
+use super::{AllocSite, MapEvent, MapEventKind, MapStats, Work};
 use crate::model::malloc::{Malloc, PTR_SIZE};
 use group::{Group, SLOTS, h2};
 
@@ -300,6 +300,12 @@ impl SwissMap {
 
     /// map.go: growToSmall — the first insert allocates the one group.
     fn grow_to_small(&mut self, work: &mut Work) {
+        let site = std::mem::replace(&mut self.stats.site, AllocSite::SmallGroup);
+        self.grow_to_small_at(work);
+        self.stats.site = site;
+    }
+
+    fn grow_to_small_at(&mut self, work: &mut Work) {
         self.small = Some(Group::default());
         self.small_gen = self.next_gen;
         self.next_gen += 1;
@@ -337,6 +343,12 @@ impl SwissMap {
     /// table.go: grow — a new table of `capacity` slots takes every key (tombstones are left
     /// behind) and replaces the old one in the directory.
     fn grow(&mut self, ti: usize, capacity: u64, work: &mut Work) {
+        let site = std::mem::replace(&mut self.stats.site, AllocSite::Grow);
+        self.grow_at(ti, capacity, work);
+        self.stats.site = site;
+    }
+
+    fn grow_at(&mut self, ti: usize, capacity: u64, work: &mut Work) {
         let (index, depth, old_cap, old_groups) = {
             let t = &self.tables[ti];
             (t.index, t.local_depth, t.capacity, t.groups.len())
@@ -357,6 +369,12 @@ impl SwissMap {
     /// table.go: split — two tables of 1024 slots, one local depth deeper; each key goes by
     /// its hash bit `64 − localDepth`; then map.go: installTableSplit.
     fn split(&mut self, ti: usize, work: &mut Work) {
+        let site = std::mem::replace(&mut self.stats.site, AllocSite::Grow);
+        self.split_at(ti, work);
+        self.stats.site = site;
+    }
+
+    fn split_at(&mut self, ti: usize, work: &mut Work) {
         let (depth, old_groups) = {
             let t = &self.tables[ti];
             (t.local_depth + 1, t.groups.len())

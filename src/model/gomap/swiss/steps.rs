@@ -9,6 +9,7 @@ use rand_chacha::rand_core::Rng;
 use super::group::{CTRL_EMPTY, SLOTS, h2};
 use super::table::{Probe, SWISS_HANG, Slot};
 use super::{SwissMap, Work};
+use crate::model::gomap::AllocSite;
 
 /// `fatal("small map with no empty slot (concurrent map writes?)")` in map.go:
 /// putSlotSmall, reached only when racing writers filled the group behind `used`'s back.
@@ -86,6 +87,7 @@ impl SwissMap {
     /// holds 8), then the table the directory picks, rehashed and searched again until the
     /// key or a free slot is found. An indirect key/elem is allocated for a new key.
     pub fn assign_find_hashed(&mut self, key: u64, hash: u64, work: &mut Work) -> SwissAssign {
+        self.stats.site = AllocSite::Assign;
         if self.directory.is_empty() {
             if self.small.is_none() {
                 self.grow_to_small(work);
