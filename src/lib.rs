@@ -71,8 +71,24 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, Error> {
 /// Runs a validated scenario to its end. Refuses up front a scenario whose simulation would
 /// not fit in this machine's memory.
 pub fn run(scenario: &Scenario) -> Result<Outcome, Error> {
+    run_with(scenario, &RunOptions::default())
+}
+
+/// What a run records beyond its outcome's fixed parts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Scrape the process's metrics every this many ns of virtual time
+    /// ([`Outcome::metrics`]).
+    pub scrape_interval_ns: Option<u64>,
+}
+
+/// [`run`] with `options`.
+pub fn run_with(scenario: &Scenario, options: &RunOptions) -> Result<Outcome, Error> {
     resources::check_memory(scenario)?;
-    let sim = engine::Sim::new(&engine::compile::Compiled::new(scenario)?);
+    let mut sim = engine::Sim::new(&engine::compile::Compiled::new(scenario)?);
+    if let Some(interval) = options.scrape_interval_ns {
+        sim = sim.scrape_every(interval);
+    }
     let outcome = sim.run();
     if outcome.overflowed {
         return Err(Error::TooLong);

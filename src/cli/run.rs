@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
+use gomemsim::scenario::units::Dur;
 
 use super::ScenarioArgs;
 
@@ -24,13 +25,38 @@ pub struct RunArgs {
     /// op and runtime path, for `go tool pprof`.
     #[arg(long)]
     profile: bool,
+    /// Also write metrics.om: the process's metrics as client_golang's Go collector exports
+    /// them, scraped every --scrape-interval of virtual time, as OpenMetrics text for
+    /// `promtool tsdb create-blocks-from openmetrics`.
+    #[arg(long)]
+    metrics: bool,
+    /// Time between two scrapes, at least 1ms.
+    #[arg(long, default_value = "15s", value_parser = parse_interval)]
+    scrape_interval: Dur,
+    /// Unix time (seconds) the run starts at in metrics.om [default: 2026-01-01T00:00:00Z].
+    #[arg(long, default_value_t = 1_767_225_600)]
+    metrics_start: u64,
+}
+
+/// A scrape interval: a duration of at least 1 ms (metrics.om's timestamps are in ms).
+fn parse_interval(s: &str) -> Result<Dur, String> {
+    let d: Dur = s.parse()?;
+    if d.as_ps() < 1_000_000_000 {
+        return Err(format!(
+            "{s} is shorter than 1ms, the resolution of the timestamps"
+        ));
+    }
+    Ok(d)
 }
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
     let sc = args.scenario.load()?;
     let file = args.scenario.file.display().to_string();
     gomemsim::check_memory(&sc).map_err(|e| e.in_file(file))?;
-    let outcome = gomemsim::run(&sc)?;
+    let options = gomemsim::RunOptions {
+        scrape_interval_ns: args.metrics.then(|| args.scrape_interval.as_ps() / 1000),
+    };
+    let outcome = gomemsim::run_with(&sc, &options)?;
     let dir = args
         .out
         .clone()
@@ -46,6 +72,13 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
         written.extend(gomemsim::report::write_files(
             &dir,
             &[("allocs.pb.gz", gz)],
+        )?);
+    }
+    if args.metrics {
+        let om = gomemsim::report::metrics_om(&outcome, &sc.runtime.go, args.metrics_start);
+        written.extend(gomemsim::report::write_files(
+            &dir,
+            &[("metrics.om", om.into_bytes())],
         )?);
     }
     if !args.no_plots {

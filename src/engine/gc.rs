@@ -436,6 +436,11 @@ impl Gc {
         end
     }
 
+    /// The heap goal now (`MemStats.NextGC`).
+    pub fn next_gc(&self) -> u64 {
+        self.pacer.heap_goal(&self.heap.snapshot())
+    }
+
     /// Total CPU spent on GC so far (ns).
     pub fn total_gc_cpu_ns(&self) -> u64 {
         self.total_gc_cpu_ns

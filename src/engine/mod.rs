@@ -12,6 +12,7 @@ pub(crate) mod program;
 mod queue;
 pub mod rng;
 pub mod sched;
+pub mod scrape;
 pub mod sim;
 mod step;
 pub mod sync;

@@ -3,6 +3,7 @@
 use super::latency::Histogram;
 use super::profile::ProfileSample;
 use super::program::Instr;
+use super::scrape::MetricsSample;
 use super::sim::Sim;
 use crate::model::gc::GcCycle;
 use crate::model::gomap::{GoMap, MapEvent, Work};
@@ -34,6 +35,8 @@ pub const MAX_RECORDED_WRITES: u64 = 200_000;
 pub struct Outcome {
     /// Heap allocations by goroutine, op and runtime path (a heap profile's samples).
     pub alloc_profile: Vec<ProfileSample>,
+    /// Metrics scrapes, when the run was asked for them (`Sim::scrape_every`).
+    pub metrics: Vec<MetricsSample>,
     /// The scenario's name.
     pub scenario: String,
     /// The scenario's seed.
@@ -182,6 +185,11 @@ impl Sim {
                 )
             })
             .collect();
+        let mut scraper = self.scraper;
+        if let Some(s) = &mut scraper {
+            s.finish(end_ps.div_ceil(1000), &self.gc, self.live_goroutines);
+        }
+        let metrics = scraper.map(|s| s.samples).unwrap_or_default();
         let alloc_profile = self
             .profile
             .samples(&labels, &self.program_names, &map_of, &map_info);
@@ -250,6 +258,7 @@ impl Sim {
             goroutine_ends_ns: self.ends_ps.iter().map(|t| t / 1000).collect(),
             events: self.events,
             alloc_profile,
+            metrics,
         }
     }
 }

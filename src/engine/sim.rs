@@ -17,6 +17,7 @@ use super::program::Program;
 use super::queue::{EventKind, EventQueue};
 use super::rng::Stream;
 use super::sched::{P, PState, SchedCosts};
+use super::scrape::Scraper;
 use super::sync::Mutex;
 use crate::model::gomap::{GoMap, Work};
 use crate::scenario::types::Costs;
@@ -234,6 +235,8 @@ pub(crate) struct Sim {
     pub(super) profile: AllocProfile,
     /// The goroutine frame of each program's stacks: its group's or source's name.
     pub(super) program_names: Vec<String>,
+    /// Metrics scrapes, when asked for.
+    pub(super) scraper: Option<Scraper>,
     pub(super) gc: Gc,
     /// A goroutine's allocation reached the trigger: the GC starts when the world stops.
     pub(super) gc_start_pending: bool,
@@ -333,6 +336,7 @@ impl Sim {
                 .collect(),
             work,
             profile,
+            scraper: None,
             program_names: c
                 .groups
                 .iter()
@@ -450,11 +454,24 @@ impl Sim {
         self.live_goroutines > 0 || self.arrivals.iter().any(|a| a.next_ps != u64::MAX)
     }
 
+    /// Scrapes the process's metrics every `interval_ns` of virtual time
+    /// ([`Outcome::metrics`]).
+    pub fn scrape_every(mut self, interval_ns: u64) -> Sim {
+        self.scraper = Some(Scraper::new(interval_ns));
+        self
+    }
+
     /// Runs every event to the end and returns the outcome.
     pub fn run(mut self) -> Outcome {
         while let Some(ev) = self.queue.pop() {
             if self.fatal.is_some() {
                 break;
+            }
+            if let Some(s) = &mut self.scraper {
+                // Nothing is scraped past the program's end (a pending forced GC's event).
+                if self.live_goroutines > 0 || self.arrivals.iter().any(|a| a.next_ps != u64::MAX) {
+                    s.advance(ev.time, &self.gc, self.live_goroutines);
+                }
             }
             self.events += 1;
             match ev.kind {
