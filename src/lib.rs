@@ -55,6 +55,27 @@ pub enum Error {
          reduce the op counts or the [costs]"
     )]
     TooLong,
+    /// The run passed the most GC cycles gomemsim records.
+    #[error(
+        "the simulated program passed {} GC cycles (at {at_ns} ns of virtual time), the most \
+         gomemsim records; raise GOMEMLIMIT or GOGC, or allocate less",
+        engine::sim::MAX_GC_CYCLES
+    )]
+    TooManyCycles {
+        /// Virtual time when the limit was reached (ns).
+        at_ns: u64,
+    },
+}
+
+impl Error {
+    /// The error, naming the scenario file `file` when it does not already.
+    pub fn in_file(self, file: &str) -> Error {
+        match self {
+            Error::TooLong | Error::TooManyCycles { .. } => Error::Usage(format!("{file}: {self}")),
+            Error::Resources(e) => Error::Resources(e.in_file(file)),
+            e => e,
+        }
+    }
 }
 
 impl From<ScenarioError> for Error {
@@ -74,12 +95,15 @@ pub fn run(scenario: &Scenario) -> Result<Outcome, Error> {
     run_with(scenario, &RunOptions::default())
 }
 
-/// What a run records beyond its outcome's fixed parts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What a run records beyond its outcome's fixed parts, and how it can be stopped.
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Scrape the process's metrics every this many ns of virtual time
     /// ([`Outcome::metrics`]).
     pub scrape_interval_ns: Option<u64>,
+    /// Once set (by another thread: a time limit), the run stops where it is and its
+    /// outcome says so ([`Outcome::stopped`]).
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// [`run`] with `options`.
@@ -89,9 +113,15 @@ pub fn run_with(scenario: &Scenario, options: &RunOptions) -> Result<Outcome, Er
     if let Some(interval) = options.scrape_interval_ns {
         sim = sim.scrape_every(interval);
     }
+    sim.stop = options.stop.clone();
     let outcome = sim.run();
     if outcome.overflowed {
         return Err(Error::TooLong);
+    }
+    if outcome.gc.len() >= engine::sim::MAX_GC_CYCLES {
+        return Err(Error::TooManyCycles {
+            at_ns: outcome.sim_time_ns,
+        });
     }
     Ok(outcome)
 }

@@ -30,6 +30,7 @@ fn scrapes_follow_the_run_and_end_at_its_totals() {
         &sc,
         &gomemsim::RunOptions {
             scrape_interval_ns: Some(interval),
+            ..Default::default()
         },
     )
     .unwrap();

@@ -134,3 +134,19 @@ fn progress_bar(total: u64, unit: &str, quiet: bool) -> indicatif::ProgressBar {
     bar.set_style(indicatif::ProgressStyle::with_template(&template).expect("a valid template"));
     bar
 }
+
+/// A flag another thread sets once `limit` of wall-clock time has passed (none without a
+/// limit): what `--time-limit` hands to the engine, which stops where it is.
+pub fn time_limit(
+    limit: Option<gomemsim::scenario::units::Dur>,
+) -> Option<std::sync::Arc<std::sync::atomic::AtomicBool>> {
+    let limit = limit?;
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let set = std::sync::Arc::clone(&flag);
+    let wall = std::time::Duration::from_nanos(limit.as_ps() / 1000);
+    std::thread::spawn(move || {
+        std::thread::sleep(wall);
+        set.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    Some(flag)
+}

@@ -46,6 +46,10 @@ pub struct RaceArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Stop exploring after this much wall-clock time (e.g. 30s): the schedules run by then
+    /// are reported, and the first failure is shown unshrunk.
+    #[arg(long)]
+    time_limit: Option<gomemsim::scenario::units::Dur>,
 }
 
 fn parse_bound(s: &str) -> Result<u32, String> {
@@ -58,6 +62,8 @@ fn parse_bound(s: &str) -> Result<u32, String> {
 
 pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
     let sc = args.scenario.load()?;
+    let file = args.scenario.file.display().to_string();
+    gomemsim::check_memory(&sc).map_err(|e| e.in_file(file))?;
     let strategy = match args.strategy {
         StrategyArg::Timing => Strategy::Timing,
         StrategyArg::Random => Strategy::Random,
@@ -68,12 +74,21 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
     };
     // Exhaustive search may end before --schedules: the bar's total is then an upper bound.
     let bar = super::progress_bar(args.schedules, "schedules", args.quiet);
-    let ex = explore::explore_observed(&sc, strategy, args.schedules, sc.seed, &mut |n| {
-        // Redraw every 256 schedules: at ~10^5 schedules/s the bar must cost nothing.
-        if n % 256 == 0 {
-            bar.set_position(n);
-        }
-    });
+    let stop = super::time_limit(args.time_limit)
+        .unwrap_or_else(|| std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)));
+    let ex = explore::explore_until(
+        &sc,
+        strategy,
+        args.schedules,
+        sc.seed,
+        &mut |n| {
+            // Redraw every 256 schedules: at ~10^5 schedules/s the bar must cost nothing.
+            if n % 256 == 0 {
+                bar.set_position(n);
+            }
+        },
+        &stop,
+    );
     bar.finish_and_clear();
     // What `race` cannot explore is said with the file it is in.
     let ex =
@@ -87,6 +102,8 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
     // its decisions may be many).
     let mut improved = false;
     let shrunk = match &ex.first_failure {
+        // Out of time: no shrinking.
+        Some((token, trace)) if ex.stopped => Some((token.clone(), trace.clone())),
         Some((token, trace)) => {
             let (t, s) = explore::shrink(&sc, trace)?;
             improved = s.steps.len() < trace.steps.len() || s.preemptions < trace.preemptions;
@@ -128,6 +145,13 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
                 None => "",
             }
         );
+        if ex.stopped {
+            say!(
+                "  stopped by --time-limit {} after {} schedules",
+                args.time_limit.map(|d| d.to_string()).unwrap_or_default(),
+                ex.schedules
+            );
+        }
         for (outcome, n) in &ex.outcomes {
             let pct = *n as f64 * 100.0 / ex.schedules.max(1) as f64;
             say!("  {outcome:<45} {n:>8} {pct:6.1}%");

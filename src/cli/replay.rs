@@ -26,6 +26,8 @@ pub struct ReplayArgs {
 
 pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
     let mut sc = args.scenario.load()?;
+    let file = args.scenario.file.display().to_string();
+    gomemsim::check_memory(&sc).map_err(|e| e.in_file(file))?;
     sc.seed = args.schedule.scenario_seed();
     let trace = explore::replay(&sc, &args.schedule)?;
     let token = args.schedule.to_string();
@@ -61,6 +63,10 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
                 "  outcome: fatal error: {} ({})",
                 f.message,
                 trace.goroutines[f.goroutine as usize]
+            ),
+            None if trace.cut => say!(
+                "  outcome: stopped at the step limit ({} steps) before the program ended",
+                trace.steps.len()
             ),
             None => say!("  outcome: ok"),
         }

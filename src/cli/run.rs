@@ -36,6 +36,10 @@ pub struct RunArgs {
     /// Unix time (seconds) the run starts at in metrics.om [default: 2026-01-01T00:00:00Z].
     #[arg(long, default_value_t = 1_767_225_600)]
     metrics_start: u64,
+    /// Stop the simulation after this much wall-clock time (e.g. 30s); the results then
+    /// cover the run up to where it stopped, and say so.
+    #[arg(long)]
+    time_limit: Option<Dur>,
 }
 
 /// A scrape interval: a duration of at least 1 ms (metrics.om's timestamps are in ms).
@@ -52,11 +56,12 @@ fn parse_interval(s: &str) -> Result<Dur, String> {
 pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
     let sc = args.scenario.load()?;
     let file = args.scenario.file.display().to_string();
-    gomemsim::check_memory(&sc).map_err(|e| e.in_file(file))?;
+    gomemsim::check_memory(&sc).map_err(|e| e.in_file(&file))?;
     let options = gomemsim::RunOptions {
         scrape_interval_ns: args.metrics.then(|| args.scrape_interval.as_ps() / 1000),
+        stop: super::time_limit(args.time_limit),
     };
-    let outcome = gomemsim::run_with(&sc, &options)?;
+    let outcome = gomemsim::run_with(&sc, &options).map_err(|e| e.in_file(&file))?;
     let dir = args
         .out
         .clone()
@@ -91,6 +96,14 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         say!("wrote {}/{{{}}}", dir.display(), names.join(","));
+    }
+    if outcome.stopped {
+        eprintln!(
+            "stopped by --time-limit {} at {:.3} s of virtual time: the results cover the run up \
+             to there (summary.json: stopped_by_time_limit)",
+            args.time_limit.map(|d| d.to_string()).unwrap_or_default(),
+            outcome.sim_time_ns as f64 / 1e9
+        );
     }
     if let Some(fatal) = &outcome.fatal {
         eprintln!("fatal error: {fatal}");

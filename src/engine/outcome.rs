@@ -37,6 +37,8 @@ pub struct Outcome {
     pub alloc_profile: Vec<ProfileSample>,
     /// Metrics scrapes, when the run was asked for them (`Sim::scrape_every`).
     pub metrics: Vec<MetricsSample>,
+    /// The run was stopped from outside (a time limit) before the program ended.
+    pub stopped: bool,
     /// The scenario's name.
     pub scenario: String,
     /// The scenario's seed.
@@ -259,6 +261,7 @@ impl Sim {
             events: self.events,
             alloc_profile,
             metrics,
+            stopped: self.stopped,
         }
     }
 }

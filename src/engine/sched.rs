@@ -376,7 +376,15 @@ impl Sim {
         // This event's own turn: one step at its time runs even when another event is due
         // at the same instant (that one then runs next), so two Ps at one instant progress.
         let mut turn = true;
+        let mut steps = 0u32;
         loop {
+            // A time limit is checked here too: one P alone can run a whole program.
+            steps = steps.wrapping_add(1);
+            if steps % 65536 == 0 && self.stop_requested() {
+                self.stopped = true;
+                self.end_ps = self.end_ps.max(self.ps[p].clock_ps);
+                return;
+            }
             let g = match self.ps[p].current {
                 Some(g) => g as usize,
                 None => match self.schedule(p) {

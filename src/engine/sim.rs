@@ -122,6 +122,10 @@ impl SimConfig {
     }
 }
 
+/// GC cycles beyond which a run stops (their records alone take a few hundred MB); the
+/// library reports it as an error.
+pub const MAX_GC_CYCLES: usize = 1 << 21;
+
 /// Goroutines alive at once beyond which a run stops as out of memory: 2^21, whose minimum
 /// stacks alone take 4 GiB (and the simulation about 1 GiB).
 pub const MAX_LIVE_GOROUTINES: usize = 1 << 21;
@@ -237,6 +241,10 @@ pub(crate) struct Sim {
     pub(super) program_names: Vec<String>,
     /// Metrics scrapes, when asked for.
     pub(super) scraper: Option<Scraper>,
+    /// Set from outside to stop the run where it is (checked every 4096 events).
+    pub(crate) stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// The run was stopped that way.
+    pub(super) stopped: bool,
     pub(super) gc: Gc,
     /// A goroutine's allocation reached the trigger: the GC starts when the world stops.
     pub(super) gc_start_pending: bool,
@@ -337,6 +345,8 @@ impl Sim {
             work,
             profile,
             scraper: None,
+            stop: None,
+            stopped: false,
             program_names: c
                 .groups
                 .iter()
@@ -461,10 +471,26 @@ impl Sim {
         self
     }
 
+    /// Whether a time limit has asked the run to stop.
+    #[inline]
+    pub(super) fn stop_requested(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+    }
+
     /// Runs every event to the end and returns the outcome.
     pub fn run(mut self) -> Outcome {
         while let Some(ev) = self.queue.pop() {
-            if self.fatal.is_some() {
+            if self.fatal.is_some() || self.gc.cycles.len() >= MAX_GC_CYCLES {
+                break;
+            }
+            if self.stopped || (self.events % 4096 == 0 && self.stop_requested()) {
+                self.stopped = true;
+                self.end_ps = self
+                    .end_ps
+                    .max(ev.time * 1000)
+                    .max(self.ps.iter().map(|p| p.clock_ps).max().unwrap_or(0));
                 break;
             }
             if let Some(s) = &mut self.scraper {
@@ -501,7 +527,7 @@ impl Sim {
                 }
             }
         }
-        if self.fatal.is_none() && self.live_goroutines > 0 {
+        if self.fatal.is_none() && self.live_goroutines > 0 && !self.stopped {
             // runtime/proc.go: checkdead — every goroutine is blocked.
             let g = self.goroutines.iter().position(|g| !g.done).unwrap_or(0);
             self.die(super::sync::FATAL_DEADLOCK, g as u32);

@@ -11,7 +11,7 @@ pub mod trace;
 pub mod world;
 
 pub use exhaustive::UNBOUNDED;
-pub use run::{Exploration, ReplayError, explore, explore_observed, replay};
+pub use run::{Exploration, ReplayError, explore, explore_observed, explore_until, replay};
 pub use shrink::shrink;
 pub use strategy::Strategy;
 pub use token::{Token, TokenError, shell_word};

@@ -2,6 +2,7 @@
 //! from its token.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rand_chacha::rand_core::Rng;
 
@@ -38,7 +39,13 @@ pub struct Exploration {
     pub pct_guarantee: Option<f64>,
     /// Exhaustive search: whether every schedule within the bound was explored.
     pub complete: Option<bool>,
+    /// The search was stopped from outside (`explore_until`) before it ended.
+    pub stopped: bool,
 }
+
+/// Steps beyond which an execution stops, cut (its trace would outgrow memory: a few
+/// hundred MB of steps here). The outcome says so: "step limit".
+pub const MAX_EXECUTION_STEPS: usize = 1 << 22;
 
 /// One execution of compiled scenario `sc` under `picker`, stopped (with no fatal error)
 /// once it takes more than `max_preemptions` preemptions or `max_steps` steps: shrinking
@@ -49,17 +56,20 @@ pub(super) fn run_bounded(
     max_preemptions: u32,
     max_steps: usize,
 ) -> Result<Trace, Unsupported> {
-    Ok(execute(sc, picker, max_preemptions, max_steps)?.0)
+    Ok(execute(sc, picker, max_preemptions, max_steps, None)?.0)
 }
 
 /// The one runner loop every strategy goes through (as awslabs/shuttle's): the world offers
 /// its runnable goroutines, the picker chooses, the world steps. Returns the trace and
 /// whether the picker abandoned the execution (an order the exhaustive search has seen).
+///
+/// `stop`, checked every 65536 steps, abandons the execution once set.
 fn execute(
     sc: &Compiled,
     picker: &mut Picker,
     max_preemptions: u32,
     max_steps: usize,
+    stop: Option<&AtomicBool>,
 ) -> Result<(Trace, bool), Unsupported> {
     let mut w = World::new(sc)?;
     let mut runnable = Vec::new();
@@ -73,6 +83,13 @@ fn execute(
     while !w.finished() {
         if preemptions > max_preemptions || index as usize >= max_steps {
             break;
+        }
+        if index as usize >= MAX_EXECUTION_STEPS {
+            w.trace.cut = true;
+            break;
+        }
+        if index % 65536 == 0 && stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+            return Ok((w.finish(decisions, preemptions), true));
         }
         w.runnable(&mut runnable);
         if runnable.is_empty() {
@@ -146,7 +163,7 @@ pub fn replay(sc: &Scenario, token: &Token) -> Result<Trace, ReplayError> {
     sc.seed = token.scenario_seed();
     let c = Compiled::new(&sc)?;
     let mut picker = picker_for(token, &c);
-    let trace = execute(&c, &mut picker, u32::MAX, usize::MAX)?.0;
+    let trace = execute(&c, &mut picker, u32::MAX, usize::MAX, None)?.0;
     // A list of decisions must be this scenario's: each names a goroutine that could run,
     // and the schedule takes them all.
     if let Picker::Replay {
@@ -223,11 +240,39 @@ pub fn explore_observed(
     seed: u64,
     on_schedule: &mut impl FnMut(u64),
 ) -> Result<Exploration, Unsupported> {
+    explore_until(
+        sc,
+        strategy,
+        schedules,
+        seed,
+        on_schedule,
+        &AtomicBool::new(false),
+    )
+}
+
+/// [`explore_observed`], stopped as soon as `stop` is set (the execution under way is left
+/// out; [`Exploration::stopped`] says so).
+pub fn explore_until(
+    sc: &Scenario,
+    strategy: Strategy,
+    schedules: u64,
+    seed: u64,
+    on_schedule: &mut impl FnMut(u64),
+    stop: &AtomicBool,
+) -> Result<Exploration, Unsupported> {
     let c = Compiled::new(sc)?;
     let mut scheduler = Scheduler::new(&c, strategy, schedules, seed)?;
     let mut ex = Exploration::new(strategy);
     while let Some(mut picker) = scheduler.new_execution(ex.schedules) {
-        let (trace, abandoned) = execute(&c, &mut picker, u32::MAX, usize::MAX)?;
+        if stop.load(Ordering::Relaxed) {
+            ex.stopped = true;
+            break;
+        }
+        let (trace, abandoned) = execute(&c, &mut picker, u32::MAX, usize::MAX, Some(stop))?;
+        if abandoned && stop.load(Ordering::Relaxed) {
+            ex.stopped = true;
+            break;
+        }
         let token = scheduler.token(&trace);
         scheduler.end_execution(picker);
         if !abandoned {
@@ -365,6 +410,7 @@ impl Exploration {
             first_silent_race: None,
             pct_guarantee: None,
             complete: None,
+            stopped: false,
         }
     }
 

@@ -88,6 +88,9 @@ pub struct Trace {
     pub gc_starts: Vec<(usize, bool)>,
     /// The heap over the whole run.
     pub gc: TraceGc,
+    /// The execution stopped at the step limit (`MAX_EXECUTION_STEPS`) before the program
+    /// ended.
+    pub cut: bool,
 }
 
 /// What the heap and the GC did in one schedule.
@@ -103,8 +106,13 @@ pub struct TraceGc {
 }
 
 impl Trace {
-    /// The outcome key of race.json: "ok" or Go's fatal message.
+    /// The outcome key of race.json: "ok", Go's fatal message, or "step limit" for an
+    /// execution cut before the program ended.
     pub fn outcome(&self) -> &'static str {
-        self.fatal.as_ref().map_or("ok", |f| f.message)
+        match &self.fatal {
+            Some(f) => f.message,
+            None if self.cut => "step limit",
+            None => "ok",
+        }
     }
 }

@@ -730,10 +730,11 @@ impl World {
         });
     }
 
-    /// Ends the execution: checks the maps of a run that finished (one that died left them
-    /// mid-operation), collects their growth events, and returns the trace.
+    /// Ends the execution: checks the maps of a run that finished (one that died or was cut
+    /// at the step limit left them mid-operation), collects their growth events, and returns
+    /// the trace.
     pub fn finish(mut self, decisions: Vec<u32>, preemptions: u32) -> Trace {
-        if self.trace.fatal.is_none() {
+        if self.trace.fatal.is_none() && !self.trace.cut {
             self.check_maps();
         }
         self.collect_map_events();

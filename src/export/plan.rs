@@ -300,6 +300,18 @@ fn collect_requests(ops: &[Op], names: &mut Vec<String>) {
 /// unique among `used` with a number.
 pub(crate) fn ident(prefix: &str, name: &str, used: &mut HashSet<String>) -> String {
     let mut id = prefix.to_string();
+    // Letters and digits beyond ASCII become their code point (`é` → `U00e9`), so that a
+    // name of them still names something, and two such names stay apart.
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii() || !c.is_alphanumeric() {
+                c.to_string()
+            } else {
+                format!(" u{:04x} ", u32::from(c))
+            }
+        })
+        .collect();
     for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
         let mut chars = part.chars();
         if let Some(first) = chars.next() {

@@ -30,6 +30,9 @@ struct RaceJson<'a> {
     /// Exhaustive search: every schedule within the bound was explored.
     #[serde(skip_serializing_if = "Option::is_none")]
     complete: Option<bool>,
+    /// A time limit stopped the search before --schedules.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stopped_by_time_limit: bool,
 }
 
 #[derive(Serialize)]
@@ -75,6 +78,7 @@ pub fn race_json(scenario: &str, ex: &Exploration, shrunk: Option<(&str, &Trace)
         shrunk_failure: shrunk.map(|(tok, t)| failure(tok.to_string(), t)),
         data_races: ex.races,
         corrupted: ex.corrupted,
+        stopped_by_time_limit: ex.stopped,
         first_silent_race: ex
             .first_silent_race
             .as_ref()
@@ -107,6 +111,9 @@ struct ReplaySummary<'a> {
     preemptions: u32,
     data_race: bool,
     corruption: &'a [String],
+    /// The replay stopped at the step limit before the program ended.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    step_limit: bool,
 }
 
 /// summary.json of one replayed schedule. The steps carry the heap and start GC cycles as
@@ -130,6 +137,7 @@ pub fn replay_summary_json(scenario: &str, seed: u64, token: &str, t: &Trace) ->
         preemptions: t.preemptions,
         data_race: t.race.is_some(),
         corruption: &t.corruption,
+        step_limit: t.cut,
     };
     let mut text = serde_json::to_string_pretty(&s).expect("summary serializes");
     text.push('\n');

@@ -54,6 +54,9 @@ struct Summary<'a> {
     /// Request name → latency statistics (after the warm-up), for scenarios with requests.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     requests: std::collections::BTreeMap<&'a str, super::latency::RequestStats>,
+    /// The run was stopped by a time limit before the program ended.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    stopped_by_time_limit: bool,
 }
 
 /// Pause statistics: (total, max, p50, p99) by nearest rank.
@@ -203,6 +206,7 @@ pub fn summary_json(o: &Outcome) -> String {
         max_goroutines: o.max_goroutines,
         maps: o.maps.iter().map(map_summary).collect(),
         requests: super::latency::request_stats(o),
+        stopped_by_time_limit: o.stopped,
     };
     let mut text = serde_json::to_string_pretty(&s).expect("summary serializes");
     text.push('\n');

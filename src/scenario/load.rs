@@ -16,13 +16,30 @@ use super::validate::validate;
 /// Reads, overrides, deserializes and validates the scenario file at `path`.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
         file: label.clone(),
         line: None,
         column: None,
         field: String::new(),
         message: format!("cannot read the scenario: {e}"),
         allowed: None,
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        // Where the first invalid byte is: its line and column (1-based, in bytes).
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = valid.len() - valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+        ScenarioError {
+            file: label.clone(),
+            line: Some(line),
+            column: Some(column),
+            field: String::new(),
+            message: format!(
+                "not valid UTF-8 (byte 0x{:02x}): a scenario file is UTF-8 text",
+                e.as_bytes()[valid.len()]
+            ),
+            allowed: None,
+        }
     })?;
     parse_str(&text, &label, overrides)
 }

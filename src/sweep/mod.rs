@@ -47,11 +47,13 @@ impl Sweep {
         o
     }
 
-    /// Checks that every grid point makes a valid scenario, before anything runs.
+    /// Checks that every grid point makes a valid scenario that fits in memory, before
+    /// anything runs.
     pub fn validate(&self) -> Result<(), crate::Error> {
         let seeds = self.grid.seeds.len();
         for p in 0..self.grid.points() {
-            scenario::parse_str(&self.text, &self.label, &self.overrides(p * seeds))?;
+            let sc = scenario::parse_str(&self.text, &self.label, &self.overrides(p * seeds))?;
+            crate::check_memory(&sc).map_err(|e| e.in_file(&self.label))?;
         }
         Ok(())
     }
@@ -70,6 +72,9 @@ impl Sweep {
             Ok(o) => Row::from_outcome(r, point, seed, values, &o),
             Err(crate::Error::TooLong) => {
                 Row::failed(r, point, seed, values, "virtual clock overflow")
+            }
+            Err(crate::Error::TooManyCycles { .. }) => {
+                Row::failed(r, point, seed, values, "GC cycle limit")
             }
             Err(e) => return Err(e),
         };

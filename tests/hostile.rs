@@ -1,0 +1,124 @@
+//! The hostile inputs a structure-aware fuzzer found (tests/data/hostile/cases.tsv): each must
+//! end within 60 s under a 2 GiB address-space limit, with no panic and no abort, and do what
+//! its expectation says.
+
+mod common;
+mod go_toolchain;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::bin;
+
+/// One line of cases.tsv: name, expectation, gomemsim's arguments.
+struct Case {
+    name: String,
+    expect: String,
+    args: Vec<String>,
+}
+
+fn cases(dir: &Path) -> Vec<Case> {
+    std::fs::read_to_string(dir.join("cases.tsv"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let mut f = l.split('\t');
+            Case {
+                name: f.next().unwrap().to_string(),
+                expect: f.next().unwrap().to_string(),
+                args: f
+                    .next()
+                    .unwrap()
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Runs gomemsim with `args` under a 2 GiB address-space limit (`ulimit -v`) and `limit`.
+fn run_limited(args: &[String], limit: Duration) -> (Option<i32>, String, Duration) {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -v 2097152 && exec \"$@\"")
+        .arg("sh")
+        .arg(bin())
+        .args(args);
+    let start = Instant::now();
+    let o = go_toolchain::run_with_limit(cmd, limit);
+    let stderr =
+        String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
+    (o.status.code(), stderr, start.elapsed())
+}
+
+#[test]
+fn every_hostile_input_ends_as_expected() {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/hostile");
+    let go = go_toolchain::Go::find("hostile export-go cases");
+    for case in cases(&data) {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let args: Vec<String> = case
+            .args
+            .iter()
+            .map(|a| {
+                a.replace("$H", data.to_str().unwrap())
+                    .replace("$OUT", out.to_str().unwrap())
+            })
+            .collect();
+        let input = args
+            .iter()
+            .find(|a| a.starts_with(data.to_str().unwrap()))
+            .cloned()
+            .unwrap_or_default();
+        let limit = if case.expect == "stopped" { 30 } else { 60 };
+        let (code, err, took) = run_limited(&args, Duration::from_secs(limit));
+        let what = format!(
+            "{} ({}): exit {code:?} after {took:?}: {err}",
+            case.name, case.expect
+        );
+        assert!(
+            !err.contains("panicked") && !err.contains("memory allocation"),
+            "{what}"
+        );
+        assert!(took < Duration::from_secs(limit), "{what}");
+        match case.expect.as_str() {
+            "ends" => {
+                assert!(matches!(code, Some(0..=2)), "{what}");
+                if code == Some(2) {
+                    assert!(err.contains(&input), "the error names the input: {what}");
+                }
+            }
+            refuse if refuse.starts_with("refuse") => {
+                assert_eq!(code, Some(2), "{what}");
+                assert!(err.contains(&input), "the error names the input: {what}");
+                assert!(!out.exists(), "nothing written: {what}");
+                if let Some(line) = refuse.strip_prefix("refuse@") {
+                    assert!(
+                        err.contains(&format!(":{line}:")) || err.contains(&format!("line {line}")),
+                        "the error names line {line}: {what}"
+                    );
+                }
+            }
+            "stopped" => {
+                assert!(matches!(code, Some(0..=1)), "{what}");
+                assert!(
+                    err.contains("time-limit") || err.contains("step limit"),
+                    "says what stopped it: {what}"
+                );
+            }
+            "go-builds" => {
+                assert_eq!(code, Some(0), "{what}");
+                if let Some(go) = &go {
+                    go.ok(&out, &["mod", "init", "hostile"]);
+                    go.ok(&out, &["vet", "."]);
+                    go.ok(&out, &["build", "-o", "prog", "."]);
+                }
+            }
+            other => panic!("unknown expectation {other} in cases.tsv"),
+        }
+    }
+}
