@@ -215,3 +215,44 @@ fn the_terminal_table_gives_each_points_means() {
         assert_eq!(cells[2], format!("{cycles:.0}"));
     }
 }
+
+/// Shards of two different sweeps (another grid) are refused, naming the stranger; a
+/// directory with nothing to plot, or only a shard's runs, is an error too.
+#[test]
+fn merge_refuses_another_sweeps_shard_and_plot_an_empty_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    let o = Command::new(bin())
+        .args(["sweep", bundled("map_growth.toml").to_str().unwrap()])
+        .args(["--grid", "maps[0].hint=0,100", "--shard", "1/2", "-q", "--out"])
+        .arg(&a)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let o = Command::new(bin())
+        .args(["sweep", bundled("map_growth.toml").to_str().unwrap()])
+        .args(["--grid", "maps[0].hint=0,1000", "--shard", "2/2", "-q", "--out"])
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let merged = tmp.path().join("m");
+    let o = Command::new(bin())
+        .arg("merge")
+        .arg(&a)
+        .arg(&b)
+        .arg("--out")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("another sweep") && err.contains(b.to_str().unwrap()), "{err}");
+    assert!(!merged.exists());
+    for dir in [&a, &tmp.path().to_path_buf()] {
+        let o = Command::new(bin()).arg("plot").arg(dir).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(dir.to_str().unwrap()), "{err}");
+    }
+}

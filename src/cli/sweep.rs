@@ -141,8 +141,20 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
     done.sort_by_key(|r| r.run);
 
     let mut files = vec![("sweep.csv", sweep::sweep_csv(&axis_names, &done))];
-    if shard.is_none() {
-        files.push(("points.csv", sweep::points_csv(&axis_names, &done)));
+    match shard {
+        None => files.push(("points.csv", sweep::points_csv(&axis_names, &done))),
+        // What `merge` checks: that the shards are of one sweep, and none is missing.
+        Some(s) => files.push((
+            "shard.json",
+            format!(
+                "{{\n  \"sweep\": \"{}\",\n  \"shard\": {},\n  \"of\": {},\n  \"runs\": {}\n}}\n",
+                job.identity(),
+                s.index + 1,
+                s.count,
+                job.grid.runs()
+            )
+            .into_bytes(),
+        )),
     }
     let mut written = report::write_files(&out, &files)?;
     journal::clear(&out);
@@ -176,7 +188,59 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A shard's shard.json: its sweep's identity, which shard (1-based) of how many.
+fn shard_of(dir: &std::path::Path) -> Result<Option<(String, u64, u64)>, gomemsim::Error> {
+    let p = dir.join("shard.json");
+    let Ok(bytes) = std::fs::read(&p) else {
+        return Ok(None);
+    };
+    let bad = |what: &str| usage(format!("{}: {what}", p.display()));
+    let v: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| bad(&format!("not JSON: {e}")))?;
+    let sweep = v["sweep"]
+        .as_str()
+        .ok_or_else(|| bad("no `sweep` identity"))?;
+    let shard = v["shard"]
+        .as_u64()
+        .ok_or_else(|| bad("no `shard` number"))?;
+    let of = v["of"].as_u64().ok_or_else(|| bad("no `of` count"))?;
+    Ok(Some((sweep.to_string(), shard, of)))
+}
+
 pub fn merge(args: &MergeArgs) -> Result<ExitCode, gomemsim::Error> {
+    // Shards of one sweep only: the same identity and shard count, each shard once.
+    let shards = args
+        .dirs
+        .iter()
+        .map(|d| shard_of(d))
+        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(Some((id, _, of))) = shards.first() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (d, s) in args.dirs.iter().zip(&shards) {
+            match s {
+                Some((i, n, o)) if i == id && o == of => {
+                    if !seen.insert(*n) {
+                        return Err(usage(format!("{}: shard {n} of {of} again", d.display())));
+                    }
+                }
+                Some((_, n, o)) => {
+                    return Err(usage(format!(
+                        "{}: shard {n} of {o} of another sweep (other scenario, overrides, grid \
+                         or seeds than {}'s)",
+                        d.display(),
+                        args.dirs[0].display()
+                    )));
+                }
+                None => {
+                    return Err(usage(format!(
+                        "{}: not a shard (no shard.json) while {} is one",
+                        d.display(),
+                        args.dirs[0].display()
+                    )));
+                }
+            }
+        }
+    }
     let mut axes: Option<Vec<String>> = None;
     let mut rows = Vec::new();
     for d in &args.dirs {
@@ -234,7 +298,20 @@ pub fn plot(args: &PlotArgs) -> Result<ExitCode, gomemsim::Error> {
             written.extend(report::plots::draw_sweep_plots(d)?);
         }
         if written.is_empty() {
-            say!("{}: nothing to plot", d.display());
+            let sweep_csv = d.join("sweep.csv");
+            if let Ok(bytes) = std::fs::read(&sweep_csv) {
+                sweep::rows_from_csv(&bytes)
+                    .map_err(|e| usage(format!("{}: {e}", sweep_csv.display())))?;
+                return Err(usage(format!(
+                    "{}: a shard's runs without points.csv; merge the shards with `gomemsim \
+                     merge`, then plot the merged directory",
+                    d.display()
+                )));
+            }
+            return Err(usage(format!(
+                "{}: nothing to plot: no gc_cycles.csv, map_events.csv or points.csv",
+                d.display()
+            )));
         }
         for p in written {
             say!("wrote {}", p.display());

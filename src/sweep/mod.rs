@@ -47,6 +47,33 @@ impl Sweep {
         o
     }
 
+    /// What makes this sweep itself, for telling its shards from another sweep's: a 64-bit
+    /// FNV-1a hash of the scenario text, the `--set` overrides, the grid and the seeds.
+    pub fn identity(&self) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut eat = |s: &str| {
+            for b in s.bytes().chain(std::iter::once(0)) {
+                h ^= u64::from(b);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        eat(&self.text);
+        for o in &self.base {
+            eat(&o.key);
+            eat(&o.value);
+        }
+        for a in &self.grid.axes {
+            eat(&a.field);
+            for v in &a.values {
+                eat(v);
+            }
+        }
+        for seed in &self.grid.seeds {
+            eat(&seed.to_string());
+        }
+        format!("{h:016x}")
+    }
+
     /// Checks that every grid point makes a valid scenario that fits in memory, before
     /// anything runs.
     pub fn validate(&self) -> Result<(), crate::Error> {
