@@ -5,8 +5,6 @@
 
 mod common;
 
-use gomemsim::scenario;
-
 const SIZES: [u64; 5] = [1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 
 /// One measured ns-per-op figure for map[int64]int64 of `n` keys.
@@ -26,22 +24,7 @@ fn measured(n: u64, field: &str) -> f64 {
 /// Simulated ns per insert of `n` keys into `make(map[int64]int64, hint)` with the default
 /// costs and the collector off, as the Go program runs.
 fn simulated(n: u64, hint: u64) -> f64 {
-    let text = format!(
-        r#"
-name = "t"
-[runtime]
-gogc = "off"
-[[maps]]
-name = "m"
-key = "int64"
-elem = "int64"
-hint = {hint}
-[[goroutines]]
-name = "w"
-program = [ {{ op = "insert", map = "m", n = {n} }} ]
-"#
-    );
-    let sc = scenario::parse_str(&text, "calibration.toml", &[]).unwrap();
+    let sc = common::insert_scenario_in("int64", hint, n, 1, "gogc = \"off\"");
     let o = common::run(&sc);
     assert!(o.gc.is_empty(), "the collector is off");
     o.sim_time_ns as f64 / n as f64

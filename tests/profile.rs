@@ -4,23 +4,10 @@
 mod common;
 mod go_toolchain;
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use common::{assert_ok, bin};
+use common::{assert_ok, bin, bundled_scenarios};
 use go_toolchain::Go;
-
-/// Every bundled scenario.
-fn bundled_scenarios() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
-}
 
 /// The profile accounts for every byte and object the run allocated: summed over its
 /// stacks, alloc_space and alloc_objects equal total_alloc_bytes and total_alloc_objects,

@@ -224,14 +224,28 @@ fn merge_refuses_another_sweeps_shard_and_plot_an_empty_directory() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     let o = Command::new(bin())
         .args(["sweep", bundled("map_growth.toml").to_str().unwrap()])
-        .args(["--grid", "maps[0].hint=0,100", "--shard", "1/2", "-q", "--out"])
+        .args([
+            "--grid",
+            "maps[0].hint=0,100",
+            "--shard",
+            "1/2",
+            "-q",
+            "--out",
+        ])
         .arg(&a)
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(0));
     let o = Command::new(bin())
         .args(["sweep", bundled("map_growth.toml").to_str().unwrap()])
-        .args(["--grid", "maps[0].hint=0,1000", "--shard", "2/2", "-q", "--out"])
+        .args([
+            "--grid",
+            "maps[0].hint=0,1000",
+            "--shard",
+            "2/2",
+            "-q",
+            "--out",
+        ])
         .arg(&b)
         .output()
         .unwrap();
@@ -247,7 +261,10 @@ fn merge_refuses_another_sweeps_shard_and_plot_an_empty_directory() {
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("another sweep") && err.contains(b.to_str().unwrap()), "{err}");
+    assert!(
+        err.contains("another sweep") && err.contains(b.to_str().unwrap()),
+        "{err}"
+    );
     assert!(!merged.exists());
     for dir in [&a, &tmp.path().to_path_buf()] {
         let o = Command::new(bin()).arg("plot").arg(dir).output().unwrap();

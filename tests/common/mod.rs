@@ -35,10 +35,17 @@ pub fn col<'a>(header: &[String], row: &'a [String], col: &str) -> &'a str {
 
 /// A one-map, one-goroutine scenario inserting `n` fresh keys.
 pub fn insert_scenario(key: &str, hint: u64, n: u64, seed: u64) -> Scenario {
+    insert_scenario_in(key, hint, n, seed, "")
+}
+
+/// [`insert_scenario`] with a `[runtime]` table holding `runtime` (e.g. `gogc = "off"`).
+pub fn insert_scenario_in(key: &str, hint: u64, n: u64, seed: u64, runtime: &str) -> Scenario {
     let text = format!(
         r#"
 name = "t"
 seed = {seed}
+[runtime]
+{runtime}
 [[maps]]
 name = "m"
 key = "{key}"
@@ -50,6 +57,18 @@ program = [ {{ op = "insert", map = "m", n = {n} }} ]
 "#
     );
     scenario::parse_str(&text, "test.toml", &[]).expect("valid test scenario")
+}
+
+/// Every bundled scenario file, in name order.
+pub fn bundled_scenarios() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
 }
 
 /// Runs a scenario through the library.
