@@ -56,7 +56,7 @@ impl fmt::Display for ResourceError {
         }
         write!(
             f,
-            ", but this machine has {} available; reduce the insert counts or the hint",
+            ", but only {} is available to it; reduce the insert counts or the hint",
             binary_size(self.avail)
         )
     }
@@ -118,7 +118,17 @@ fn available_bytes() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib.saturating_mul(1024))
+    let avail = kib.saturating_mul(1024);
+    // A process limited in address space (ulimit -v, a container's setrlimit) gets no more
+    // than that, whatever the machine has free.
+    Some(address_space_limit().map_or(avail, |l| avail.min(l)))
+}
+
+/// The soft `Max address space` limit of this process, if any (/proc/self/limits).
+fn address_space_limit() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = text.lines().find(|l| l.starts_with("Max address space"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 #[cfg(test)]
@@ -170,7 +180,7 @@ mod tests {
         );
         assert!(
             text.ends_with(
-                " TiB, but this machine has 16.00 GiB available; reduce the insert \
+                " TiB, but only 16.00 GiB is available to it; reduce the insert \
                  counts or the hint"
             ),
             "{text}"

@@ -150,3 +150,23 @@ pub fn time_limit(
     });
     Some(flag)
 }
+
+/// A `--time-limit`: a duration of at least 1 ms.
+pub fn parse_time_limit(s: &str) -> Result<gomemsim::scenario::units::Dur, String> {
+    let d: gomemsim::scenario::units::Dur = s.parse()?;
+    if d.as_ps() < 1_000_000_000 {
+        return Err(format!("{s} is too short: a time limit is at least 1ms"));
+    }
+    Ok(d)
+}
+
+/// `--out` must be a directory or not exist yet: said before anything runs.
+pub fn check_out_dir(out: &std::path::Path) -> Result<(), gomemsim::Error> {
+    if out.exists() && !out.is_dir() {
+        return Err(gomemsim::Error::Usage(format!(
+            "{}: --out is a file, not a directory",
+            out.display()
+        )));
+    }
+    Ok(())
+}

@@ -48,7 +48,7 @@ pub struct RaceArgs {
     quiet: bool,
     /// Stop exploring after this much wall-clock time (e.g. 30s): the schedules run by then
     /// are reported, and the first failure is shown unshrunk.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_time_limit)]
     time_limit: Option<gomemsim::scenario::units::Dur>,
 }
 
@@ -64,6 +64,9 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
     let sc = args.scenario.load()?;
     let file = args.scenario.file.display().to_string();
     gomemsim::check_memory(&sc).map_err(|e| e.in_file(file))?;
+    if let Some(out) = &args.out {
+        super::check_out_dir(out)?;
+    }
     let strategy = match args.strategy {
         StrategyArg::Timing => Strategy::Timing,
         StrategyArg::Random => Strategy::Random,

@@ -33,12 +33,13 @@ pub struct RunArgs {
     /// Time between two scrapes, at least 1ms.
     #[arg(long, default_value = "15s", value_parser = parse_interval)]
     scrape_interval: Dur,
-    /// Unix time (seconds) the run starts at in metrics.om [default: 2026-01-01T00:00:00Z].
+    /// Unix time (seconds) the run starts at in metrics.om (1767225600 is
+    /// 2026-01-01T00:00:00Z).
     #[arg(long, default_value_t = 1_767_225_600)]
     metrics_start: u64,
     /// Stop the simulation after this much wall-clock time (e.g. 30s); the results then
     /// cover the run up to where it stopped, and say so.
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_time_limit)]
     time_limit: Option<Dur>,
 }
 
@@ -56,6 +57,9 @@ fn parse_interval(s: &str) -> Result<Dur, String> {
 pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
     let sc = args.scenario.load()?;
     let file = args.scenario.file.display().to_string();
+    if let Some(out) = &args.out {
+        super::check_out_dir(out)?;
+    }
     gomemsim::check_memory(&sc).map_err(|e| e.in_file(&file))?;
     let options = gomemsim::RunOptions {
         scrape_interval_ns: args.metrics.then(|| args.scrape_interval.as_ps() / 1000),

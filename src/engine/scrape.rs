@@ -18,8 +18,10 @@ pub struct MetricsSample {
     /// `MemStats.Mallocs`.
     pub mallocs: u64,
     /// `MemStats.HeapObjects`, estimated: the heap in use over the mean object size so far
-    /// (the model counts bytes, not objects, once allocated).
+    /// (the model counts bytes, not objects, once allocated), `mallocs − frees`.
     pub heap_objects: u64,
+    /// `MemStats.Frees`: never decreasing.
+    pub frees: u64,
     /// `MemStats.HeapIdle`: free heap memory, resident or released.
     pub heap_idle: u64,
     /// `MemStats.HeapReleased`.
@@ -40,6 +42,8 @@ pub(crate) struct Scraper {
     interval_ns: u64,
     next_ns: u64,
     pub samples: Vec<MetricsSample>,
+    /// Frees counted so far: the estimate never goes back (a counter).
+    frees: u64,
 }
 
 impl Scraper {
@@ -49,6 +53,7 @@ impl Scraper {
             interval_ns: interval_ns.max(1),
             next_ns: 0,
             samples: Vec::new(),
+            frees: 0,
         }
     }
 
@@ -56,17 +61,36 @@ impl Scraper {
     #[inline]
     pub fn advance(&mut self, now_ns: u64, gc: &Gc, goroutines: usize) {
         while self.next_ns <= now_ns {
-            self.samples.push(sample(self.next_ns, gc, goroutines));
+            let s = self.sample(self.next_ns, gc, goroutines);
+            self.samples.push(s);
             self.next_ns = self.next_ns.saturating_add(self.interval_ns);
         }
     }
 
-    /// The last scrape, at the end of the run (if no scrape fell on it).
+    /// The last scrape, at the end of the run (if no scrape fell on it). One that would
+    /// share the last scrape's millisecond (metrics.om's resolution) replaces it.
     pub fn finish(&mut self, end_ns: u64, gc: &Gc, goroutines: usize) {
         self.advance(end_ns, gc, goroutines);
         if self.samples.last().is_none_or(|s| s.t_ns < end_ns) {
-            self.samples.push(sample(end_ns, gc, goroutines));
+            let s = self.sample(end_ns, gc, goroutines);
+            if self
+                .samples
+                .last()
+                .is_some_and(|l| l.t_ns / 1_000_000 == end_ns / 1_000_000)
+            {
+                self.samples.pop();
+            }
+            self.samples.push(s);
         }
+    }
+
+    fn sample(&mut self, t_ns: u64, gc: &Gc, goroutines: usize) -> MetricsSample {
+        let mut s = sample(t_ns, gc, goroutines);
+        // `Frees` is a counter: the estimate of live objects may not give some back.
+        self.frees = self.frees.max(s.mallocs.saturating_sub(s.heap_objects));
+        s.heap_objects = s.mallocs.saturating_sub(self.frees);
+        s.frees = self.frees;
+        s
     }
 }
 
@@ -83,6 +107,7 @@ fn sample(t_ns: u64, gc: &Gc, goroutines: usize) -> MetricsSample {
         total_alloc: h.total_alloc,
         mallocs: h.total_alloc_objects,
         heap_objects: h.in_use.checked_div(mean).unwrap_or(0),
+        frees: 0,
         heap_idle: h.free_mapped + h.released,
         heap_released: h.released,
         sys: h.in_use + h.free_mapped + h.released + h.unused + h.nonheap_bytes(),

@@ -63,7 +63,7 @@ pub(super) fn run_bounded(
 /// its runnable goroutines, the picker chooses, the world steps. Returns the trace and
 /// whether the picker abandoned the execution (an order the exhaustive search has seen).
 ///
-/// `stop`, checked every 65536 steps, abandons the execution once set.
+/// `stop`, checked every 1024 steps, abandons the execution once set.
 fn execute(
     sc: &Compiled,
     picker: &mut Picker,
@@ -88,7 +88,7 @@ fn execute(
             w.trace.cut = true;
             break;
         }
-        if index % 65536 == 0 && stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
+        if index % 1024 == 0 && stop.is_some_and(|s| s.load(Ordering::Relaxed)) {
             return Ok((w.finish(decisions, preemptions), true));
         }
         w.runnable(&mut runnable);

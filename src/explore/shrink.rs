@@ -14,6 +14,10 @@ use crate::scenario::types::Scenario;
 /// Slices longer than this are shortened only by dropping others (bounds the replays).
 const MAX_SCAN: usize = 4096;
 
+/// Steps shrinking may replay in all; past them it keeps the smallest failure found so far
+/// (a failure after 10^5..10^6 steps could otherwise take minutes, deterministically).
+const SHRINK_STEPS: usize = 20_000_000;
+
 /// Consecutive steps of one goroutine.
 type Slice = (u32, usize);
 
@@ -81,13 +85,21 @@ impl SlicePlan {
 
 /// Runs the schedule `slices` describes, giving up once it is worse than `best` (more
 /// preemptions or steps): such a run cannot replace it.
-fn run_slices(sc: &Compiled, slices: Vec<Slice>, best: &Trace) -> Result<Trace, Unsupported> {
-    run_bounded(
+/// `spent` counts the steps replayed.
+fn run_slices(
+    sc: &Compiled,
+    slices: Vec<Slice>,
+    best: &Trace,
+    spent: &mut usize,
+) -> Result<Trace, Unsupported> {
+    let t = run_bounded(
         sc,
         &mut Picker::Slices(SlicePlan::new(slices)),
         best.preemptions,
         best.steps.len(),
-    )
+    )?;
+    *spent += t.steps.len().max(1);
+    Ok(t)
 }
 
 /// `candidate` dies like `best` and is no worse in preemptions or steps.
@@ -122,14 +134,18 @@ pub fn shrink(scenario: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsu
         best = trace.clone();
         slices = slices_of(trace);
     }
-    loop {
+    let mut spent = best.steps.len();
+    'shrink: loop {
         let mut changed = false;
         // Drop whole slices, first to last.
         let mut i = 0;
         while i < slices.len() {
+            if spent > SHRINK_STEPS {
+                break 'shrink;
+            }
             let mut candidate = slices.clone();
             candidate.remove(i);
-            let t = run_slices(sc, candidate, &best)?;
+            let t = run_slices(sc, candidate, &best, &mut spent)?;
             if improves(&best, slices.len(), &t) {
                 slices = slices_of(&t);
                 best = t;
@@ -142,9 +158,12 @@ pub fn shrink(scenario: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsu
         // windows — while some goroutine holds the flag — so halving alone would stall).
         for i in 0..slices.len() {
             for n in 1..slices[i].1.min(MAX_SCAN) {
+                if spent > SHRINK_STEPS {
+                    break 'shrink;
+                }
                 let mut candidate = slices.clone();
                 candidate[i].1 = n;
-                let t = run_slices(sc, candidate, &best)?;
+                let t = run_slices(sc, candidate, &best, &mut spent)?;
                 if keeps(&best, &t) && t.steps.len() < best.steps.len() {
                     slices = slices_of(&t);
                     best = t;

@@ -47,7 +47,7 @@ const FAMILIES: [Family; 15] = [
         name: "go_memstats_frees",
         help: "Total number of frees.",
         counter: true,
-        value: |s, _| s.mallocs.saturating_sub(s.heap_objects) as f64,
+        value: |s, _| s.frees as f64,
     },
     Family {
         name: "go_memstats_heap_alloc_bytes",

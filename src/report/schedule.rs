@@ -118,7 +118,7 @@ const CONTEXT_BEFORE: usize = 40;
 const CONTEXT_AFTER: usize = 8;
 
 /// The ranges of steps listed: all of them, or, in a long schedule, those around its first
-/// and last steps, the fatal step, the racing accesses and the GC starts.
+/// and last steps, the fatal step, the racing accesses and the first 20 GC starts.
 fn listed(trace: &Trace) -> Vec<std::ops::Range<usize>> {
     let n = trace.steps.len();
     if n <= MAX_LISTED {
@@ -129,7 +129,8 @@ fn listed(trace: &Trace) -> Vec<std::ops::Range<usize>> {
     if let Some(r) = &trace.race {
         marks.extend([r.previous.step, r.current.step]);
     }
-    marks.extend(trace.gc_starts.iter().map(|&(step, _)| step));
+    // The first GC starts only: under a tiny memory limit a schedule can start millions.
+    marks.extend(trace.gc_starts.iter().take(20).map(|&(step, _)| step));
     marks.sort_unstable();
     let mut out: Vec<std::ops::Range<usize>> = Vec::new();
     for m in marks.into_iter().filter(|&m| m < n) {
@@ -144,7 +145,11 @@ fn listed(trace: &Trace) -> Vec<std::ops::Range<usize>> {
 
 /// What the table says beside a gcStart step that started a cycle.
 fn gc_start_mark(trace: &Trace, i: usize) -> Option<String> {
-    let k = trace.gc_starts.iter().position(|&(step, _)| step == i)?;
+    // gc_starts is in step order: a search, not a scan (a run can start millions).
+    let k = trace
+        .gc_starts
+        .binary_search_by_key(&i, |&(step, _)| step)
+        .ok()?;
     let g = goroutine_name(trace, trace.steps[i].goroutine);
     Some(if trace.gc_starts[k].1 {
         format!(
