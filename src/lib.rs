@@ -14,7 +14,7 @@ pub mod export;
 pub mod gctrace;
 pub mod model;
 pub mod report;
-mod resources;
+pub mod resources;
 pub mod scenario;
 pub mod sweep;
 

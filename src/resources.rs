@@ -131,6 +131,28 @@ fn address_space_limit() -> Option<u64> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
+/// The most bytes a scenario file may have (a real one has a few KiB).
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+/// The most bytes a gctrace log may have (a million cycles is about 150 MB).
+pub const MAX_LOG_BYTES: u64 = 512 << 20;
+
+/// Reads the file at `path`, refusing one longer than `limit` bytes (or endless, as
+/// /dev/zero is) with an error that says the limit.
+pub fn read_limited(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "longer than {} MiB, the most this command reads",
+            limit >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

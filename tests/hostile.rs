@@ -122,3 +122,24 @@ fn every_hostile_input_ends_as_expected() {
         }
     }
 }
+
+/// Endless inputs are read up to a limit and refused, saying the limit: a scenario (16 MiB)
+/// and a gctrace log (512 MiB).
+#[test]
+fn endless_inputs_are_refused_at_their_size_limit() {
+    if !std::path::Path::new("/dev/zero").exists() {
+        return;
+    }
+    for (args, limit) in [
+        (vec!["check", "/dev/zero"], "16 MiB"),
+        (
+            vec!["calibrate", "/dev/zero", "--out", "/nonexistent/out"],
+            "512 MiB",
+        ),
+    ] {
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
+        let (code, err, _) = run_limited(&args, Duration::from_secs(60));
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains("/dev/zero") && err.contains(limit), "{err}");
+    }
+}

@@ -99,7 +99,7 @@ fn stem(path: &Path) -> String {
 
 pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
     let label = args.log.display().to_string();
-    let text = std::fs::read(&args.log)
+    let text = gomemsim::resources::read_limited(&args.log, gomemsim::resources::MAX_LOG_BYTES)
         .map_err(|e| usage(format!("{label}: cannot read the log: {e}")))?;
     let text = String::from_utf8_lossy(&text);
     let axes = args

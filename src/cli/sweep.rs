@@ -60,8 +60,13 @@ fn usage(message: String) -> gomemsim::Error {
 pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
     let path = &args.scenario.file;
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let bytes = gomemsim::resources::read_limited(path, gomemsim::resources::MAX_SCENARIO_BYTES)
         .map_err(|e| usage(format!("{label}: cannot read the scenario: {e}")))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        usage(format!(
+            "{label}: not valid UTF-8: a scenario file is UTF-8 text"
+        ))
+    })?;
     let base = args.scenario.overrides();
     let sc = gomemsim::scenario::parse_str(&text, &label, &base)?;
     let axes = args

@@ -16,14 +16,15 @@ use super::validate::validate;
 /// Reads, overrides, deserializes and validates the scenario file at `path`.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
     let label = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
-        file: label.clone(),
-        line: None,
-        column: None,
-        field: String::new(),
-        message: format!("cannot read the scenario: {e}"),
-        allowed: None,
-    })?;
+    let bytes = crate::resources::read_limited(path, crate::resources::MAX_SCENARIO_BYTES)
+        .map_err(|e| ScenarioError {
+            file: label.clone(),
+            line: None,
+            column: None,
+            field: String::new(),
+            message: format!("cannot read the scenario: {e}"),
+            allowed: None,
+        })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         // Where the first invalid byte is: its line and column (1-based, in bytes).
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];

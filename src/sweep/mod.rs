@@ -80,7 +80,20 @@ impl Sweep {
         let seeds = self.grid.seeds.len();
         for p in 0..self.grid.points() {
             let sc = scenario::parse_str(&self.text, &self.label, &self.overrides(p * seeds))?;
-            crate::check_memory(&sc).map_err(|e| e.in_file(&self.label))?;
+            crate::check_memory(&sc).map_err(|e| {
+                let settings: Vec<String> = self
+                    .grid
+                    .axes
+                    .iter()
+                    .zip(self.grid.point(p))
+                    .map(|(a, v)| format!("{}={v}", a.field))
+                    .collect();
+                e.in_file(format!(
+                    "{} at grid point {}",
+                    self.label,
+                    settings.join(" ")
+                ))
+            })?;
         }
         Ok(())
     }
