@@ -871,3 +871,35 @@ fn load_reads_files_and_labels_errors_with_the_path() {
     );
     assert!(e.message.starts_with("cannot read the scenario: "), "{e}");
 }
+
+/// GOMAXPROCS of the wrong type states the range validation allows, once; a scenario name
+/// may use any letters (it names a directory); a bad `--grid` value is blamed on `--grid`.
+#[test]
+fn gomaxprocs_range_unicode_names_and_grid_blame() {
+    let e = err("name = \"a\"\n[runtime]\ngomaxprocs = \"four\"\n", &[]);
+    assert!(
+        e.to_string().contains("expected an integer from 1 to 1024"),
+        "{e}"
+    );
+    assert!(!e.to_string().contains("4294967295"), "{e}");
+    let e = err("name = \"a\"\n[runtime]\ngomaxprocs = 0\n", &[]);
+    assert!(e.to_string().contains("between 1 and 1024"), "{e}");
+    assert_eq!(ok("name = \"кэш-1\"\n", &[]).name, "кэш-1");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+        .args([
+            "sweep",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/map_growth.toml"),
+        ])
+        .args([
+            "--grid",
+            "runtime.gogc=abc",
+            "-q",
+            "--out",
+            "/nonexistent/sweep",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--grid runtime.gogc=abc"), "{stderr}");
+}

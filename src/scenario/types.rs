@@ -50,6 +50,26 @@ fn is_zero_dur(d: &Dur) -> bool {
     *d == Dur::ZERO
 }
 
+/// GOMAXPROCS as an integer, the error saying the range validation allows (1 to 1024)
+/// rather than u32's.
+fn gomaxprocs<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    use serde::de::{Error, Unexpected, Visitor};
+    struct Procs;
+    impl Visitor<'_> for Procs {
+        type Value = u32;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an integer from 1 to 1024")
+        }
+        fn visit_i64<E: Error>(self, v: i64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::invalid_value(Unexpected::Signed(v), &self))
+        }
+        fn visit_u64<E: Error>(self, v: u64) -> Result<u32, E> {
+            u32::try_from(v).map_err(|_| E::invalid_value(Unexpected::Unsigned(v), &self))
+        }
+    }
+    d.deserialize_any(Procs)
+}
+
 /// `[runtime]`: which Go runtime, and its knobs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -57,6 +77,7 @@ pub struct Runtime {
     /// Modelled release, `"1.19"` .. ; validated against the supported list.
     pub go: String,
     /// GOMAXPROCS: the number of Ps (1 by default).
+    #[serde(deserialize_with = "gomaxprocs")]
     pub gomaxprocs: u32,
     /// GOGC (100 by default).
     pub gogc: Gogc,

@@ -73,7 +73,7 @@ fn check_name(name: &str, path: FieldPath) -> Result<(), Problem> {
     }
     if !name
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
     {
         let msg = format!("invalid scenario name {name:?}: it names the directory results/<name>/");
         return Err(Problem::at(path, msg).allowed(allowed));

@@ -79,7 +79,20 @@ impl Sweep {
     pub fn validate(&self) -> Result<(), crate::Error> {
         let seeds = self.grid.seeds.len();
         for p in 0..self.grid.points() {
-            let sc = scenario::parse_str(&self.text, &self.label, &self.overrides(p * seeds))?;
+            let sc = scenario::parse_str(&self.text, &self.label, &self.overrides(p * seeds))
+                .map_err(|mut e| {
+                    // A grid value's error is --grid's, not --set's.
+                    if let Some(rest) = e.file.strip_prefix("--set ")
+                        && self
+                            .grid
+                            .axes
+                            .iter()
+                            .any(|a| rest.starts_with(&format!("{}=", a.field)))
+                    {
+                        e.file = format!("--grid {rest}");
+                    }
+                    e
+                })?;
             crate::check_memory(&sc).map_err(|e| {
                 let settings: Vec<String> = self
                     .grid
