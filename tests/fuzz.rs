@@ -253,49 +253,12 @@ fn scenario(seed: u64) -> String {
 /// Runs gomemsim `args` under 2 GiB of address space and a 20 s watchdog; `None` if it
 /// behaved, else what went wrong.
 fn misbehaves(args: &[&str]) -> Option<String> {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("ulimit -v 2097152 && exec \"$@\"")
-        .arg("sh")
-        .arg(bin())
-        .args(args);
-    let mut child = cmd
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("gomemsim starts");
-    let mut stderr = child.stderr.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = std::io::Read::read_to_string(&mut stderr, &mut s);
-        s
-    });
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break Some(status);
-        }
-        if std::time::Instant::now() >= deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let err = reader.join().unwrap_or_default();
-    let Some(status) = status else {
-        return Some("hung (killed after 20 s)".into());
-    };
-    let o = std::process::Output {
-        status,
-        stdout: Vec::new(),
-        stderr: Vec::new(),
-    };
-    match o.status.code() {
-        Some(0..=2) if !err.contains("panicked") => None,
-        code => Some(format!(
+    match common::run_within(common::gomemsim_in_2gib(args), Duration::from_secs(20)) {
+        None => Some("hung (killed after 20 s)".into()),
+        Some((Some(0..=2), text)) if !text.contains("panicked") => None,
+        Some((code, text)) => Some(format!(
             "exit {code:?}: {}",
-            err.lines().take(3).collect::<Vec<_>>().join(" | ")
+            text.lines().take(3).collect::<Vec<_>>().join(" | ")
         )),
     }
 }

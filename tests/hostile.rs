@@ -6,10 +6,7 @@ mod common;
 mod go_toolchain;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-use common::bin;
 
 /// One line of cases.tsv: name, expectation, gomemsim's arguments.
 struct Case {
@@ -39,19 +36,14 @@ fn cases(dir: &Path) -> Vec<Case> {
         .collect()
 }
 
-/// Runs gomemsim with `args` under a 2 GiB address-space limit (`ulimit -v`) and `limit`.
+/// Runs gomemsim with `args` under a 2 GiB address-space limit and `limit`: its exit
+/// code, what it printed and how long it took (`limit` when it had to be killed).
 fn run_limited(args: &[String], limit: Duration) -> (Option<i32>, String, Duration) {
-    let mut cmd = Command::new("sh");
-    cmd.arg("-c")
-        .arg("ulimit -v 2097152 && exec \"$@\"")
-        .arg("sh")
-        .arg(bin())
-        .args(args);
     let start = Instant::now();
-    let o = go_toolchain::run_with_limit(cmd, limit);
-    let stderr =
-        String::from_utf8_lossy(&o.stderr).into_owned() + &String::from_utf8_lossy(&o.stdout);
-    (o.status.code(), stderr, start.elapsed())
+    match common::run_within(common::gomemsim_in_2gib(args), limit) {
+        Some((code, text)) => (code, text, start.elapsed()),
+        None => (None, "killed: it ran past its limit".into(), limit),
+    }
 }
 
 #[test]

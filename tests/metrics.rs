@@ -6,7 +6,7 @@ mod common;
 
 use std::process::Command;
 
-use common::{bin, bundled_scenarios};
+use common::bundled_scenarios;
 
 /// Scrapes fall every interval from 0 and once more at the end; the counters only grow, and
 /// at the end they are the run's totals.
@@ -58,25 +58,10 @@ fn promtool_backfills_the_metrics_of_every_bundled_scenario() {
     };
     for file in bundled_scenarios() {
         let dir = tempfile::tempdir().unwrap();
-        let o = Command::new(bin())
-            .args([
-                "run",
-                "--metrics",
-                "--scrape-interval",
-                "50ms",
-                "--no-plots",
-                "-q",
-            ])
-            .arg("--out")
-            .arg(dir.path())
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.code().is_some_and(|c| c <= 1),
-            "{}: {}",
-            file.display(),
-            String::from_utf8_lossy(&o.stderr)
+        common::run_cli_into(
+            &file,
+            dir.path(),
+            &["--metrics", "--scrape-interval", "50ms"],
         );
         let om = dir.path().join("metrics.om");
         let text = std::fs::read_to_string(&om).unwrap();

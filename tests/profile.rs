@@ -4,9 +4,7 @@
 mod common;
 mod go_toolchain;
 
-use std::process::Command;
-
-use common::{assert_ok, bin, bundled_scenarios};
+use common::bundled_scenarios;
 use go_toolchain::Go;
 
 /// The profile accounts for every byte and object the run allocated: summed over its
@@ -74,18 +72,7 @@ fn go_tool_pprof_reads_the_profile_of_every_bundled_scenario() {
     };
     for file in bundled_scenarios() {
         let dir = tempfile::tempdir().unwrap();
-        let o = Command::new(bin())
-            .args(["run", "--profile", "--no-plots", "-q", "--out"])
-            .arg(dir.path())
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.code().is_some_and(|c| c <= 1),
-            "{}: {}",
-            file.display(),
-            String::from_utf8_lossy(&o.stderr)
-        );
+        common::run_cli_into(&file, dir.path(), &["--profile"]);
         let profile = dir.path().join("allocs.pb.gz");
         let raw = go.ok(
             dir.path(),
@@ -122,5 +109,4 @@ fn go_tool_pprof_reads_the_profile_of_every_bundled_scenario() {
         );
         assert!(String::from_utf8_lossy(&top.stdout).contains("runtime.mallocgc"));
     }
-    let _ = assert_ok;
 }

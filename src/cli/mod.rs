@@ -151,11 +151,14 @@ pub fn time_limit(
     Some(flag)
 }
 
-/// A `--time-limit`: a duration of at least 1 ms.
-pub fn parse_time_limit(s: &str) -> Result<gomemsim::scenario::units::Dur, String> {
+/// A `--time-limit` or `--scrape-interval`: a duration of at least 1 ms (metrics.om's
+/// timestamps are in ms; a shorter time limit would stop before anything ran).
+pub fn parse_at_least_1ms(s: &str) -> Result<gomemsim::scenario::units::Dur, String> {
     let d: gomemsim::scenario::units::Dur = s.parse()?;
     if d.as_ps() < 1_000_000_000 {
-        return Err(format!("{s} is too short: a time limit is at least 1ms"));
+        return Err(format!(
+            "{s} is shorter than 1ms, the least this option takes"
+        ));
     }
     Ok(d)
 }

@@ -48,7 +48,7 @@ pub struct RaceArgs {
     quiet: bool,
     /// Stop exploring after this much wall-clock time (e.g. 30s): the schedules run by then
     /// are reported, and the first failure is shown unshrunk.
-    #[arg(long, value_parser = super::parse_time_limit)]
+    #[arg(long, value_parser = super::parse_at_least_1ms)]
     time_limit: Option<gomemsim::scenario::units::Dur>,
 }
 

@@ -31,7 +31,7 @@ pub struct RunArgs {
     #[arg(long)]
     metrics: bool,
     /// Time between two scrapes, at least 1ms.
-    #[arg(long, default_value = "15s", value_parser = parse_interval)]
+    #[arg(long, default_value = "15s", value_parser = super::parse_at_least_1ms)]
     scrape_interval: Dur,
     /// Unix time (seconds) the run starts at in metrics.om (1767225600 is
     /// 2026-01-01T00:00:00Z).
@@ -39,19 +39,8 @@ pub struct RunArgs {
     metrics_start: u64,
     /// Stop the simulation after this much wall-clock time (e.g. 30s); the results then
     /// cover the run up to where it stopped, and say so.
-    #[arg(long, value_parser = super::parse_time_limit)]
+    #[arg(long, value_parser = super::parse_at_least_1ms)]
     time_limit: Option<Dur>,
-}
-
-/// A scrape interval: a duration of at least 1 ms (metrics.om's timestamps are in ms).
-fn parse_interval(s: &str) -> Result<Dur, String> {
-    let d: Dur = s.parse()?;
-    if d.as_ps() < 1_000_000_000 {
-        return Err(format!(
-            "{s} is shorter than 1ms, the resolution of the timestamps"
-        ));
-    }
-    Ok(d)
 }
 
 pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {

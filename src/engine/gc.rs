@@ -394,7 +394,8 @@ impl Gc {
         self.heap.sweep(marked);
         let goal = self.pacer.heap_goal(&self.heap.snapshot());
         // runtime/mgcscavenge.go: gcPaceScavenger — retain about 10% over the heap goal
-        // (when GOGC is on) and, from go1.22 (CL 525555), under 95% of the memory limit.
+        // (whatever sets it, GOGC or the memory limit) and, from go1.22 (CL 525555), under
+        // 95% of the memory limit.
         // go1.19-1.21 computed the latter as limit × 95, which never binds; they held memory
         // at the limit by scavenging on the allocation path (see `scavenge_on_alloc`).
         let mut retain = goal.saturating_add(goal / 10);

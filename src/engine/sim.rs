@@ -493,11 +493,12 @@ impl Sim {
                     .max(self.ps.iter().map(|p| p.clock_ps).max().unwrap_or(0));
                 break;
             }
-            if let Some(s) = &mut self.scraper {
-                // Nothing is scraped past the program's end (a pending forced GC's event).
-                if self.live_goroutines > 0 || self.arrivals.iter().any(|a| a.next_ps != u64::MAX) {
-                    s.advance(ev.time, &self.gc, self.live_goroutines);
-                }
+            // Nothing is scraped past the program's end (a pending forced GC's event).
+            if self.scraper.is_some()
+                && self.program_alive()
+                && let Some(s) = &mut self.scraper
+            {
+                s.advance(ev.time, &self.gc, self.live_goroutines);
             }
             self.events += 1;
             match ev.kind {

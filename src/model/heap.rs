@@ -8,8 +8,9 @@
 
 use super::gc::pacer::MemSnapshot;
 
-/// runtime/mpagealloc.go: pallocChunkBytes — the heap grows by whole chunks of 512 pages.
-pub const PALLOC_CHUNK_BYTES: u64 = 512 * 8192;
+/// runtime/mpagealloc.go: pallocChunkBytes — the heap grows by whole chunks of
+/// pallocChunkPages = 512 pages.
+pub const PALLOC_CHUNK_BYTES: u64 = 512 * super::malloc::PAGE_SIZE;
 
 /// runtime/malloc.go: heapAddrBits = 48 on linux/amd64 — the most heap there can be.
 pub const MAX_HEAP: u64 = 1 << 48;
@@ -172,15 +173,6 @@ impl Heap {
         self.free_mapped += freed;
     }
 
-    /// runtime/mgcscavenge.go, simplified: the background scavenger returns free memory to
-    /// the OS until the heap's mapped memory is at most `retain` bytes.
-    pub fn scavenge_to(&mut self, retain: u64) {
-        let heap_mapped = self.in_use + self.free_mapped;
-        if heap_mapped > retain {
-            self.release(heap_mapped - retain);
-        }
-    }
-
     /// runtime/malloc.go: the heap lives in arenas of a 48-bit address space on linux/amd64
     /// (heapAddrBits); past it, allocation fails with "fatal error: runtime: out of memory".
     pub fn out_of_memory(&self) -> bool {
@@ -242,7 +234,8 @@ mod tests {
         assert_eq!(h.peak_in_use, 96 << 20);
         // Non-heap: 1 MiB + 8 KiB stacks + 96 MiB / 16.
         assert_eq!(h.nonheap_bytes(), (1 << 20) + (8 << 10) + (6 << 20));
-        h.scavenge_to(80 << 20);
+        // Releasing 16 MiB to the OS leaves 8 MiB free and mapped.
+        assert_eq!(h.release(16 << 20), 16 << 20);
         assert_eq!(h.free_mapped, 8 << 20);
     }
 

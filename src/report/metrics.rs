@@ -17,7 +17,15 @@ struct Family {
     name: &'static str,
     help: &'static str,
     counter: bool,
-    value: fn(&MetricsSample, u64) -> f64,
+    value: fn(&MetricsSample, &Process) -> f64,
+}
+
+/// What a family reads besides the scrape: the process's start and its Ps.
+struct Process {
+    /// Unix time of virtual time 0 (s).
+    start_unix_s: u64,
+    /// GOMAXPROCS.
+    procs: u32,
 }
 
 /// The families, in client_golang's order (alphabetical within the Go collector). Its gauge
@@ -89,11 +97,11 @@ const FAMILIES: [Family; 15] = [
         name: "go_memstats_last_gc_time_seconds",
         help: "Number of seconds since 1970 of last garbage collection.",
         counter: false,
-        value: |s, start| {
+        value: |s, p| {
             if s.gc_cycles == 0 {
                 0.0
             } else {
-                start as f64 + s.last_gc_ns as f64 / 1e9
+                p.start_unix_s as f64 + s.last_gc_ns as f64 / 1e9
             }
         },
     },
@@ -120,7 +128,7 @@ const FAMILIES: [Family; 15] = [
         help: "Number of OS threads created.",
         counter: false,
         // One M per P and sysmon's: the threads a program that keeps its Ps busy has.
-        value: |_, procs| procs as f64,
+        value: |_, p| f64::from(p.procs) + 1.0,
     },
 ];
 
@@ -144,6 +152,10 @@ fn pause_quantiles(pauses: &mut [u64]) -> [u64; 5] {
 /// The OpenMetrics text of `outcome.metrics`, for a program built with Go `go_version`
 /// ("1.19"), timestamps from `start_unix_s`.
 pub fn metrics_om(outcome: &Outcome, go_version: &str, start_unix_s: u64) -> String {
+    let process = Process {
+        start_unix_s,
+        procs: outcome.procs,
+    };
     let mut out = String::new();
     let ts = |s: &MetricsSample| {
         let ms = s.t_ns / 1_000_000;
@@ -183,13 +195,8 @@ pub fn metrics_om(outcome: &Outcome, go_version: &str, start_unix_s: u64) -> Str
         };
         let _ = writeln!(out, "# HELP {} {}", f.name, f.help);
         let _ = writeln!(out, "# TYPE {} {kind}", f.name);
-        let extra = if f.name == "go_threads" {
-            u64::from(outcome.procs) + 1
-        } else {
-            start_unix_s
-        };
         for s in &outcome.metrics {
-            let _ = writeln!(out, "{sample} {} {}", (f.value)(s, extra), ts(s));
+            let _ = writeln!(out, "{sample} {} {}", (f.value)(s, &process), ts(s));
         }
     }
     let _ = writeln!(out, "# HELP go_info Information about the Go environment.");

@@ -71,6 +71,74 @@ pub fn bundled_scenarios() -> Vec<PathBuf> {
     files
 }
 
+/// `gomemsim run FILE --no-plots -q --out DIR` with `flags`: asserts that it ran (exit 0, or
+/// 1 when the simulated program died).
+pub fn run_cli_into(file: &std::path::Path, dir: &std::path::Path, flags: &[&str]) {
+    let o = std::process::Command::new(bin())
+        .args(["run", "--no-plots", "-q"])
+        .args(flags)
+        .arg("--out")
+        .arg(dir)
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.code().is_some_and(|c| c <= 1),
+        "{}: {}",
+        file.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// gomemsim with `args`, to run under a 2 GiB address-space limit (`ulimit -v`): the limit
+/// the hostile cases and the fuzzer hold it to.
+pub fn gomemsim_in_2gib<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> std::process::Command {
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
+        .arg("ulimit -v 2097152 && exec \"$@\"")
+        .arg("sh")
+        .arg(bin())
+        .args(args);
+    cmd
+}
+
+/// Runs `cmd` to its end, or kills it once `limit` has passed: its exit code and what it
+/// printed (stderr, then stdout), or `None` when it ran out of time.
+pub fn run_within(
+    mut cmd: std::process::Command,
+    limit: std::time::Duration,
+) -> Option<(Option<i32>, String)> {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let read = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let err = read(Box::new(child.stderr.take().expect("piped")));
+    let out = read(Box::new(child.stdout.take().expect("piped")));
+    let deadline = std::time::Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break Some(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let text = err.join().unwrap_or_default() + &out.join().unwrap_or_default();
+    status.map(|s| (s.code(), text))
+}
+
 /// Runs a scenario through the library.
 pub fn run(sc: &Scenario) -> Outcome {
     gomemsim::run(sc).expect("scenario runs")
