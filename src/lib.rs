@@ -104,12 +104,40 @@ pub struct RunOptions {
     /// Once set (by another thread: a time limit), the run stops where it is and its
     /// outcome says so ([`Outcome::stopped`]).
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Record an execution trace of this window of virtual time (ns), at most this many
+    /// events ([`Outcome::exec_trace`]).
+    pub trace: Option<TraceOptions>,
+}
+
+/// What of a run an execution trace records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TraceOptions {
+    /// Virtual time (ns) from which events are kept.
+    pub from_ns: u64,
+    /// Virtual time (ns) up to which events are kept.
+    pub to_ns: u64,
+    /// Events kept at most; the trace is cut there.
+    pub max_events: u64,
+}
+
+impl Default for TraceOptions {
+    fn default() -> Self {
+        TraceOptions {
+            from_ns: 0,
+            to_ns: u64::MAX,
+            max_events: engine::exectrace::DEFAULT_MAX_EVENTS,
+        }
+    }
 }
 
 /// [`run`] with `options`.
 pub fn run_with(scenario: &Scenario, options: &RunOptions) -> Result<Outcome, Error> {
     resources::check_memory(scenario)?;
-    let mut sim = engine::Sim::new(&engine::compile::Compiled::new(scenario)?);
+    let compiled = engine::compile::Compiled::new(scenario)?;
+    let mut sim = match options.trace {
+        Some(t) => engine::Sim::traced(&compiled, t.from_ns, t.to_ns, t.max_events),
+        None => engine::Sim::new(&compiled),
+    };
     if let Some(interval) = options.scrape_interval_ns {
         sim = sim.scrape_every(interval);
     }

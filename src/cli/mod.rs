@@ -163,6 +163,28 @@ pub fn parse_at_least_1ms(s: &str) -> Result<gomemsim::scenario::units::Dur, Str
     Ok(d)
 }
 
+/// A `--trace-window FROM..TO` of virtual time, either end optional (`2s..3s`, `..500ms`,
+/// `1s..`), as ns.
+pub fn parse_window(s: &str) -> Result<(u64, u64), String> {
+    let Some((from, to)) = s.split_once("..") else {
+        return Err(format!(
+            "{s} is not a window: write FROM..TO, as 2s..3s, 1s.. or ..500ms"
+        ));
+    };
+    let end = |v: &str, default: u64| -> Result<u64, String> {
+        if v.trim().is_empty() {
+            return Ok(default);
+        }
+        let d: gomemsim::scenario::units::Dur = v.trim().parse()?;
+        Ok(d.as_ps() / 1000)
+    };
+    let (from, to) = (end(from, 0)?, end(to, u64::MAX)?);
+    if from >= to {
+        return Err(format!("{s}: the window ends before it starts"));
+    }
+    Ok((from, to))
+}
+
 /// `--out` must be a directory or not exist yet: said before anything runs.
 pub fn check_out_dir(out: &std::path::Path) -> Result<(), gomemsim::Error> {
     if out.exists() && !out.is_dir() {

@@ -30,6 +30,17 @@ pub struct RunArgs {
     /// `promtool tsdb create-blocks-from openmetrics`.
     #[arg(long)]
     metrics: bool,
+    /// Also write trace.out: the run as a Go 1.19 execution trace, for `go tool trace`
+    /// (goroutines on Ps, GC phases and pauses, heap counters, requests as tasks and
+    /// regions, map growth as log messages).
+    #[arg(long)]
+    trace: bool,
+    /// Trace only this window of virtual time (FROM..TO, as 2s..3s; implies --trace).
+    #[arg(long, value_parser = super::parse_window, value_name = "FROM..TO")]
+    trace_window: Option<(u64, u64)>,
+    /// Events the trace keeps at most; it is cut there and says so (implies --trace).
+    #[arg(long, value_name = "N")]
+    trace_events: Option<u64>,
     /// Time between two scrapes, at least 1ms.
     #[arg(long, default_value = "15s", value_parser = super::parse_at_least_1ms)]
     scrape_interval: Dur,
@@ -43,6 +54,22 @@ pub struct RunArgs {
     time_limit: Option<Dur>,
 }
 
+impl RunArgs {
+    fn trace_options(&self) -> Option<gomemsim::TraceOptions> {
+        if !(self.trace || self.trace_window.is_some() || self.trace_events.is_some()) {
+            return None;
+        }
+        let mut t = gomemsim::TraceOptions::default();
+        if let Some((from, to)) = self.trace_window {
+            (t.from_ns, t.to_ns) = (from, to);
+        }
+        if let Some(n) = self.trace_events {
+            t.max_events = n;
+        }
+        Some(t)
+    }
+}
+
 pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
     let sc = args.scenario.load()?;
     let file = args.scenario.file.display().to_string();
@@ -53,6 +80,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
     let options = gomemsim::RunOptions {
         scrape_interval_ns: args.metrics.then(|| args.scrape_interval.as_ps() / 1000),
         stop: super::time_limit(args.time_limit),
+        trace: args.trace_options(),
     };
     let outcome = gomemsim::run_with(&sc, &options).map_err(|e| e.in_file(&file))?;
     let dir = args
@@ -71,6 +99,21 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
             &dir,
             &[("allocs.pb.gz", gz)],
         )?);
+    }
+    if let Some(trace) = &outcome.exec_trace {
+        let bytes = gomemsim::report::gotrace::trace_out(trace, &outcome);
+        written.extend(gomemsim::report::write_files(
+            &dir,
+            &[("trace.out", bytes)],
+        )?);
+        if let Some(t) = trace.cut_at_ns {
+            eprintln!(
+                "trace.out stops at {:.3} s of virtual time: it reached {} events (--trace-events \
+                 raises the cap, --trace-window FROM..TO picks a stretch)",
+                t as f64 / 1e9,
+                trace.events.len()
+            );
+        }
     }
     if args.metrics {
         let om = gomemsim::report::metrics_om(&outcome, &sc.runtime.go, args.metrics_start);

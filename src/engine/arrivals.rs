@@ -5,6 +5,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::compile::Compiled;
+use super::exectrace::{NO_P, Site, TraceKind};
 use super::queue::EventKind;
 use super::rng::Stream;
 use super::sim::{Goroutine, MAX_LIVE_GOROUTINES, Sim};
@@ -94,6 +95,15 @@ impl Sim {
             }
         };
         self.live_goroutines += 1;
+        if let Some(tr) = &mut self.tracer {
+            tr.created(id as usize);
+            let program = self.arrivals[a].program;
+            let create = TraceKind::Create {
+                at: Site::RUNTIME,
+                start: Site { program, pc: 0 },
+            };
+            tr.push_slot(t, NO_P, id as usize, program, create);
+        }
         self.max_goroutines = self.max_goroutines.max(self.live_goroutines as u64);
         self.live_arrivals += 1;
         self.set_arrival_stacks();

@@ -4,6 +4,7 @@
 
 mod arrivals;
 pub(crate) mod compile;
+pub mod exectrace;
 pub(crate) mod gc;
 pub mod latency;
 mod outcome;

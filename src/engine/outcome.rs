@@ -90,6 +90,8 @@ pub struct Outcome {
     pub goroutine_ends_ns: Vec<u64>,
     /// Events the engine handled (a measure of its work, for benchmarks).
     pub events: u64,
+    /// The execution trace, when the run was asked for one (`Sim::traced`).
+    pub exec_trace: Option<Box<super::exectrace::ExecTrace>>,
 }
 
 /// The latencies of one request name.
@@ -165,7 +167,7 @@ pub enum MapShape {
 }
 
 impl Sim {
-    pub(super) fn outcome(self) -> Outcome {
+    pub(super) fn outcome(mut self) -> Outcome {
         let end_ps = self.end_ps;
         let labels: Vec<&[String]> = self.programs.iter().map(|p| p.labels.as_slice()).collect();
         let map_of = |p: usize, pc: usize| match self.programs[p].instrs[pc] {
@@ -192,6 +194,20 @@ impl Sim {
             s.finish(end_ps.div_ceil(1000), &self.gc, self.live_goroutines);
         }
         let metrics = scraper.map(|s| s.samples).unwrap_or_default();
+        let exec_trace = self.tracer.take().map(|mut tr| {
+            let mut events = std::mem::take(&mut tr.events);
+            events.sort_by_key(|e| e.t_ns);
+            Box::new(super::exectrace::ExecTrace {
+                events,
+                window_ns: tr.window_ns(),
+                cut_at_ns: tr.cut_at_ns,
+                procs: self.ps.len() as u32,
+                program_names: self.program_names.clone(),
+                labels: self.programs.iter().map(|p| p.labels.clone()).collect(),
+                map_names: self.map_meta.iter().map(|m| m.0.clone()).collect(),
+                request_names: self.request_names.clone(),
+            })
+        });
         let alloc_profile = self
             .profile
             .samples(&labels, &self.program_names, &map_of, &map_info);
@@ -260,6 +276,7 @@ impl Sim {
             goroutine_ends_ns: self.ends_ps.iter().map(|t| t / 1000).collect(),
             events: self.events,
             alloc_profile,
+            exec_trace,
             metrics,
             stopped: self.stopped,
         }

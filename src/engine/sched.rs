@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 
 use rand::RngExt;
 
+use super::exectrace::TraceKind;
 use super::queue::EventKind;
 use super::sim::Sim;
 use super::step::Flow;
@@ -163,6 +164,10 @@ impl Sim {
 
     /// Puts P `p` in the idle list (runtime/proc.go: pidleput).
     pub(super) fn idle_p(&mut self, p: usize) {
+        let t = self.ps[p].clock_ps;
+        if let Some(tr) = &mut self.tracer {
+            tr.push(t, p as u32, 0, TraceKind::ProcStop);
+        }
         let pp = &mut self.ps[p];
         pp.state = PState::Idle;
         pp.epoch = pp.epoch.wrapping_add(1);
@@ -275,8 +280,13 @@ impl Sim {
     /// global queue's tail.
     pub(super) fn preempt_to_global(&mut self, p: usize) {
         if let Some(g) = self.ps[p].current.take() {
-            self.goroutines[g as usize].ready_ps = self.ps[p].clock_ps;
+            let t = self.ps[p].clock_ps;
+            self.goroutines[g as usize].ready_ps = t;
             self.global.push_back(g);
+            if self.tracer.is_some() {
+                let at = self.site(g as usize);
+                self.trace_g(t, p, g as usize, TraceKind::Preempt { at });
+            }
         }
     }
 
@@ -344,6 +354,11 @@ impl Sim {
             pp.state = PState::GcWorker;
             pp.epoch = pp.epoch.wrapping_add(1);
             pp.compute_until_ps = 0;
+            let t = pp.clock_ps;
+            if let Some(tr) = &mut self.tracer {
+                let w = tr.worker(p, t);
+                tr.push(t, p as u32, w, TraceKind::WorkerStart);
+            }
             taken += 1;
         }
     }
@@ -352,6 +367,10 @@ impl Sim {
     pub(super) fn release_gc_ps(&mut self, t_ps: u64) {
         for p in 0..self.ps.len() {
             if self.ps[p].state == PState::GcWorker {
+                if let Some(tr) = &mut self.tracer {
+                    let w = tr.workers[p];
+                    tr.push(t_ps, p as u32, w, TraceKind::WorkerPark);
+                }
                 self.kick_p(p, t_ps);
             }
         }
@@ -422,6 +441,17 @@ impl Sim {
             let flow = self.step(g, p, horizon);
             let t = self.goroutines[g].time_ps;
             self.ps[p].clock_ps = t;
+            if self.tracer.is_some() && flow != Flow::Continue {
+                let at = self.site(g);
+                let kind = match flow {
+                    Flow::Done => TraceKind::End,
+                    Flow::Parked => TraceKind::BlockSync { at },
+                    Flow::Yield => TraceKind::Sched { at },
+                    Flow::Blocked => TraceKind::SysBlock { at },
+                    Flow::Continue => unreachable!("checked"),
+                };
+                self.trace_g(t, p, g, kind);
+            }
             match flow {
                 Flow::Continue => {}
                 Flow::Done => {
@@ -479,6 +509,7 @@ impl Sim {
         pp.slice_start_ps = start;
         pp.clock_ps = start;
         pp.compute_until_ps = 0;
+        self.trace_g(start, p, g as usize, TraceKind::Start);
         Some(g)
     }
 

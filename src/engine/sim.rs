@@ -8,6 +8,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::arrivals::Arrivals;
 use super::compile::{Compiled, Group};
+use super::exectrace::{MAIN_GOID, Site, TraceKind, Tracer};
 use super::gc::{Gc, PageWork};
 use super::latency::Histogram;
 use super::outcome::MAX_RECORDED_WRITES;
@@ -241,6 +242,8 @@ pub(crate) struct Sim {
     pub(super) program_names: Vec<String>,
     /// Metrics scrapes, when asked for.
     pub(super) scraper: Option<Scraper>,
+    /// The execution trace's recorder, when asked for.
+    pub(super) tracer: Option<Box<Tracer>>,
     /// Set from outside to stop the run where it is (checked every 4096 events).
     pub(crate) stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// The run was stopped that way.
@@ -286,6 +289,18 @@ impl Sim {
     /// Builds the simulation of compiled scenario `c`: the heap with `[heap] live`, every
     /// map (makemap, with its allocations), and main spawning every goroutine on P0 at time 0.
     pub fn new(c: &Compiled) -> Sim {
+        Sim::with_tracer(c, None)
+    }
+
+    /// [`Sim::new`], recording an execution trace of the window `[from_ns, to_ns)`, at most
+    /// `max_events` events ([`Outcome::exec_trace`]).
+    pub fn traced(c: &Compiled, from_ns: u64, to_ns: u64, max_events: u64) -> Sim {
+        let procs = c.procs as usize;
+        let tracer = Tracer::new(from_ns, to_ns, max_events, procs);
+        Sim::with_tracer(c, Some(Box::new(tracer)))
+    }
+
+    fn with_tracer(c: &Compiled, tracer: Option<Box<Tracer>>) -> Sim {
         let goroutine_count = c.goroutine_count();
         let mut work = Work::default();
         let mut map_work = Vec::new();
@@ -345,6 +360,7 @@ impl Sim {
             work,
             profile,
             scraper: None,
+            tracer,
             stop: None,
             stopped: false,
             program_names: c
@@ -416,6 +432,14 @@ impl Sim {
         let mut t = 0u64;
         let mut waiting = Vec::new();
         let mut first = true;
+        if let Some(tr) = &mut self.tracer {
+            let create = TraceKind::Create {
+                at: Site::RUNTIME,
+                start: Site::MAIN,
+            };
+            tr.push(0, 0, MAIN_GOID, create);
+            tr.push(0, 0, MAIN_GOID, TraceKind::Start);
+        }
         for (pi, spec) in groups.iter().enumerate() {
             for _ in 0..spec.count {
                 if !first {
@@ -426,6 +450,17 @@ impl Sim {
                 let rng = Stream::Workload(id).rng(self.seed);
                 self.goroutines.push(Goroutine::new(pi as u32, t, rng));
                 self.live_goroutines += 1;
+                if let Some(tr) = &mut self.tracer {
+                    let goid = tr.created(id as usize);
+                    let create = TraceKind::Create {
+                        at: Site::MAIN,
+                        start: Site {
+                            program: pi as u32,
+                            pc: 0,
+                        },
+                    };
+                    tr.push(t, 0, goid, create);
+                }
                 if spec.together {
                     waiting.push(id);
                 } else {
@@ -441,6 +476,11 @@ impl Sim {
             self.ready(g, 0, t);
         }
         self.max_goroutines = self.live_goroutines as u64;
+        if let Some(tr) = &mut self.tracer {
+            // main waits for its goroutines (a sync.WaitGroup).
+            let at = Site::MAIN;
+            tr.push(t, 0, MAIN_GOID, TraceKind::BlockSync { at });
+        }
         self.ps[0].clock_ps = t;
         if self.live_goroutines > 0 {
             self.kick_p(0, t);
@@ -469,6 +509,34 @@ impl Sim {
     pub fn scrape_every(mut self, interval_ns: u64) -> Sim {
         self.scraper = Some(Scraper::new(interval_ns));
         self
+    }
+
+    /// Where goroutine slot `g` is in its program.
+    #[inline]
+    pub(super) fn site(&self, g: usize) -> Site {
+        let gs = &self.goroutines[g];
+        Site {
+            program: gs.program,
+            pc: gs.cursor.pc,
+        }
+    }
+
+    /// Records `kind` about goroutine slot `g` on P `p` at `t_ps`, when tracing.
+    #[inline]
+    pub(super) fn trace_g(&mut self, t_ps: u64, p: usize, g: usize, kind: TraceKind) {
+        if let Some(tr) = &mut self.tracer {
+            let program = self.goroutines[g].program;
+            tr.push_slot(t_ps, p as u32, g, program, kind);
+        }
+    }
+
+    /// Records goroutine slot `g` made runnable by slot `by` on P `p` at `t_ps`.
+    #[inline]
+    pub(super) fn trace_unblock(&mut self, g: u32, by: u32, p: usize, t_ps: u64) {
+        if self.tracer.is_some() {
+            let at = self.site(by as usize);
+            self.trace_g(t_ps, p, g as usize, TraceKind::Unblock { at });
+        }
     }
 
     /// Whether a time limit has asked the run to stop.
@@ -501,6 +569,9 @@ impl Sim {
                 s.advance(ev.time, &self.gc, self.live_goroutines);
             }
             self.events += 1;
+            if let Some(tr) = &mut self.tracer {
+                tr.heap(ev.time * 1000, self.gc.heap.in_use, self.gc.next_gc());
+            }
             match ev.kind {
                 EventKind::Proc { p, epoch } => {
                     if self.ps[p as usize].epoch == epoch {

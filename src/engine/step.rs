@@ -7,6 +7,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::HOLDER_BYTES;
+use super::exectrace::{Site, TraceKind};
 use super::gc::PageWork;
 use super::program::Instr;
 use super::sched::FORCE_PREEMPT_PS;
@@ -67,11 +68,11 @@ impl Sim {
             Instr::Alloc {
                 size, interval_ps, ..
             } => {
-                let atomic = self.alloc_batch(g, size, interval_ps, false, units, horizon_ns);
+                let atomic = self.alloc_batch(g, p, size, interval_ps, false, units, horizon_ns);
                 self.ps[p].atomic_ps = atomic;
             }
             Instr::Retain { size, .. } => {
-                let atomic = self.alloc_batch(g, size, 0, true, units, horizon_ns);
+                let atomic = self.alloc_batch(g, p, size, 0, true, units, horizon_ns);
                 self.ps[p].atomic_ps = atomic;
             }
             Instr::Free { bytes } => {
@@ -119,12 +120,25 @@ impl Sim {
                 self.compute(g, p, ps);
             }
             Instr::RequestStart { req } => {
+                if let Some(tr) = &mut self.tracer {
+                    let task = tr.task_begin(g);
+                    let at = Site {
+                        program: program as u32,
+                        pc: self.goroutines[g].cursor.pc,
+                    };
+                    self.trace_g(t, p, g, TraceKind::TaskBegin { task, req, at });
+                }
                 self.finish_units(g, 1);
                 let gs = &mut self.goroutines[g];
                 let start = gs.arrival_ps.take().unwrap_or(gs.time_ps);
                 gs.requests.push((req, start));
             }
-            Instr::RequestEnd { .. } => {
+            Instr::RequestEnd { req } => {
+                if let Some(tr) = &mut self.tracer {
+                    let task = tr.task_end(g);
+                    let at = self.site(g);
+                    self.trace_g(t, p, g, TraceKind::TaskEnd { task, req, at });
+                }
                 self.finish_units(g, 1);
                 let gs = &mut self.goroutines[g];
                 if let Some((req, start)) = gs.requests.pop()
@@ -141,7 +155,7 @@ impl Sim {
             | Instr::Iterate { map } => {
                 let pc = self.goroutines[g].cursor.pc;
                 self.finish_units(g, 1);
-                let own = self.map_op(g, instr, map as usize, pc);
+                let own = self.map_op(g, p, instr, map as usize, pc);
                 // A range loop can be preempted between mapiternext calls: the world waits
                 // for one bucket of it at most.
                 self.ps[p].atomic_ps = if matches!(instr, Instr::Iterate { .. }) {
@@ -242,16 +256,20 @@ impl Sim {
     /// Allocates a batch of objects of `size` bytes: as many as fit before the trigger, the
     /// horizon and the end of the op, at least one. Returns the time of one mallocgc (0 when
     /// paced: the goroutine waits between objects at a safe point).
+    #[allow(clippy::too_many_arguments)]
     fn alloc_batch(
         &mut self,
         g: usize,
+        p: usize,
         size: u64,
         interval_ps: u64,
         retain: bool,
         remaining: u64,
         horizon_ns: u64,
     ) -> u64 {
+        let t0 = self.goroutines[g].time_ps;
         if self.park_if_assist_bound(g) {
+            self.trace_assist(g, p, t0);
             return 0;
         }
         let swept = !self.gc.cycles.is_empty() || self.gc.marking();
@@ -295,8 +313,22 @@ impl Sim {
             self.gc.alloc(bytes, k, 0, 0)
         };
         self.pay_pages(g, &pages);
+        if assist > 0.0 {
+            self.trace_assist(g, p, t0);
+        }
         self.finish_units(g, k);
         if interval_ps > cost_marking { 0 } else { cost }
+    }
+
+    /// Records goroutine `g`'s mark assist on P `p` from `t0_ps` to its current time.
+    #[inline]
+    fn trace_assist(&mut self, g: usize, p: usize, t0_ps: u64) {
+        if self.tracer.is_some() {
+            let at = self.site(g);
+            let t1 = self.goroutines[g].time_ps;
+            self.trace_g(t0_ps, p, g, TraceKind::AssistStart { at });
+            self.trace_g(t1, p, g, TraceKind::AssistDone);
+        }
     }
 
     /// Puts an allocation's page work on goroutine `g`'s time: faults of released memory
@@ -336,7 +368,7 @@ impl Sim {
     /// ranges over it) dies with Go's message (runtime/map.go: the hashWriting checks).
     /// `pc` is the operation's instruction. Returns the time of the operation itself,
     /// without the assists it did.
-    fn map_op(&mut self, g: usize, instr: Instr, map: usize, pc: u32) -> u64 {
+    fn map_op(&mut self, g: usize, p: usize, instr: Instr, map: usize, pc: u32) -> u64 {
         let t = self.goroutines[g].time_ps;
         let writes = matches!(
             instr,
@@ -379,6 +411,7 @@ impl Sim {
             }
         }
         let mut w = Work::default();
+        let events_before = self.maps[map].map.events().len();
         let gs = &mut self.goroutines[g];
         let slot = &mut self.maps[map];
         match instr {
@@ -449,7 +482,30 @@ impl Sim {
             self.pay_pages(g, &pages);
         }
         self.work.add(&w);
+        if self.tracer.is_some() {
+            self.trace_map_events(g, p, map, events_before);
+        }
         own
+    }
+
+    /// Records the growth events of map `map` from the `from`-th on, as user log events of
+    /// goroutine `g` on P `p`.
+    #[cold]
+    fn trace_map_events(&mut self, g: usize, p: usize, map: usize, from: usize) {
+        let at = self.site(g);
+        let t = self.goroutines[g].time_ps;
+        let Some(tr) = &mut self.tracer else { return };
+        let goid = tr.goid(g);
+        for e in &self.maps[map].map.events()[from..] {
+            let kind = TraceKind::MapLog {
+                map: map as u32,
+                kind: e.kind,
+                b: (e.b_before, e.b_after),
+                count: e.count,
+                at,
+            };
+            tr.push(t, p as u32, goid, kind);
+        }
     }
 }
 

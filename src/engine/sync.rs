@@ -134,6 +134,7 @@ impl Sim {
         for r in readers {
             self.goroutines[r as usize].lock_granted = true;
             self.ready(r, p, t_ps);
+            self.trace_unblock(r, g, p, t_ps);
         }
         let m = &mut self.mutexes[l];
         if !m.starving && m.woken {
@@ -156,12 +157,14 @@ impl Sim {
             }
             self.goroutines[w as usize].lock_granted = true;
             self.ready(w, p, t_ps);
+            self.trace_unblock(w, g, p, t_ps);
             return Unlocked::Yield;
         }
         // Normal mode: the woken waiter competes with new arrivals when it runs.
         m.woken = true;
         self.goroutines[w as usize].woken = true;
         self.ready(w, p, t_ps);
+        self.trace_unblock(w, g, p, t_ps);
         Unlocked::Continue
     }
 
@@ -184,6 +187,7 @@ impl Sim {
             m.writer_waiting = false;
             self.goroutines[w as usize].lock_granted = true;
             self.ready(w, p, t_ps);
+            self.trace_unblock(w, g, p, t_ps);
         }
         true
     }

@@ -5,6 +5,7 @@
 mod atomic;
 mod gc_cycles;
 mod gctrace;
+pub mod gotrace;
 mod latency;
 mod map_events;
 mod metrics;
