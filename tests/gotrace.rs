@@ -42,11 +42,11 @@ fn every_bundled_scenario_traces_without_an_inconsistent_event() {
         let sc = gomemsim::scenario::load(&file, &[]).unwrap();
         let o = gomemsim::run_with(&sc, &trace_options()).unwrap();
         let tr = o.exec_trace.as_ref().expect("a trace was asked for");
-        let enc = gomemsim::report::gotrace::encode(tr, &o);
+        let enc = gomemsim::report::gotrace::encode(tr, &o.gc);
         assert_eq!(enc.left_out, 0, "{}", file.display());
         assert_eq!(&enc.bytes[..16], b"go 1.19 trace\0\0\0");
         let again = gomemsim::run_with(&sc, &trace_options()).unwrap();
-        let enc2 = gomemsim::report::gotrace::encode(again.exec_trace.as_ref().unwrap(), &again);
+        let enc2 = gomemsim::report::gotrace::encode(again.exec_trace.as_ref().unwrap(), &again.gc);
         assert!(
             enc.bytes == enc2.bytes,
             "{}: not deterministic",

@@ -22,6 +22,24 @@ pub struct ReplayArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
+    /// Also write trace.out: the schedule as a Go 1.19 execution trace, for `go tool trace`
+    /// (each step on the P it ran on, switches as preemptions, the GC's cycles).
+    #[arg(long)]
+    trace: bool,
+    /// Also write allocs.pb.gz: the schedule's allocations as a Go heap profile, by
+    /// goroutine, op and runtime path, for `go tool pprof`.
+    #[arg(long)]
+    profile: bool,
+    /// Also write metrics.om: the process's metrics as client_golang's Go collector exports
+    /// them, scraped every --scrape-interval of the steps' clock (OpenMetrics text).
+    #[arg(long)]
+    metrics: bool,
+    /// Time between two scrapes, at least 1ms.
+    #[arg(long, default_value = "15s", value_parser = super::parse_at_least_1ms)]
+    scrape_interval: gomemsim::scenario::units::Dur,
+    /// Unix time (seconds) the schedule starts at in metrics.om.
+    #[arg(long, default_value_t = 1_767_225_600)]
+    metrics_start: u64,
 }
 
 pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
@@ -29,7 +47,11 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
     let file = args.scenario.file.display().to_string();
     gomemsim::check_memory(&sc).map_err(|e| e.in_file(file))?;
     sc.seed = args.schedule.scenario_seed();
-    let trace = explore::replay(&sc, &args.schedule)?;
+    let record = (args.profile || args.metrics).then(|| explore::RecordOptions {
+        profile: args.profile,
+        scrape_interval_ns: args.metrics.then(|| args.scrape_interval.as_ps() / 1000),
+    });
+    let trace = explore::replay_recording(&sc, &args.schedule, record)?;
     let token = args.schedule.to_string();
     let dir = args
         .out
@@ -48,7 +70,42 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
         ("map_events.csv", report::trace_map_events_csv(&trace)),
         ("scenario.toml", sc.to_toml_string().into_bytes()),
     ];
-    let written = report::write_files(&dir, &files)?;
+    let mut written = report::write_files(&dir, &files)?;
+    if args.profile {
+        let name = args
+            .scenario
+            .file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let end_ns = trace.steps.last().map_or(0, |s| s.t_ns);
+        let gz = report::allocs_pb_gz(&trace.alloc_profile, end_ns, &name);
+        written.extend(report::write_files(&dir, &[("allocs.pb.gz", gz)])?);
+    }
+    if args.metrics {
+        let om = report::metrics_om_of(
+            &trace.metrics,
+            &trace.gc_cycles,
+            trace.procs,
+            &sc.runtime.go,
+            args.metrics_start,
+        );
+        written.extend(report::write_files(
+            &dir,
+            &[("metrics.om", om.into_bytes())],
+        )?);
+    }
+    if args.trace {
+        let exec = report::gotrace::from_schedule(&trace);
+        let bytes = report::gotrace::encode(&exec, &trace.gc_cycles).bytes;
+        written.extend(report::write_files(&dir, &[("trace.out", bytes)])?);
+        if let Some(t) = exec.cut_at_ns {
+            eprintln!(
+                "trace.out stops at {:.3} ms of virtual time: it reached {} events",
+                t as f64 / 1e6,
+                exec.events.len()
+            );
+        }
+    }
     if !args.quiet {
         say!(
             "replay {} --schedule {}: {} steps, {} preemption{}",

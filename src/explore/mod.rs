@@ -11,9 +11,11 @@ pub mod trace;
 pub mod world;
 
 pub use exhaustive::UNBOUNDED;
-pub use run::{Exploration, ReplayError, explore, explore_observed, explore_until, replay};
+pub use run::{
+    Exploration, ReplayError, explore, explore_observed, explore_until, replay, replay_recording,
+};
 pub use shrink::shrink;
 pub use strategy::Strategy;
 pub use token::{Token, TokenError, shell_word};
 pub use trace::{Fatal, Trace, TraceStep};
-pub use world::World;
+pub use world::{RecordOptions, World};

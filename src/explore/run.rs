@@ -12,7 +12,7 @@ use super::exhaustive::Dfs;
 use super::strategy::{PctState, Picker, Strategy, TimingCosts, TimingState};
 use super::token::Token;
 use super::trace::Trace;
-use super::world::World;
+use super::world::{RecordOptions, World};
 use crate::engine::Stream;
 use crate::engine::compile::Compiled;
 use crate::engine::program::Unsupported;
@@ -56,7 +56,7 @@ pub(super) fn run_bounded(
     max_preemptions: u32,
     max_steps: usize,
 ) -> Result<Trace, Unsupported> {
-    Ok(execute(sc, picker, max_preemptions, max_steps, None)?.0)
+    Ok(execute(sc, picker, max_preemptions, max_steps, None, None)?.0)
 }
 
 /// The one runner loop every strategy goes through (as awslabs/shuttle's): the world offers
@@ -70,8 +70,9 @@ fn execute(
     max_preemptions: u32,
     max_steps: usize,
     stop: Option<&AtomicBool>,
+    record: Option<RecordOptions>,
 ) -> Result<(Trace, bool), Unsupported> {
-    let mut w = World::new(sc)?;
+    let mut w = World::recording(sc, record)?;
     let mut runnable = Vec::new();
     let mut decisions = Vec::new();
     let mut preemptions = 0;
@@ -159,11 +160,21 @@ fn picker_for(token: &Token, sc: &Compiled) -> Picker {
 
 /// Replays the schedule of `token` on `sc` (whose seed the token sets).
 pub fn replay(sc: &Scenario, token: &Token) -> Result<Trace, ReplayError> {
+    replay_recording(sc, token, None)
+}
+
+/// [`replay`], recording what `record` asks for ([`Trace::alloc_profile`],
+/// [`Trace::metrics`]).
+pub fn replay_recording(
+    sc: &Scenario,
+    token: &Token,
+    record: Option<RecordOptions>,
+) -> Result<Trace, ReplayError> {
     let mut sc = sc.clone();
     sc.seed = token.scenario_seed();
     let c = Compiled::new(&sc)?;
     let mut picker = picker_for(token, &c);
-    let trace = execute(&c, &mut picker, u32::MAX, usize::MAX, None)?.0;
+    let trace = execute(&c, &mut picker, u32::MAX, usize::MAX, None, record)?.0;
     // A list of decisions must be this scenario's: each names a goroutine that could run,
     // and the schedule takes them all.
     if let Picker::Replay {
@@ -268,7 +279,7 @@ pub fn explore_until(
             ex.stopped = true;
             break;
         }
-        let (trace, abandoned) = execute(&c, &mut picker, u32::MAX, usize::MAX, Some(stop))?;
+        let (trace, abandoned) = execute(&c, &mut picker, u32::MAX, usize::MAX, Some(stop), None)?;
         if abandoned && stop.load(Ordering::Relaxed) {
             ex.stopped = true;
             break;

@@ -61,7 +61,7 @@ pub struct Race {
 }
 
 /// A complete execution of one schedule.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Trace {
     /// Goroutine names, as `<name>#<replica>` from the scenario.
     pub goroutines: Vec<String>,
@@ -88,6 +88,14 @@ pub struct Trace {
     pub gc_starts: Vec<(usize, bool)>,
     /// The heap over the whole run.
     pub gc: TraceGc,
+    /// The GC cycles whose mark ended, as `run` records them (for `replay --trace`).
+    pub gc_cycles: Vec<crate::model::gc::GcCycle>,
+    /// GOMAXPROCS.
+    pub procs: u32,
+    /// Allocations by site, when `replay --profile` asked for them.
+    pub alloc_profile: Vec<crate::engine::profile::ProfileSample>,
+    /// Metrics scrapes on the steps' clock, when `replay --metrics` asked for them.
+    pub metrics: Vec<crate::engine::scrape::MetricsSample>,
     /// The execution stopped at the step limit (`MAX_EXECUTION_STEPS`) before the program
     /// ended.
     pub cut: bool,

@@ -17,6 +17,9 @@ use crate::model::sched::steps::{MAP_OP_SHARES, MapOp, StepKind};
 use crate::scenario::types::Scenario;
 
 mod ops;
+mod record;
+
+pub use record::RecordOptions;
 
 /// runtime/sema.go via sync: `fatal error: all goroutines are asleep - deadlock!`.
 pub const FATAL_DEADLOCK: &str = "all goroutines are asleep - deadlock!";
@@ -158,6 +161,8 @@ pub struct World {
     spawn_ns: u64,
     /// GOMAXPROCS.
     procs: u32,
+    /// Allocations by site and metrics scrapes, when `replay` asks for them.
+    record: Option<Box<record::Record>>,
 }
 
 impl World {
@@ -169,6 +174,15 @@ impl World {
     /// Builds the execution of compiled scenario `c`: every map made, every goroutine at its
     /// first step.
     pub(super) fn new(c: &Compiled) -> Result<World, Unsupported> {
+        World::recording(c, None)
+    }
+
+    /// [`World::new`], recording what `record` asks for ([`Trace::alloc_profile`],
+    /// [`Trace::metrics`]).
+    pub(super) fn recording(
+        c: &Compiled,
+        record: Option<RecordOptions>,
+    ) -> Result<World, Unsupported> {
         if !c.sources.is_empty() {
             return Err(Unsupported {
                 op: "[[arrivals]]",
@@ -176,7 +190,9 @@ impl World {
             });
         }
         let mut work = Work::default();
-        let (gc, made) = c.start(&mut work, &mut Vec::new());
+        let mut map_work = Vec::new();
+        let (gc, made) = c.start(&mut work, &mut map_work);
+        let record = record.map(|o| Box::new(record::Record::new(c, &map_work, o)));
         let maps = made
             .into_iter()
             .map(|(map, layout)| MapSlot {
@@ -242,6 +258,7 @@ impl World {
             yielded: None,
             spawn_ns: c.sched.spawn_ps / 1000,
             procs: c.procs,
+            record,
         };
         for g in 0..n {
             w.settle(g);
@@ -456,6 +473,9 @@ impl World {
         }
         self.last_step_ns = 0;
         self.step_t_ns = t_ns;
+        if self.record.is_some() {
+            self.record_scrapes(t_ns);
+        }
         let before = self.work;
         let steps = self.trace.steps.len();
         if self.goroutines[gi].gc_start_next {
@@ -509,14 +529,18 @@ impl World {
     /// Puts what the last map step allocated and freed on the heap; mallocgc then tests
     /// the trigger (runtime/malloc.go: `if t := (gcTrigger{kind: gcTriggerHeap}); t.test()`).
     fn account(&mut self, g: usize, before: &Work) {
+        let w = self.work.since(before);
         let Work {
             alloc_bytes: bytes,
             alloc_objects: objects,
             garbage_bytes: garbage,
             ..
-        } = self.work.since(before);
+        } = w;
         if bytes == 0 && garbage == 0 {
             return;
+        }
+        if self.record.is_some() {
+            self.record_map(g, &w);
         }
         let scan = self
             .trace
@@ -664,6 +688,9 @@ impl World {
                     _ => 0,
                 };
                 self.record(gid, t_ns, p, None, StepKind::Local);
+                if self.record.is_some() {
+                    self.record_local(g, instr);
+                }
                 self.local_heap(instr);
                 self.finish_instr(g);
                 self.test_trigger(g);
@@ -744,7 +771,13 @@ impl World {
             total_alloc_bytes: self.gc.heap.total_alloc,
             peak_heap_bytes: self.gc.heap.peak_in_use,
         };
+        let end_ns = self.step_t_ns.saturating_add(self.last_step_ns);
+        let (alloc_profile, metrics) = self.recordings(end_ns);
         let mut trace = self.trace;
+        trace.alloc_profile = alloc_profile;
+        trace.metrics = metrics;
+        trace.gc_cycles = self.gc.cycles;
+        trace.procs = self.procs;
         trace.decisions = decisions;
         trace.preemptions = preemptions;
         trace

@@ -152,9 +152,27 @@ fn pause_quantiles(pauses: &mut [u64]) -> [u64; 5] {
 /// The OpenMetrics text of `outcome.metrics`, for a program built with Go `go_version`
 /// ("1.19"), timestamps from `start_unix_s`.
 pub fn metrics_om(outcome: &Outcome, go_version: &str, start_unix_s: u64) -> String {
+    metrics_om_of(
+        &outcome.metrics,
+        &outcome.gc,
+        outcome.procs,
+        go_version,
+        start_unix_s,
+    )
+}
+
+/// The OpenMetrics text of scrapes `samples` of a process with GOMAXPROCS `procs` whose
+/// finished GC cycles are `cycles` (a run's, or a replayed schedule's).
+pub fn metrics_om_of(
+    samples: &[MetricsSample],
+    cycles: &[crate::model::gc::GcCycle],
+    procs: u32,
+    go_version: &str,
+    start_unix_s: u64,
+) -> String {
     let process = Process {
         start_unix_s,
-        procs: outcome.procs,
+        procs,
     };
     let mut out = String::new();
     let ts = |s: &MetricsSample| {
@@ -169,8 +187,8 @@ pub fn metrics_om(outcome: &Outcome, go_version: &str, start_unix_s: u64) -> Str
     let _ = writeln!(out, "# TYPE go_gc_duration_seconds summary");
     let pause = |c: &crate::model::gc::GcCycle| c.stw_sweep_term_ns + c.stw_mark_term_ns;
     let mut window = Vec::with_capacity(256);
-    for s in &outcome.metrics {
-        let done = &outcome.gc[..(s.gc_cycles as usize).min(outcome.gc.len())];
+    for s in samples {
+        let done = &cycles[..(s.gc_cycles as usize).min(cycles.len())];
         window.clear();
         window.extend(done.iter().rev().take(256).map(pause));
         let q = pause_quantiles(&mut window);
@@ -195,13 +213,13 @@ pub fn metrics_om(outcome: &Outcome, go_version: &str, start_unix_s: u64) -> Str
         };
         let _ = writeln!(out, "# HELP {} {}", f.name, f.help);
         let _ = writeln!(out, "# TYPE {} {kind}", f.name);
-        for s in &outcome.metrics {
+        for s in samples {
             let _ = writeln!(out, "{sample} {} {}", (f.value)(s, &process), ts(s));
         }
     }
     let _ = writeln!(out, "# HELP go_info Information about the Go environment.");
     let _ = writeln!(out, "# TYPE go_info gauge");
-    for s in &outcome.metrics {
+    for s in samples {
         let _ = writeln!(out, "go_info{{version=\"go{go_version}\"}} 1 {}", ts(s));
     }
     out.push_str("# EOF\n");

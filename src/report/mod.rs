@@ -20,7 +20,7 @@ pub use atomic::write_atomic;
 pub use gc_cycles::gc_cycles_csv;
 pub use gctrace::{gctrace_line, gctrace_text};
 pub use map_events::map_events_csv;
-pub use metrics::metrics_om;
+pub use metrics::{metrics_om, metrics_om_of};
 pub use pprof::allocs_pb_gz;
 pub use race::{race_json, replay_summary_json, trace_map_events_csv};
 pub use schedule::schedule_txt;

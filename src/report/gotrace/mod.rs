@@ -16,7 +16,10 @@
 //! and an event the states do not allow is left out and counted ([`GoTrace::left_out`],
 //! zero for every bundled scenario). The GC's phases come from the run's cycles.
 
+mod schedule;
 mod wire;
+
+pub use schedule::from_schedule;
 
 use std::collections::HashMap;
 
@@ -24,6 +27,7 @@ use wire::{Wire, ev};
 
 use crate::engine::Outcome;
 use crate::engine::exectrace::{ExecTrace, NO_P, Site, TraceEvent, TraceKind};
+use crate::model::gc::GcCycle;
 use crate::model::gomap::MapEventKind;
 
 /// runtime/trace.go: traceEvGCSTWStart's kinds.
@@ -43,7 +47,7 @@ pub struct GoTrace {
 
 /// `trace.out` of `outcome`'s recorded trace `tr`.
 pub fn trace_out(tr: &ExecTrace, outcome: &Outcome) -> Vec<u8> {
-    encode(tr, outcome).bytes
+    encode(tr, &outcome.gc).bytes
 }
 
 /// What happens to one goroutine, as the parser tracks it.
@@ -66,12 +70,12 @@ enum Gc {
     HeapGoal(u64),
 }
 
-/// Encodes `tr`, with the GC phases of `outcome`'s cycles.
-pub fn encode(tr: &ExecTrace, outcome: &Outcome) -> GoTrace {
+/// Encodes `tr`, with the GC phases of the run's `cycles`.
+pub fn encode(tr: &ExecTrace, cycles: &[GcCycle]) -> GoTrace {
     let (from, to) = tr.window_ns;
     let to = tr.cut_at_ns.map_or(to, |c| c.min(to));
     let mut gc: Vec<(u64, Gc)> = Vec::new();
-    for (i, c) in outcome.gc.iter().enumerate() {
+    for (i, c) in cycles.iter().enumerate() {
         let t0 = c.start_ns;
         if t0 < from || t0 >= to {
             continue;
@@ -79,7 +83,7 @@ pub fn encode(tr: &ExecTrace, outcome: &Outcome) -> GoTrace {
         let t1 = t0 + c.stw_sweep_term_ns;
         let t2 = t1 + c.mark_ns;
         let t3 = t2 + c.stw_mark_term_ns;
-        let next_goal = outcome.gc.get(i + 1).map_or(0, |n| n.heap_goal_bytes);
+        let next_goal = cycles.get(i + 1).map_or(0, |n| n.heap_goal_bytes);
         gc.extend([
             (t0, Gc::Start),
             (t0, Gc::StwStart(STW_SWEEP_TERMINATION)),
