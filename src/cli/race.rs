@@ -108,7 +108,17 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         // Out of time: no shrinking.
         Some((token, trace)) if ex.stopped => Some((token.clone(), trace.clone())),
         Some((token, trace)) => {
-            let (t, s) = explore::shrink(&sc, trace)?;
+            // The time limit bounds shrinking too: it keeps the best schedule found by then.
+            let (t, s) = explore::shrink_until(&sc, trace, &stop)?;
+            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                eprintln!(
+                    "shrinking stopped by --time-limit {}: the failing schedule shown is the \
+                     shortest found by then ({} steps, from {})",
+                    args.time_limit.map(|d| d.to_string()).unwrap_or_default(),
+                    s.steps.len().min(trace.steps.len()),
+                    trace.steps.len()
+                );
+            }
             improved = s.steps.len() < trace.steps.len() || s.preemptions < trace.preemptions;
             if improved {
                 Some((t, s))

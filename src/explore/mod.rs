@@ -14,7 +14,7 @@ pub use exhaustive::UNBOUNDED;
 pub use run::{
     Exploration, ReplayError, explore, explore_observed, explore_until, replay, replay_recording,
 };
-pub use shrink::shrink;
+pub use shrink::{shrink, shrink_until};
 pub use strategy::Strategy;
 pub use token::{Token, TokenError, shell_word};
 pub use trace::{Fatal, Trace, TraceStep};

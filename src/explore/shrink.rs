@@ -3,6 +3,8 @@
 //! runs before another takes over — and delta debugging drops slices and shortens them,
 //! keeping any change after which the program still dies the same way.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use super::run::run_bounded;
 use super::strategy::Picker;
 use super::token::Token;
@@ -121,7 +123,18 @@ fn improves(best: &Trace, best_slices: usize, candidate: &Trace) -> bool {
 /// Shrinks a failing `trace` of `sc`: the smallest schedule found that dies with the same
 /// message, with no more preemptions or steps, and its replay token.
 pub fn shrink(scenario: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsupported> {
+    shrink_until(scenario, trace, &AtomicBool::new(false))
+}
+
+/// [`shrink`], stopping with the best schedule so far once `stop` is set (a time limit),
+/// checked between candidate schedules.
+pub fn shrink_until(
+    scenario: &Scenario,
+    trace: &Trace,
+    stop: &AtomicBool,
+) -> Result<(Token, Trace), Unsupported> {
     let sc = &Compiled::new(scenario)?;
+    let out_of_budget = |spent: usize| spent > SHRINK_STEPS || stop.load(Ordering::Relaxed);
     let mut slices = slices_of(trace);
     let mut best = run_bounded(
         sc,
@@ -140,7 +153,7 @@ pub fn shrink(scenario: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsu
         // Drop whole slices, first to last.
         let mut i = 0;
         while i < slices.len() {
-            if spent > SHRINK_STEPS {
+            if out_of_budget(spent) {
                 break 'shrink;
             }
             let mut candidate = slices.clone();
@@ -158,7 +171,7 @@ pub fn shrink(scenario: &Scenario, trace: &Trace) -> Result<(Token, Trace), Unsu
         // windows — while some goroutine holds the flag — so halving alone would stall).
         for i in 0..slices.len() {
             for n in 1..slices[i].1.min(MAX_SCAN) {
-                if spent > SHRINK_STEPS {
+                if out_of_budget(spent) {
                     break 'shrink;
                 }
                 let mut candidate = slices.clone();
