@@ -249,3 +249,47 @@ fn a_bad_window_is_refused() {
         assert!(err.contains("--trace-window"), "{bad}: {err}");
     }
 }
+
+/// Mark workers as Go labels them (runtime/mgc.go: gcMarkWorkerModeStrings). gc_gogc runs one
+/// goroutine on GOMAXPROCS=2: the pacer wants 0.5 P of background marking, which rounds to
+/// one dedicated worker, 100% off the goal, so it takes none and runs a fractional worker
+/// instead (runtime/mgcpacer.go: startCycle, maxUtilError 0.3); the other P, idle, runs its
+/// idle worker through every mark. With GOMAXPROCS=4 the pacer takes exactly one dedicated
+/// worker per cycle (4 × 25% = 1).
+#[test]
+fn mark_workers_carry_their_labels() {
+    let Some(go) = go119("mark_workers_carry_their_labels") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    common::run_cli_into(&common::bundled("gc_gogc.toml"), dir.path(), &["--trace"]);
+    let d = go.ok(dir.path(), &["tool", "trace", "-d", "trace.out"]);
+    let text = String::from_utf8_lossy(&d.stdout);
+    let cycles = cycles_started_in(dir.path(), 0, u64::MAX);
+    let idle = text
+        .lines()
+        .filter(|l| l.ends_with("label=GC (idle)"))
+        .count() as u64;
+    let dedicated = text
+        .lines()
+        .filter(|l| l.ends_with("label=GC (dedicated)"))
+        .count();
+    assert!(cycles > 0);
+    assert_eq!(idle, cycles);
+    assert_eq!(dedicated, 0);
+
+    let dir = tempfile::tempdir().unwrap();
+    common::run_cli_into(
+        &common::bundled("gc_gogc.toml"),
+        dir.path(),
+        &["--trace", "--set", "runtime.gomaxprocs=4"],
+    );
+    let d = go.ok(dir.path(), &["tool", "trace", "-d", "trace.out"]);
+    let text = String::from_utf8_lossy(&d.stdout);
+    let cycles = cycles_started_in(dir.path(), 0, u64::MAX);
+    let dedicated = text
+        .lines()
+        .filter(|l| l.ends_with("label=GC (dedicated)"))
+        .count() as u64;
+    assert_eq!(dedicated, cycles);
+}

@@ -67,8 +67,12 @@ pub enum TraceKind {
     },
     /// `g` starts running on the P.
     Start,
-    /// A GC mark worker `g` starts on the P (its label says which kind).
-    WorkerStart,
+    /// A GC mark worker `g` starts on the P: dedicated (the pacer's share of Ps) or idle
+    /// (a P with nothing else to run during the mark).
+    WorkerStart {
+        /// An idle worker.
+        idle: bool,
+    },
     /// The mark ended: worker `g` parks.
     WorkerPark,
     /// `g` ended.
@@ -157,6 +161,8 @@ pub(crate) struct Tracer {
     next_goid: u64,
     /// Mark worker goroutine of each P (0: not created yet).
     pub workers: Vec<u64>,
+    /// Per P: its worker runs as an idle worker now, since this time (ps).
+    idle_running: Vec<Option<u64>>,
     /// Per slot: the goroutine id whose first event in the window has been recorded.
     announced: Vec<u64>,
     /// Task ids of each slot's requests in progress.
@@ -181,6 +187,7 @@ impl Tracer {
             goid: Vec::new(),
             next_goid: MAIN_GOID + 1,
             workers: vec![0; procs],
+            idle_running: vec![None; procs],
             announced: Vec::new(),
             tasks: Vec::new(),
             next_task: 1,
@@ -263,6 +270,30 @@ impl Tracer {
             self.push(t_ps, p as u32, id, create);
         }
         self.workers[p]
+    }
+
+    /// runtime/proc.go: findRunnable — P `p`, with nothing to run during a mark, runs its
+    /// idle mark worker from `t_ps`.
+    pub fn idle_worker_start(&mut self, p: usize, t_ps: u64) {
+        if self.idle_running[p].is_none() {
+            self.idle_running[p] = Some(t_ps);
+            let w = self.worker(p, t_ps);
+            self.push(t_ps, p as u32, w, TraceKind::WorkerStart { idle: true });
+        }
+    }
+
+    /// P `p`'s idle worker, if running, parks at `t_ps` (work arrived, or the mark ended),
+    /// or when it started if that is later (work that arrives while the world is stopped
+    /// for the mark's start waits for it); `stop`: the P then stops.
+    pub fn idle_worker_park(&mut self, p: usize, t_ps: u64, stop: bool) {
+        if let Some(since) = self.idle_running[p].take() {
+            let t_ps = t_ps.max(since);
+            let w = self.workers[p];
+            self.push(t_ps, p as u32, w, TraceKind::WorkerPark);
+            if stop {
+                self.push(t_ps, p as u32, 0, TraceKind::ProcStop);
+            }
+        }
     }
 
     /// A request of slot `slot` begins: its new task id.

@@ -106,6 +106,10 @@ pub struct SchedCosts {
 impl Sim {
     /// Schedules P `p` to run at `t_ps` (its pending event, if any, is superseded).
     pub(super) fn kick_p(&mut self, p: usize, t_ps: u64) {
+        if let Some(tr) = &mut self.tracer {
+            // Work for a P that marked while idle: its idle worker yields the P.
+            tr.idle_worker_park(p, t_ps.max(self.ps[p].clock_ps), false);
+        }
         let pp = &mut self.ps[p];
         pp.epoch = pp.epoch.wrapping_add(1);
         pp.clock_ps = pp.clock_ps.max(t_ps);
@@ -165,8 +169,15 @@ impl Sim {
     /// Puts P `p` in the idle list (runtime/proc.go: pidleput).
     pub(super) fn idle_p(&mut self, p: usize) {
         let t = self.ps[p].clock_ps;
+        let marking = self.gc.marking();
         if let Some(tr) = &mut self.tracer {
-            tr.push(t, p as u32, 0, TraceKind::ProcStop);
+            if marking {
+                // runtime/proc.go: findRunnable — nothing to run during a mark: the P runs
+                // its idle mark worker rather than stopping.
+                tr.idle_worker_start(p, t);
+            } else {
+                tr.push(t, p as u32, 0, TraceKind::ProcStop);
+            }
         }
         let pp = &mut self.ps[p];
         pp.state = PState::Idle;
@@ -356,8 +367,9 @@ impl Sim {
             pp.compute_until_ps = 0;
             let t = pp.clock_ps;
             if let Some(tr) = &mut self.tracer {
+                tr.idle_worker_park(p, t, false);
                 let w = tr.worker(p, t);
-                tr.push(t, p as u32, w, TraceKind::WorkerStart);
+                tr.push(t, p as u32, w, TraceKind::WorkerStart { idle: false });
             }
             taken += 1;
         }

@@ -674,6 +674,13 @@ impl Sim {
         if dedicated > 0 {
             self.take_ps_for_gc(dedicated, self.gc.stopped_until_ns * 1000);
         }
+        if let Some(tr) = &mut self.tracer {
+            // Ps idle when the mark starts run their idle mark workers.
+            let t = self.gc.stopped_until_ns * 1000;
+            for &p in &self.idle {
+                tr.idle_worker_start(p as usize, t);
+            }
+        }
         self.queue.push(end, EventKind::GcMarkEnd);
     }
 
@@ -681,6 +688,11 @@ impl Sim {
     /// workers give their Ps back, perhaps the next cycle starts at once (the heap may
     /// already be past the new trigger), and the forced-GC timer is set.
     fn finish_gc(&mut self, now_ns: u64) {
+        if let Some(tr) = &mut self.tracer {
+            for p in 0..self.ps.len() {
+                tr.idle_worker_park(p, now_ns * 1000, true);
+            }
+        }
         let assist_ns = self.assist_ps_cycle / 1000;
         self.assist_ps_total += self.assist_ps_cycle;
         self.assist_ps_cycle = 0;

@@ -33,8 +33,9 @@ use crate::model::gomap::MapEventKind;
 /// runtime/trace.go: traceEvGCSTWStart's kinds.
 const STW_MARK_TERMINATION: u64 = 0;
 const STW_SWEEP_TERMINATION: u64 = 1;
-/// runtime/mgc.go: gcBgMarkWorker's label for a dedicated worker (gcMarkWorkerModeStrings).
+/// runtime/mgc.go: gcMarkWorkerModeStrings — the labels of the dedicated and idle workers.
 const DEDICATED_LABEL: &str = "GC (dedicated)";
+const IDLE_LABEL: &str = "GC (idle)";
 
 /// An encoded trace.
 #[derive(Debug, Clone)]
@@ -371,7 +372,10 @@ impl<'a> Writer<'a> {
                 self.gs.insert(g, (G::Runnable, 1));
             }
             TraceKind::Start => self.start(g, p, t, None),
-            TraceKind::WorkerStart => self.start(g, p, t, Some(DEDICATED_LABEL)),
+            TraceKind::WorkerStart { idle } => {
+                let label = if idle { IDLE_LABEL } else { DEDICATED_LABEL };
+                self.start(g, p, t, Some(label));
+            }
             TraceKind::End
             | TraceKind::Sched { .. }
             | TraceKind::Preempt { .. }
