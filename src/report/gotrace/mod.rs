@@ -142,6 +142,10 @@ struct Writer<'a> {
     procs: Vec<(bool, u64)>,
     /// Per goroutine: state and sequence number.
     gs: HashMap<u64, (G, u64)>,
+    /// Per P stopped by a stop-the-world: the goroutine it ran, to run again after.
+    suspended: Vec<Option<u64>>,
+    /// The mark workers' goroutines.
+    workers: std::collections::HashSet<u64>,
     gc_seq: u64,
     left_out: u64,
 }
@@ -154,6 +158,8 @@ impl<'a> Writer<'a> {
             wire: Wire::new(procs),
             procs: vec![(false, 0); procs],
             gs: HashMap::new(),
+            suspended: vec![None; procs],
+            workers: std::collections::HashSet::new(),
             gc_seq: 0,
             left_out: 0,
         }
@@ -347,6 +353,7 @@ impl<'a> Writer<'a> {
             self.left_out += 1;
             return;
         }
+        self.resume(p, t);
         if e.kind == TraceKind::ProcStop {
             if self.procs[p].0 && self.procs[p].1 == 0 {
                 self.procs[p].0 = false;
@@ -374,8 +381,15 @@ impl<'a> Writer<'a> {
             TraceKind::Start => self.start(g, p, t, None),
             TraceKind::WorkerStart { idle } => {
                 let label = if idle { IDLE_LABEL } else { DEDICATED_LABEL };
+                self.workers.insert(g);
                 self.start(g, p, t, Some(label));
             }
+            // Parked already by mark termination's stop-the-world.
+            TraceKind::WorkerPark
+                if self
+                    .gs
+                    .get(&g)
+                    .is_some_and(|s| s.0 == G::Waiting { syscall: false }) => {}
             TraceKind::End
             | TraceKind::Sched { .. }
             | TraceKind::Preempt { .. }
@@ -497,6 +511,42 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// runtime/proc.go: stopTheWorldWithSema — every P's goroutine is preempted and the P
+    /// stops (gcstopm), as a real trace shows the pause.
+    fn stop_the_world(&mut self, t: u64) {
+        for p in 0..self.procs.len() {
+            let (started, g) = self.procs[p];
+            if !started {
+                continue;
+            }
+            if g != 0 && self.workers.contains(&g) {
+                // A mark worker parks: the mark is over (gcMarkDone), or not begun.
+                self.stop(g, p, t, ev::GO_BLOCK, Site::RUNTIME);
+            } else if g != 0 {
+                let stack = self.stack(Site::RUNTIME, Some("runtime.stopTheWorldWithSema"));
+                self.wire.event(p, t, ev::GO_PREEMPT, &[stack]);
+                if let Some(e) = self.gs.get_mut(&g) {
+                    e.0 = G::Runnable;
+                }
+                self.suspended[p] = Some(g);
+            }
+            self.wire.event(p, t, ev::PROC_STOP, &[]);
+            self.procs[p] = (false, 0);
+        }
+    }
+
+    /// runtime/proc.go: startTheWorldWithSema — P `p`, stopped by a stop-the-world, starts
+    /// again at `t` with the goroutine it ran (at the world's restart, or earlier when the
+    /// simulation has it act inside the pause).
+    fn resume(&mut self, p: usize, t: u64) {
+        if let Some(g) = self.suspended[p].take() {
+            self.proc_start(p, t);
+            if self.procs[p].1 == 0 && self.gs.get(&g).is_some_and(|s| s.0 == G::Runnable) {
+                self.start(g, p, t, None);
+            }
+        }
+    }
+
     /// A GC phase, on P 0's batch (the parser moves GC events to its own row).
     fn gc(&mut self, t: u64, g: Gc) {
         match g {
@@ -506,8 +556,16 @@ impl<'a> Writer<'a> {
                 self.gc_seq += 1;
                 self.wire.event(0, t, ev::GC_START, &[seq, stack]);
             }
-            Gc::StwStart(kind) => self.wire.event(0, t, ev::GC_STW_START, &[kind]),
-            Gc::StwDone => self.wire.event(0, t, ev::GC_STW_DONE, &[]),
+            Gc::StwStart(kind) => {
+                self.wire.event(0, t, ev::GC_STW_START, &[kind]);
+                self.stop_the_world(t);
+            }
+            Gc::StwDone => {
+                self.wire.event(0, t, ev::GC_STW_DONE, &[]);
+                for p in 0..self.procs.len() {
+                    self.resume(p, t);
+                }
+            }
             Gc::Done => self.wire.event(0, t, ev::GC_DONE, &[]),
             Gc::HeapAlloc(b) => self.wire.event(0, t, ev::HEAP_ALLOC, &[b]),
             Gc::HeapGoal(b) => self.wire.event(0, t, ev::HEAP_GOAL, &[b]),
