@@ -42,6 +42,80 @@ fn sweep_into(dir: &Path) {
     ]);
 }
 
+/// A text of an SVG: its box (left, top, right, bottom) as far as can be told without the
+/// font (0.6 em a character in monospace, 0.52 em in the plots' sans-serif), and its content. Rotated texts (y-axis titles) are left out.
+fn text_boxes(svg: &str) -> Vec<([f64; 4], String)> {
+    let attr = |tag: &str, name: &str| -> Option<String> {
+        let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+        Some(tag[at..at + tag[at..].find('"')?].to_string())
+    };
+    let mut out = Vec::new();
+    let mut rest = svg;
+    while let Some(i) = rest.find("<text") {
+        rest = &rest[i..];
+        let close = rest.find('>').unwrap();
+        let tag = &rest[..close];
+        let end = rest.find("</text>").unwrap();
+        let content = rest[close + 1..end].trim();
+        // A <title> inside a text (a tooltip) is not drawn.
+        let content = match content.find("</title>") {
+            Some(t) => content[t + 8..].trim(),
+            None => content,
+        };
+        rest = &rest[end..];
+        if tag.contains("rotate(") || content.is_empty() {
+            continue;
+        }
+        let num = |n: &str, d: f64| {
+            attr(tag, n)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(d)
+        };
+        let (x, y) = (num("x", 0.0), num("y", 0.0));
+        let size = num("font-size", 12.0);
+        let chars = content
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&amp;", "&")
+            .chars()
+            .count() as f64;
+        let em = if tag.contains("sans-serif") {
+            0.52
+        } else {
+            0.6
+        };
+        let w = chars * size * em;
+        let x0 = match attr(tag, "text-anchor").as_deref() {
+            Some("end") => x - w,
+            Some("middle") => x - w / 2.0,
+            _ => x,
+        };
+        // plotters writes the top (dy="0.76em"); a hand-written SVG the baseline.
+        let top = if tag.contains("dy=\"0.76em\"") {
+            y
+        } else {
+            y - size
+        };
+        out.push(([x0, top, x0 + w, top + size], content.to_string()));
+    }
+    out
+}
+
+/// Every text of `svg` lies inside the picture: none runs off an edge.
+fn texts_inside(svg: &str, name: &str) {
+    let dim = |n: &str| -> f64 {
+        let at = svg.find(&format!(" {n}=\"")).unwrap() + n.len() + 3;
+        svg[at..at + svg[at..].find('"').unwrap()].parse().unwrap()
+    };
+    let (w, h) = (dim("width"), dim("height"));
+    for (b, text) in text_boxes(svg) {
+        assert!(
+            b[0] >= -1.0 && b[2] <= w + 1.0 && b[1] >= -1.0 && b[3] <= h + 1.0,
+            "{name}.svg: {text:?} at {b:?} runs outside the {w}x{h} picture"
+        );
+    }
+}
+
 /// Checks `dir/name.svg` and `dir/name.png`, and that the SVG names every label.
 fn check_plot(written: &[PathBuf], dir: &Path, name: &str, labels: &[&str]) -> String {
     let svg_path = dir.join(format!("{name}.svg"));
@@ -58,6 +132,7 @@ fn check_plot(written: &[PathBuf], dir: &Path, name: &str, labels: &[&str]) -> S
     for label in labels {
         assert!(svg.contains(label), "{name}.svg lacks the label {label:?}");
     }
+    texts_inside(&svg, name);
     let png = std::fs::read(&png_path).unwrap();
     assert!(png.starts_with(PNG_SIGNATURE), "{name}.png is not a PNG");
     assert!(
@@ -159,12 +234,32 @@ fn sweep_plots_from_a_gogc_by_memlimit_grid() {
         "pause_heatmap",
         &[
             "Largest STW pause per 5% of the run, by GOGC",
-            "only gomemlimit=off",
+            "gomemlimit=off",
+            "gomemlimit=256MiB",
+            "grey: no pause",
             "share of the run (5% buckets)",
             "GOGC",
         ],
     );
     assert_eq!(written.len(), 6, "{written:?}");
+    // The points' labels (their numbers in the key) overlap neither each other nor the key.
+    let boxes = text_boxes(&stw);
+    let numbers: Vec<&([f64; 4], String)> = boxes
+        .iter()
+        .filter(|(_, t)| t.chars().all(|c| c.is_ascii_digit() || ", –".contains(c)))
+        .filter(|(_, t)| t.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    assert!(!numbers.is_empty());
+    for (i, (a, ta)) in numbers.iter().enumerate() {
+        for (b, tb) in &numbers[i + 1..] {
+            let overlap = a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+            // Axis tick labels sit apart; point labels must too.
+            assert!(
+                !overlap,
+                "stw_vs_throughput.svg: {ta:?} {a:?} overlaps {tb:?} {b:?}"
+            );
+        }
+    }
     let png = std::fs::read(dir.path().join("pause_heatmap.png")).unwrap();
     draw_sweep_plots(dir.path()).unwrap();
     assert!(
@@ -310,7 +405,7 @@ fn pause_heatmap_from_a_gogc_only_sweep() {
         d,
         "pause_heatmap",
         &[
-            "Largest STW pause per 5% of the run, by GOGC (µs, max over seeds)",
+            "Largest STW pause per 5% of the run, by GOGC (µs, max over seeds; grey: no pause)",
             "largest STW pause (µs)",
             "share of the run (5% buckets)",
         ],
@@ -341,4 +436,26 @@ fn pause_heatmap_from_a_gogc_only_sweep() {
     let written = draw_sweep_plots(d).unwrap();
     assert!(!written.iter().any(|p| p.ends_with("pause_heatmap.svg")));
     no_temporaries(d);
+}
+
+/// race_minimal's swimlane: lanes only for the goroutines that took part (2 of 100, with a
+/// note for the others), and every text, the captions included, inside the picture.
+#[test]
+fn swimlane_draws_only_the_goroutines_that_took_part() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+        .args(["race", "scenarios/race_minimal.toml", "-q", "--out"])
+        .arg(dir.path())
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(out.status.code().is_some_and(|c| c <= 1));
+    let svg = std::fs::read_to_string(dir.path().join("swimlane.svg")).unwrap();
+    let lanes = svg.matches("class=\"lane\"").count();
+    assert!((2..100).contains(&lanes), "{lanes} lanes");
+    assert!(
+        svg.contains(&format!("{} other goroutines took no step", 100 - lanes)),
+        "the note on the others"
+    );
+    texts_inside(&svg, "swimlane");
 }

@@ -138,8 +138,25 @@ pub fn swimlane_svg(trace: &Trace) -> String {
         .max()
         .unwrap_or(0)
         .max(trace.goroutines.len());
-    let names: Vec<String> = (0..lanes as u32)
-        .map(|g| goroutine_name(trace, g).into_owned())
+    // The steps drawn: all, or the last TAIL_DRAWN.
+    let first = if n > MAX_DRAWN { n - TAIL_DRAWN } else { 0 };
+    // Only goroutines that took a drawn step get a lane (race_minimal's 100 writers would
+    // leave 98 empty lanes): lane of each goroutine, in goroutine order.
+    let mut lane_of: Vec<Option<usize>> = vec![None; lanes];
+    for s in &trace.steps[first..] {
+        lane_of[s.goroutine as usize] = Some(0);
+    }
+    let mut shown = Vec::new();
+    for (g, l) in lane_of.iter_mut().enumerate() {
+        if l.is_some() {
+            *l = Some(shown.len());
+            shown.push(g);
+        }
+    }
+    let hidden = lanes - shown.len();
+    let names: Vec<String> = shown
+        .iter()
+        .map(|&g| goroutine_name(trace, g as u32).into_owned())
         .collect();
     let name_chars = names
         .iter()
@@ -148,8 +165,6 @@ pub fn swimlane_svg(trace: &Trace) -> String {
         .unwrap_or(0)
         .max(strip_label(trace).chars().count());
     let left = 12.0 + CHAR11 * name_chars as f64 + 10.0;
-    // The steps drawn: all, or the last TAIL_DRAWN.
-    let first = if n > MAX_DRAWN { n - TAIL_DRAWN } else { 0 };
     let drawn = n - first;
     let pitch = if drawn == 0 {
         MAX_PITCH
@@ -160,35 +175,40 @@ pub fn swimlane_svg(trace: &Trace) -> String {
     let box_w = pitch - gap;
     let x_of = |i: usize| left + pitch * i.saturating_sub(first) as f64;
     let steps_end = x_of(n);
-    let width = (steps_end + RIGHT_MARGIN).max(MIN_WIDTH);
-    let lane_y = |g: usize| LANES_TOP + (LANE_H + LANE_GAP) * g as f64;
-    let lanes_bottom = lane_y(lanes) - LANE_GAP;
-
-    let mut body = String::new();
-
-    // Title.
     let outcome = match &trace.fatal {
         Some(f) => outcome_text(f.message),
         None => "ok".to_string(),
     };
+    let title = format!(
+        "schedule: {n} steps{}, {} goroutines, outcome: {outcome}",
+        if first > 0 {
+            format!(" (the last {drawn} drawn)")
+        } else {
+            String::new()
+        },
+        trace.goroutines.len()
+    );
+    // Wide enough for the title (bold 13px monospace: about 8.2 px a character).
+    let width = (steps_end + RIGHT_MARGIN)
+        .max(MIN_WIDTH)
+        .max(24.0 + 8.2 * title.chars().count() as f64);
+    let lane_y = |l: usize| LANES_TOP + (LANE_H + LANE_GAP) * l as f64;
+    let g_y = |g: usize| lane_y(lane_of[g].unwrap_or(0));
+    let lanes_bottom = lane_y(shown.len()) - LANE_GAP;
+
+    let mut body = String::new();
+
+    // Title.
     let _ = writeln!(
         body,
         r#"<text x="12" y="20" font-size="13" font-weight="bold">{}</text>"#,
-        esc(&format!(
-            "schedule: {n} steps{}, {} goroutines, outcome: {outcome}",
-            if first > 0 {
-                format!(" (the last {drawn} drawn)")
-            } else {
-                String::new()
-            },
-            trace.goroutines.len()
-        ))
+        esc(&title)
     );
 
     // Lanes and their names.
-    for (g, name) in names.iter().enumerate() {
-        let y = lane_y(g);
-        let fill = if g % 2 == 0 { "#f4f4f4" } else { "#fbfbfb" };
+    for (l, (name, &g)) in names.iter().zip(&shown).enumerate() {
+        let y = lane_y(l);
+        let fill = if l % 2 == 0 { "#f4f4f4" } else { "#fbfbfb" };
         let _ = writeln!(
             body,
             r#"<rect x="0" y="{}" width="{}" height="{}" fill="{fill}"/>"#,
@@ -234,9 +254,9 @@ pub fn swimlane_svg(trace: &Trace) -> String {
             body,
             r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{RACE_COLOR}" stroke-width="1.5" stroke-dasharray="2 2"/>"#,
             num(centre(r.previous.step)),
-            num(lane_y(a.goroutine as usize) + LANE_H / 2.0),
+            num(g_y(a.goroutine as usize) + LANE_H / 2.0),
             num(centre(r.current.step)),
-            num(lane_y(b.goroutine as usize) + LANE_H / 2.0)
+            num(g_y(b.goroutine as usize) + LANE_H / 2.0)
         );
     }
 
@@ -245,7 +265,7 @@ pub fn swimlane_svg(trace: &Trace) -> String {
     let race_steps = trace.race.map(|r| [r.previous.step, r.current.step]);
     for (i, s) in trace.steps.iter().enumerate().skip(first) {
         let x = x_of(i);
-        let y = lane_y(s.goroutine as usize) + 4.0;
+        let y = g_y(s.goroutine as usize) + 4.0;
         let h = LANE_H - 8.0;
         let fatal = fatal_step == Some(i);
         let racing = race_steps.is_some_and(|r| r.contains(&i));
@@ -314,6 +334,21 @@ pub fn swimlane_svg(trace: &Trace) -> String {
 
     // What the schedule ended in.
     let mut y = lanes_bottom + 34.0;
+    if hidden > 0 {
+        let text = format!(
+            "{hidden} other goroutine{} took no step{}: no lane for {}",
+            if hidden == 1 { "" } else { "s" },
+            if first > 0 { " in the part drawn" } else { "" },
+            if hidden == 1 { "it" } else { "them" }
+        );
+        let _ = writeln!(
+            body,
+            r##"<text x="12" y="{}" font-size="11" fill="#666">{}</text>"##,
+            num(y),
+            esc(&text)
+        );
+        y += 18.0;
+    }
     if let Some(f) = &trace.fatal {
         let text = format!(
             "{} (step {}, {})",
@@ -327,14 +362,23 @@ pub fn swimlane_svg(trace: &Trace) -> String {
             left
         };
         let anchor = if x > width / 2.0 { "end" } else { "start" };
-        let _ = writeln!(
-            body,
-            r#"<text x="{}" y="{}" font-size="12" font-weight="bold" fill="{FATAL_COLOR}" text-anchor="{anchor}">{}</text>"#,
-            num(x),
-            num(y),
-            esc(&text)
-        );
-        y += 18.0;
+        // Room on the anchored side, in bold 12px characters (~7.6 px each).
+        let room = if anchor == "end" {
+            x - 12.0
+        } else {
+            width - x - 12.0
+        };
+        for line in wrap(&text, (room / 7.6) as usize) {
+            let _ = writeln!(
+                body,
+                r#"<text x="{}" y="{}" font-size="12" font-weight="bold" fill="{FATAL_COLOR}" text-anchor="{anchor}">{}</text>"#,
+                num(x),
+                num(y),
+                esc(&line)
+            );
+            y += 16.0;
+        }
+        y += 2.0;
     }
     if let Some(r) = &trace.race {
         let side = |a: &Access| {
@@ -352,22 +396,30 @@ pub fn swimlane_svg(trace: &Trace) -> String {
             side(&r.current),
             side(&r.previous)
         );
-        let _ = writeln!(
-            body,
-            r#"<text x="12" y="{}" font-size="11" fill="{RACE_COLOR}">{}</text>"#,
-            num(y),
-            esc(&text)
-        );
-        y += 18.0;
+        for line in wrap(&text, ((width - 24.0) / CHAR11) as usize) {
+            let _ = writeln!(
+                body,
+                r#"<text x="12" y="{}" font-size="11" fill="{RACE_COLOR}">{}</text>"#,
+                num(y),
+                esc(&line)
+            );
+            y += 15.0;
+        }
+        y += 3.0;
     }
-    for line in &trace.corruption {
-        let _ = writeln!(
-            body,
-            r##"<text x="12" y="{}" font-size="11" fill="#333">{}</text>"##,
-            num(y),
-            esc(&format!("corruption: {line}"))
-        );
-        y += 16.0;
+    for c in &trace.corruption {
+        for line in wrap(
+            &format!("corruption: {c}"),
+            ((width - 24.0) / CHAR11) as usize,
+        ) {
+            let _ = writeln!(
+                body,
+                r##"<text x="12" y="{}" font-size="11" fill="#333">{}</text>"##,
+                num(y),
+                esc(&line)
+            );
+            y += 16.0;
+        }
     }
 
     let height = legend(&mut body, y + 8.0, width);
@@ -392,6 +444,25 @@ pub fn swimlane_svg(trace: &Trace) -> String {
 
 /// Steps between two axis labels, 1, 2 or 5 times a power of ten, so labels stay about
 /// 40 px apart.
+/// `text` in lines of at most `max` characters, broken between words (a word longer than a
+/// line gets a line of its own).
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let max = max.max(20);
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let last = lines.last_mut().expect("one line at least");
+        if !last.is_empty() && last.chars().count() + 1 + word.chars().count() > max {
+            lines.push(word.to_string());
+        } else {
+            if !last.is_empty() {
+                last.push(' ');
+            }
+            last.push_str(word);
+        }
+    }
+    lines
+}
+
 fn tick_every(pitch: f64) -> usize {
     let mut base = 1usize;
     loop {

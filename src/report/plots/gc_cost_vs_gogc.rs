@@ -7,8 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::{
-    DrawResult, FONT, MIB, Plot, PlotError, Series, SweepPoints, Table, add_to_series, draw_legend,
-    from_zero, other_axes, padded, render,
+    DrawResult, FONT, MIB, Plot, PlotError, Series, SweepPoints, Table, add_to_series, from_zero,
+    geometric, legend_rows, legend_strip, other_axes, padded, render,
 };
 
 /// A metric over seeds: mean, median and maximum.
@@ -99,53 +99,104 @@ where
         .iter()
         .flat_map(|s| s.points.iter().flat_map(|p| finite(metric(p))))
         .fold(0.0, f64::max);
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 20))
-        .margin(14)
-        .x_label_area_size(48)
-        .y_label_area_size(64)
-        .build_cartesian_2d(padded(lo, hi, 0.08), from_zero(y_max))?;
+    let gogcs: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.gogc))
+        .collect();
+    let x_desc = match (series.len() > 1, geometric(&gogcs)) {
+        (true, true) => "GOGC (log scale; series nudged apart so none hides another)",
+        (true, false) => "GOGC (series nudged apart along x so none hides another)",
+        (false, true) => "GOGC (log scale)",
+        (false, false) => "GOGC",
+    };
+    let builder = || {
+        let mut b = ChartBuilder::on(area);
+        b.caption(title, (FONT, 20))
+            .margin(14)
+            .x_label_area_size(48)
+            .y_label_area_size(64);
+        b
+    };
+    let y = from_zero(y_max);
+    if geometric(&gogcs) {
+        // A geometric grid (25, 50, 100…) evenly spaced: the nudge is a ratio.
+        let x = (lo / 1.25)..(hi * 1.25);
+        // Ticks at the grid's own values.
+        let mut keys = gogcs.clone();
+        keys.sort_by(f64::total_cmp);
+        keys.dedup();
+        let x = x.log_scale().with_key_points(keys);
+        let mut chart = builder().build_cartesian_2d(x, y)?;
+        mesh(&mut chart, x_desc, y_desc)?;
+        for (i, s) in series.iter().enumerate() {
+            let k = (i as f64 - (series.len() - 1) as f64 / 2.0) * 0.03;
+            draw_series(&mut chart, s, i, &metric, |g| g * (1.0 + k))?;
+        }
+    } else {
+        let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
+        let mut chart = builder().build_cartesian_2d(padded(lo, hi, 0.08), y)?;
+        mesh(&mut chart, x_desc, y_desc)?;
+        for (i, s) in series.iter().enumerate() {
+            let nudge = (i as f64 - (series.len() - 1) as f64 / 2.0) * span * 0.012;
+            draw_series(&mut chart, s, i, &metric, |g| g + nudge)?;
+        }
+    }
+    Ok(())
+}
+
+fn mesh<'a, DB, X>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    x_desc: &str,
+    y_desc: &str,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
     chart
         .configure_mesh()
-        .x_desc(if series.len() > 1 {
-            "GOGC (series nudged apart along x so none hides another)"
-        } else {
-            "GOGC"
-        })
+        .x_desc(x_desc)
         .x_label_formatter(&|x| format!("{x:.0}"))
         .y_desc(y_desc)
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))
         .light_line_style(RGBColor(235, 235, 235))
         .draw()?;
-    let span = if hi > lo { hi - lo } else { lo.abs().max(1.0) };
-    for (i, s) in series.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
-        let nudge = (i as f64 - (series.len() - 1) as f64 / 2.0) * span * 0.012;
-        chart
-            .draw_series(LineSeries::new(
-                s.points.iter().map(|p| (p.gogc + nudge, metric(p).mean)),
-                color.stroke_width(2),
-            ))?
-            .label(s.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-            });
-        chart.draw_series(
-            s.points
-                .iter()
-                .map(|p| Circle::new((p.gogc + nudge, metric(p).mean), 4, color.filled())),
-        )?;
-        chart.draw_series(s.points.iter().filter_map(|p| {
-            let m = metric(p);
-            let lo = m.p50.min(m.mean);
-            let hi = m.max.max(m.mean);
-            (lo.is_finite() && hi.is_finite()).then(|| {
-                ErrorBar::new_vertical(p.gogc + nudge, lo, m.mean, hi, color.stroke_width(2), 10)
-            })
-        }))?;
-    }
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
+    Ok(())
+}
+
+/// Series `s` (the `i`-th) on `chart`: its line of means, dots, and bars from median to
+/// maximum, at x = `at(gogc)`.
+fn draw_series<'a, DB, X>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    s: &Series<Point>,
+    i: usize,
+    metric: &impl Fn(&Point) -> Stat,
+    at: impl Fn(f64) -> f64,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64>,
+{
+    let color = Palette99::pick(i).to_rgba();
+    chart.draw_series(LineSeries::new(
+        s.points.iter().map(|p| (at(p.gogc), metric(p).mean)),
+        color.stroke_width(2),
+    ))?;
+    chart.draw_series(
+        s.points
+            .iter()
+            .map(|p| Circle::new((at(p.gogc), metric(p).mean), 4, color.filled())),
+    )?;
+    chart.draw_series(s.points.iter().filter_map(|p| {
+        let m = metric(p);
+        let lo = m.p50.min(m.mean);
+        let hi = m.max.max(m.mean);
+        (lo.is_finite() && hi.is_finite())
+            .then(|| ErrorBar::new_vertical(at(p.gogc), lo, m.mean, hi, color.stroke_width(2), 10))
+    }))?;
     Ok(())
 }
 
@@ -159,6 +210,17 @@ impl Plot for GcCostVsGogc {
             "GC cost vs GOGC: mean over seeds, bars from median to max (points.csv)",
             (FONT, 24),
         )?;
+        // The legend above both panels, outside the data.
+        let entries: Vec<(String, RGBAColor)> = self
+            .series
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.label.clone(), Palette99::pick(i).to_rgba()))
+            .collect();
+        let (w, _) = root.dim_in_pixel();
+        let rows = legend_rows(&entries, w, 14);
+        let (legend, root) = root.split_vertically(rows * 22 + 8);
+        legend_strip(&legend, &entries, 14)?;
         let panels = root.split_evenly((1, 2));
         panel(
             &panels[0],

@@ -165,12 +165,14 @@ impl Plot for HeapTimeline {
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
 
+        // A mark shorter than a pixel would vanish in the bitmap (and flicker from cycle to
+        // cycle as it straddles pixel edges): every mark is at least 1.5 pixels wide.
+        let (plot_px, _) = chart.plotting_area().dim_in_pixel();
+        let min_w = (x_end * 1.02) / f64::from(plot_px.max(1)) * 1.5;
         chart
             .draw_series(cs.iter().map(|c| {
-                Rectangle::new(
-                    [(c.mark_start, 0.0), (c.mark_end, y_top)],
-                    MARK_FILL.filled(),
-                )
+                let end = c.mark_end.max(c.mark_start + min_w);
+                Rectangle::new([(c.mark_start, 0.0), (end, y_top)], MARK_FILL.filled())
             }))?
             .label("mark phase")
             .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], MARK_FILL.filled()));

@@ -199,7 +199,7 @@ impl Plot for MapGrowth {
             .caption("Map growth: B over writes (map_events.csv)", (FONT, 24))
             .margin(16)
             .x_label_area_size(48)
-            .y_label_area_size(56)
+            .y_label_area_size(80)
             .build_cartesian_2d((1f64..x_end).log_scale(), -0.5f64..self.max_b + 1.0)?;
         chart
             .configure_mesh()
@@ -288,12 +288,13 @@ impl MapGrowth {
             )
             .margin(16)
             .x_label_area_size(48)
-            .y_label_area_size(56)
+            .y_label_area_size(80)
             .build_cartesian_2d((1f64..x_end).log_scale(), 0f64..max_cost)?;
         chart
             .configure_mesh()
             .x_desc("write number (log scale)")
             .y_desc("simulated ns")
+            .y_label_formatter(&|y| format!("{y:.0}"))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 16))
             .light_line_style(RGBColor(235, 235, 235))

@@ -318,6 +318,66 @@ pub(crate) fn from_zero(hi: f64) -> std::ops::Range<f64> {
     0.0..hi * 1.12
 }
 
+/// A legend drawn in its own strip `area` (beside or above the data, so it hides none):
+/// each entry's colour as a short line and its label, left to right, wrapping to more rows.
+pub(crate) fn legend_strip<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[(String, RGBAColor)],
+    font_size: u32,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (w, _) = area.dim_in_pixel();
+    let row = font_size as i32 + 8;
+    let (mut x, mut y) = (12i32, 4i32);
+    for (label, color) in entries {
+        // Width of the label in this font, approximated (0.6 em per character).
+        let text_w = (label.chars().count() as f64 * font_size as f64 * 0.6) as i32;
+        let item_w = 28 + text_w + 24;
+        if x > 12 && x + item_w > w as i32 {
+            x = 12;
+            y += row;
+        }
+        let mid = y + row / 2 - 2;
+        area.draw(&PathElement::new(
+            vec![(x, mid), (x + 22, mid)],
+            color.stroke_width(3),
+        ))?;
+        area.draw(&Text::new(
+            label.clone(),
+            (x + 28, y),
+            (FONT, font_size).into_font().color(&BLACK),
+        ))?;
+        x += item_w;
+    }
+    Ok(())
+}
+
+/// Rows a [`legend_strip`] of `entries` takes in `width` pixels.
+pub(crate) fn legend_rows(entries: &[(String, RGBAColor)], width: u32, font_size: u32) -> u32 {
+    let mut rows = 1;
+    let mut x = 12i32;
+    for (label, _) in entries {
+        let item_w = 28 + (label.chars().count() as f64 * font_size as f64 * 0.6) as i32 + 24;
+        if x > 12 && x + item_w > width as i32 {
+            rows += 1;
+            x = 12;
+        }
+        x += item_w;
+    }
+    rows
+}
+
+/// Whether values are a geometric grid (each at least twice the one before: GOGC 25, 50,
+/// 100…), which a log axis spaces evenly.
+pub(crate) fn geometric(values: &[f64]) -> bool {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(f64::total_cmp);
+    v.dedup();
+    v.len() >= 3 && v[0] > 0.0 && v.windows(2).all(|w| w[1] / w[0] >= 1.9)
+}
+
 /// The legend every plot draws: framed, on a translucent white box, at `pos`.
 pub(crate) fn draw_legend<'a, DB, CT>(
     chart: &mut ChartContext<'a, DB, CT>,

@@ -1,6 +1,8 @@
 //! pause_heatmap: the largest STW pause in each twentieth of the run, one row per GOGC value,
 //! from the `stw_timeline_ns` column of sweep.csv. A cell is the maximum over every run of
-//! that GOGC (all seeds); with other axes, only the runs at the first value of each of them.
+//! that GOGC (all seeds); with other axes (a memory limit), one panel per combination of
+//! their values, on one colour scale. A stretch with no pause at all is grey, apart from the
+//! scale.
 
 use std::path::{Path, PathBuf};
 
@@ -21,12 +23,21 @@ struct Row {
     max_us: [f64; BUCKETS],
 }
 
+/// The rows of one combination of the other axes' values.
+struct Panel {
+    label: String,
+    rows: Vec<Row>,
+}
+
 struct PauseHeatmap {
     title: String,
-    rows: Vec<Row>,
+    panels: Vec<Panel>,
     /// Top of the colour scale, µs.
     scale_max: f64,
 }
+
+/// A cell with no pause: outside the scale, so it does not read as a short pause.
+const NO_PAUSE: RGBColor = RGBColor(225, 225, 225);
 
 pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let path = dir.join("sweep.csv");
@@ -46,12 +57,13 @@ pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         return Ok(Vec::new());
     }
     let others: Vec<usize> = (1..seed_col).filter(|&c| c != gogc_col).collect();
-    let first: Vec<String> = others.iter().map(|&c| t.text(0, c).to_string()).collect();
-    let mut rows: Vec<Row> = Vec::new();
+    let mut panels: Vec<Panel> = Vec::new();
     for r in 0..t.rows.len() {
-        if others.iter().zip(&first).any(|(&c, v)| t.text(r, c) != v) {
-            continue;
-        }
+        let label = others
+            .iter()
+            .map(|&c| format!("{}={}", short_axis(&t.header[c]), t.text(r, c)))
+            .collect::<Vec<_>>()
+            .join(", ");
         // GOGC=off has no place on a numeric axis.
         let Ok(gogc) = t.text(r, gogc_col).parse::<f64>() else {
             continue;
@@ -74,6 +86,17 @@ pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         if values.len() != BUCKETS {
             return Err(bad());
         }
+        let pi = match panels.iter().position(|p| p.label == label) {
+            Some(i) => i,
+            None => {
+                panels.push(Panel {
+                    label,
+                    rows: Vec::new(),
+                });
+                panels.len() - 1
+            }
+        };
+        let rows = &mut panels[pi].rows;
         let i = match rows.iter().position(|row| row.gogc == gogc) {
             Some(i) => i,
             None => {
@@ -89,27 +112,22 @@ pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             *cell = cell.max(v as f64 / 1e3);
         }
     }
-    if rows.is_empty() {
+    if panels.is_empty() {
         return Ok(Vec::new());
     }
-    rows.sort_by(|a, b| a.gogc.total_cmp(&b.gogc));
-    let top = rows
+    for p in &mut panels {
+        p.rows.sort_by(|a, b| a.gogc.total_cmp(&b.gogc));
+    }
+    let top = panels
         .iter()
-        .flat_map(|r| r.max_us.iter().copied())
+        .flat_map(|p| p.rows.iter().flat_map(|r| r.max_us.iter().copied()))
         .fold(0.0, f64::max);
     let scale_max = if top > 0.0 { top } else { 1.0 };
-    let mut title = "Largest STW pause per 5% of the run, by GOGC (µs, max over seeds)".to_string();
-    if !others.is_empty() {
-        let only: Vec<String> = others
-            .iter()
-            .zip(&first)
-            .map(|(&c, v)| format!("{}={v}", short_axis(&t.header[c])))
-            .collect();
-        title.push_str(&format!("; only {}", only.join(", ")));
-    }
+    let title = "Largest STW pause per 5% of the run, by GOGC (µs, max over seeds; grey: no pause)"
+        .to_string();
     let plot = PauseHeatmap {
         title,
-        rows,
+        panels,
         scale_max,
     };
     render(dir, "pause_heatmap", &plot)
@@ -138,17 +156,26 @@ fn colour(f: f64) -> RGBColor {
 }
 
 impl PauseHeatmap {
-    fn grid<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> DrawResult
+    fn grid<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        panel: &Panel,
+        last: bool,
+    ) -> DrawResult
     where
         DB::ErrorType: 'static,
     {
-        let n = self.rows.len();
-        let mut chart = ChartBuilder::on(area)
-            .margin(14)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.0..BUCKETS as f64, 0.0..n as f64)?;
-        let labels: Vec<&str> = self.rows.iter().map(|r| r.label.as_str()).collect();
+        let n = panel.rows.len();
+        let mut builder = ChartBuilder::on(area);
+        builder
+            .margin(10)
+            .x_label_area_size(if last { 44 } else { 22 })
+            .y_label_area_size(64);
+        if !panel.label.is_empty() {
+            builder.caption(&panel.label, (FONT, 16));
+        }
+        let mut chart = builder.build_cartesian_2d(0.0..BUCKETS as f64, 0.0..n as f64)?;
+        let labels: Vec<&str> = panel.rows.iter().map(|r| r.label.as_str()).collect();
         chart
             .configure_mesh()
             .disable_mesh()
@@ -166,16 +193,25 @@ impl PauseHeatmap {
                     String::new()
                 }
             })
-            .x_desc("share of the run (5% buckets)")
+            .x_desc(if last {
+                "share of the run (5% buckets)"
+            } else {
+                ""
+            })
             .y_desc("GOGC")
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
             .draw()?;
-        chart.draw_series(self.rows.iter().enumerate().flat_map(|(y, row)| {
+        chart.draw_series(panel.rows.iter().enumerate().flat_map(|(y, row)| {
             row.max_us.iter().enumerate().map(move |(x, &v)| {
+                let fill = if v > 0.0 {
+                    colour(v / self.scale_max)
+                } else {
+                    NO_PAUSE
+                };
                 Rectangle::new(
                     [(x as f64, y as f64), ((x + 1) as f64, (y + 1) as f64)],
-                    colour(v / self.scale_max).filled(),
+                    fill.filled(),
                 )
             })
         }))?;
@@ -222,8 +258,11 @@ impl Plot for PauseHeatmap {
     {
         root.fill(&WHITE)?;
         let root = root.titled(&self.title, (FONT, 22))?;
-        let (grid, strip) = root.split_horizontally(SIZE.0 - 150);
-        self.grid(&grid)?;
+        let (grids, strip) = root.split_horizontally(SIZE.0 - 150);
+        let areas = grids.split_evenly((self.panels.len(), 1));
+        for (i, (panel, area)) in self.panels.iter().zip(&areas).enumerate() {
+            self.grid(area, panel, i + 1 == self.panels.len())?;
+        }
         self.strip(&strip)?;
         Ok(())
     }

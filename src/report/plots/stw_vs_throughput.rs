@@ -1,5 +1,6 @@
 //! stw_vs_throughput: total and maximum stop-the-world time against mutator allocation
-//! throughput, one labelled point per grid point, with the Pareto front of each.
+//! throughput, one numbered point per grid point (the key beside the panels names it), with
+//! the Pareto front of each.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +9,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::{
-    DrawResult, FONT, MIB, Plot, PlotError, SweepPoints, Table, draw_legend, from_zero, padded,
+    DrawResult, FONT, MIB, Plot, PlotError, SweepPoints, Table, from_zero, legend_strip, padded,
     render,
 };
 
@@ -86,6 +87,43 @@ const TOTAL: RGBColor = RGBColor(31, 119, 180);
 const MAX: RGBColor = RGBColor(214, 39, 40);
 const FRONT: RGBColor = RGBColor(44, 160, 44);
 
+/// The x range: the points' throughputs, widened to ±2.5% around them when they lie closer
+/// than that (a sweep whose throughput barely moves should look so), and the spread in %.
+fn x_range(points: &[Point]) -> (std::ops::Range<f64>, f64) {
+    let (lo, hi) = points
+        .iter()
+        .map(|p| p.throughput)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
+            (lo.min(x), hi.max(x))
+        });
+    let mid = (lo + hi) / 2.0;
+    let spread = if mid > 0.0 {
+        (hi - lo) / mid * 100.0
+    } else {
+        0.0
+    };
+    if mid > 0.0 && spread < 5.0 {
+        (mid * 0.975..mid * 1.025, spread)
+    } else {
+        (padded(lo, hi, 0.12), spread)
+    }
+}
+
+/// Point numbers as one label: "4" or "1–3" or "2, 5".
+fn numbers_label(ns: &[usize]) -> String {
+    let consecutive = ns.windows(2).all(|w| w[1] == w[0] + 1);
+    match ns {
+        [one] => one.to_string(),
+        [first, .., last] if consecutive => format!("{first}–{last}"),
+        _ => ns
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     points: &[Point],
@@ -98,23 +136,24 @@ fn panel<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let (lo, hi) = points
-        .iter()
-        .map(|p| p.throughput)
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), x| {
-            (lo.min(x), hi.max(x))
-        });
+    let (x, spread) = x_range(points);
     let y_max = points.iter().map(&stw).fold(0.0, f64::max);
+    let desc = if spread < 5.0 {
+        format!("{x_desc}; all within {spread:.2}%")
+    } else {
+        x_desc.to_string()
+    };
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, 20))
         .margin(14)
         .x_label_area_size(48)
         .y_label_area_size(64)
-        .build_cartesian_2d(padded(lo, hi, 0.12), from_zero(y_max * 1.15))?;
+        .build_cartesian_2d(x, from_zero(y_max * 1.15))?;
     chart
         .configure_mesh()
-        .x_desc(x_desc)
+        .x_desc(desc)
         .y_desc(format!("{} (ms)", series))
+        .x_labels(6)
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))
         .light_line_style(RGBColor(235, 235, 235))
@@ -126,56 +165,85 @@ where
             .map(|p| (p.throughput, stw(p)))
             .collect::<Vec<_>>(),
     );
-    let front_points = front.clone();
-    chart
-        .draw_series(LineSeries::new(front, FRONT.stroke_width(2)))?
-        .label("Pareto front")
-        .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], FRONT.stroke_width(2)));
+    chart.draw_series(LineSeries::new(front.clone(), FRONT.stroke_width(2)))?;
     // A ring around each point of the front, so a front of one point shows too.
     chart.draw_series(
-        front_points
+        front
             .into_iter()
             .map(|p| Circle::new(p, 9, FRONT.stroke_width(2))),
     )?;
-    // Labels go above their point, extending to the left in the right part of the plot so
-    // none runs off the edge, and move up until they overlap no label already placed.
-    let x_mid = lo + (hi - lo) * 0.6;
+    chart.draw_series(
+        points
+            .iter()
+            .map(|p| Circle::new((p.throughput, stw(p)), 5, color.filled())),
+    )?;
+    // Each point carries its number in the key beside the plot; points that fall on one
+    // spot share one label.
+    // (pixel, data point, the numbers of the points there)
+    type Group = ((i32, i32), (f64, f64), Vec<usize>);
+    let mut groups: Vec<Group> = Vec::new();
+    for (i, p) in points.iter().enumerate() {
+        let data = (p.throughput, stw(p));
+        let at = chart.backend_coord(&data);
+        match groups
+            .iter_mut()
+            .find(|(g, _, _)| (g.0 - at.0).abs() <= 6 && (g.1 - at.1).abs() <= 6)
+        {
+            Some((_, _, ns)) => ns.push(i + 1),
+            None => groups.push((at, data, vec![i + 1])),
+        }
+    }
+    let style = TextStyle::from((FONT, 13)).pos(Pos::new(HPos::Left, VPos::Bottom));
+    let right_edge = area.get_pixel_range().0.end;
     let mut placed: Vec<[i32; 4]> = Vec::new();
-    let mut labels = Vec::with_capacity(points.len());
-    for p in points {
-        let right = p.throughput > x_mid;
-        let style = TextStyle::from((FONT, 12)).pos(Pos::new(
-            if right { HPos::Right } else { HPos::Left },
-            VPos::Bottom,
-        ));
-        let (w, h) = area.estimate_text_size(&p.label, &style)?;
+    let mut labels = Vec::with_capacity(groups.len());
+    for (at, data, ns) in &groups {
+        let text = numbers_label(ns);
+        let (w, h) = area.estimate_text_size(&text, &style)?;
         let (w, h) = (w as i32, h as i32);
-        let (px, py) = chart.backend_coord(&(p.throughput, stw(p)));
-        let dx = if right { -8 } else { 8 };
-        let x0 = if right { px + dx - w } else { px + dx };
-        let mut dy = -6;
-        for _ in 0..points.len() {
-            let b = [x0, py + dy - h, x0 + w, py + dy];
-            let overlaps = placed
+        // Above and right of the point (left near the edge), moved up past any label
+        // already placed. Offsets are from the point, in pixels.
+        let mut dx = 7;
+        if at.0 + dx + w > right_edge - 4 {
+            dx = -7 - w;
+        }
+        let mut dy = -5;
+        for _ in 0..=groups.len() {
+            let b = [at.0 + dx, at.1 + dy - h, at.0 + dx + w, at.1 + dy];
+            if !placed
                 .iter()
-                .any(|o| b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3]);
-            if !overlaps {
+                .any(|o| b[0] < o[2] && o[0] < b[2] && b[1] < o[3] && o[1] < b[3])
+            {
                 break;
             }
-            dy -= h + 2;
+            dy -= h + 1;
         }
-        placed.push([x0, py + dy - h, x0 + w, py + dy]);
-        labels.push((dx, dy, style));
+        placed.push([at.0 + dx, at.1 + dy - h, at.0 + dx + w, at.1 + dy]);
+        labels.push((*data, text, dx, dy));
     }
-    chart
-        .draw_series(points.iter().zip(labels).map(|(p, (dx, dy, style))| {
-            EmptyElement::at((p.throughput, stw(p)))
-                + Circle::new((0, 0), 5, color.filled())
-                + Text::new(p.label.clone(), (dx, dy), style)
-        }))?
-        .label(format!("{series} (mean over seeds)"))
-        .legend(move |(x, y)| Circle::new((x + 10, y), 5, color.filled()));
-    draw_legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
+    chart.draw_series(labels.into_iter().map(|(data, text, dx, dy)| {
+        EmptyElement::at(data) + Text::new(text, (dx, dy), style.clone())
+    }))?;
+    Ok(())
+}
+
+/// The key: each point's number and grid point, in a column beside the panels.
+fn key<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, points: &[Point]) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
+    let (_, h) = area.dim_in_pixel();
+    let row = ((h as usize).saturating_sub(40) / points.len().max(1)).clamp(8, 18) as i32;
+    let size = (row - 3).clamp(8, 14);
+    area.draw(&Text::new("points", (8, 8), (FONT, 15).into_font()))?;
+    for (i, p) in points.iter().enumerate() {
+        let y = 32 + i as i32 * row;
+        area.draw(&Text::new(
+            format!("{:>2}  {}", i + 1, p.label),
+            (8, y),
+            (FONT, size as u32).into_font(),
+        ))?;
+    }
     Ok(())
 }
 
@@ -186,7 +254,16 @@ impl Plot for StwVsThroughput {
     {
         root.fill(&WHITE)?;
         let root = root.titled("Stop-the-world time vs throughput (points.csv)", (FONT, 24))?;
-        let panels = root.split_evenly((1, 2));
+        let entries = vec![
+            ("total STW (mean over seeds)".to_string(), TOTAL.to_rgba()),
+            ("max STW (mean over seeds)".to_string(), MAX.to_rgba()),
+            ("Pareto front".to_string(), FRONT.to_rgba()),
+        ];
+        let (legend, root) = root.split_vertically(30);
+        legend_strip(&legend, &entries, 14)?;
+        let (w, _) = root.dim_in_pixel();
+        let (plots, key_area) = root.split_horizontally(w.saturating_sub(300));
+        let panels = plots.split_evenly((1, 2));
         panel(
             &panels[0],
             &self.points,
@@ -205,6 +282,7 @@ impl Plot for StwVsThroughput {
             MAX,
             self.x_desc,
         )?;
+        key(&key_area, &self.points)?;
         Ok(())
     }
 }
@@ -212,6 +290,13 @@ impl Plot for StwVsThroughput {
 #[cfg(test)]
 mod tests {
     use super::pareto_front;
+
+    #[test]
+    fn numbers_read_as_ranges_or_lists() {
+        assert_eq!(super::numbers_label(&[4]), "4");
+        assert_eq!(super::numbers_label(&[1, 2, 3]), "1–3");
+        assert_eq!(super::numbers_label(&[2, 5]), "2, 5");
+    }
 
     #[test]
     fn front_keeps_only_unbeaten_points() {
