@@ -38,7 +38,9 @@ fn trace_options() -> gomemsim::RunOptions {
 /// one run to the next.
 #[test]
 fn every_bundled_scenario_traces_without_an_inconsistent_event() {
-    for file in bundled_scenarios() {
+    let contended = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/trace_mutex_service.toml");
+    for file in bundled_scenarios().into_iter().chain([contended]) {
         let sc = gomemsim::scenario::load(&file, &[]).unwrap();
         let o = gomemsim::run_with(&sc, &trace_options()).unwrap();
         let tr = o.exec_trace.as_ref().expect("a trace was asked for");
@@ -210,18 +212,27 @@ fn the_trace_viewer_serves_the_trace() {
             .spawn()
             .unwrap();
         let stderr = child.stderr.take().unwrap();
+        // Lines arrive on a channel, so a server that stalls without a word fails the test
+        // at the deadline instead of hanging it.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
         let deadline = Instant::now() + Duration::from_secs(120);
         let mut log = String::new();
         let mut listening = false;
-        for line in BufReader::new(stderr).lines() {
-            let line = line.unwrap();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            let Ok(line) = rx.recv_timeout(left) else {
+                break;
+            };
             log.push_str(&line);
             log.push('\n');
             if line.contains("listening on") {
                 listening = true;
-                break;
-            }
-            if Instant::now() > deadline {
                 break;
             }
         }

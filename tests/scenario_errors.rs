@@ -903,3 +903,37 @@ fn gomaxprocs_range_unicode_names_and_grid_blame() {
     assert_eq!(o.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--grid runtime.gogc=abc"), "{stderr}");
 }
+
+/// `--seeds 0` is blamed on `--seeds`, with the range it takes; a struct key that is not
+/// comparable gets no `[N]byte` advice for a key (Go refuses such a key), only for an element.
+#[test]
+fn seeds_blame_and_non_comparable_struct_advice() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+        .args([
+            "sweep",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/map_growth.toml"),
+            "--grid",
+            "runtime.gogc=50,100",
+            "--seeds",
+            "0",
+            "-q",
+            "--out",
+            "/nonexistent/sweep",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--seeds 0: the number of seeds must be from 1 to 10000000"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("--grid"), "{stderr}");
+    let e = err(
+        "name = \"a\"\n[[maps]]\nname = \"m\"\nkey = \"struct{a int; b []byte}\"\nelem = \"int\"\n",
+        &[],
+    );
+    let e = e.to_string();
+    assert!(e.contains("is not comparable"), "{e}");
+    assert!(e.contains("so it cannot be a map key"), "{e}");
+}

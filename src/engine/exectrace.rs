@@ -12,7 +12,8 @@
 
 use crate::model::gomap::MapEventKind;
 
-/// Default cap on recorded events: about 80 MB while running, 10–20 MB written.
+/// Default cap on recorded events: about 100 MB while running (48 bytes an event), 10–20 MB
+/// written.
 pub const DEFAULT_MAX_EVENTS: u64 = 1 << 21;
 
 /// Where an event happened in the program: instruction `pc` of program `program`
@@ -170,6 +171,8 @@ pub(crate) struct Tracer {
     next_task: u64,
     /// heapLive at the last HeapAlloc event.
     last_heap: u64,
+    /// The event loop's time (ns).
+    now_ns: u64,
 }
 
 /// Goroutine id of main.
@@ -192,21 +195,51 @@ impl Tracer {
             tasks: Vec::new(),
             next_task: 1,
             last_heap: 0,
+            now_ns: 0,
         }
     }
 
     /// Records `kind` about goroutine id `g` on P `p` at `t_ps`.
+    ///
+    /// At the cap the trace is cut at the event loop's time (`now_ns`): every event before
+    /// it has been recorded then (the simulation records nothing earlier than the event it
+    /// handles), and the events already recorded past it (a P that ran ahead) are dropped
+    /// when the trace is taken ([`Tracer::take`]).
     #[inline]
     pub fn push(&mut self, t_ps: u64, p: u32, g: u64, kind: TraceKind) {
         let t_ns = t_ps / 1000;
-        if t_ns < self.from_ns || t_ns >= self.to_ns || self.cut_at_ns.is_some() {
+        if t_ns < self.from_ns || t_ns >= self.to_ns {
             return;
         }
-        if self.events.len() as u64 >= self.max_events {
-            self.cut_at_ns = Some(t_ns);
-            return;
+        if let Some(cut) = self.cut_at_ns {
+            if t_ns >= cut {
+                return;
+            }
+        } else if self.events.len() as u64 >= self.max_events {
+            self.cut_at_ns = Some(self.now_ns.min(t_ns).max(self.from_ns));
+            if t_ns >= self.now_ns {
+                return;
+            }
         }
         self.events.push(TraceEvent { t_ns, p, g, kind });
+    }
+
+    /// The event loop handles an event at `now_ns`: nothing recorded from now on is earlier.
+    #[inline]
+    pub fn at(&mut self, now_ns: u64) {
+        self.now_ns = now_ns;
+    }
+
+    /// The recorded events, sorted by time (stable: one instant keeps the order they were
+    /// made in), without those past the cut.
+    pub fn take(&mut self) -> Vec<TraceEvent> {
+        let mut events = std::mem::take(&mut self.events);
+        events.sort_by_key(|e| e.t_ns);
+        if let Some(cut) = self.cut_at_ns {
+            let keep = events.partition_point(|e| e.t_ns < cut);
+            events.truncate(keep);
+        }
+        events
     }
 
     /// The window recorded.
@@ -311,9 +344,10 @@ impl Tracer {
         self.tasks.get_mut(slot).and_then(|t| t.pop()).unwrap_or(0)
     }
 
-    /// Records heapLive at `t_ps` when it moved by 1/64 of the goal since the last record
-    /// (runtime/trace.go: traceHeapAlloc is emitted on every mcache refill; this keeps the
-    /// counter's shape at a bounded cost).
+    /// Records the heap in use at `t_ps` when it moved by 1/64 of the goal since the last
+    /// record; called after each allocation batch and each event (runtime/trace.go:
+    /// traceHeapAlloc is emitted on every mcache refill; this keeps the counter's shape at a
+    /// bounded cost).
     #[inline]
     pub fn heap(&mut self, t_ps: u64, heap_live: u64, goal: u64) {
         if heap_live.abs_diff(self.last_heap) >= (goal / 64).max(1) {

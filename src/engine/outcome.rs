@@ -195,8 +195,7 @@ impl Sim {
         }
         let metrics = scraper.map(|s| s.samples).unwrap_or_default();
         let exec_trace = self.tracer.take().map(|mut tr| {
-            let mut events = std::mem::take(&mut tr.events);
-            events.sort_by_key(|e| e.t_ns);
+            let events = tr.take();
             Box::new(super::exectrace::ExecTrace {
                 events,
                 window_ns: tr.window_ns(),

@@ -455,14 +455,16 @@ impl Sim {
             self.ps[p].clock_ps = t;
             if self.tracer.is_some() && flow != Flow::Continue {
                 let at = self.site(g);
-                let kind = match flow {
-                    Flow::Done => TraceKind::End,
-                    Flow::Parked => TraceKind::BlockSync { at },
-                    Flow::Yield => TraceKind::Sched { at },
-                    Flow::Blocked => TraceKind::SysBlock { at },
+                let (kind, when) = match flow {
+                    Flow::Done => (TraceKind::End, t),
+                    // Blocked from when it queued on the lock: an unlock may come before
+                    // its mutex_op's time runs out.
+                    Flow::Parked => (TraceKind::BlockSync { at }, self.park_ps.min(t)),
+                    Flow::Yield => (TraceKind::Sched { at }, t),
+                    Flow::Blocked => (TraceKind::SysBlock { at }, t),
                     Flow::Continue => unreachable!("checked"),
                 };
-                self.trace_g(t, p, g, kind);
+                self.trace_g(when, p, g, kind);
             }
             match flow {
                 Flow::Continue => {}

@@ -57,6 +57,12 @@ impl Scraper {
         }
     }
 
+    /// Whether a scrape falls at or before `now_ns`.
+    #[inline]
+    pub fn due(&self, now_ns: u64) -> bool {
+        self.next_ns <= now_ns
+    }
+
     /// Takes every scrape due up to `now_ns`.
     #[inline]
     pub fn advance(&mut self, now_ns: u64, gc: &Gc, goroutines: usize) {

@@ -244,6 +244,8 @@ pub(crate) struct Sim {
     pub(super) scraper: Option<Scraper>,
     /// The execution trace's recorder, when asked for.
     pub(super) tracer: Option<Box<Tracer>>,
+    /// When the goroutine of the last step that parked on a lock queued on it (ps).
+    pub(super) park_ps: u64,
     /// Set from outside to stop the run where it is (checked every 4096 events).
     pub(crate) stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     /// The run was stopped that way.
@@ -361,6 +363,7 @@ impl Sim {
             profile,
             scraper: None,
             tracer,
+            park_ps: 0,
             stop: None,
             stopped: false,
             program_names: c
@@ -451,15 +454,16 @@ impl Sim {
                 self.goroutines.push(Goroutine::new(pi as u32, t, rng));
                 self.live_goroutines += 1;
                 if let Some(tr) = &mut self.tracer {
-                    let goid = tr.created(id as usize);
+                    tr.created(id as usize);
+                    let start = Site {
+                        program: pi as u32,
+                        pc: 0,
+                    };
                     let create = TraceKind::Create {
                         at: Site::MAIN,
-                        start: Site {
-                            program: pi as u32,
-                            pc: 0,
-                        },
+                        start,
                     };
-                    tr.push(t, 0, goid, create);
+                    tr.push_slot(t, 0, id as usize, pi as u32, create);
                 }
                 if spec.together {
                     waiting.push(id);
@@ -570,6 +574,7 @@ impl Sim {
             }
             self.events += 1;
             if let Some(tr) = &mut self.tracer {
+                tr.at(ev.time);
                 tr.heap(ev.time * 1000, self.gc.heap.in_use, self.gc.next_gc());
             }
             match ev.kind {

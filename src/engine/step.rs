@@ -89,6 +89,8 @@ impl Sim {
                     self.mutex_rlock(g as u32, l)
                 };
                 if !held {
+                    // It queued on the lock at `t`, before its mutex_op's time ran out.
+                    self.park_ps = t;
                     return Flow::Parked;
                 }
                 self.finish_units(g, 1);
@@ -313,11 +315,21 @@ impl Sim {
             self.gc.alloc(bytes, k, 0, 0)
         };
         self.pay_pages(g, &pages);
+        self.trace_heap(g);
         if assist > 0.0 {
             self.trace_assist(g, p, t0);
         }
         self.finish_units(g, k);
         if interval_ps > cost_marking { 0 } else { cost }
+    }
+
+    /// Samples the heap for the trace after goroutine `g` allocated.
+    #[inline]
+    fn trace_heap(&mut self, g: usize) {
+        if let Some(tr) = &mut self.tracer {
+            let t = self.goroutines[g].time_ps;
+            tr.heap(t, self.gc.heap.in_use, self.gc.next_gc());
+        }
     }
 
     /// Records goroutine `g`'s mark assist on P `p` from `t0_ps` to its current time.
@@ -480,6 +492,7 @@ impl Sim {
             let scan_garbage = if slot.scan { w.garbage_bytes } else { 0 };
             self.gc.heap.drop_reachable(w.garbage_bytes, scan_garbage);
             self.pay_pages(g, &pages);
+            self.trace_heap(g);
         }
         self.work.add(&w);
         if self.tracer.is_some() {

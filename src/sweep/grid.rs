@@ -15,8 +15,10 @@ pub struct Axis {
 
 /// A grid or seed range that does not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("--grid {text}: {message}")]
+#[error("{flag} {text}: {message}")]
 pub struct GridError {
+    /// The option it was given to: `--grid` or `--seeds`.
+    pub flag: &'static str,
     /// The text that does not parse.
     pub text: String,
     /// What is wrong with it.
@@ -31,6 +33,7 @@ impl Axis {
     /// `field=a..b+k` (arithmetic). Endpoints are integers or sizes (`64MiB..1GiB*2`).
     pub fn parse(text: &str) -> Result<Axis, GridError> {
         let err = |message: &str| GridError {
+            flag: "--grid",
             text: text.to_string(),
             message: message.to_string(),
         };
@@ -126,7 +129,8 @@ fn number(text: &str) -> Result<(u64, bool), String> {
 /// Parses `--seeds`: `N` (1..N), `a..b` (inclusive) or a list `1,5,9`.
 pub fn parse_seeds(text: &str) -> Result<Vec<u64>, GridError> {
     let err = |message: &str| GridError {
-        text: format!("(seeds) {text}"),
+        flag: "--seeds",
+        text: text.to_string(),
         message: message.to_string(),
     };
     let t = text.trim();
@@ -153,7 +157,9 @@ pub fn parse_seeds(text: &str) -> Result<Vec<u64>, GridError> {
     } else {
         let n: u64 = t.parse().map_err(|_| err("expected N, a..b or a list"))?;
         if n == 0 || n > MAX_RUNS {
-            return Err(err("the number of seeds must be from 1"));
+            return Err(err(&format!(
+                "the number of seeds must be from 1 to {MAX_RUNS}"
+            )));
         }
         (1..=n).collect()
     };

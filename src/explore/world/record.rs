@@ -78,6 +78,14 @@ impl World {
 
     /// Scrapes due by `t_ns`.
     pub(super) fn record_scrapes(&mut self, t_ns: u64) {
+        let due = self
+            .record
+            .as_ref()
+            .and_then(|r| r.scraper.as_ref())
+            .is_some_and(|s| s.due(t_ns));
+        if !due {
+            return;
+        }
         let live = self.goroutines.iter().filter(|g| !g.done).count();
         if let Some(s) = self.record.as_mut().and_then(|r| r.scraper.as_mut()) {
             s.advance(t_ns, &self.gc, live);

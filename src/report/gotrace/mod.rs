@@ -355,7 +355,10 @@ impl<'a> Writer<'a> {
         }
         self.resume(p, t);
         if e.kind == TraceKind::ProcStop {
-            if self.procs[p].0 && self.procs[p].1 == 0 {
+            if self.procs[p].1 != 0 {
+                // The P still runs a goroutine: some stop was not seen.
+                self.left_out += 1;
+            } else if self.procs[p].0 {
                 self.procs[p].0 = false;
                 self.wire.event(p, t, ev::PROC_STOP, &[]);
             }
@@ -411,6 +414,12 @@ impl<'a> Writer<'a> {
                 self.stop(g, p, t, typ, site);
             }
             TraceKind::Unblock { at, .. } => {
+                if !matches!(self.gs.get(&g), Some(&(G::Waiting { syscall: false }, _))) {
+                    // Readied while not waiting: in a window, it blocked before it opened.
+                    if self.gs.contains_key(&g) || self.tr.window_ns.0 == 0 {
+                        self.left_out += 1;
+                    }
+                }
                 if let Some(&(G::Waiting { syscall: false }, _)) = self.gs.get(&g) {
                     let f = if at == Site::MAIN {
                         None

@@ -13,7 +13,7 @@ pub(super) struct Layout {
     pub(super) align: u64,
     pub(super) pointers: bool,
     pub(super) comparable: bool,
-    bad_struct: Option<(String, u64)>,
+    bad_struct: Option<(String, u64, bool)>,
 }
 
 impl Layout {
@@ -29,7 +29,7 @@ impl Layout {
     }
 
     /// A one-word pointer-shaped type: pointer, map, chan or func.
-    fn word(text: String, comparable: bool, bad_struct: Option<(String, u64)>) -> Layout {
+    fn word(text: String, comparable: bool, bad_struct: Option<(String, u64, bool)>) -> Layout {
         Layout {
             text,
             size: 8,
@@ -83,7 +83,16 @@ pub(super) fn parse(src: &str) -> Result<Layout, String> {
     if p.pos < p.chars.len() {
         return Err(p.err("unexpected text after the type"));
     }
-    if let Some((text, size)) = t.bad_struct {
+    if let Some((text, size, comparable)) = t.bad_struct {
+        // A struct with a slice, map or func field has no `==`: [N]byte, which has one,
+        // would make a map key of what Go refuses as one.
+        if !comparable {
+            return Err(format!(
+                "struct types other than struct{{}} are not supported, and {text} is not \
+                 comparable (a slice, map or func field), so it cannot be a map key: as a map \
+                 element, replace it by [{size}]byte, which has the same size"
+            ));
+        }
         return Err(format!(
             "struct types other than struct{{}} are not supported: replace {text} by \
              [{size}]byte, which has the same size"

@@ -194,6 +194,13 @@ fn structs_are_refused_with_a_same_size_suggestion() {
             "{input:?}"
         );
     }
+    // Not comparable: no [N]byte advice for a key, Go refuses the struct as one.
+    assert_eq!(
+        GoType::parse("struct{a int; b []byte}").unwrap_err(),
+        "struct types other than struct{} are not supported, and struct{ a int; b []byte } \
+         is not comparable (a slice, map or func field), so it cannot be a map key: as a map \
+         element, replace it by [32]byte, which has the same size"
+    );
     let e = GoType::parse("struct{d time.Duration}").unwrap_err();
     assert!(
         e.starts_with("struct types other than struct{} are not supported: use [N]byte"),

@@ -50,12 +50,13 @@ impl Parser<'_> {
         }
         let size = align_up(off, align).ok_or_else(too_large)?;
         let inner_bad = fields.iter().find_map(|f| f.ty.bad_struct.clone());
+        let comparable = fields.iter().all(|f| f.ty.comparable);
         Ok(Layout {
             size,
             align,
             pointers: fields.iter().any(|f| f.ty.pointers),
-            comparable: fields.iter().all(|f| f.ty.comparable),
-            bad_struct: Some(inner_bad.unwrap_or((text.clone(), size))),
+            comparable,
+            bad_struct: Some(inner_bad.unwrap_or((text.clone(), size, comparable))),
             text,
         })
     }
