@@ -937,3 +937,20 @@ fn seeds_blame_and_non_comparable_struct_advice() {
     assert!(e.contains("is not comparable"), "{e}");
     assert!(e.contains("so it cannot be a map key"), "{e}");
 }
+
+/// Ops nest at most 39 deep (toml reads 80 levels of arrays and tables; a loop body takes
+/// two): 39 loops in one another are read, 40 are refused saying the limit.
+#[test]
+fn nesting_too_deep_says_the_limit() {
+    let nested = |d: usize| {
+        format!(
+            "name = \"deep\"\n[[goroutines]]\nname = \"g\"\nprogram = {}[]{}\n",
+            "[{ op = \"loop\", times = 1, body = ".repeat(d),
+            "}]".repeat(d)
+        )
+    };
+    ok(&nested(39), &[]);
+    let e = err(&nested(40), &[]).to_string();
+    assert!(e.contains("ops nest at most 39 deep"), "{e}");
+    assert!(!e.contains("max recursion depth met"), "{e}");
+}

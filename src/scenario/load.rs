@@ -6,7 +6,7 @@ use std::path::Path;
 use toml_edit::Document;
 
 use super::error::{Problem, ScenarioError, line_col};
-use super::locate::{serde_problem, span_of, syntax_path};
+use super::locate::{serde_problem, span_of, syntax_message, syntax_path};
 use super::overrides::{Override, apply_all};
 use super::path::FieldPath;
 use super::shape::{self, friendly_expected};
@@ -58,7 +58,7 @@ pub fn parse_str(
             let problem = Problem {
                 path: syntax_path(text, span.start),
                 span: Some(span),
-                message: e.message().trim().replace('\n', "; "),
+                message: syntax_message(e.message()),
                 allowed: None,
             };
             return Err(locate_error(problem, text, None, file_label));

@@ -154,6 +154,18 @@ fn quoted_name(rest: &str) -> Option<(&str, &str)> {
     Some((&rest[..end], &rest[end + 1..]))
 }
 
+/// What to say when the TOML nests deeper than toml's parser reads (it stops at 80 nested
+/// arrays and tables, toml/src/de/parser: LIMIT; a loop or request body takes two, its array
+/// and the op's table), or `message` as it is.
+pub(crate) fn syntax_message(message: &str) -> String {
+    if message.contains("max recursion depth") {
+        return "nested too deep: TOML is read to 80 levels of arrays and tables, and each \
+                loop or request body takes two, so ops nest at most 39 deep"
+            .to_string();
+    }
+    message.trim().replace('\n', "; ")
+}
+
 /// Turns a serde error from deserializing `text` (whose document is `root`) into a problem
 /// with both a field path and a span.
 pub(crate) fn serde_problem(root: &Table, text: &str, err: &toml::de::Error) -> Problem {
