@@ -438,3 +438,35 @@ fn race_steps_take_their_time_from_the_scenarios_costs() {
         assert_eq!(w.last_step_ns, want, "{costs}");
     }
 }
+
+/// Writers under `rlock` race without the timing strategy ever crashing: `race` says the
+/// races mean Go may still crash and suggests the strategies that find it; exhaustive search
+/// then finds `concurrent map writes`.
+#[test]
+fn races_without_a_crash_suggest_a_search_that_finds_one() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/race_rlock_writers.toml"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+            .args(["race", file, "--out"])
+            .arg(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&["--schedules", "50"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("no schedule crashed, yet 50 raced on a map")
+            && text.contains("try --strategy exhaustive"),
+        "{text}"
+    );
+    let o = run(&["--strategy", "exhaustive", "--preemption-bound", "1"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("concurrent map writes"), "{text}");
+    assert!(!text.contains("no schedule crashed"), "{text}");
+}

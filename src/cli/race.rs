@@ -174,6 +174,24 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             ex.races,
             ex.corrupted
         );
+        if ex.first_failure.is_none() && ex.races > 0 && !ex.stopped {
+            // Races without a crash: the strategy may not have interleaved inside a write
+            // (timing follows the costs; the exported program crashed where it did not).
+            let try_next = match args.strategy {
+                StrategyArg::Exhaustive => "a higher --preemption-bound",
+                StrategyArg::Pct => "a higher --depth, more --schedules or --strategy exhaustive",
+                _ => "--strategy exhaustive (small programs) or --strategy pct",
+            };
+            say!(
+                "  no schedule crashed, yet {} raced on a map: Go may still crash here; \
+                 try {try_next} to look for the fatal interleaving",
+                if ex.races == 1 {
+                    "one".to_string()
+                } else {
+                    format!("{}", ex.races)
+                }
+            );
+        }
         if let Some(g) = ex.pct_guarantee {
             say!(
                 "  PCT guarantee per schedule for a depth-{} bug: {g:.3e}",
