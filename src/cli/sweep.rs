@@ -97,6 +97,23 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
         grid,
     };
     job.validate()?;
+    // Seeds that cannot change anything, said once: the grid's axes leave the maps,
+    // goroutines and arrivals as they are, and the scenario draws on no seed.
+    let touches = |a: &Axis| {
+        ["maps", "goroutines", "arrivals"]
+            .iter()
+            .any(|k| a.field.starts_with(k))
+    };
+    if job.grid.seeds.len() > 1 && !job.grid.axes.iter().any(touches) && !sc.draws_on_seed() {
+        eprintln!(
+            "note: {}: nothing in this scenario draws on the seed (no maps, no arrivals, one \
+             goroutine), so its {} seeds give {} identical runs per grid point; --seeds 1 \
+             gives the same results",
+            job.label,
+            job.grid.seeds.len(),
+            job.grid.seeds.len()
+        );
+    }
     let axis_names: Vec<String> = job.grid.axes.iter().map(|a| a.field.clone()).collect();
     let out = args
         .out

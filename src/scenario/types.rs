@@ -85,6 +85,22 @@ pub struct Runtime {
     pub gomemlimit: MemLimit,
 }
 
+impl Scenario {
+    /// Whether anything in the run draws on the seed: map hash seeds and the keys deleted
+    /// or read (maps), arrival gaps (`[[arrivals]]`), the P a steal starts from (more than
+    /// one goroutine). Without any, every seed gives the same run.
+    pub fn draws_on_seed(&self) -> bool {
+        !self.maps.is_empty()
+            || !self.arrivals.is_empty()
+            || self
+                .goroutines
+                .iter()
+                .map(|g| u64::from(g.count))
+                .sum::<u64>()
+                > 1
+    }
+}
+
 impl Default for Runtime {
     fn default() -> Self {
         Runtime {
