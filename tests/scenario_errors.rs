@@ -954,3 +954,28 @@ fn nesting_too_deep_says_the_limit() {
     assert!(e.contains("ops nest at most 39 deep"), "{e}");
     assert!(!e.contains("max recursion depth met"), "{e}");
 }
+
+/// calibrate's `--gomaxprocs 0` is refused as an option, with its range, before anything is
+/// fitted (it was blamed on a fitted.toml that was never written).
+#[test]
+fn calibrate_gomaxprocs_zero_is_blamed_on_the_option() {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+        .args([
+            "calibrate",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/data/measured/gctrace/L64_gogc100_c4k.txt"
+            ),
+            "--gomaxprocs",
+            "0",
+            "--out",
+            "/nonexistent/calibrate",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--gomaxprocs"), "{stderr}");
+    assert!(stderr.contains("1..=1024"), "{stderr}");
+    assert!(!stderr.contains("fitted.toml"), "{stderr}");
+}

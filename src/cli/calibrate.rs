@@ -17,8 +17,8 @@ pub struct CalibrateArgs {
     /// What the program printed with GODEBUG=gctrace=1 (Go 1.19 or later); other lines are
     /// skipped.
     log: PathBuf,
-    /// GOMAXPROCS of the logged program [default: the log's `N P`].
-    #[arg(long)]
+    /// GOMAXPROCS of the logged program, 1 to 1024 [default: the log's `N P`].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
     gomaxprocs: Option<u32>,
     /// GOGC it ran with, a number or `off` [default: inferred from the heap goals].
     #[arg(long)]
