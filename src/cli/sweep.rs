@@ -41,6 +41,11 @@ pub struct SweepArgs {
     /// Do not draw the plots (stw_vs_throughput, gc_cost_vs_gogc as SVG and PNG).
     #[arg(long)]
     no_plots: bool,
+    /// Stop after this much wall-clock time (e.g. 10m): the finished runs stay in the
+    /// journal, and `--resume` goes on from there; sweep.csv is written only when every run
+    /// is done.
+    #[arg(long, value_parser = super::parse_at_least_1ms)]
+    time_limit: Option<gomemsim::scenario::units::Dur>,
 }
 
 #[derive(Debug, Args)]
@@ -154,13 +159,26 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
         .num_threads(args.jobs.unwrap_or(0))
         .build()
         .map_err(|e| usage(format!("--jobs: {e}")))?;
-    let rows = pool.install(|| job.run_all(&todo, &record))?;
+    let stop = super::time_limit(args.time_limit);
+    let rows = pool.install(|| job.run_all_until(&todo, &record, stop.as_ref()))?;
     bar.finish_and_clear();
     if let Some(e) = journal_error.into_inner().expect("not poisoned") {
         return Err(e.into());
     }
     done.extend(rows);
     done.sort_by_key(|r| r.run);
+    if done.len() < all.len() {
+        // Stopped by the time limit: nothing is written that the missing runs would change.
+        eprintln!(
+            "stopped by --time-limit {} after {} of {} runs: the finished ones are kept in {}; run the same \
+             command with --resume to finish (sweep.csv and the plots come then)",
+            args.time_limit.map(|d| d.to_string()).unwrap_or_default(),
+            done.len(),
+            all.len(),
+            journal::dir(&out).display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
 
     let mut files = vec![("sweep.csv", sweep::sweep_csv(&axis_names, &done))];
     match shard {

@@ -113,6 +113,18 @@ impl Sweep {
 
     /// Runs run `r` and returns its row.
     pub fn run(&self, r: usize) -> Result<Row, crate::Error> {
+        Ok(self
+            .run_until(r, None)?
+            .expect("a run without a stop flag ends"))
+    }
+
+    /// [`Sweep::run`], stopped where it is once `stop` is set: `None` then (a run cut short
+    /// has no row).
+    pub fn run_until(
+        &self,
+        r: usize,
+        stop: Option<&std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    ) -> Result<Option<Row>, crate::Error> {
         let sc = scenario::parse_str(&self.text, &self.label, &self.overrides(r))?;
         let (point, seed) = self.grid.run(r);
         let values = self
@@ -121,7 +133,12 @@ impl Sweep {
             .iter()
             .map(|v| v.to_string())
             .collect();
-        let row = match crate::run(&sc) {
+        let options = crate::RunOptions {
+            stop: stop.cloned(),
+            ..Default::default()
+        };
+        let row = match crate::run_with(&sc, &options) {
+            Ok(o) if o.stopped => return Ok(None),
             Ok(o) => Row::from_outcome(r, point, seed, values, &o),
             Err(crate::Error::TooLong) => {
                 Row::failed(r, point, seed, values, "virtual clock overflow")
@@ -131,7 +148,7 @@ impl Sweep {
             }
             Err(e) => return Err(e),
         };
-        Ok(row)
+        Ok(Some(row))
     }
 
     /// Runs `runs` in parallel (on the current rayon pool) and returns their rows in the
@@ -141,13 +158,32 @@ impl Sweep {
         runs: &[usize],
         done: &(dyn Fn(&Row) -> Result<(), crate::Error> + Sync),
     ) -> Result<Vec<Row>, crate::Error> {
-        runs.par_iter()
+        self.run_all_until(runs, done, None)
+    }
+
+    /// [`Sweep::run_all`] until `stop` is set: runs not started then are skipped, and a run
+    /// in progress is abandoned; the rows returned are those of the runs that finished.
+    pub fn run_all_until(
+        &self,
+        runs: &[usize],
+        done: &(dyn Fn(&Row) -> Result<(), crate::Error> + Sync),
+        stop: Option<&std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    ) -> Result<Vec<Row>, crate::Error> {
+        let stopped = || stop.is_some_and(|s| s.load(std::sync::atomic::Ordering::Relaxed));
+        let rows: Vec<Option<Row>> = runs
+            .par_iter()
             .map(|&r| {
-                let row = self.run(r)?;
-                done(&row)?;
+                if stopped() {
+                    return Ok(None);
+                }
+                let row = self.run_until(r, stop)?;
+                if let Some(row) = &row {
+                    done(row)?;
+                }
                 Ok(row)
             })
-            .collect()
+            .collect::<Result<_, crate::Error>>()?;
+        Ok(rows.into_iter().flatten().collect())
     }
 }
 
