@@ -304,3 +304,32 @@ fn committed_calibration_is_what_the_command_produces() {
         );
     }
 }
+
+/// `--time-limit` stops a calibration where it is: exit 1, nothing written, and stderr says
+/// so; without the limit the same command writes its files.
+#[test]
+fn a_time_limited_calibration_writes_nothing() {
+    let log = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/measured/gctrace/L64_gogc100_c4k.txt"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cal");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+        .args(["calibrate", log, "--time-limit", "1ms", "-q", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("stopped by --time-limit 1ms while"), "{err}");
+    assert!(err.contains("nothing written"), "{err}");
+    assert!(!out.exists(), "{err}");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+        .args(["calibrate", log, "--time-limit", "10m", "-q", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(out.join("fit.json").exists());
+}

@@ -31,7 +31,7 @@ pub const MIN_CYCLES: usize = 5;
 pub const WEAK_CYCLES: usize = 10;
 
 /// What the user knows about the logged program; `None` is read from the log.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Name of the fitted scenario.
     pub name: String,
@@ -43,6 +43,8 @@ pub struct Options {
     pub gogc: Option<Gogc>,
     /// GOMEMLIMIT, if known.
     pub gomemlimit: Option<MemLimit>,
+    /// Once set (a time limit), the fit stops with [`CalibrateError::Stopped`].
+    pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Where a fitted setting came from.
@@ -117,6 +119,9 @@ pub enum CalibrateError {
     /// Running the fitted scenario failed; the message is the run's error.
     #[error("the fitted scenario cannot run: {0}")]
     Run(String),
+    /// A time limit stopped the fit before it was done.
+    #[error("stopped by the time limit before the fit was done")]
+    Stopped,
     /// Too few cycles to fit.
     #[error(
         "found {found} GC cycle{s} in the run used; at least {MIN_CYCLES} are needed to fit \
@@ -208,7 +213,7 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
     let warmup_cycles = if program.warmup == 0 {
         0
     } else {
-        warmup(&sc, program.warmup)?
+        warmup(&sc, program.warmup, opts)?
     };
     let (observed_cycles, span_start_s) = if from_start {
         (cycles, 0.0)
@@ -219,7 +224,7 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
     };
     let observed = Quantities::from_cycles(observed_cycles, span_start_s, procs);
     let measure = |sc: &Scenario| -> Result<Quantities, CalibrateError> {
-        let o = crate::run(sc).map_err(|e| CalibrateError::Run(e.to_string()))?;
+        let o = run_until(sc, opts)?;
         Ok(Quantities::from_simulated(&o.gc, warmup_cycles, procs))
     };
     if fit_limit {
@@ -268,11 +273,24 @@ fn revalidated(sc: &Scenario) -> Result<Scenario, CalibrateError> {
 
 /// Cycles the fitted scenario starts during its first `ops` ops, the warm-up that stands for
 /// an excerpt's history.
-fn warmup(sc: &Scenario, ops: usize) -> Result<usize, CalibrateError> {
+fn warmup(sc: &Scenario, ops: usize, opts: &Options) -> Result<usize, CalibrateError> {
     let mut idle = sc.clone();
     idle.goroutines[0].program.truncate(ops);
-    let o = crate::run(&idle).map_err(|e| CalibrateError::Run(e.to_string()))?;
+    let o = run_until(&idle, opts)?;
     Ok(o.gc.len())
+}
+
+/// Runs `sc`, stopped by `opts.stop` (then [`CalibrateError::Stopped`]).
+fn run_until(sc: &Scenario, opts: &Options) -> Result<crate::Outcome, CalibrateError> {
+    let options = crate::RunOptions {
+        stop: opts.stop.clone(),
+        ..Default::default()
+    };
+    let o = crate::run_with(sc, &options).map_err(|e| CalibrateError::Run(e.to_string()))?;
+    if o.stopped {
+        return Err(CalibrateError::Stopped);
+    }
+    Ok(o)
 }
 
 /// The memory limit whose simulated mean goal matches the log's. The goal sits a nearly

@@ -42,6 +42,10 @@ pub struct CalibrateArgs {
     /// on it.
     #[arg(long)]
     jobs: Option<usize>,
+    /// Stop after this much wall-clock time (e.g. 5m): a calibration cut short writes
+    /// nothing, and says how far it got.
+    #[arg(long, value_parser = super::parse_at_least_1ms)]
+    time_limit: Option<gomemsim::scenario::units::Dur>,
     /// Print nothing but warnings and errors (on stderr).
     #[arg(long, short)]
     quiet: bool,
@@ -113,6 +117,15 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
         gomaxprocs: args.gomaxprocs,
         gogc: args.gogc.as_deref().map(parse_gogc).transpose()?,
         gomemlimit: args.gomemlimit.as_deref().map(parse_limit).transpose()?,
+        stop: super::time_limit(args.time_limit),
+    };
+    let limit = args.time_limit.map(|d| d.to_string()).unwrap_or_default();
+    let stopped = |stage: &str| {
+        eprintln!(
+            "stopped by --time-limit {limit} while {stage}: nothing written (a larger limit, or \
+             fewer --project values, lets it finish)"
+        );
+        Ok(ExitCode::from(1))
     };
 
     let log = read_gctrace(&text);
@@ -126,6 +139,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
     let (cycles, split) = runs::split_runs(&log.cycles);
     let fit = match calibrate::fit(&cycles, &opts) {
         Ok(fit) => fit,
+        Err(calibrate::CalibrateError::Stopped) => return stopped("fitting"),
         Err(e) => {
             // What the reader set aside may explain why too little was left.
             print_warnings(&warnings::log_warnings(&log, &split));
@@ -172,15 +186,28 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
             .build()
             .map_err(|e| usage(format!("--jobs: {e}")))?;
         let runs: Vec<usize> = (0..job.grid.runs()).collect();
-        let rows = pool.install(|| job.run_all(&runs, &|_| Ok(())))?;
+        let rows = pool.install(|| job.run_all_until(&runs, &|_| Ok(()), opts.stop.as_ref()))?;
+        if rows.len() < runs.len() {
+            return stopped(&format!(
+                "projecting ({} of {} settings done)",
+                rows.len(),
+                runs.len()
+            ));
+        }
         let names: Vec<String> = job.grid.axes.iter().map(|a| a.field.clone()).collect();
         files.push(("projection.csv", projection_csv(&names, &rows)));
         projected = Some((names, rows));
     }
-    let mut written = report::write_files(&out, &files)?;
-
     // The fitted run itself, as `run` writes it, to compare with the log line by line.
-    let outcome = gomemsim::run(&fit.scenario)?;
+    let options = gomemsim::RunOptions {
+        stop: opts.stop.clone(),
+        ..Default::default()
+    };
+    let outcome = gomemsim::run_with(&fit.scenario, &options)?;
+    if outcome.stopped {
+        return stopped("running the fitted scenario");
+    }
+    let mut written = report::write_files(&out, &files)?;
     let sim_dir = out.join("simulated");
     written.extend(report::write_run(
         &sim_dir,
