@@ -201,11 +201,14 @@ fn the_trace_viewer_serves_the_trace() {
     ] {
         let dir = tempfile::tempdir().unwrap();
         common::run_cli_into(&common::bundled(scenario), dir.path(), flags);
-        let mut child = go
-            .command(
-                dir.path(),
-                &["tool", "trace", "-http=127.0.0.1:0", "trace.out"],
-            )
+        // The trace tool itself, not `go tool trace`: killing the `go` wrapper would leave
+        // the server running.
+        let tooldir = go.ok(dir.path(), &["env", "GOTOOLDIR"]);
+        let tool =
+            std::path::PathBuf::from(String::from_utf8_lossy(&tooldir.stdout).trim()).join("trace");
+        let mut child = std::process::Command::new(tool)
+            .args(["-http=127.0.0.1:0", "trace.out"])
+            .current_dir(dir.path())
             .env("BROWSER", "true")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
