@@ -470,3 +470,38 @@ fn races_without_a_crash_suggest_a_search_that_finds_one() {
     assert!(text.contains("concurrent map writes"), "{text}");
     assert!(!text.contains("no schedule crashed"), "{text}");
 }
+
+/// An exhaustive search left unfinished says how far it got: race.json's `search_progress`
+/// (an estimate from the search's position) grows with the schedules run and stays below 1;
+/// a search that ends has none.
+#[test]
+fn an_unfinished_exhaustive_search_says_how_far_it_got() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/race_read_write.toml"
+    );
+    let progress = |schedules: &str| -> Option<f64> {
+        let dir = tempfile::tempdir().unwrap();
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+            .args([
+                "race",
+                file,
+                "--strategy",
+                "exhaustive",
+                "--preemption-bound",
+                "2",
+            ])
+            .args(["--schedules", schedules, "-q", "--out"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        assert!(o.status.code().is_some_and(|c| c <= 1));
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("race.json")).unwrap()).unwrap();
+        json.get("search_progress").and_then(|v| v.as_f64())
+    };
+    let a = progress("5").expect("unfinished");
+    let b = progress("40").expect("unfinished");
+    assert!(0.0 < a && a < b && b < 1.0, "{a} {b}");
+    assert_eq!(progress("100000"), None);
+}

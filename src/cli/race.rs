@@ -154,16 +154,31 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             match ex.complete {
                 Some(true) if args.preemption_bound == explore::UNBOUNDED => " (every schedule)",
                 Some(true) => " (every schedule within the bound)",
+                Some(false) if ex.stopped => "",
                 Some(false) => " (stopped at --schedules before the bound was exhausted)",
                 None => "",
             }
         );
+        // How far an unfinished search got: an estimate from its position in the tree.
+        let behind = match ex.progress {
+            Some(p) if ex.complete == Some(false) => format!(
+                "; about {} of the search tree behind it (estimated from its position)",
+                if p >= 0.001 {
+                    format!("{:.1}%", p * 100.0)
+                } else {
+                    format!("{p:.1e}")
+                }
+            ),
+            _ => String::new(),
+        };
         if ex.stopped {
             say!(
-                "  stopped by --time-limit {} after {} schedules",
+                "  stopped by --time-limit {} after {} schedules{behind}",
                 args.time_limit.map(|d| d.to_string()).unwrap_or_default(),
                 ex.schedules
             );
+        } else if !behind.is_empty() {
+            say!("  stopped at --schedules{behind}");
         }
         for (outcome, n) in &ex.outcomes {
             let pct = *n as f64 * 100.0 / ex.schedules.max(1) as f64;

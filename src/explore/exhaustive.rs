@@ -79,6 +79,29 @@ impl Dfs {
         self.exhausted
     }
 
+    /// How much of the search tree lies behind the search, estimated from its position
+    /// (between executions): at each choice point on the path, the alternatives before the
+    /// current one (run, or pruned) out of all, each level weighing as its share of the tree
+    /// under uniform branching. 1 once exhausted.
+    pub fn progress(&self) -> f64 {
+        if self.exhausted {
+            return 1.0;
+        }
+        let mut share = 1.0;
+        let mut behind = 0.0;
+        for node in &self.stack {
+            let n = node.runnable.len().max(1) as f64;
+            let pos = node
+                .runnable
+                .iter()
+                .position(|&g| g == node.choice)
+                .unwrap_or(0) as f64;
+            behind += share * pos / n;
+            share /= n;
+        }
+        behind
+    }
+
     /// The goroutine to step next among `runnable` (an index into it), or `None` when every
     /// enabled step sleeps: an order already explored, so the execution is abandoned.
     pub(super) fn pick(&mut self, runnable: &[u32], w: &World) -> Option<usize> {

@@ -39,6 +39,9 @@ pub struct Exploration {
     pub pct_guarantee: Option<f64>,
     /// Exhaustive search: whether every schedule within the bound was explored.
     pub complete: Option<bool>,
+    /// Exhaustive search: the share of its tree behind it when it ended, estimated from its
+    /// position ([`crate::explore::exhaustive::Dfs::progress`]); 1 when complete.
+    pub progress: Option<f64>,
     /// The search was stopped from outside (`explore_until`) before it ended.
     pub stopped: bool,
 }
@@ -277,11 +280,13 @@ pub fn explore_until(
     while let Some(mut picker) = scheduler.new_execution(ex.schedules) {
         if stop.load(Ordering::Relaxed) {
             ex.stopped = true;
+            scheduler.put_back(picker);
             break;
         }
         let (trace, abandoned) = execute(&c, &mut picker, u32::MAX, usize::MAX, Some(stop), None)?;
         if abandoned && stop.load(Ordering::Relaxed) {
             ex.stopped = true;
+            scheduler.put_back(picker);
             break;
         }
         let token = scheduler.token(&trace);
@@ -292,6 +297,7 @@ pub fn explore_until(
         }
     }
     ex.complete = scheduler.complete();
+    ex.progress = scheduler.progress();
     if let Strategy::Pct { depth } = strategy {
         let n = c.goroutine_count() as usize;
         ex.pct_guarantee = Some(PctState::guarantee(n, scheduler.max_steps, depth));
@@ -407,6 +413,19 @@ impl<'a> Scheduler<'a> {
     fn complete(&self) -> Option<bool> {
         self.dfs.as_ref().map(|d| d.exhausted())
     }
+
+    /// Takes the picker back from an execution that was stopped, as it is (the search's
+    /// position stays where the stopped execution was).
+    fn put_back(&mut self, picker: Picker) {
+        if let Picker::Exhaustive(dfs) = picker {
+            self.dfs = Some(dfs);
+        }
+    }
+
+    /// For the exhaustive search: the share of its tree behind it.
+    fn progress(&self) -> Option<f64> {
+        self.dfs.as_ref().map(|d| d.progress())
+    }
 }
 
 impl Exploration {
@@ -421,6 +440,7 @@ impl Exploration {
             first_silent_race: None,
             pct_guarantee: None,
             complete: None,
+            progress: None,
             stopped: false,
         }
     }

@@ -33,6 +33,9 @@ struct RaceJson<'a> {
     /// A time limit stopped the search before --schedules.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     stopped_by_time_limit: bool,
+    /// Exhaustive search left unfinished: the share of its tree behind it (an estimate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search_progress: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -79,6 +82,7 @@ pub fn race_json(scenario: &str, ex: &Exploration, shrunk: Option<(&str, &Trace)
         data_races: ex.races,
         corrupted: ex.corrupted,
         stopped_by_time_limit: ex.stopped,
+        search_progress: ex.progress.filter(|_| ex.complete == Some(false)),
         first_silent_race: ex
             .first_silent_race
             .as_ref()
