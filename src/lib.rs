@@ -107,6 +107,9 @@ pub struct RunOptions {
     /// Record an execution trace of this window of virtual time (ns), at most this many
     /// events ([`Outcome::exec_trace`]).
     pub trace: Option<TraceOptions>,
+    /// Where the run reports how far it got: the virtual time reached (ns), updated every
+    /// few thousand events, for a progress display on another thread.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// What of a run an execution trace records.
@@ -142,6 +145,7 @@ pub fn run_with(scenario: &Scenario, options: &RunOptions) -> Result<Outcome, Er
         sim = sim.scrape_every(interval);
     }
     sim.stop = options.stop.clone();
+    sim.progress = options.progress.clone();
     let outcome = sim.run();
     if outcome.overflowed {
         return Err(Error::TooLong);

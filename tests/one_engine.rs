@@ -350,3 +350,26 @@ program = [{{ op = "alloc", bytes = "1GiB", size = "4KiB" }}]
     // The fixed pauses are 27 us and 49 us; one bucket adds well under a microsecond.
     assert!(longest < 60_000, "longest pause {longest} ns");
 }
+
+/// A run reports the virtual time it reached as it goes (what `run`'s spinner shows): at the
+/// end it lies within the run, and the outcome is the same as without the report.
+#[test]
+fn a_run_reports_how_far_it_got() {
+    let sc = gomemsim::scenario::load(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/gc_memlimit.toml"
+        )),
+        &[],
+    )
+    .unwrap();
+    let reached = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let options = gomemsim::RunOptions {
+        progress: Some(reached.clone()),
+        ..Default::default()
+    };
+    let o = gomemsim::run_with(&sc, &options).unwrap();
+    let t = reached.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(t > 0 && t <= o.sim_time_ns, "{t} of {}", o.sim_time_ns);
+    assert_eq!(o, gomemsim::run(&sc).unwrap());
+}

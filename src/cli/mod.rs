@@ -135,6 +135,65 @@ fn progress_bar(total: u64, unit: &str, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// A spinner on a terminal showing the virtual time a run has reached, for a run that
+/// takes more than a moment (none with --quiet or when stderr is not a terminal).
+pub struct VirtualClock {
+    /// Where the run writes the virtual time it reached (ns).
+    pub reached: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    drawer: std::thread::JoinHandle<()>,
+}
+
+impl VirtualClock {
+    /// Starts the spinner's thread; it shows nothing during the first half second.
+    pub fn start(quiet: bool) -> Option<VirtualClock> {
+        use std::io::IsTerminal;
+        use std::sync::atomic::Ordering;
+        if quiet || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let reached = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (r, d) = (reached.clone(), done.clone());
+        let drawer = std::thread::spawn(move || {
+            let start = std::time::Instant::now();
+            let mut bar: Option<indicatif::ProgressBar> = None;
+            while !d.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                if start.elapsed() < std::time::Duration::from_millis(500) {
+                    continue;
+                }
+                let b = bar.get_or_insert_with(|| {
+                    let b = indicatif::ProgressBar::new_spinner();
+                    b.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "{spinner} simulating: {msg} of virtual time ({elapsed})",
+                        )
+                        .expect("a valid template"),
+                    );
+                    b
+                });
+                b.set_message(format!("{:.3} s", r.load(Ordering::Relaxed) as f64 / 1e9));
+                b.tick();
+            }
+            if let Some(b) = bar {
+                b.finish_and_clear();
+            }
+        });
+        Some(VirtualClock {
+            reached,
+            done,
+            drawer,
+        })
+    }
+
+    /// Stops and clears the spinner.
+    pub fn finish(self) {
+        self.done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let _ = self.drawer.join();
+    }
+}
+
 /// A flag another thread sets once `limit` of wall-clock time has passed (none without a
 /// limit): what `--time-limit` hands to the engine, which stops where it is.
 pub fn time_limit(

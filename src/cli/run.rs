@@ -77,12 +77,18 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
         super::check_out_dir(out)?;
     }
     gomemsim::check_memory(&sc).map_err(|e| e.in_file(&file))?;
+    let progress = super::VirtualClock::start(args.quiet);
     let options = gomemsim::RunOptions {
         scrape_interval_ns: args.metrics.then(|| args.scrape_interval.as_ps() / 1000),
         stop: super::time_limit(args.time_limit),
         trace: args.trace_options(),
+        progress: progress.as_ref().map(|p| p.reached.clone()),
     };
-    let outcome = gomemsim::run_with(&sc, &options).map_err(|e| e.in_file(&file))?;
+    let outcome = gomemsim::run_with(&sc, &options);
+    if let Some(p) = progress {
+        p.finish();
+    }
+    let outcome = outcome.map_err(|e| e.in_file(&file))?;
     let dir = args
         .out
         .clone()

@@ -411,6 +411,14 @@ impl Sim {
         loop {
             // A time limit is checked here too: one P alone can run a whole program.
             steps = steps.wrapping_add(1);
+            if steps % 65536 == 0
+                && let Some(pr) = &self.progress
+            {
+                pr.store(
+                    self.ps[p].clock_ps / 1000,
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+            }
             if steps % 65536 == 0 && self.stop_requested() {
                 self.stopped = true;
                 self.end_ps = self.end_ps.max(self.ps[p].clock_ps);

@@ -248,6 +248,8 @@ pub(crate) struct Sim {
     pub(super) park_ps: u64,
     /// Set from outside to stop the run where it is (checked every 4096 events).
     pub(crate) stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// Where the run reports the virtual time it reached (ns), every 4096 events.
+    pub(crate) progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     /// The run was stopped that way.
     pub(super) stopped: bool,
     pub(super) gc: Gc,
@@ -365,6 +367,7 @@ impl Sim {
             tracer,
             park_ps: 0,
             stop: None,
+            progress: None,
             stopped: false,
             program_names: c
                 .groups
@@ -556,6 +559,11 @@ impl Sim {
         while let Some(ev) = self.queue.pop() {
             if self.fatal.is_some() || self.gc.cycles.len() >= MAX_GC_CYCLES {
                 break;
+            }
+            if self.events % 4096 == 0
+                && let Some(p) = &self.progress
+            {
+                p.store(ev.time, std::sync::atomic::Ordering::Relaxed);
             }
             if self.stopped || (self.events % 4096 == 0 && self.stop_requested()) {
                 self.stopped = true;
