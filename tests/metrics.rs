@@ -44,16 +44,7 @@ fn scrapes_follow_the_run_and_end_at_its_totals() {
 /// promtool backfills metrics.om of every bundled scenario into a TSDB block.
 #[test]
 fn promtool_backfills_the_metrics_of_every_bundled_scenario() {
-    let found = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|d| d.join("promtool"))
-            .find(|p| p.is_file())
-    });
-    let Some(promtool) = found else {
-        if std::env::var_os("GOMEMSIM_REQUIRE_PROMTOOL").is_some_and(|v| !v.is_empty()) {
-            panic!("no promtool on PATH, but GOMEMSIM_REQUIRE_PROMTOOL is set");
-        }
-        eprintln!("note: promtool_backfills_the_metrics: SKIPPED, no promtool on PATH");
+    let Some(promtool) = common::promtool("promtool_backfills_the_metrics") else {
         return;
     };
     for file in bundled_scenarios() {

@@ -128,16 +128,7 @@ fn go_tools_read_a_replays_trace_and_profile() {
 /// promtool backfills a replay's metrics.om.
 #[test]
 fn promtool_backfills_a_replays_metrics() {
-    let found = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|d| d.join("promtool"))
-            .find(|p| p.is_file())
-    });
-    let Some(promtool) = found else {
-        if std::env::var_os("GOMEMSIM_REQUIRE_PROMTOOL").is_some_and(|v| !v.is_empty()) {
-            panic!("no promtool on PATH, but GOMEMSIM_REQUIRE_PROMTOOL is set");
-        }
-        eprintln!("note: promtool_backfills_a_replays_metrics: SKIPPED, no promtool on PATH");
+    let Some(promtool) = common::promtool("promtool_backfills_a_replays_metrics") else {
         return;
     };
     let file = common::bundled("race_gc_yield.toml");

@@ -79,6 +79,13 @@ struct ScenarioArgs {
 }
 
 impl ScenarioArgs {
+    /// The scenario file's name, without its directory (a profile's main binary name).
+    fn file_name(&self) -> String {
+        self.file
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    }
+
     /// Loads the scenario with `--seed` and every `--set` applied, in order.
     fn load(&self) -> Result<gomemsim::Scenario, gomemsim::Error> {
         gomemsim::load(&self.file, &self.overrides())

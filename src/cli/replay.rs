@@ -72,11 +72,7 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
     ];
     let mut written = report::write_files(&dir, &files)?;
     if args.profile {
-        let name = args
-            .scenario
-            .file
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let name = args.scenario.file_name();
         let end_ns = trace.steps.last().map_or(0, |s| s.t_ns);
         let gz = report::allocs_pb_gz(&trace.alloc_profile, end_ns, &name);
         written.extend(report::write_files(&dir, &[("allocs.pb.gz", gz)])?);

@@ -95,11 +95,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
         .unwrap_or_else(|| PathBuf::from("results").join(&sc.name));
     let mut written = gomemsim::report::write_run(&dir, &outcome, &sc.to_toml_string())?;
     if args.profile {
-        let name = args
-            .scenario
-            .file
-            .file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+        let name = args.scenario.file_name();
         let gz = gomemsim::report::allocs_pb_gz(&outcome.alloc_profile, outcome.sim_time_ns, &name);
         written.extend(gomemsim::report::write_files(
             &dir,

@@ -2,7 +2,6 @@
 
 use super::latency::Histogram;
 use super::profile::ProfileSample;
-use super::program::Instr;
 use super::scrape::MetricsSample;
 use super::sim::Sim;
 use crate::model::gc::GcCycle;
@@ -169,26 +168,6 @@ pub enum MapShape {
 impl Sim {
     pub(super) fn outcome(mut self) -> Outcome {
         let end_ps = self.end_ps;
-        let labels: Vec<&[String]> = self.programs.iter().map(|p| p.labels.as_slice()).collect();
-        let map_of = |p: usize, pc: usize| match self.programs[p].instrs[pc] {
-            Instr::Insert { map, .. }
-            | Instr::Delete { map, .. }
-            | Instr::Churn { map, .. }
-            | Instr::Read { map, .. }
-            | Instr::Iterate { map } => Some(map as usize),
-            _ => None,
-        };
-        let map_info: Vec<(bool, u64, u64)> = self
-            .maps
-            .iter()
-            .map(|s| {
-                (
-                    s.map.implementation() == "swiss",
-                    s.map.live_bytes(),
-                    s.map.stats().bytes_allocated,
-                )
-            })
-            .collect();
         let mut scraper = self.scraper;
         if let Some(s) = &mut scraper {
             s.finish(end_ps.div_ceil(1000), &self.gc, self.live_goroutines);
@@ -207,9 +186,10 @@ impl Sim {
                 request_names: self.request_names.clone(),
             })
         });
+        let maps: Vec<&GoMap> = self.maps.iter().map(|s| &s.map).collect();
         let alloc_profile = self
             .profile
-            .samples(&labels, &self.program_names, &map_of, &map_info);
+            .samples_of(&self.programs, &self.program_names, &maps);
         let maps = self
             .maps
             .into_iter()

@@ -134,6 +134,37 @@ impl AllocProfile {
         }
     }
 
+    /// The samples of a run of `programs` (goroutine frames `names`) on `maps`: the labels
+    /// and map of each instruction, and each map's kind and bytes, from the programs and maps.
+    pub fn samples_of(
+        &self,
+        programs: &[super::program::Program],
+        names: &[String],
+        maps: &[&crate::model::gomap::GoMap],
+    ) -> Vec<ProfileSample> {
+        use super::program::Instr;
+        let labels: Vec<&[String]> = programs.iter().map(|p| p.labels.as_slice()).collect();
+        let map_of = |p: usize, pc: usize| match programs[p].instrs[pc] {
+            Instr::Insert { map, .. }
+            | Instr::Delete { map, .. }
+            | Instr::Churn { map, .. }
+            | Instr::Read { map, .. }
+            | Instr::Iterate { map } => Some(map as usize),
+            _ => None,
+        };
+        let map_info: Vec<(bool, u64, u64)> = maps
+            .iter()
+            .map(|m| {
+                (
+                    m.implementation() == "swiss",
+                    m.live_bytes(),
+                    m.stats().bytes_allocated,
+                )
+            })
+            .collect();
+        self.samples(&labels, names, &map_of, &map_info)
+    }
+
     /// The profile's samples. `labels[p][pc]` names each instruction, `goroutine[p]` each
     /// program's goroutines; `map_of[p][pc]` is the map an instruction works on, and
     /// `maps[m]` = (swiss, live bytes, bytes allocated) of map `m` at the end.

@@ -206,3 +206,21 @@ pub fn rel(fit: &serde_json::Value, quantity: &str) -> f64 {
 pub fn gctrace_log(name: &str) -> PathBuf {
     measured("gctrace").join(name)
 }
+
+/// promtool on PATH; without it, `None` after a printed note (`test` names the test), or a
+/// failure when `GOMEMSIM_REQUIRE_PROMTOOL` is set (as `.ci/run` sets it).
+#[allow(dead_code)]
+pub fn promtool(test: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join("promtool"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        if std::env::var_os("GOMEMSIM_REQUIRE_PROMTOOL").is_some_and(|v| !v.is_empty()) {
+            panic!("no promtool on PATH, but GOMEMSIM_REQUIRE_PROMTOOL is set");
+        }
+        eprintln!("note: {test}: SKIPPED, no promtool on PATH");
+    }
+    found
+}

@@ -105,32 +105,9 @@ impl World {
             }
             None => Vec::new(),
         };
+        let maps: Vec<&crate::model::gomap::GoMap> = self.maps.iter().map(|s| &s.map).collect();
         let samples = match &r.profile {
-            Some(p) => {
-                let labels: Vec<&[String]> =
-                    self.programs.iter().map(|p| p.labels.as_slice()).collect();
-                let programs = &self.programs;
-                let map_of = |p: usize, pc: usize| match programs[p].instrs[pc] {
-                    Instr::Insert { map, .. }
-                    | Instr::Delete { map, .. }
-                    | Instr::Churn { map, .. }
-                    | Instr::Read { map, .. }
-                    | Instr::Iterate { map } => Some(map as usize),
-                    _ => None,
-                };
-                let map_info: Vec<(bool, u64, u64)> = self
-                    .maps
-                    .iter()
-                    .map(|s| {
-                        (
-                            s.map.implementation() == "swiss",
-                            s.map.live_bytes(),
-                            s.map.stats().bytes_allocated,
-                        )
-                    })
-                    .collect();
-                p.samples(&labels, &r.program_names, &map_of, &map_info)
-            }
+            Some(p) => p.samples_of(&self.programs, &r.program_names, &maps),
             None => Vec::new(),
         };
         (samples, metrics)
