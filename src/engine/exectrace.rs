@@ -112,7 +112,8 @@ pub enum TraceKind {
     },
     /// `g`'s assist ended.
     AssistDone,
-    /// The heap's live bytes (`gcController.heapLive`).
+    /// The heap in use (the model's heapAlloc, standing for Go's `gcController.heapLive`,
+    /// which the trace's HeapAlloc counter carries).
     HeapAlloc(u64),
     /// A request began: a task and a region named after it (runtime/trace: NewTask,
     /// StartRegion).
@@ -169,7 +170,7 @@ pub(crate) struct Tracer {
     /// Task ids of each slot's requests in progress.
     tasks: Vec<Vec<u64>>,
     next_task: u64,
-    /// heapLive at the last HeapAlloc event.
+    /// The heap in use at the last HeapAlloc event.
     last_heap: u64,
     /// The event loop's time (ns).
     now_ns: u64,
@@ -349,10 +350,10 @@ impl Tracer {
     /// traceHeapAlloc is emitted on every mcache refill; this keeps the counter's shape at a
     /// bounded cost).
     #[inline]
-    pub fn heap(&mut self, t_ps: u64, heap_live: u64, goal: u64) {
-        if heap_live.abs_diff(self.last_heap) >= (goal / 64).max(1) {
-            self.last_heap = heap_live;
-            self.push(t_ps, NO_P, 0, TraceKind::HeapAlloc(heap_live));
+    pub fn heap(&mut self, t_ps: u64, in_use: u64, goal: u64) {
+        if in_use.abs_diff(self.last_heap) >= (goal / 64).max(1) {
+            self.last_heap = in_use;
+            self.push(t_ps, NO_P, 0, TraceKind::HeapAlloc(in_use));
         }
     }
 }

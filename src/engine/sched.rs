@@ -411,18 +411,16 @@ impl Sim {
         loop {
             // A time limit is checked here too: one P alone can run a whole program.
             steps = steps.wrapping_add(1);
-            if steps % 65536 == 0
-                && let Some(pr) = &self.progress
-            {
-                pr.store(
-                    self.ps[p].clock_ps / 1000,
-                    std::sync::atomic::Ordering::Relaxed,
-                );
-            }
-            if steps % 65536 == 0 && self.stop_requested() {
-                self.stopped = true;
-                self.end_ps = self.end_ps.max(self.ps[p].clock_ps);
-                return;
+            if steps % 65536 == 0 {
+                let clock = self.ps[p].clock_ps;
+                if let Some(pr) = &self.progress {
+                    pr.store(clock / 1000, std::sync::atomic::Ordering::Relaxed);
+                }
+                if self.stop_requested() {
+                    self.stopped = true;
+                    self.end_ps = self.end_ps.max(clock);
+                    return;
+                }
             }
             let g = match self.ps[p].current {
                 Some(g) => g as usize,

@@ -560,12 +560,13 @@ impl Sim {
             if self.fatal.is_some() || self.gc.cycles.len() >= MAX_GC_CYCLES {
                 break;
             }
-            if self.events % 4096 == 0
-                && let Some(p) = &self.progress
-            {
-                p.store(ev.time, std::sync::atomic::Ordering::Relaxed);
+            if self.events % 4096 == 0 {
+                if let Some(p) = &self.progress {
+                    p.store(ev.time, std::sync::atomic::Ordering::Relaxed);
+                }
+                self.stopped |= self.stop_requested();
             }
-            if self.stopped || (self.events % 4096 == 0 && self.stop_requested()) {
+            if self.stopped {
                 self.stopped = true;
                 self.end_ps = self
                     .end_ps

@@ -423,7 +423,12 @@ impl Sim {
             }
         }
         let mut w = Work::default();
-        let events_before = self.maps[map].map.events().len();
+        // The map's growth events so far, for the trace (not looked at without one).
+        let events_before = if self.tracer.is_some() {
+            self.maps[map].map.events().len()
+        } else {
+            0
+        };
         let gs = &mut self.goroutines[g];
         let slot = &mut self.maps[map];
         match instr {
