@@ -312,6 +312,16 @@ impl<'a> Writer<'a> {
         self.procs[p].1 = 0;
     }
 
+    /// [`Writer::running_on`], an event that needs `g` running on `p` and finds it not
+    /// counted as left out.
+    fn needs_running(&mut self, g: u64, p: usize, t: u64) -> bool {
+        let ok = self.running_on(g, p, t);
+        if !ok {
+            self.left_out += 1;
+        }
+        ok
+    }
+
     /// Whether `g` runs on `p`. A goroutine that was running when the window opened has
     /// not started in the trace: it starts at its first event.
     fn running_on(&mut self, g: u64, p: usize, t: u64) -> bool {
@@ -399,8 +409,7 @@ impl<'a> Writer<'a> {
             | TraceKind::BlockSync { .. }
             | TraceKind::SysBlock { .. }
             | TraceKind::WorkerPark => {
-                if !self.running_on(g, p, t) {
-                    self.left_out += 1;
+                if !self.needs_running(g, p, t) {
                     return;
                 }
                 let (typ, site) = match e.kind {
@@ -413,14 +422,8 @@ impl<'a> Writer<'a> {
                 };
                 self.stop(g, p, t, typ, site);
             }
-            TraceKind::Unblock { at, .. } => {
-                if !matches!(self.gs.get(&g), Some(&(G::Waiting { syscall: false }, _))) {
-                    // Readied while not waiting: in a window, it blocked before it opened.
-                    if self.gs.contains_key(&g) || self.tr.window_ns.0 == 0 {
-                        self.left_out += 1;
-                    }
-                }
-                if let Some(&(G::Waiting { syscall: false }, _)) = self.gs.get(&g) {
+            TraceKind::Unblock { at, .. } => match self.gs.get(&g) {
+                Some(&(G::Waiting { syscall: false }, _)) => {
                     let f = if at == Site::MAIN {
                         None
                     } else {
@@ -429,27 +432,25 @@ impl<'a> Writer<'a> {
                     let stack = self.stack(at, f);
                     self.unblock(g, p, t, false, stack);
                 }
-            }
+                // Unknown in a window: it blocked before the window opened.
+                None if self.tr.window_ns.0 > 0 => {}
+                _ => self.left_out += 1,
+            },
             TraceKind::ProcStop => unreachable!("handled above"),
             TraceKind::AssistStart { at } => {
-                if self.running_on(g, p, t) {
+                if self.needs_running(g, p, t) {
                     let stack = self.stack(at, Some("runtime.gcAssistAlloc"));
                     self.wire.event(p, t, ev::GC_MARK_ASSIST_START, &[stack]);
-                } else {
-                    self.left_out += 1;
                 }
             }
             TraceKind::AssistDone => {
-                if self.running_on(g, p, t) {
+                if self.needs_running(g, p, t) {
                     self.wire.event(p, t, ev::GC_MARK_ASSIST_DONE, &[]);
-                } else {
-                    self.left_out += 1;
                 }
             }
             TraceKind::HeapAlloc(bytes) => self.wire.event(p, t, ev::HEAP_ALLOC, &[bytes]),
             TraceKind::TaskBegin { task, req, at } | TraceKind::TaskEnd { task, req, at } => {
-                if !self.running_on(g, p, t) {
-                    self.left_out += 1;
+                if !self.needs_running(g, p, t) {
                     return;
                 }
                 let name = self
@@ -481,8 +482,7 @@ impl<'a> Writer<'a> {
                 count,
                 at,
             } => {
-                if !self.running_on(g, p, t) {
-                    self.left_out += 1;
+                if !self.needs_running(g, p, t) {
                     return;
                 }
                 let name = self
@@ -492,10 +492,14 @@ impl<'a> Writer<'a> {
                     .map_or("map", String::as_str);
                 let msg = map_message(name, kind, b, count);
                 let key = self.wire.string("map growth");
+                // The runtime function each event is the model of (gomap::MapEventKind).
                 let func = match kind {
-                    MapEventKind::GrowEnd => "runtime.growWork",
                     MapEventKind::GrowStart | MapEventKind::SameSizeGrowStart => "runtime.hashGrow",
-                    _ => "internal/runtime/maps.(*table).grow",
+                    MapEventKind::GrowEnd => "runtime.advanceEvacuationMark",
+                    MapEventKind::SmallToTable => "internal/runtime/maps.(*Map).growToTable",
+                    MapEventKind::TableGrow => "internal/runtime/maps.(*table).grow",
+                    MapEventKind::TableSplit => "internal/runtime/maps.(*table).split",
+                    MapEventKind::DirectoryGrow => "internal/runtime/maps.(*Map).installTableSplit",
                 };
                 let stack = self.stack(at, Some(func));
                 self.wire
@@ -593,14 +597,19 @@ impl<'a> Writer<'a> {
 /// The file a modelled runtime function lives in, for its frame.
 fn runtime_file(func: &str) -> &'static str {
     match func {
-        "runtime.hashGrow" | "runtime.growWork" => "runtime/map.go",
-        "internal/runtime/maps.(*table).grow" => "internal/runtime/maps/table.go",
+        "runtime.hashGrow" | "runtime.advanceEvacuationMark" => "runtime/map.go",
+        "internal/runtime/maps.(*table).grow" | "internal/runtime/maps.(*table).split" => {
+            "internal/runtime/maps/table.go"
+        }
+        f if f.starts_with("internal/runtime/maps.(*Map)") => "internal/runtime/maps/map.go",
         "runtime.gcStart" | "runtime.gcBgMarkWorker" => "runtime/mgc.go",
         "runtime.netpoll" => "runtime/netpoll.go",
         "runtime.gcAssistAlloc" => "runtime/mgcmark.go",
         "runtime.asyncPreempt" => "runtime/preempt_amd64.s",
-        "runtime.Gosched" => "runtime/proc.go",
-        f if f.starts_with("sync.") => "sync/mutex.go",
+        "runtime.Gosched" | "runtime.stopTheWorldWithSema" => "runtime/proc.go",
+        "sync.(*WaitGroup).Wait" => "sync/waitgroup.go",
+        // Declared in sync, implemented in runtime/sema.go.
+        f if f.starts_with("sync.runtime_") => "sync/runtime.go",
         f if f.starts_with("runtime/trace.") => "runtime/trace/annotation.go",
         _ => "runtime",
     }
@@ -616,6 +625,6 @@ fn map_message(map: &str, kind: MapEventKind, b: (u8, u8), count: u64) -> String
             format!("{map}: same-size hashGrow (B {}) at {count} entries", b.0)
         }
         MapEventKind::GrowEnd => format!("{map}: evacuation done (B {}) at {count} entries", b.1),
-        other => format!("{map}: {other:?} at {count} entries"),
+        other => format!("{map}: {} at {count} entries", other.as_str()),
     }
 }
