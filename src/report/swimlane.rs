@@ -341,13 +341,7 @@ pub fn swimlane_svg(trace: &Trace) -> String {
             if first > 0 { " in the part drawn" } else { "" },
             if hidden == 1 { "it" } else { "them" }
         );
-        let _ = writeln!(
-            body,
-            r##"<text x="12" y="{}" font-size="11" fill="#666">{}</text>"##,
-            num(y),
-            esc(&text)
-        );
-        y += 18.0;
+        caption(&mut body, &mut y, &text, "#666", width, 18.0);
     }
     if let Some(f) = &trace.fatal {
         let text = format!(
@@ -396,30 +390,18 @@ pub fn swimlane_svg(trace: &Trace) -> String {
             side(&r.current),
             side(&r.previous)
         );
-        for line in wrap(&text, ((width - 24.0) / CHAR11) as usize) {
-            let _ = writeln!(
-                body,
-                r#"<text x="12" y="{}" font-size="11" fill="{RACE_COLOR}">{}</text>"#,
-                num(y),
-                esc(&line)
-            );
-            y += 15.0;
-        }
+        caption(&mut body, &mut y, &text, RACE_COLOR, width, 15.0);
         y += 3.0;
     }
     for c in &trace.corruption {
-        for line in wrap(
+        caption(
+            &mut body,
+            &mut y,
             &format!("corruption: {c}"),
-            ((width - 24.0) / CHAR11) as usize,
-        ) {
-            let _ = writeln!(
-                body,
-                r##"<text x="12" y="{}" font-size="11" fill="#333">{}</text>"##,
-                num(y),
-                esc(&line)
-            );
-            y += 16.0;
-        }
+            "#333",
+            width,
+            16.0,
+        );
     }
 
     let height = legend(&mut body, y + 8.0, width);
@@ -444,6 +426,20 @@ pub fn swimlane_svg(trace: &Trace) -> String {
 
 /// Steps between two axis labels, 1, 2 or 5 times a power of ten, so labels stay about
 /// 40 px apart.
+/// A caption under the lanes: `text` in 11px `fill`, wrapped to the picture's `width`, from
+/// `y` down, `line_h` a line.
+fn caption(out: &mut String, y: &mut f64, text: &str, fill: &str, width: f64, line_h: f64) {
+    for line in wrap(text, ((width - 24.0) / CHAR11) as usize) {
+        let _ = writeln!(
+            out,
+            r#"<text x="12" y="{}" font-size="11" fill="{fill}">{}</text>"#,
+            num(*y),
+            esc(&line)
+        );
+        *y += line_h;
+    }
+}
+
 /// `text` in lines of at most `max` characters, broken between words (a word longer than a
 /// line gets a line of its own).
 fn wrap(text: &str, max: usize) -> Vec<String> {
