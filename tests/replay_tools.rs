@@ -20,17 +20,7 @@ const RACES: [&str; 4] = [
 
 /// The first failing schedule's token of `gomemsim race FILE`, explored into `dir`.
 fn failing_token(file: &Path, dir: &Path) -> String {
-    let o = Command::new(common::bin())
-        .args(["race", "-q", "--schedules", "20", "--out"])
-        .arg(dir)
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.code().is_some_and(|c| c <= 1),
-        "{}",
-        file.display()
-    );
+    common::cli_into(&["race", "-q", "--schedules", "20"], file, dir, &[]);
     let json = std::fs::read_to_string(dir.join("race.json")).unwrap();
     let at = json.find("\"token\": \"").expect("a failing schedule") + 10;
     json[at..at + json[at..].find('"').unwrap()].to_string()
@@ -38,20 +28,7 @@ fn failing_token(file: &Path, dir: &Path) -> String {
 
 /// `gomemsim replay FILE --schedule TOKEN` with `flags`, into `dir`.
 fn replay_into(file: &Path, token: &str, dir: &Path, flags: &[&str]) {
-    let o = Command::new(common::bin())
-        .args(["replay", "-q", "--schedule", token])
-        .args(flags)
-        .arg("--out")
-        .arg(dir)
-        .arg(file)
-        .output()
-        .unwrap();
-    assert!(
-        o.status.code().is_some_and(|c| c <= 1),
-        "{}: {}",
-        file.display(),
-        String::from_utf8_lossy(&o.stderr)
-    );
+    common::cli_into(&["replay", "-q", "--schedule", token], file, dir, flags);
 }
 
 /// Every failing schedule of the race scenarios converts to a trace the go1.19 parser's

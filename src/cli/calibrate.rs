@@ -119,7 +119,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
         gomemlimit: args.gomemlimit.as_deref().map(parse_limit).transpose()?,
         stop: super::time_limit(args.time_limit),
     };
-    let limit = args.time_limit.map(|d| d.to_string()).unwrap_or_default();
+    let limit = super::limit_text(args.time_limit);
     let stopped = |stage: &str| {
         eprintln!(
             "stopped by --time-limit {limit} while {stage}: nothing written (a larger limit, or \

@@ -201,6 +201,11 @@ impl VirtualClock {
     }
 }
 
+/// A `--time-limit` as the messages about it show it (empty without one).
+pub fn limit_text(limit: Option<gomemsim::scenario::units::Dur>) -> String {
+    limit.map(|d| d.to_string()).unwrap_or_default()
+}
+
 /// A flag another thread sets once `limit` of wall-clock time has passed (none without a
 /// limit): what `--time-limit` hands to the engine, which stops where it is.
 pub fn time_limit(

@@ -114,7 +114,7 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
                 eprintln!(
                     "shrinking stopped by --time-limit {}: the failing schedule shown is the \
                      shortest found by then ({} steps, from {})",
-                    args.time_limit.map(|d| d.to_string()).unwrap_or_default(),
+                    super::limit_text(args.time_limit),
                     s.steps.len().min(trace.steps.len()),
                     trace.steps.len()
                 );
@@ -174,7 +174,7 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         if ex.stopped {
             say!(
                 "  stopped by --time-limit {} after {} schedules{behind}",
-                args.time_limit.map(|d| d.to_string()).unwrap_or_default(),
+                super::limit_text(args.time_limit),
                 ex.schedules
             );
         } else if !behind.is_empty() {

@@ -139,7 +139,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
         eprintln!(
             "stopped by --time-limit {} at {:.3} s of virtual time: the results cover the run up \
              to there (summary.json: stopped_by_time_limit)",
-            args.time_limit.map(|d| d.to_string()).unwrap_or_default(),
+            super::limit_text(args.time_limit),
             outcome.sim_time_ns as f64 / 1e9
         );
     }

@@ -172,7 +172,7 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
         eprintln!(
             "stopped by --time-limit {} after {} of {} runs: the finished ones are kept in {}; run the same \
              command with --resume to finish (sweep.csv and the plots come then)",
-            args.time_limit.map(|d| d.to_string()).unwrap_or_default(),
+            super::limit_text(args.time_limit),
             done.len(),
             all.len(),
             journal::dir(&out).display()

@@ -74,8 +74,20 @@ pub fn bundled_scenarios() -> Vec<PathBuf> {
 /// `gomemsim run FILE --no-plots -q --out DIR` with `flags`: asserts that it ran (exit 0, or
 /// 1 when the simulated program died).
 pub fn run_cli_into(file: &std::path::Path, dir: &std::path::Path, flags: &[&str]) {
+    cli_into(&["run", "--no-plots", "-q"], file, dir, flags);
+}
+
+/// `gomemsim COMMAND… FLAGS… --out DIR FILE`: asserts that it ran (exit 0, or 1 when the
+/// simulated program died).
+#[allow(dead_code)]
+pub fn cli_into(
+    command: &[&str],
+    file: &std::path::Path,
+    dir: &std::path::Path,
+    flags: &[&str],
+) -> std::process::Output {
     let o = std::process::Command::new(bin())
-        .args(["run", "--no-plots", "-q"])
+        .args(command)
         .args(flags)
         .arg("--out")
         .arg(dir)
@@ -88,6 +100,7 @@ pub fn run_cli_into(file: &std::path::Path, dir: &std::path::Path, flags: &[&str
         file.display(),
         String::from_utf8_lossy(&o.stderr)
     );
+    o
 }
 
 /// gomemsim with `args`, to run under a 2 GiB address-space limit (`ulimit -v`): the limit
