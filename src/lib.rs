@@ -46,6 +46,9 @@ pub enum Error {
     /// A plot could not be drawn from its CSVs.
     #[error(transparent)]
     Plot(#[from] report::plots::PlotError),
+    /// report.html could not be made from a result directory.
+    #[error(transparent)]
+    Html(#[from] report::html::HtmlError),
     /// A command-line value that is not valid (grid, seeds, shard, files to merge).
     #[error("{0}")]
     Usage(String),

@@ -228,6 +228,8 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
             written.extend(report::plots::draw_sweep_plots(&dir)?);
         }
     }
+    // The fit's page, and the pages of the simulated run and the projection it links to.
+    written.extend(super::report::write_tree(&out)?);
 
     if !args.quiet {
         say_raw!("{}", summary(&fit, &notes));

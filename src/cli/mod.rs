@@ -22,6 +22,7 @@ mod check;
 mod export_go;
 mod race;
 mod replay;
+mod report;
 mod run;
 mod sweep;
 
@@ -63,6 +64,8 @@ enum Command {
     /// Fit a scenario to a real GODEBUG=gctrace=1 log and project it under other GOGC /
     /// GOMEMLIMIT settings: fitted.toml, fit.json, projection.csv.
     Calibrate(calibrate::CalibrateArgs),
+    /// Write report.html, one self-contained page, for result directories written before.
+    Report(report::ReportArgs),
 }
 
 /// Options that change the scenario as loaded.
@@ -117,6 +120,7 @@ pub fn main() -> ExitCode {
         Command::Plot(args) => sweep::plot(args),
         Command::ExportGo(args) => export_go::export_go(args),
         Command::Calibrate(args) => calibrate::calibrate(args),
+        Command::Report(args) => report::report(args),
     };
     match result {
         Ok(code) => code,

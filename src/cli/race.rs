@@ -142,8 +142,14 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             report::schedule_txt(trace, &token).into_bytes(),
         ));
         files.push(("swimlane.svg", report::swimlane_svg(trace).into_bytes()));
+        let file = args.scenario.file.display().to_string();
+        files.push((
+            "steps.json",
+            report::steps_json(trace, &token, &sc, &file).into_bytes(),
+        ));
     }
-    let written = report::write_files(&dir, &files)?;
+    let mut written = report::write_files(&dir, &files)?;
+    written.push(report::html::write_report(&dir)?);
     if !args.quiet {
         let file = args.scenario.file.display();
         say!(

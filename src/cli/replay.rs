@@ -67,6 +67,16 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
             report::schedule_txt(&trace, &token).into_bytes(),
         ),
         ("swimlane.svg", report::swimlane_svg(&trace).into_bytes()),
+        (
+            "steps.json",
+            report::steps_json(
+                &trace,
+                &token,
+                &sc,
+                &args.scenario.file.display().to_string(),
+            )
+            .into_bytes(),
+        ),
         ("map_events.csv", report::trace_map_events_csv(&trace)),
         ("scenario.toml", sc.to_toml_string().into_bytes()),
     ];
@@ -102,6 +112,7 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
             );
         }
     }
+    written.push(report::html::write_report(&dir)?);
     if !args.quiet {
         say!(
             "replay {} --schedule {}: {} steps, {} preemption{}",

@@ -127,6 +127,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
     if !args.no_plots {
         written.extend(gomemsim::report::plots::draw_run_plots(&dir)?);
     }
+    written.push(gomemsim::report::html::write_report(&dir)?);
     if !args.quiet {
         say_raw!("{}", gomemsim::report::human_summary(&outcome));
         let names: Vec<_> = written

@@ -201,6 +201,10 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
     if shard.is_none() && !args.no_plots {
         written.extend(report::plots::draw_sweep_plots(&out)?);
     }
+    // A shard holds runs without points.csv: its page comes with the merge.
+    if shard.is_none() {
+        written.push(report::html::write_report(&out)?);
+    }
     if !args.quiet {
         say!(
             "sweep {}: {} points x {} seeds = {} runs{}, {:.2} s",
@@ -311,6 +315,7 @@ pub fn merge(args: &MergeArgs) -> Result<ExitCode, gomemsim::Error> {
     ];
     let mut written = report::write_files(&args.out, &files)?;
     written.extend(report::plots::draw_sweep_plots(&args.out)?);
+    written.push(report::html::write_report(&args.out)?);
     for p in written {
         say!("wrote {}", p.display());
     }
@@ -336,6 +341,10 @@ pub fn plot(args: &PlotArgs) -> Result<ExitCode, gomemsim::Error> {
         }
         if d.join("points.csv").exists() {
             written.extend(report::plots::draw_sweep_plots(d)?);
+        }
+        // The page shows the plots: it is made again with them.
+        if !written.is_empty() && d.join(report::html::REPORT_HTML).exists() {
+            written.push(report::html::write_report(d)?);
         }
         if written.is_empty() {
             let sweep_csv = d.join("sweep.csv");

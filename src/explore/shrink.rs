@@ -215,6 +215,8 @@ mod tests {
             kind: StepKind::Local,
             writing_before: false,
             writing_after: false,
+            op: None,
+            home: None,
         };
         let t = Trace {
             steps: vec![step(0), step(0), step(1), step(0)],

@@ -1,7 +1,7 @@
 //! What one explored schedule did, step by step: the material of schedule.txt, the swimlane
 //! picture, race.json and replay tokens.
 
-use crate::model::sched::steps::StepKind;
+use crate::model::sched::steps::{MapOp, StepKind};
 
 /// One executed step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +22,11 @@ pub struct TraceStep {
     pub writing_before: bool,
     /// The same after the step.
     pub writing_after: bool,
+    /// The map operation the step belongs to, if any.
+    pub op: Option<MapOp>,
+    /// Where the operation's key lives once its hash is computed: the classic map's bucket,
+    /// the Swiss map's table ([`GoMap::home`](crate::model::gomap::GoMap::home)).
+    pub home: Option<u64>,
 }
 
 /// A fatal error the simulated program died of, as Go prints it.

@@ -746,6 +746,7 @@ impl World {
             self.last_step_ns = self.mutex_ns;
         }
         let w = map.is_some_and(|m| self.maps[m as usize].map.writing());
+        let op = self.goroutines[g as usize].op.map(|o| o.op);
         self.trace.steps.push(TraceStep {
             t_ns,
             goroutine: g,
@@ -754,6 +755,8 @@ impl World {
             kind,
             writing_before: w,
             writing_after: w,
+            op,
+            home: None,
         });
     }
 

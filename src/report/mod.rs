@@ -6,6 +6,7 @@ mod atomic;
 mod gc_cycles;
 mod gctrace;
 pub mod gotrace;
+pub mod html;
 mod latency;
 mod map_events;
 mod metrics;
@@ -13,6 +14,7 @@ pub mod plots;
 mod pprof;
 mod race;
 mod schedule;
+mod steps;
 mod summary;
 mod swimlane;
 
@@ -24,6 +26,7 @@ pub use metrics::{metrics_om, metrics_om_of};
 pub use pprof::allocs_pb_gz;
 pub use race::{race_json, replay_summary_json, trace_map_events_csv};
 pub use schedule::schedule_txt;
+pub use steps::steps_json;
 pub use summary::{human_summary, pause_stats, summary_json};
 pub use swimlane::swimlane_svg;
 

@@ -31,20 +31,13 @@ pub fn schedule_txt(trace: &Trace, token: &str) -> String {
     header(&mut out, trace, token);
     out.push('\n');
     table(&mut out, trace);
-    if let Some(fatal) = &trace.fatal {
+    if let Some(text) = fatal_text(trace) {
         out.push('\n');
-        let _ = writeln!(out, "fatal error: {}", fatal.message);
-        out.push('\n');
-        let _ = writeln!(out, "goroutine {} [running]:", fatal.goroutine + 1);
-        let _ = writeln!(out, "{}(...)", fatal_function(trace));
+        out.push_str(&text);
     }
-    if let Some(race) = &trace.race {
+    if let Some(text) = race_text(trace) {
         out.push('\n');
-        out.push_str("==================\n");
-        out.push_str("WARNING: DATA RACE\n");
-        let _ = writeln!(out, "{}", access_line(trace, &race.current, ""));
-        let _ = writeln!(out, "{}", access_line(trace, &race.previous, "Previous "));
-        out.push_str("==================\n");
+        out.push_str(&text);
     }
     if !trace.corruption.is_empty() {
         out.push('\n');
@@ -53,6 +46,52 @@ pub fn schedule_txt(trace: &Trace, token: &str) -> String {
         }
     }
     out
+}
+
+/// The fatal error as Go prints it: the message, then the traceback's first frame.
+pub(super) fn fatal_text(trace: &Trace) -> Option<String> {
+    let fatal = trace.fatal.as_ref()?;
+    Some(format!(
+        "fatal error: {}\n\ngoroutine {} [running]:\n{}(...)\n",
+        fatal.message,
+        fatal.goroutine + 1,
+        fatal_function(trace)
+    ))
+}
+
+/// The `-race` report of the first data race, as the race detector prints it.
+pub(super) fn race_text(trace: &Trace) -> Option<String> {
+    let race = trace.race.as_ref()?;
+    Some(format!(
+        "==================\nWARNING: DATA RACE\n{}\n{}\n==================\n",
+        access_line(trace, &race.current, ""),
+        access_line(trace, &race.previous, "Previous ")
+    ))
+}
+
+/// What the schedule says beside step `i`: the fatal error it fired, its part in the data
+/// race, the GC cycle it started.
+pub(super) fn step_marks(trace: &Trace, i: usize) -> Vec<String> {
+    let mut marks = Vec::new();
+    if let Some(f) = &trace.fatal
+        && f.step == i
+    {
+        marks.push(format!("fatal error: {}", f.message));
+    }
+    if trace
+        .race
+        .is_some_and(|r| r.previous.step == i || r.current.step == i)
+    {
+        marks.push("data race".to_string());
+    }
+    if trace
+        .steps
+        .get(i)
+        .is_some_and(|s| s.kind == StepKind::GcStart)
+    {
+        marks.extend(gc_start_mark(trace, i));
+    }
+    marks
 }
 
 fn header(out: &mut String, trace: &Trace, token: &str) {
@@ -119,7 +158,7 @@ const CONTEXT_AFTER: usize = 8;
 
 /// The ranges of steps listed: all of them, or, in a long schedule, those around its first
 /// and last steps, the fatal step, the racing accesses and the first 20 GC starts.
-fn listed(trace: &Trace) -> Vec<std::ops::Range<usize>> {
+pub(super) fn listed(trace: &Trace) -> Vec<std::ops::Range<usize>> {
     let n = trace.steps.len();
     if n <= MAX_LISTED {
         return std::iter::once(0..n).collect();
@@ -165,8 +204,6 @@ fn gc_start_mark(trace: &Trace, i: usize) -> Option<String> {
 }
 
 fn table(out: &mut String, trace: &Trace) {
-    let fatal_step = trace.fatal.as_ref().map(|f| (f.step, f.message));
-    let race_steps = trace.race.map(|r| [r.previous.step, r.current.step]);
     let ranges = listed(trace);
     let rows: Vec<Option<[String; 8]>> = ranges
         .iter()
@@ -186,18 +223,7 @@ fn table(out: &mut String, trace: &Trace) {
                 ),
                 None => ("-".to_string(), String::new()),
             };
-            let mut marks = Vec::new();
-            if let Some((step, message)) = fatal_step
-                && step == i
-            {
-                marks.push(format!("fatal error: {message}"));
-            }
-            if race_steps.is_some_and(|r| r.contains(&i)) {
-                marks.push("data race".to_string());
-            }
-            if s.kind == StepKind::GcStart {
-                marks.extend(gc_start_mark(trace, i));
-            }
+            let marks = step_marks(trace, i);
             let marker = if marks.is_empty() {
                 String::new()
             } else {
@@ -349,7 +375,7 @@ fn place(kind: StepKind) -> Place {
 /// otherwise the bucket work of the same operation (the same goroutine's neighbouring steps
 /// on the same map), looked for forwards from the steps before it and backwards from the
 /// steps after it.
-fn step_function(trace: &Trace, i: usize) -> Option<&'static str> {
+pub(super) fn step_function(trace: &Trace, i: usize) -> Option<&'static str> {
     let s = trace.steps.get(i)?;
     let own = |t: &&TraceStep| t.goroutine == s.goroutine;
     match place(s.kind) {
@@ -429,6 +455,8 @@ pub(crate) mod tests {
             kind,
             writing_before: before,
             writing_after: after,
+            op: None,
+            home: None,
         }
     }
 

@@ -220,20 +220,37 @@ pub fn gctrace_log(name: &str) -> PathBuf {
     measured("gctrace").join(name)
 }
 
-/// promtool on PATH; without it, `None` after a printed note (`test` names the test), or a
-/// failure when `GOMEMSIM_REQUIRE_PROMTOOL` is set (as `.ci/run` sets it).
+/// The first of `names` on PATH; without any, `None` after a printed note (`test` names the
+/// test), or a failure when the environment variable `require` is set (as `.ci/run` sets
+/// it, so CI never passes a test that ran nothing).
 #[allow(dead_code)]
-pub fn promtool(test: &str) -> Option<PathBuf> {
+pub fn tool(names: &[&str], require: &str, test: &str) -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
-            .map(|d| d.join("promtool"))
+            .flat_map(|d| names.iter().map(move |n| d.join(n)))
             .find(|p| p.is_file())
     });
     if found.is_none() {
-        if std::env::var_os("GOMEMSIM_REQUIRE_PROMTOOL").is_some_and(|v| !v.is_empty()) {
-            panic!("no promtool on PATH, but GOMEMSIM_REQUIRE_PROMTOOL is set");
+        if std::env::var_os(require).is_some_and(|v| !v.is_empty()) {
+            panic!("no {} on PATH, but {require} is set", names[0]);
         }
-        eprintln!("note: {test}: SKIPPED, no promtool on PATH");
+        eprintln!("note: {test}: SKIPPED, no {} on PATH", names[0]);
     }
     found
+}
+
+/// promtool on PATH ([`tool`], required by `GOMEMSIM_REQUIRE_PROMTOOL`).
+#[allow(dead_code)]
+pub fn promtool(test: &str) -> Option<PathBuf> {
+    tool(&["promtool"], "GOMEMSIM_REQUIRE_PROMTOOL", test)
+}
+
+/// A headless-capable Chromium on PATH ([`tool`], required by `GOMEMSIM_REQUIRE_CHROMIUM`).
+#[allow(dead_code)]
+pub fn chromium(test: &str) -> Option<PathBuf> {
+    tool(
+        &["chromium", "chromium-browser", "google-chrome"],
+        "GOMEMSIM_REQUIRE_CHROMIUM",
+        test,
+    )
 }

@@ -178,9 +178,17 @@ impl World {
             self.die(FATAL_BAD_MAP_STATE, gid);
             return;
         }
-        let after = self.maps[st.map as usize].map.writing();
+        let m = &self.maps[st.map as usize].map;
+        let after = m.writing();
+        // From its Hash step on, the operation knows where its key lives.
+        let hashed = steps
+            .iter()
+            .position(|&k| k == StepKind::Hash)
+            .is_some_and(|h| st.pc >= h);
+        let home = hashed.then(|| m.home(st.hash));
         if let Some(last) = self.trace.steps.last_mut() {
             last.writing_after = after;
+            last.home = home;
         }
         if !done && st.op != MapOp::Iterate {
             st.pc += 1;

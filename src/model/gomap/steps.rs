@@ -36,6 +36,16 @@ impl GoMap {
         }
     }
 
+    /// Where the key of `hash` lives: the classic map's bucket (runtime/map.go:
+    /// `hash & bucketMask(h.B)`), the Swiss map's table (internal/runtime/maps/map.go:
+    /// directoryIndex; 0 for a small map).
+    pub fn home(&self, hash: u64) -> u64 {
+        match self {
+            GoMap::Classic(m) => hash & ((1u64 << m.b()) - 1),
+            GoMap::Swiss(m) => m.directory_index(hash) as u64,
+        }
+    }
+
     /// The word the XOR loads: `h.flags` or `m.writing`.
     pub fn flag_word(&self) -> u64 {
         match self {

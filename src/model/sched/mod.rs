@@ -3,4 +3,5 @@
 //! sync.Mutex and sync.RWMutex, and a happens-before race detector.
 
 pub mod hb;
+pub mod source;
 pub mod steps;

@@ -70,7 +70,7 @@ pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<Path
 
 /// The points no other point beats: none has as much throughput or more with less STW.
 /// Returned in increasing throughput.
-fn pareto_front(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+pub(crate) fn pareto_front(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let mut sorted = points.to_vec();
     sorted.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.total_cmp(&b.1)));
     let mut front: Vec<(f64, f64)> = Vec::new();

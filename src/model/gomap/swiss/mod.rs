@@ -211,9 +211,10 @@ impl SwissMap {
         self.hash(key)
     }
 
-    /// map.go: directoryIndex — the top `globalDepth` bits of the hash (0 with one entry).
-    fn directory_index(&self, hash: u64) -> usize {
-        if self.directory.len() == 1 {
+    /// map.go: directoryIndex — the top `globalDepth` bits of the hash (0 with one entry,
+    /// and for a small map, which has no directory).
+    pub(crate) fn directory_index(&self, hash: u64) -> usize {
+        if self.directory.len() <= 1 || self.global_depth == 0 {
             0
         } else {
             (hash >> (64 - u32::from(self.global_depth))) as usize

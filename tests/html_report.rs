@@ -1,0 +1,284 @@
+//! report.html: one self-contained page per result, current with the files beside it, and
+//! working in a real browser (headless Chromium) — its console clean and the race page's
+//! step-through moving when a key is pressed.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{bin, chromium};
+
+fn results() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("results")
+}
+
+/// Every directory under results/ that holds a result (the files a report is made of).
+fn result_dirs() -> Vec<PathBuf> {
+    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        if ["summary.json", "race.json", "points.csv", "fit.json"]
+            .iter()
+            .any(|f| d.join(f).is_file())
+        {
+            out.push(d.to_path_buf());
+        }
+        for e in entries.into_iter().filter(|e| e.is_dir()) {
+            walk(&e, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(&results(), &mut out);
+    out
+}
+
+/// Copies directory `from` (and the directories inside it) to `to`, report.html left out.
+fn copy_result(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap();
+        if p.is_dir() {
+            copy_result(&p, &to.join(name));
+        } else if name != "report.html" {
+            std::fs::copy(&p, to.join(name)).unwrap();
+        }
+    }
+}
+
+fn rel(d: &Path) -> String {
+    d.strip_prefix(results()).unwrap().display().to_string()
+}
+
+#[test]
+fn every_committed_result_has_its_current_self_contained_report() {
+    let dirs = result_dirs();
+    assert!(dirs.len() >= 20, "{dirs:?}");
+    for d in dirs {
+        let page = std::fs::read_to_string(d.join("report.html"))
+            .unwrap_or_else(|_| panic!("results/{}/report.html is missing", rel(&d)));
+        // Made again from the files alone, it is the same page.
+        let tmp = tempfile::tempdir().unwrap();
+        copy_result(&d, tmp.path());
+        let o = Command::new(bin())
+            .args(["report", "-q"])
+            .arg(tmp.path())
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let again = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+        assert!(
+            again == page,
+            "results/{}/report.html is stale: rerun `gomemsim report results/{}`",
+            rel(&d),
+            rel(&d)
+        );
+        // Self-contained and small: nothing fetched from anywhere.
+        assert!(page.len() < 5 << 20, "{}: {} bytes", rel(&d), page.len());
+        for needle in [
+            "src=\"http",
+            "href=\"http",
+            "<link",
+            "@import",
+            "url(http",
+            "src=\"//",
+        ] {
+            assert!(!page.contains(needle), "{}: has {needle}", rel(&d));
+        }
+        // Every plot of the directory is on the page.
+        let plots = std::fs::read_dir(&d)
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "svg")
+            })
+            .count();
+        assert_eq!(page.matches("<figure").count(), plots, "{}", rel(&d));
+    }
+}
+
+#[test]
+fn a_race_page_prints_go_s_message_and_lists_every_step_of_steps_json() {
+    let d = results().join("race_minimal");
+    let page = std::fs::read_to_string(d.join("report.html")).unwrap();
+    let steps: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("steps.json")).unwrap()).unwrap();
+    // Go's own words (runtime/map.go: mapassign), as schedule.txt prints them.
+    assert!(page.contains("fatal error: concurrent map writes\n\ngoroutine "));
+    let listed = steps["steps"].as_array().unwrap().len();
+    assert_eq!(page.matches("<tr data-step=").count(), listed);
+    // The entry check's statement, HTML-escaped.
+    assert!(
+        page.contains(
+            "if h.flags&amp;hashWriting != 0 { fatal(&#x22;concurrent map writes&#x22;) }"
+        ) || page.contains(
+            "if h.flags&amp;hashWriting != 0 { fatal(&quot;concurrent map writes&quot;) }"
+        )
+    );
+    assert!(page.contains("gomemsim replay scenarios/race_minimal.toml --schedule "));
+}
+
+#[test]
+fn a_run_page_reads_in_units() {
+    let d = results().join("gc_gogc");
+    let page = std::fs::read_to_string(d.join("report.html")).unwrap();
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(d.join("summary.json")).unwrap()).unwrap();
+    // Peak heap in MiB with three significant digits, the GC's CPU share in percent.
+    let mib = s["peak_heap_bytes"].as_f64().unwrap() / 1048576.0;
+    let want = if mib >= 100.0 {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{mib:.1} MiB")
+    };
+    assert!(
+        page.contains(&format!(
+            "<td title=\"{}\">{want}</td>",
+            s["peak_heap_bytes"]
+        )),
+        "{want}"
+    );
+    let pct = format!("{:.2}%", s["gc_cpu_fraction"].as_f64().unwrap() * 100.0);
+    assert!(page.contains(&pct), "{pct}");
+    // The cycles table is there, collapsed.
+    assert!(page.contains("<details><summary>"));
+}
+
+#[test]
+fn report_refuses_a_directory_without_a_result() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = Command::new(bin())
+        .arg("report")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no gomemsim result here"), "{err}");
+    assert!(!err.contains("panicked"));
+    let o = Command::new(bin())
+        .args(["report", "no/such/dir"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a directory"));
+}
+
+#[test]
+fn a_result_written_before_steps_json_still_gets_its_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_result(&results().join("race_read_write"), tmp.path());
+    std::fs::remove_file(tmp.path().join("steps.json")).unwrap();
+    let o = Command::new(bin())
+        .args(["report", "-q"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    // schedule.txt stands in for the step-through.
+    assert!(page.contains("concurrent map read and map write"));
+    assert!(!page.contains("id=\"stepper\""));
+}
+
+/// Loads `page` (with `fragment`) in headless Chromium; its DOM after the scripts ran, and
+/// what the browser logged.
+fn dump_dom(chrome: &Path, page: &Path, fragment: &str) -> (String, String) {
+    let url = format!("file://{}{fragment}", page.display());
+    let o = Command::new(chrome)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+        ])
+        .arg(&url)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "{url}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// The value of attribute `name` on the body element of `dom`.
+fn body_attr(dom: &str, name: &str) -> Option<String> {
+    let body = &dom[dom.find("<body")?..];
+    let tag = &body[..body.find('>')?];
+    let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
+    Some(tag[at..at + tag[at..].find('"')?].to_string())
+}
+
+#[test]
+fn reports_work_in_a_real_browser() {
+    let Some(chrome) = chromium("reports_work_in_a_real_browser") else {
+        return;
+    };
+    let shots = tempfile::tempdir().unwrap();
+    let mut steppers = 0;
+    for d in result_dirs() {
+        let page = d.join("report.html");
+        let (dom, log) = dump_dom(&chrome, &page, "#selftest");
+        assert!(dom.contains("<main>"), "{}: no page", rel(&d));
+        assert_eq!(
+            body_attr(&dom, "data-errors"),
+            None,
+            "{}: script errors",
+            rel(&d)
+        );
+        for line in log.lines() {
+            assert!(
+                !(line.contains("CONSOLE")
+                    && (line.contains("Uncaught") || line.contains("Error"))),
+                "{}: console: {line}",
+                rel(&d)
+            );
+        }
+        if d.join("steps.json").is_file() {
+            // The step-through is shown, and → moved it to the next listed step.
+            steppers += 1;
+            assert!(!dom.contains("<div id=\"stepper\" hidden"), "{}", rel(&d));
+            let first = body_attr(&dom, "data-first-step").expect("the self-test ran");
+            let now = body_attr(&dom, "data-step").expect("a step is shown");
+            assert_ne!(first, now, "{}: → did not move the step-through", rel(&d));
+            let shot = shots
+                .path()
+                .join(format!("{}.png", rel(&d).replace('/', "_")));
+            let o = Command::new(&chrome)
+                .args([
+                    "--headless",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--window-size=1280,1400",
+                ])
+                .arg(format!("--screenshot={}", shot.display()))
+                .arg(format!("file://{}#step=2", page.display()))
+                .output()
+                .unwrap();
+            assert!(o.status.success());
+            assert!(
+                std::fs::metadata(&shot).unwrap().len() > 10_000,
+                "{}",
+                shot.display()
+            );
+        }
+    }
+    // race_minimal, race_read_write, race_iterate_write, race_gc_yield/race (race_fixed_mutex
+    // never fails, so it has no schedule to step through).
+    assert_eq!(steppers, 4, "race pages with a step-through");
+}
