@@ -50,6 +50,17 @@ fn copy_result(from: &Path, to: &Path) {
     }
 }
 
+/// `gomemsim report DIR`: the page it writes.
+fn report_of(dir: &Path) -> String {
+    let o = Command::new(bin())
+        .args(["report", "-q"])
+        .arg(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::read_to_string(dir.join("report.html")).unwrap()
+}
+
 fn rel(d: &Path) -> String {
     d.strip_prefix(results()).unwrap().display().to_string()
 }
@@ -64,13 +75,7 @@ fn every_committed_result_has_its_current_self_contained_report() {
         // Made again from the files alone, it is the same page.
         let tmp = tempfile::tempdir().unwrap();
         copy_result(&d, tmp.path());
-        let o = Command::new(bin())
-            .args(["report", "-q"])
-            .arg(tmp.path())
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let again = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+        let again = report_of(tmp.path());
         assert!(
             again == page,
             "results/{}/report.html is stale: rerun `gomemsim report results/{}`",
@@ -176,13 +181,7 @@ fn a_result_written_before_steps_json_still_gets_its_page() {
     let tmp = tempfile::tempdir().unwrap();
     copy_result(&results().join("race_read_write"), tmp.path());
     std::fs::remove_file(tmp.path().join("steps.json")).unwrap();
-    let o = Command::new(bin())
-        .args(["report", "-q"])
-        .arg(tmp.path())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let page = std::fs::read_to_string(tmp.path().join("report.html")).unwrap();
+    let page = report_of(tmp.path());
     // schedule.txt stands in for the step-through.
     assert!(page.contains("concurrent map read and map write"));
     assert!(!page.contains("id=\"stepper\""));
