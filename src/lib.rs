@@ -22,7 +22,7 @@ use std::path::Path;
 
 pub use engine::Outcome;
 pub use resources::ResourceError;
-pub use resources::check_memory;
+pub use resources::{WorkError, check_memory, check_work};
 pub use scenario::{Override, Scenario, ScenarioError};
 
 /// Everything that can stop a run before it produces results.
@@ -37,6 +37,9 @@ pub enum Error {
     /// The scenario uses something this engine cannot run.
     #[error(transparent)]
     Unsupported(#[from] engine::program::Unsupported),
+    /// The scenario is estimated at more work than a run may take.
+    #[error(transparent)]
+    Work(#[from] WorkError),
     /// A schedule token that does not fit the scenario.
     #[error(transparent)]
     Replay(#[from] explore::ReplayError),

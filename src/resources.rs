@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::model::gomap::{ClassicMap, SwissMap};
-use crate::scenario::Scenario;
+use crate::scenario::{Scenario, WorkBound};
 
 /// A scenario that needs more memory than is available. Sizes are in bytes.
 ///
@@ -99,9 +99,137 @@ fn check_against(sc: &Scenario, avail: u64) -> Result<(), ResourceError> {
     Ok(())
 }
 
+/// The most operations a run may be estimated to take before it is refused up front
+/// ([`check_work`]); `--max-ops` raises it. 10^10: at the simulator's ~10^7 operations a
+/// second (benches/service_open_loop), about a quarter of an hour.
+pub const DEFAULT_MAX_OPS: u64 = 10_000_000_000;
+
+/// A run estimated to take more than a limit allows, refused before it starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkError {
+    /// The scenario file; empty until [`WorkError::in_file`] sets it.
+    pub file: String,
+    /// The estimate.
+    pub bound: WorkBound,
+    /// GC cycles estimated from the bytes allocated and the heap goal
+    /// ([`gc_cycles_estimate`]) ...
+    pub gc_cycles: u64,
+    /// ... and the allocation each cycle allows in that estimate.
+    pub runway_bytes: u64,
+    /// The operation limit (`--max-ops`), when it is the one exceeded.
+    pub max_ops: Option<u64>,
+}
+
+impl WorkError {
+    /// The error, naming the scenario file `file`.
+    pub fn in_file(self, file: impl Into<String>) -> WorkError {
+        WorkError {
+            file: file.into(),
+            ..self
+        }
+    }
+}
+
+impl fmt::Display for WorkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.file.is_empty() {
+            write!(f, "{}: ", self.file)?;
+        }
+        match self.max_ops {
+            Some(max) => write!(
+                f,
+                "this run is estimated at up to {:.2e} operations (map operations, range-loop \
+                 entries, locks, computes, loop iterations, through loops, goroutines and \
+                 arrivals: about {} at 10^7 a second), over the limit of {max:.2e}; shorten \
+                 the loops, raise the limit with --max-ops, or bound the run by wall clock \
+                 with --time-limit",
+                self.bound.ops as f64,
+                rough_duration(self.bound.ops as f64 / 1e7),
+            ),
+            None => write!(
+                f,
+                "this run would start about {:.2e} GC cycles ({} allocated, a cycle every {} \
+                 above up to {} reachable), more than the {} gomemsim records; allocate less, \
+                 or raise GOGC or GOMEMLIMIT",
+                self.gc_cycles as f64,
+                binary_size(self.bound.alloc_bytes),
+                binary_size(self.runway_bytes),
+                binary_size(self.bound.retained_bytes),
+                crate::engine::sim::MAX_GC_CYCLES
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WorkError {}
+
+/// Seconds as the largest unit a reader grasps at once.
+fn rough_duration(s: f64) -> String {
+    if s >= 2.0 * 86400.0 * 365.0 {
+        format!("{:.0} years", s / (86400.0 * 365.0))
+    } else if s >= 2.0 * 86400.0 {
+        format!("{:.0} days", s / 86400.0)
+    } else if s >= 2.0 * 3600.0 {
+        format!("{:.0} hours", s / 3600.0)
+    } else {
+        format!("{:.0} minutes", (s / 60.0).max(1.0))
+    }
+}
+
+/// How many GC cycles allocating `alloc_bytes` starts, roughly: the allocation over the
+/// runway each cycle allows, the heap goal (runtime/mgcpacer.go: GOGC's goal, at least
+/// heapMinimum = 4 MiB × GOGC/100; or the memory limit) above the reachable heap, at
+/// least 64 KiB (a cycle's least allocation in a death spiral). Returns the cycles and
+/// that runway in bytes (0, 0 without a goal: GOGC=off and no limit).
+pub fn gc_cycles_estimate(sc: &Scenario, w: &WorkBound) -> (u64, u64) {
+    use crate::scenario::types::{Gogc, MemLimit};
+    let live = w.retained_bytes as f64;
+    let gogc_goal = match sc.runtime.gogc {
+        Gogc::Off => f64::INFINITY,
+        Gogc::Percent(p) => {
+            let p = f64::from(p) / 100.0;
+            (live * (1.0 + p)).max(4.0 * 1048576.0 * p)
+        }
+    };
+    let limit_goal = match sc.runtime.gomemlimit {
+        MemLimit::Off => f64::INFINITY,
+        MemLimit::Limit(b) => b.0 as f64,
+    };
+    let goal = gogc_goal.min(limit_goal);
+    if !goal.is_finite() {
+        return (0, 0);
+    }
+    let runway = (goal - live).max(65536.0);
+    // Float to integer casts saturate.
+    ((w.alloc_bytes as f64 / runway) as u64, runway as u64)
+}
+
+/// Refuses a scenario estimated ([`Scenario::work_bound`]) at more than `max_ops`
+/// operations, or at far more GC cycles than a run records (4 × MAX_GC_CYCLES: the
+/// estimate is rough, and the run itself stops at the limit). The error's `file` is empty:
+/// see [`WorkError::in_file`].
+pub fn check_work(sc: &Scenario, max_ops: u64) -> Result<WorkBound, WorkError> {
+    let bound = sc.work_bound();
+    let (gc_cycles, runway_bytes) = gc_cycles_estimate(sc, &bound);
+    let err = |max_ops| WorkError {
+        file: String::new(),
+        bound,
+        gc_cycles,
+        runway_bytes,
+        max_ops,
+    };
+    if bound.ops > max_ops {
+        return Err(err(Some(max_ops)));
+    }
+    if gc_cycles > 4 * crate::engine::sim::MAX_GC_CYCLES as u64 {
+        return Err(err(None));
+    }
+    Ok(bound)
+}
+
 /// Bytes in the largest binary unit that keeps the number at 1 or more: "512 B",
 /// "1.50 KiB", ... "16.00 EiB".
-fn binary_size(bytes: u64) -> String {
+pub fn binary_size(bytes: u64) -> String {
     const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     let mut unit = 0;
     while unit + 1 < UNITS.len() && bytes >> (10 * (unit + 1)) > 0 {
@@ -234,5 +362,66 @@ mod tests {
         );
         assert_eq!(sc.key_budget(), vec![1]);
         assert!(check_against(&sc, 1 << 20).is_ok());
+    }
+
+    #[test]
+    fn work_counts_through_loops_and_replicas() {
+        // 3 goroutines, each: 5 inserts, then 10 times (2 reads, a lock and an unlock, a
+        // 1 MiB alloc in 4 KiB objects, a retain of 64 KiB and a free of 64 KiB).
+        let text = "name = \"w\"\n[[maps]]\nname = \"m\"\nkey = \"int64\"\nelem = \"int64\"\n\
+                    [[goroutines]]\nname = \"g\"\ncount = 3\nprogram = [\
+                    { op = \"insert\", map = \"m\", n = 5 }, { op = \"loop\", times = 10, body = [\
+                    { op = \"read\", map = \"m\", n = 2 }, { op = \"lock\" }, { op = \"unlock\" },\
+                    { op = \"alloc\", bytes = \"1MiB\", size = \"4KiB\" },\
+                    { op = \"retain\", bytes = \"64KiB\", size = \"4KiB\" },\
+                    { op = \"free\", bytes = \"64KiB\" } ] } ]\n";
+        let sc = parse_str(text, "w.toml", &[]).unwrap_or_else(|e| panic!("{e}"));
+        let w = sc.work_bound();
+        // Per goroutine: 5 + 10 × (2 + 1 + 1 + 1 + 1 + 1) + 10 loop iterations = 85.
+        assert_eq!(w.ops, 3 * 85);
+        assert_eq!(w.alloc_bytes, 3 * 10 * ((1 << 20) + (64 << 10)));
+        // Every retain is freed: the heap's own live bytes stay.
+        assert_eq!(w.retained_bytes, sc.heap.live.0);
+        assert!(check_work(&sc, 3 * 85).is_ok());
+        let e = check_work(&sc, 3 * 85 - 1).unwrap_err().in_file("w.toml");
+        assert!(
+            e.to_string()
+                .starts_with("w.toml: this run is estimated at up to 2.55e2"),
+            "{e}"
+        );
+        assert!(e.to_string().contains("--max-ops"), "{e}");
+    }
+
+    #[test]
+    fn gc_cycles_follow_the_goal_s_runway() {
+        // runtime/mgcpacer.go: at GOGC=100 the goal is twice the live heap, at least 4 MiB:
+        // 64 MiB live and 8 GiB allocated give a cycle every 64 MiB, 128 in all.
+        let text = |runtime: &str| {
+            format!(
+                "name = \"gc\"\n[runtime]\n{runtime}\n[heap]\nlive = \"64MiB\"\n[[goroutines]]\n\
+                 name = \"g\"\nprogram = [ {{ op = \"alloc\", bytes = \"8GiB\", size = \"4KiB\" }} ]\n"
+            )
+        };
+        let est = |runtime: &str| {
+            let sc = parse_str(&text(runtime), "gc.toml", &[]).unwrap_or_else(|e| panic!("{e}"));
+            gc_cycles_estimate(&sc, &sc.work_bound())
+        };
+        assert_eq!(est("gogc = 100"), (128, 64 << 20));
+        assert_eq!(est("gogc = 50"), (256, 32 << 20));
+        assert_eq!(est("gogc = \"off\""), (0, 0));
+        // A limit below the live heap leaves the least runway: a death spiral.
+        assert_eq!(
+            est("gogc = \"off\"\ngomemlimit = \"32MiB\""),
+            (131072, 65536)
+        );
+        let sc = parse_str(
+            &text("gogc = \"off\"\ngomemlimit = \"1MiB\"").replace("8GiB", "1TiB"),
+            "gc.toml",
+            &[],
+        )
+        .unwrap();
+        let e = check_work(&sc, DEFAULT_MAX_OPS).unwrap_err();
+        assert_eq!(e.max_ops, None);
+        assert!(e.to_string().contains("GC cycles"), "{e}");
     }
 }

@@ -154,3 +154,70 @@ fn the_time_limit_bounds_shrinking() {
         "{text}"
     );
 }
+
+/// A run estimated at more operations than `--max-ops` (10^10 by default) is refused before
+/// it starts, with the estimate and the flag that raises it; raised, it runs (here until its
+/// time limit). A sweep refuses such a grid point the same way, naming it.
+#[test]
+fn a_run_estimated_past_max_ops_is_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.toml");
+    std::fs::write(
+        &file,
+        "name = \"long\"\n[[maps]]\nname = \"m\"\nkey = \"int64\"\nelem = \"int64\"\n\
+         [[goroutines]]\nname = \"g\"\nprogram = [ { op = \"insert\", map = \"m\", n = 100 },\
+         { op = \"loop\", times = 1000000, body = [ { op = \"read\", map = \"m\", n = 100000 } ] } ]\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(common::bin())
+            .arg("run")
+            .arg(&file)
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // 100 + 10^6 × (10^5 + 1) operations.
+    let o = run(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("long.toml: this run is estimated at up to 1.00e11 operations"),
+        "{err}"
+    );
+    assert!(
+        err.contains("over the limit of 1.00e10") && err.contains("--max-ops"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing written");
+    // Raised, or bounded by the wall clock instead, it runs (here until its time limit).
+    for extra in [vec!["--max-ops", "2e11"], vec![]] {
+        let mut args = extra;
+        args.extend(["--time-limit", "200ms", "--quiet"]);
+        let o = run(&args);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(out.join("summary.json").is_file());
+        std::fs::remove_dir_all(&out).unwrap();
+    }
+    let o = std::process::Command::new(common::bin())
+        .arg("sweep")
+        .arg(&file)
+        .args(["--grid", "goroutines[0].count=1,2", "--out"])
+        .arg(dir.path().join("sweep"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("at grid point goroutines[0].count=1: this run is estimated"),
+        "{err}"
+    );
+}

@@ -180,7 +180,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
                 seeds: vec![1],
             },
         };
-        job.validate()?;
+        job.validate(gomemsim::resources::DEFAULT_MAX_OPS)?;
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(args.jobs.unwrap_or(0))
             .build()

@@ -32,5 +32,25 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, gomemsim::Error> {
         arrivals,
         sc.seed
     );
+    // The rough cost `run` checks before it starts (--max-ops).
+    let work = sc.work_bound();
+    let (cycles, _) = gomemsim::resources::gc_cycles_estimate(&sc, &work);
+    // Counts to 10^6 in full, larger ones in exponent form.
+    let n = |x: u64| {
+        if x < 1_000_000 {
+            x.to_string()
+        } else {
+            format!("{:.2e}", x as f64)
+        }
+    };
+    say!(
+        "  estimated, as upper bounds: {} operations, {} allocated, about {} GC cycles",
+        n(work.ops),
+        gomemsim::resources::binary_size(work.alloc_bytes),
+        n(cycles),
+    );
+    if let Err(e) = gomemsim::check_work(&sc, gomemsim::resources::DEFAULT_MAX_OPS) {
+        say!("  `run` would refuse it: {e}");
+    }
     Ok(ExitCode::SUCCESS)
 }

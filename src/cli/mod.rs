@@ -107,6 +107,23 @@ impl ScenarioArgs {
     }
 }
 
+/// A count written as an integer (`10000000000`, `10_000_000_000`) or in exponent form
+/// (`1e10`): a limit a user types.
+fn parse_count(s: &str) -> Result<u64, String> {
+    let t = s.trim().replace('_', "");
+    if let Ok(n) = t.parse::<u64>()
+        && n >= 1
+    {
+        return Ok(n);
+    }
+    match t.parse::<f64>() {
+        Ok(x) if x >= 1.0 && x.fract() == 0.0 && x < u64::MAX as f64 => Ok(x as u64),
+        _ => Err(format!(
+            "expected a whole number of at least 1, such as 1e12 or 1000000000000, got `{s}`"
+        )),
+    }
+}
+
 /// Parses arguments, runs the subcommand, prints errors, returns the exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

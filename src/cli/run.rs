@@ -52,6 +52,12 @@ pub struct RunArgs {
     /// cover the run up to where it stopped, and say so.
     #[arg(long, value_parser = super::parse_at_least_1ms)]
     time_limit: Option<Dur>,
+    /// Refuse up front a run estimated at more operations than this (map operations,
+    /// range-loop entries, locks, computes, loop iterations, through loops and goroutines):
+    /// `check` prints the estimate. 1e10 by default (about a quarter of an hour); not
+    /// applied with --time-limit, which bounds the run itself.
+    #[arg(long, value_name = "N", default_value = "1e10", value_parser = super::parse_count)]
+    max_ops: u64,
 }
 
 impl RunArgs {
@@ -77,6 +83,13 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
         super::check_out_dir(out)?;
     }
     gomemsim::check_memory(&sc).map_err(|e| e.in_file(&file))?;
+    // A run bounded by the wall clock is not refused for its estimate.
+    let max_ops = if args.time_limit.is_some() {
+        u64::MAX
+    } else {
+        args.max_ops
+    };
+    gomemsim::check_work(&sc, max_ops).map_err(|e| e.in_file(&file))?;
     let progress = super::VirtualClock::start(args.quiet);
     let options = gomemsim::RunOptions {
         scrape_interval_ns: args.metrics.then(|| args.scrape_interval.as_ps() / 1000),

@@ -46,6 +46,12 @@ pub struct SweepArgs {
     /// is done.
     #[arg(long, value_parser = super::parse_at_least_1ms)]
     time_limit: Option<gomemsim::scenario::units::Dur>,
+    /// Refuse up front a grid point whose run is estimated at more operations than this (map operations,
+    /// range-loop entries, locks, computes, loop iterations, through loops and goroutines):
+    /// `check` prints the estimate. 1e10 by default (about a quarter of an hour); not
+    /// applied with --time-limit, which bounds the sweep itself.
+    #[arg(long, value_name = "N", default_value = "1e10", value_parser = super::parse_count)]
+    max_ops: u64,
 }
 
 #[derive(Debug, Args)]
@@ -101,7 +107,12 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
         base,
         grid,
     };
-    job.validate()?;
+    // A sweep bounded by the wall clock is not refused for its estimate.
+    job.validate(if args.time_limit.is_some() {
+        u64::MAX
+    } else {
+        args.max_ops
+    })?;
     // Seeds that cannot change anything, said once: the grid's axes leave the maps,
     // goroutines and arrivals as they are, and the scenario draws on no seed.
     let touches = |a: &Axis| {

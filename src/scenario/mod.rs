@@ -27,6 +27,7 @@ pub use error::ScenarioError;
 pub use gotype::GoType;
 pub use load::{load, parse_str};
 pub use overrides::Override;
+pub use query::WorkBound;
 pub use types::{
     ArrivalSpec, Costs, Gogc, GoroutineSpec, Heap, MapImpl, MapSpec, MemLimit, Op, Process,
     Runtime, Scenario, Start,

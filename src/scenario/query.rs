@@ -2,6 +2,20 @@
 
 use super::types::{ArrivalSpec, Op, Scenario};
 
+/// An upper bound on the work of a run ([`Scenario::work_bound`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WorkBound {
+    /// Operations the engine steps through one at a time.
+    pub ops: u64,
+    /// Bytes allocated by `alloc` and `retain`.
+    pub alloc_bytes: u64,
+    /// Bytes reachable at the end: `[heap] live` plus what `retain` keeps and `free` does
+    /// not drop, through loops (the live heap the GC's goal grows from).
+    pub retained_bytes: u64,
+    /// Bytes `free` drops, through loops.
+    pub freed_bytes: u64,
+}
+
 impl Scenario {
     /// An upper bound on how many times a loop runs its body: `times`, or for a loop with a
     /// `duration` the duration over the least time one execution of the body can take
@@ -99,6 +113,67 @@ impl Scenario {
         self.programs().fold(0u64, |sum, (program, count)| {
             sum.saturating_add(count.saturating_mul(ops(self, program)))
         })
+    }
+
+    /// An upper bound on a run's work, from the scenario alone: what the engine steps
+    /// through one at a time (map operations, the entries a range loop visits, paced
+    /// objects, lock operations, computes, frees, loop iterations, requests) and the bytes
+    /// `alloc` and `retain` allocate, through loops, replicas and arrivals; saturating.
+    pub fn work_bound(&self) -> WorkBound {
+        fn walk(sc: &Scenario, ops: &[Op], times: u64, keys: &[u64], w: &mut WorkBound) {
+            for op in ops {
+                let (steps, bytes, kept) = match op {
+                    Op::Insert { n, .. } | Op::Delete { n, .. } | Op::Read { n, .. } => (*n, 0, 0),
+                    Op::Churn { n, .. } => (n.saturating_mul(2), 0, 0),
+                    Op::Iterate { map } => {
+                        let entries = sc.map_index(map).and_then(|i| keys.get(i)).copied();
+                        (entries.unwrap_or(0).saturating_add(1), 0, 0)
+                    }
+                    Op::Alloc { bytes, size, rate } => {
+                        // Paced objects are allocated one by one; the others in batches.
+                        let objects = bytes.0.div_ceil(size.0.max(1));
+                        (if rate.is_some() { objects } else { 1 }, bytes.0, 0)
+                    }
+                    Op::Retain { bytes, .. } => (1, bytes.0, bytes.0),
+                    Op::Free { bytes } => {
+                        w.freed_bytes = w.freed_bytes.saturating_add(times.saturating_mul(bytes.0));
+                        (1, 0, 0)
+                    }
+                    Op::Loop {
+                        times: t,
+                        duration,
+                        body,
+                    } => {
+                        let t = sc.loop_bound(*t, *duration, body);
+                        w.ops = w.ops.saturating_add(times.saturating_mul(t));
+                        walk(sc, body, times.saturating_mul(t), keys, w);
+                        continue;
+                    }
+                    Op::Request { body, .. } => {
+                        w.ops = w.ops.saturating_add(times);
+                        walk(sc, body, times, keys, w);
+                        continue;
+                    }
+                    _ => (1, 0, 0),
+                };
+                w.ops = w.ops.saturating_add(times.saturating_mul(steps));
+                w.alloc_bytes = w.alloc_bytes.saturating_add(times.saturating_mul(bytes));
+                w.retained_bytes = w.retained_bytes.saturating_add(times.saturating_mul(kept));
+            }
+        }
+        let keys = self.key_budget();
+        let mut w = WorkBound {
+            retained_bytes: self.heap.live.0,
+            ..WorkBound::default()
+        };
+        for (program, count) in self.programs() {
+            walk(self, program, count, &keys, &mut w);
+        }
+        w.retained_bytes = self.heap.live.0.saturating_add(
+            w.retained_bytes
+                .saturating_sub(self.heap.live.0.saturating_add(w.freed_bytes)),
+        );
+        w
     }
 
     /// Whether any goroutine locks a mutex.

@@ -74,9 +74,9 @@ impl Sweep {
         format!("{h:016x}")
     }
 
-    /// Checks that every grid point makes a valid scenario that fits in memory, before
-    /// anything runs.
-    pub fn validate(&self) -> Result<(), crate::Error> {
+    /// Checks that every grid point makes a valid scenario that fits in memory and is
+    /// estimated at no more than `max_ops` operations, before anything runs.
+    pub fn validate(&self, max_ops: u64) -> Result<(), crate::Error> {
         let seeds = self.grid.seeds.len();
         for p in 0..self.grid.points() {
             let sc = scenario::parse_str(&self.text, &self.label, &self.overrides(p * seeds))
@@ -93,7 +93,7 @@ impl Sweep {
                     }
                     e
                 })?;
-            crate::check_memory(&sc).map_err(|e| {
+            let at = || {
                 let settings: Vec<String> = self
                     .grid
                     .axes
@@ -101,12 +101,10 @@ impl Sweep {
                     .zip(self.grid.point(p))
                     .map(|(a, v)| format!("{}={v}", a.field))
                     .collect();
-                e.in_file(format!(
-                    "{} at grid point {}",
-                    self.label,
-                    settings.join(" ")
-                ))
-            })?;
+                format!("{} at grid point {}", self.label, settings.join(" "))
+            };
+            crate::check_memory(&sc).map_err(|e| e.in_file(at()))?;
+            crate::check_work(&sc, max_ops).map_err(|e| e.in_file(at()))?;
         }
         Ok(())
     }
