@@ -72,10 +72,12 @@ fn every_committed_result_has_its_current_self_contained_report() {
     for d in dirs {
         let page = std::fs::read_to_string(d.join("report.html"))
             .unwrap_or_else(|_| panic!("results/{}/report.html is missing", rel(&d)));
-        // Made again from the files alone, it is the same page.
+        // Made again from the files alone, it is the same page (the directory copied with
+        // the result it sits in, which a calibrate's parts link back to).
         let tmp = tempfile::tempdir().unwrap();
-        copy_result(&d, tmp.path());
-        let again = report_of(tmp.path());
+        let top = rel(&d).split('/').next().unwrap().to_string();
+        copy_result(&results().join(&top), &tmp.path().join(&top));
+        let again = report_of(&tmp.path().join(rel(&d)));
         assert!(
             again == page,
             "results/{}/report.html is stale: rerun `gomemsim report results/{}`",
@@ -173,7 +175,43 @@ fn report_refuses_a_directory_without_a_result() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not a directory"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no/such/dir: no such directory"));
+    // Files gomemsim did not write that way are refused, naming the file.
+    for (file, text) in [
+        ("race.json", "null"),
+        (
+            "race.json",
+            "{\"scenario\": \"x\", \"schedules\": 1, \"outcomes\": \"lots\"}",
+        ),
+        ("summary.json", "[]"),
+        ("points.csv", "foo,bar\n1,2\n"),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(file), text).unwrap();
+        let o = Command::new(bin())
+            .arg("report")
+            .arg(d.path())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{file}: {text}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(file) && err.contains("gomemsim writes"),
+            "{err}"
+        );
+        assert!(!d.path().join("report.html").exists());
+    }
+    // A shard is told to merge.
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("shard.json"), "{\"index\": 1, \"count\": 2}").unwrap();
+    std::fs::write(d.path().join("sweep.csv"), "run\n").unwrap();
+    let o = Command::new(bin())
+        .arg("report")
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("gomemsim merge"));
 }
 
 #[test]
@@ -185,6 +223,53 @@ fn a_result_written_before_steps_json_still_gets_its_page() {
     // schedule.txt stands in for the step-through.
     assert!(page.contains("concurrent map read and map write"));
     assert!(!page.contains("id=\"stepper\""));
+}
+
+#[test]
+fn content_cannot_break_the_page() {
+    // A goroutine name that would end or comment out the page's script, and a plot with a
+    // script of its own: neither reaches the page as markup.
+    let tmp = tempfile::tempdir().unwrap();
+    copy_result(&results().join("race_minimal"), tmp.path());
+    let steps = std::fs::read_to_string(tmp.path().join("steps.json")).unwrap();
+    std::fs::write(
+        tmp.path().join("steps.json"),
+        steps.replace("\"writer#25\"", "\"w<!--<script></script>\""),
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("swimlane.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>",
+    )
+    .unwrap();
+    let page = report_of(tmp.path());
+    assert!(!page.contains("<!--<script>"));
+    assert!(!page.contains("<script>alert(1)"));
+    assert!(
+        page.contains("w\\u003c!--\\u003cscript>"),
+        "the name, escaped in the JSON"
+    );
+    assert!(
+        page.contains("data:image/svg+xml;base64,"),
+        "the plot, as an image"
+    );
+}
+
+#[test]
+fn a_sweep_page_marks_the_points_whose_runs_died() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_result(&results().join("gc_service/sweep"), tmp.path());
+    let points = std::fs::read_to_string(tmp.path().join("points.csv")).unwrap();
+    let mut lines: Vec<String> = points.lines().map(str::to_string).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = header.iter().position(|h| *h == "fatal_runs").unwrap();
+    let mut row: Vec<String> = lines[1].split(',').map(str::to_string).collect();
+    row[col] = "1".into();
+    lines[1] = row.join(",");
+    std::fs::write(tmp.path().join("points.csv"), lines.join("\n") + "\n").unwrap();
+    let page = report_of(tmp.path());
+    assert_eq!(page.matches("<tr class=\"died\">").count(), 1);
+    assert!(page.contains("Runs died at 1 of the 15 grid points"));
 }
 
 /// Loads `page` (with `fragment`) in headless Chromium; its DOM after the scripts ran, and

@@ -129,6 +129,12 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         None => None,
     };
     let shown = shrunk.as_ref().or(ex.first_silent_race.as_ref());
+    let which = match &shrunk {
+        Some(_) if ex.stopped => "the first failure (not shrunk: stopped by --time-limit)",
+        Some(_) if improved => "the first failure, shrunk",
+        Some(_) => "the first failure (shrinking found none shorter)",
+        None => "the first data race Go's check missed",
+    };
     let shrunk_token = shrunk.as_ref().map(|(tok, _)| tok.to_string());
     let shrunk_ref = shrunk_token.as_deref().zip(shrunk.as_ref().map(|(_, t)| t));
     let mut files = vec![(
@@ -145,7 +151,7 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         let file = args.scenario.file.display().to_string();
         files.push((
             "steps.json",
-            report::steps_json(trace, &token, &sc, &file).into_bytes(),
+            report::steps_json(trace, &token, &sc, &file, which).into_bytes(),
         ));
     }
     let mut written = report::write_files(&dir, &files)?;

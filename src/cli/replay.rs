@@ -74,6 +74,7 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
                 &token,
                 &sc,
                 &args.scenario.file.display().to_string(),
+                "the replayed schedule",
             )
             .into_bytes(),
         ),

@@ -19,20 +19,39 @@ pub struct ReportArgs {
 }
 
 pub fn report(args: &ReportArgs) -> Result<ExitCode, gomemsim::Error> {
+    // Every directory gets its try; the errors are said at the end, and make the exit 2.
+    let mut failed = Vec::new();
     for d in &args.dirs {
-        if !d.is_dir() {
-            return Err(gomemsim::Error::Usage(format!(
+        let done = if !d.exists() {
+            Err(gomemsim::Error::Usage(format!(
+                "{}: no such directory",
+                d.display()
+            )))
+        } else if !d.is_dir() {
+            Err(gomemsim::Error::Usage(format!(
                 "{}: not a directory (give the directory a command wrote its results in)",
                 d.display()
-            )));
-        }
-        for path in write_tree(d)? {
-            if !args.quiet {
-                say!("wrote {}", path.display());
-            }
+            )))
+        } else {
+            write_tree(d)
+        };
+        match done {
+            Ok(paths) if !args.quiet => paths.iter().for_each(|p| say!("wrote {}", p.display())),
+            Ok(_) => {}
+            Err(e) => failed.push(e),
         }
     }
-    Ok(ExitCode::SUCCESS)
+    match failed.len() {
+        0 => Ok(ExitCode::SUCCESS),
+        1 => Err(failed.remove(0)),
+        _ => {
+            let last = failed.pop().expect("two or more");
+            for e in failed {
+                eprintln!("error: {e}");
+            }
+            Err(last)
+        }
+    }
 }
 
 /// report.html for `dir` and for each result directory inside it, the inner ones first so

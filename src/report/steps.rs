@@ -11,6 +11,8 @@ use crate::scenario::Scenario;
 #[derive(Serialize)]
 struct Steps<'a> {
     scenario: &'a str,
+    /// Which schedule this is: "the shrunk failure", "the replayed schedule"...
+    shown: &'a str,
     token: &'a str,
     /// The command that replays the schedule.
     replay: String,
@@ -56,8 +58,9 @@ struct Step {
     marks: Vec<String>,
 }
 
-/// steps.json of `trace`, replayed by `token` of the scenario `sc` read from `file`.
-pub fn steps_json(trace: &Trace, token: &str, sc: &Scenario, file: &str) -> String {
+/// steps.json of `trace`, replayed by `token` of the scenario `sc` read from `file`;
+/// `shown` says which schedule it is.
+pub fn steps_json(trace: &Trace, token: &str, sc: &Scenario, file: &str, shown: &str) -> String {
     let swiss: Vec<bool> = sc
         .maps
         .iter()
@@ -100,6 +103,7 @@ pub fn steps_json(trace: &Trace, token: &str, sc: &Scenario, file: &str) -> Stri
         .collect();
     let steps = Steps {
         scenario: &sc.name,
+        shown,
         token,
         replay: format!(
             "gomemsim replay {file} --schedule {}",

@@ -148,7 +148,14 @@ const ORDER: &[&str] = &[
     "max_goroutines",
     "map_ops",
     "name",
+    "key",
+    "elem",
+    "implementation",
     "count",
+    "b",
+    "buckets",
+    "bucket_size_bytes",
+    "live_bytes",
     "throughput_rps",
     "mean_ns",
     "p50_ns",
@@ -185,6 +192,13 @@ pub(super) fn label(name: &str) -> String {
         "max_goroutines" => "most goroutines at once",
         "map_ops" => "map operations",
         "gomaxprocs" => "GOMAXPROCS",
+        "fatal_runs" => "runs that died",
+        "request_throughput_rps" => "requests/s",
+        "request_mean_ns" => "request mean",
+        "request_p50_ns" => "request p50",
+        "request_p99_ns" => "request p99",
+        "request_p999_ns" => "request p99.9",
+        "cycles_per_gib" => "GC cycles per GiB",
         "throughput_rps" => "throughput",
         "p999_ns" => "p99.9",
         "mean_ns" => "mean",
@@ -231,7 +245,8 @@ mod tests {
     #[test]
     fn labels_drop_the_unit_the_value_carries() {
         assert_eq!(label("stw_max_ns"), "longest stop-the-world pause");
-        assert_eq!(label("request_p999_ns"), "request p999");
+        assert_eq!(label("request_p999_ns"), "request p99.9");
+        assert_eq!(label("heap_goal_bytes"), "heap goal");
         assert_eq!(
             label("overflow_buckets_allocated"),
             "overflow buckets allocated"

@@ -7,7 +7,10 @@
 //! tables and plots are there without JS.
 
 mod collect;
+mod figures;
 mod format;
+mod race;
+mod table;
 
 use std::path::{Path, PathBuf};
 

@@ -90,8 +90,12 @@
     detail.appendChild(a);
     detail.appendChild(b);
   }
-  function show(i) {
+  var prev = document.getElementById("prev");
+  var next = document.getElementById("next");
+  function show(i, fromHash) {
     current = Math.max(0, Math.min(steps.length - 1, i));
+    prev.disabled = current === 0;
+    next.disabled = current === steps.length - 1;
     var st = steps[current];
     position.textContent = "step " + st.i + " (" + (current + 1) + " of " + steps.length + " listed)";
     // Each lane shows the goroutine's latest step up to this one.
@@ -101,7 +105,7 @@
       var c = laneCells[g];
       var l = last[g];
       c.className = "lane";
-      c.textContent = l ? (l.step + (l.map !== null && maps[l.map] ? " · " + maps[l.map].name : "")) : "not started";
+      c.textContent = l ? (l.step + (l.map !== null && maps[l.map] ? " · " + maps[l.map].name : "")) : "no listed step yet";
       if (g === st.goroutine) {
         c.className = st.marks.some(function (m) { return m.indexOf("fatal error") === 0; }) ? "lane died" : "lane running";
       }
@@ -121,22 +125,43 @@
     if (st.marks.length) add("what happens", st.marks.join("; "), "mark");
     Array.prototype.forEach.call(rows, function (r, k) { r.classList.toggle("current", k === current); });
     document.body.setAttribute("data-step", String(st.i));
+    // The address names the step shown, to bookmark or share it.
+    if (!fromHash && history.replaceState && location.hash !== "#selftest") {
+      history.replaceState(null, "", "#step=" + st.i);
+    }
   }
-  document.getElementById("prev").addEventListener("click", function () { show(current - 1); });
-  document.getElementById("next").addEventListener("click", function () { show(current + 1); });
+  // The listed step numbered n, or the first listed after it.
+  function indexOfStep(n) {
+    for (var k = 0; k < steps.length; k++) if (steps[k].i >= n) return k;
+    return steps.length - 1;
+  }
+  prev.addEventListener("click", function () { show(current - 1); });
+  next.addEventListener("click", function () { show(current + 1); });
   Array.prototype.forEach.call(rows, function (r, k) { r.addEventListener("click", function () { show(k); }); });
+  // The keys move the step-through while it is on screen; elsewhere they scroll as usual.
+  function onScreen() {
+    var r = stepper.getBoundingClientRect();
+    return r.bottom > 0 && r.top < (window.innerHeight || document.documentElement.clientHeight);
+  }
   document.addEventListener("keydown", function (e) {
-    if (e.target && /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    if (e.target && /^(INPUT|TEXTAREA|SELECT|BUTTON)$/.test(e.target.tagName) && e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+    if (!onScreen()) return;
     if (e.key === "ArrowRight") { show(current + 1); e.preventDefault(); }
     else if (e.key === "ArrowLeft") { show(current - 1); e.preventDefault(); }
     else if (e.key === "Home") { show(0); e.preventDefault(); }
     else if (e.key === "End") { show(steps.length - 1); e.preventDefault(); }
   });
-  // #step=N opens the page at listed step N; #selftest presses → once, for the browser test.
-  var m = /step=(\d+)/.exec(location.hash);
-  show(m ? parseInt(m[1], 10) : 0);
+  function fromHash() {
+    var m = /step=(\d+)/.exec(location.hash);
+    show(m ? indexOfStep(parseInt(m[1], 10)) : 0, true);
+  }
+  window.addEventListener("hashchange", fromHash);
+  // #step=N opens the page at step N; #selftest presses → once, for the browser test.
+  fromHash();
   if (location.hash === "#selftest") {
     document.body.setAttribute("data-first-step", String(steps[current].i));
+    stepper.scrollIntoView();
     document.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
   }
 })();
