@@ -203,7 +203,11 @@ fn report_refuses_a_directory_without_a_result() {
     }
     // A shard is told to merge.
     let d = tempfile::tempdir().unwrap();
-    std::fs::write(d.path().join("shard.json"), "{\"index\": 1, \"count\": 2}").unwrap();
+    std::fs::write(
+        d.path().join("shard.json"),
+        "{\"sweep\": \"f78ae1ceeece560b\", \"shard\": 1, \"of\": 2, \"runs\": 2}",
+    )
+    .unwrap();
     std::fs::write(d.path().join("sweep.csv"), "run\n").unwrap();
     let o = Command::new(bin())
         .arg("report")
@@ -211,7 +215,11 @@ fn report_refuses_a_directory_without_a_result() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("gomemsim merge"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("a shard of a sweep (shard 1 of 2)") && err.contains("gomemsim merge"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -207,8 +207,8 @@ pub(super) fn page(dir: &Path) -> Result<Page, HtmlError> {
                 format_args!(
                     "a shard of a sweep (shard {} of {}): merge the shards with `gomemsim merge \
                      DIR... --out DIR`, which writes the sweep's report.html",
-                    n("index"),
-                    n("count")
+                    n("shard"),
+                    n("of")
                 ),
             ));
         }

@@ -105,7 +105,7 @@
       var c = laneCells[g];
       var l = last[g];
       c.className = "lane";
-      c.textContent = l ? (l.step + (l.map !== null && maps[l.map] ? " · " + maps[l.map].name : "")) : "no listed step yet";
+      c.textContent = l ? (l.step + (l.map !== null && maps[l.map] ? " · " + maps[l.map].name : "")) : (s.total_steps === steps.length ? "not started yet" : "no listed step yet");
       if (g === st.goroutine) {
         c.className = st.marks.some(function (m) { return m.indexOf("fatal error") === 0; }) ? "lane died" : "lane running";
       }
