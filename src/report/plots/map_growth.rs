@@ -209,7 +209,15 @@ impl Plot for MapGrowth {
             .axis_desc_style((FONT, 16))
             .light_line_style(RGBColor(235, 235, 235))
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            // B is a whole number: one tick per value at most, and no label between them.
+            .y_labels((self.max_b as usize + 2).min(24))
+            .y_label_formatter(&|y| {
+                if (y - y.round()).abs() < 1e-6 {
+                    format!("{:.0}", y.round() + 0.0)
+                } else {
+                    String::new()
+                }
+            })
             .draw()?;
 
         for (i, m) in self.maps.iter().enumerate() {

@@ -169,6 +169,8 @@ impl PauseHeatmap {
         let mut builder = ChartBuilder::on(area);
         builder
             .margin(10)
+            // Room for the last x label ("100%") before the colour scale's words.
+            .margin_right(30)
             .x_label_area_size(if last { 44 } else { 22 })
             .y_label_area_size(64);
         if !panel.label.is_empty() {
