@@ -228,9 +228,9 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         if let Some((token, trace)) = shrunk.as_ref().filter(|_| improved) {
             let f = trace.fatal.as_ref().expect("a failure");
             say!(
-                "  minimal failing schedule: {} steps, {} preemptions: fatal error: {}",
+                "  minimal failing schedule: {} steps, {}: fatal error: {}",
                 trace.steps.len(),
-                trace.preemptions,
+                report::plural(u64::from(trace.preemptions), "preemption"),
                 f.message
             );
             say!(
@@ -241,11 +241,11 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         if let Some((token, trace)) = &ex.first_failure {
             let f = trace.fatal.as_ref().expect("a failure");
             say!(
-                "  first failure: fatal error: {} (goroutine {}) after {} steps, {} preemptions",
+                "  first failure: fatal error: {} (goroutine {}) after {} steps, {}",
                 f.message,
                 trace.goroutines[f.goroutine as usize],
                 trace.steps.len(),
-                trace.preemptions
+                report::plural(u64::from(trace.preemptions), "preemption")
             );
             say!(
                 "  replay: gomemsim replay {file} --schedule {}",

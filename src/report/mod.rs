@@ -34,6 +34,15 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::Outcome;
 
+/// `n` and `word`, with an `s` unless `n` is 1: "1 preemption", "2 preemptions".
+pub fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
 /// An output that could not be written.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {}: {source}", path.display())]

@@ -97,11 +97,11 @@ pub(super) fn step_marks(trace: &Trace, i: usize) -> Vec<String> {
 fn header(out: &mut String, trace: &Trace, token: &str) {
     let _ = writeln!(
         out,
-        "schedule: {} steps, {} goroutines, {} preemptions, {} scheduling decisions",
-        trace.steps.len(),
-        trace.goroutines.len(),
-        trace.preemptions,
-        trace.decisions.len()
+        "schedule: {}, {}, {}, {}",
+        super::plural(trace.steps.len() as u64, "step"),
+        super::plural(trace.goroutines.len() as u64, "goroutine"),
+        super::plural(u64::from(trace.preemptions), "preemption"),
+        super::plural(trace.decisions.len() as u64, "scheduling decision")
     );
     let goroutines: Vec<String> = (0..trace.goroutines.len() as u32)
         .map(|g| format!("{} (goroutine {})", goroutine_name(trace, g), g + 1))
