@@ -72,6 +72,8 @@ pub struct Trace {
     pub goroutines: Vec<String>,
     /// Map names.
     pub maps: Vec<String>,
+    /// Which maps are Swiss-table maps (the others classic), by map index.
+    pub swiss: Vec<bool>,
     /// Every step executed, in order.
     pub steps: Vec<TraceStep>,
     /// The fatal error the program died of, if it did.
@@ -119,6 +121,27 @@ pub struct TraceGc {
 }
 
 impl Trace {
+    /// The short name of step `s`, in the words of its map's implementation.
+    pub fn step_name(&self, s: &TraceStep) -> &'static str {
+        s.kind.name_on(self.is_swiss(s.map))
+    }
+
+    /// The write flag of map `m` as the runtime names it: `hashWriting` (in `h.flags`) or a
+    /// Swiss map's `writing`.
+    pub fn flag_name(&self, m: Option<u32>) -> &'static str {
+        if self.is_swiss(m) {
+            "writing"
+        } else {
+            "hashWriting"
+        }
+    }
+
+    fn is_swiss(&self, m: Option<u32>) -> bool {
+        m.and_then(|m| self.swiss.get(m as usize))
+            .copied()
+            .unwrap_or(false)
+    }
+
     /// The outcome key of race.json: "ok", Go's fatal message, or "step limit" for an
     /// execution cut before the program ended.
     pub fn outcome(&self) -> &'static str {

@@ -226,6 +226,7 @@ impl World {
         let trace = Trace {
             goroutines: names,
             maps: c.maps.iter().map(|m| m.name.clone()).collect(),
+            swiss: c.maps.iter().map(|m| m.swiss).collect(),
             ..Trace::default()
         };
         let mut w = World {

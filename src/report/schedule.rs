@@ -235,13 +235,18 @@ fn table(out: &mut String, trace: &Trace) {
                 goroutine_name(trace, s.goroutine).into_owned(),
                 s.p.to_string(),
                 map,
-                s.kind.name().to_string(),
+                trace.step_name(s).to_string(),
                 writing,
                 marker,
             ])
         })
         .collect();
-    let mut widths = COLUMNS.map(|c| c.chars().count());
+    // The flag column is named for the maps' flag: a Swiss map's is `writing`.
+    let mut columns = COLUMNS;
+    if !trace.swiss.is_empty() && trace.swiss.iter().all(|&s| s) {
+        columns[6] = "writing";
+    }
+    let mut widths = columns.map(|c| c.chars().count());
     for row in rows.iter().flatten() {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -268,7 +273,7 @@ fn table(out: &mut String, trace: &Trace) {
         l.truncate(l.trim_end().len());
         l
     };
-    let _ = writeln!(out, "{}", line(&COLUMNS));
+    let _ = writeln!(out, "{}", line(&columns));
     let rule: Vec<String> = widths.iter().map(|&w| "-".repeat(w)).collect();
     let _ = writeln!(
         out,
@@ -615,6 +620,35 @@ pub(crate) mod tests {
         let last = txt.lines().last().unwrap();
         assert_eq!(last, "  20    20  b          0  -    compute");
         assert_eq!(txt, schedule_txt(&trace, "t"));
+    }
+
+    #[test]
+    fn a_swiss_map_s_steps_use_its_own_names() {
+        // go1.24 internal/runtime/maps: the flag is m.writing, toggled with ^= 1 at both
+        // ends, and the count is m.used.
+        let steps: Vec<TraceStep> = ASSIGN
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| step(i, 0, k, false, false))
+            .collect();
+        let trace = Trace {
+            goroutines: vec!["w".into()],
+            maps: vec!["m".into()],
+            swiss: vec![true],
+            steps,
+            ..Trace::default()
+        };
+        let text = schedule_txt(&trace, "s1-d");
+        for name in [
+            "writing ^= (load)",
+            "writing ^= (store)",
+            "used (load)",
+            "writing ^= (end, store)",
+        ] {
+            assert!(text.contains(name), "{name}:\n{text}");
+        }
+        assert!(!text.contains("flags"), "{text}");
+        assert!(text.contains("step                     writing"), "{text}");
     }
 
     #[test]

@@ -90,7 +90,7 @@ pub fn steps_json(trace: &Trace, token: &str, sc: &Scenario, file: &str, shown: 
                 goroutine: s.goroutine,
                 p: s.p,
                 map: s.map,
-                step: s.kind.name(),
+                step: trace.step_name(s),
                 file: src.file,
                 function: src.function,
                 code: src.code,

@@ -115,11 +115,12 @@ fn step_title(trace: &Trace, i: usize, s: &TraceStep) -> String {
     if let Some(m) = s.map {
         let _ = write!(t, " · map {}", map_name(trace, m));
     }
-    let _ = write!(t, " · {}", s.kind.name());
+    let _ = write!(t, " · {}", trace.step_name(s));
     if s.map.is_some() {
         let _ = write!(
             t,
-            " · hashWriting {}→{}",
+            " · {} {}→{}",
+            trace.flag_name(s.map),
             bit(s.writing_before),
             bit(s.writing_after)
         );
@@ -293,7 +294,7 @@ pub fn swimlane_svg(trace: &Trace) -> String {
         // gcStart's box is dark, and its name would not fit a narrow one: "GC".
         let label = match s.kind {
             StepKind::GcStart => "GC",
-            kind => kind.name(),
+            _ => trace.step_name(s),
         };
         if CHAR9 * label.chars().count() as f64 + 4.0 <= box_w {
             let color = if fatal || s.kind == StepKind::GcStart {
@@ -475,7 +476,7 @@ fn tick_every(pitch: f64) -> usize {
 /// The name of the flag strip: the flag and the map it belongs to.
 fn strip_label(trace: &Trace) -> String {
     match trace.maps.first() {
-        Some(m) => format!("hashWriting {}", clip(m, 12)),
+        Some(m) => format!("{} {}", trace.flag_name(Some(0)), clip(m, 12)),
         None => "hashWriting".to_string(),
     }
 }

@@ -99,6 +99,24 @@ impl StepKind {
         }
     }
 
+    /// The short name on a classic or (`swiss`) a Swiss-table map, whose flag is
+    /// `m.writing`, toggled with `^= 1` at both ends (go1.24 internal/runtime/maps), and
+    /// whose count is `m.used`.
+    pub fn name_on(self, swiss: bool) -> &'static str {
+        if !swiss {
+            return self.name();
+        }
+        match self {
+            StepKind::XorLoad => "writing ^= (load)",
+            StepKind::XorStore => "writing ^= (store)",
+            StepKind::ClearLoad => "writing ^= (end, load)",
+            StepKind::ClearStore => "writing ^= (end, store)",
+            StepKind::CountLoad => "used (load)",
+            StepKind::CountStore => "used (store)",
+            kind => kind.name(),
+        }
+    }
+
     /// The Go runtime function the step belongs to, for reports.
     pub fn function(self, op: MapOp) -> &'static str {
         match op {

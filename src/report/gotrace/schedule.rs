@@ -18,7 +18,7 @@ pub fn from_schedule(t: &Trace) -> ExecTrace {
     let mut labels: Vec<String> = Vec::new();
     for s in &t.steps {
         kinds.entry(s.kind).or_insert_with(|| {
-            labels.push(s.kind.name().to_string());
+            labels.push(t.step_name(s).to_string());
             labels.len() as u32 - 1
         });
     }
