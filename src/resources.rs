@@ -178,9 +178,10 @@ fn rough_duration(s: f64) -> String {
 
 /// How many GC cycles allocating `alloc_bytes` starts, roughly: the allocation over the
 /// runway each cycle allows, the heap goal (runtime/mgcpacer.go: GOGC's goal, at least
-/// heapMinimum = 4 MiB × GOGC/100; or the memory limit) above the reachable heap, at
-/// least 64 KiB (a cycle's least allocation in a death spiral). Returns the cycles and
-/// that runway in bytes (0, 0 without a goal: GOGC=off and no limit).
+/// heapMinimum = defaultHeapMinimum × GOGC/100; or the memory limit) above the reachable
+/// heap, at least 64 KiB (this estimate's floor for a death spiral, not a runtime
+/// constant). Returns the cycles and that runway in bytes (0, 0 without a goal: GOGC=off
+/// and no limit).
 pub fn gc_cycles_estimate(sc: &Scenario, w: &WorkBound) -> (u64, u64) {
     use crate::scenario::types::{Gogc, MemLimit};
     let live = w.retained_bytes as f64;
@@ -188,7 +189,8 @@ pub fn gc_cycles_estimate(sc: &Scenario, w: &WorkBound) -> (u64, u64) {
         Gogc::Off => f64::INFINITY,
         Gogc::Percent(p) => {
             let p = f64::from(p) / 100.0;
-            (live * (1.0 + p)).max(4.0 * 1048576.0 * p)
+            let heap_minimum = crate::model::gc::pacer::DEFAULT_HEAP_MINIMUM as f64;
+            (live * (1.0 + p)).max(heap_minimum * p)
         }
     };
     let limit_goal = match sc.runtime.gomemlimit {
@@ -230,16 +232,23 @@ pub fn check_work(sc: &Scenario, max_ops: u64) -> Result<WorkBound, WorkError> {
 /// Bytes in the largest binary unit that keeps the number at 1 or more: "512 B",
 /// "1.50 KiB", ... "16.00 EiB".
 pub fn binary_size(bytes: u64) -> String {
+    match binary_scaled(bytes as f64) {
+        (_, "B") => format!("{bytes} B"),
+        (value, unit) => format!("{value:.2} {unit}"),
+    }
+}
+
+/// `bytes` in the largest binary unit that keeps the number at 1 or more (by magnitude):
+/// the number and the unit's name.
+pub fn binary_scaled(bytes: f64) -> (f64, &'static str) {
     const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut value = bytes;
     let mut unit = 0;
-    while unit + 1 < UNITS.len() && bytes >> (10 * (unit + 1)) > 0 {
+    while value.abs() >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        return format!("{bytes} B");
-    }
-    let value = bytes as f64 / (1u64 << (10 * unit)) as f64;
-    format!("{value:.2} {}", UNITS[unit])
+    (value, UNITS[unit])
 }
 
 fn available_bytes() -> Option<u64> {

@@ -151,7 +151,7 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         let file = args.scenario.file.display().to_string();
         files.push((
             "steps.json",
-            report::steps_json(trace, &token, &sc, &file, which).into_bytes(),
+            report::steps_json(trace, &token, &sc.name, &file, which).into_bytes(),
         ));
     }
     let mut written = report::write_files(&dir, &files)?;

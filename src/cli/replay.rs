@@ -72,7 +72,7 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
             report::steps_json(
                 &trace,
                 &token,
-                &sc,
+                &sc.name,
                 &args.scenario.file.display().to_string(),
                 "the replayed schedule",
             )

@@ -136,7 +136,8 @@ impl Trace {
         }
     }
 
-    fn is_swiss(&self, m: Option<u32>) -> bool {
+    /// Whether map `m` is a Swiss-table map (no map: no).
+    pub fn is_swiss(&self, m: Option<u32>) -> bool {
         m.and_then(|m| self.swiss.get(m as usize))
             .copied()
             .unwrap_or(false)

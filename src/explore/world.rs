@@ -65,8 +65,10 @@ struct OpState {
     existing: bool,
     /// mapiternext calls left.
     iter_left: u64,
-    /// The key's hash, taken at the Hash step.
+    /// The key's hash, taken at the Hash step ...
     hash: u64,
+    /// ... once that step has run.
+    hashed: bool,
 }
 
 impl OpState {
@@ -82,6 +84,7 @@ impl OpState {
             existing: false,
             iter_left: 0,
             hash: 0,
+            hashed: false,
         }
     }
 }

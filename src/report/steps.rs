@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::schedule::{fatal_text, goroutine_name, listed, map_name, race_text, step_marks};
 use crate::explore::trace::Trace;
-use crate::scenario::Scenario;
 
 #[derive(Serialize)]
 struct Steps<'a> {
@@ -58,21 +57,16 @@ struct Step {
     marks: Vec<String>,
 }
 
-/// steps.json of `trace`, replayed by `token` of the scenario `sc` read from `file`;
+/// steps.json of `trace`, replayed by `token` of scenario `scenario` read from `file`;
 /// `shown` says which schedule it is.
-pub fn steps_json(trace: &Trace, token: &str, sc: &Scenario, file: &str, shown: &str) -> String {
-    let swiss: Vec<bool> = sc
-        .maps
-        .iter()
-        .map(|m| crate::engine::compile::swiss_map(m, &sc.runtime.go))
-        .collect();
+pub fn steps_json(trace: &Trace, token: &str, scenario: &str, file: &str, shown: &str) -> String {
     let maps = (0..trace.maps.len() as u32)
         .map(|m| {
-            let s = swiss.get(m as usize).copied().unwrap_or(false);
+            let s = trace.is_swiss(Some(m));
             MapInfo {
                 name: map_name(trace, m).into_owned(),
                 implementation: if s { "swiss" } else { "classic" },
-                flag: if s { "writing" } else { "hashWriting" },
+                flag: trace.flag_name(Some(m)),
                 home: if s { "table" } else { "bucket" },
             }
         })
@@ -82,8 +76,7 @@ pub fn steps_json(trace: &Trace, token: &str, sc: &Scenario, file: &str, shown: 
         .flatten()
         .map(|i| {
             let s = &trace.steps[i];
-            let on_swiss = s.map.is_some_and(|m| swiss.get(m as usize) == Some(&true));
-            let src = s.kind.source(s.op, on_swiss);
+            let src = s.kind.source(s.op, trace.is_swiss(s.map));
             Step {
                 i,
                 t_ns: s.t_ns,
@@ -102,7 +95,7 @@ pub fn steps_json(trace: &Trace, token: &str, sc: &Scenario, file: &str, shown: 
         })
         .collect();
     let steps = Steps {
-        scenario: &sc.name,
+        scenario,
         shown,
         token,
         replay: format!(

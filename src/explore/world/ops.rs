@@ -73,7 +73,10 @@ impl World {
                 }
             }
             // hash := t.hasher(key, uintptr(h.hash0)), with the hash0 of this moment.
-            StepKind::Hash => st.hash = m.key_hash(st.key),
+            StepKind::Hash => {
+                st.hash = m.key_hash(st.key);
+                st.hashed = true;
+            }
             StepKind::Local => {}
             StepKind::XorLoad | StepKind::ClearLoad => st.reg = m.flag_word(),
             StepKind::XorStore => m.store_toggled(st.reg),
@@ -181,11 +184,7 @@ impl World {
         let m = &self.maps[st.map as usize].map;
         let after = m.writing();
         // From its Hash step on, the operation knows where its key lives.
-        let hashed = steps
-            .iter()
-            .position(|&k| k == StepKind::Hash)
-            .is_some_and(|h| st.pc >= h);
-        let home = hashed.then(|| m.home(st.hash));
+        let home = st.hashed.then(|| m.home(st.hash));
         if let Some(last) = self.trace.steps.last_mut() {
             last.writing_after = after;
             last.home = home;

@@ -149,31 +149,22 @@ pub(super) fn page(dir: &Path) -> Result<Page, HtmlError> {
     )?;
     let fit = read_result(dir, "fit.json", &[("settings", Value::is_object)])?;
     let points = read_csv(&dir.join("points.csv"))?;
-    let name = |v: &Option<Value>| {
-        v.as_ref()
-            .and_then(|v| v.get("scenario"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    };
     // Titles come from the files, never from the directory's path: the same result makes
-    // the same page wherever it was written.
-    let dir_name = "this directory".to_string();
+    // the same page wherever it was written. read_result checked the scenario's name.
+    fn name(v: &Value) -> &str {
+        v.get("scenario")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
     if let Some(s) = &summary {
         let replay = s.get("token").is_some();
         page.kind = if replay { "replay" } else { "run" };
-        page.title = format!(
-            "{} of {}",
-            page.kind,
-            name(&summary).unwrap_or_else(|| dir_name.clone())
-        );
+        page.title = format!("{} of {}", page.kind, name(s));
         run_summary(&mut page, s);
     }
     if let Some(r) = &race {
         page.kind = "race";
-        page.title = format!(
-            "race of {}",
-            name(&race).unwrap_or_else(|| dir_name.clone())
-        );
+        page.title = format!("race of {}", name(r));
         page.race = Some(race_view(r));
     }
     if let Some(t) = &points {
@@ -225,9 +216,7 @@ pub(super) fn page(dir: &Path) -> Result<Page, HtmlError> {
         "steps.json",
         &[("steps", Value::is_array), ("goroutines", Value::is_array)],
     )? {
-        let text = std::fs::read_to_string(dir.join("steps.json"))
-            .map_err(|e| unreadable(&dir.join("steps.json"), e))?;
-        page.steps = Some(steps_view(&steps, &text));
+        page.steps = Some(steps_view(&steps));
     } else if let Ok(text) = std::fs::read_to_string(dir.join("schedule.txt")) {
         page.schedule_txt = Some(text);
         page.notes.push(
@@ -275,15 +264,15 @@ pub(super) fn page(dir: &Path) -> Result<Page, HtmlError> {
 
 pub(super) fn run_summary(page: &mut Page, s: &Value) {
     let Some(obj) = s.as_object() else { return };
-    let mut fields: Vec<(String, &Value)> = obj.iter().map(|(k, v)| (k.clone(), v)).collect();
-    super::format::in_order(&mut fields);
+    let mut fields: Vec<(&String, &Value)> = obj.iter().collect();
+    fields.sort_by_key(|(k, _)| super::format::order_of(k));
     for (k, v) in fields {
         match k.as_str() {
             "maps" | "requests" | "scenario" | "fatal" | "fatal_detail" => {}
             _ if v.is_object() || v.is_array() => {}
             _ => page.summary.push(Field {
-                label: label(&k),
-                value: json_text(&k, v),
+                label: label(k),
+                value: json_text(k, v),
                 raw: raw_text(v),
             }),
         }
@@ -340,7 +329,7 @@ fn calibrate_view(f: &Value) -> CalibrateView {
                 observed: format(&o.to_string(), unit),
                 simulated: format(&s.to_string(), unit),
                 error: format!("{:+.1}%", err * 100.0),
-                bad: err.abs() > 0.10,
+                bad: err.abs() > crate::calibrate::warnings::ERROR_LIMIT,
             });
         }
     }

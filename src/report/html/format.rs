@@ -59,17 +59,9 @@ pub(super) fn format(value: &str, unit: Unit) -> String {
 
 /// Bytes with a binary prefix, three significant digits.
 pub(super) fn bytes(x: f64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = x;
-    let mut u = 0;
-    while v.abs() >= 1024.0 && u < UNITS.len() - 1 {
-        v /= 1024.0;
-        u += 1;
-    }
-    if u == 0 {
-        format!("{} B", count(x))
-    } else {
-        format!("{} {}", significant(v), UNITS[u])
+    match crate::resources::binary_scaled(x) {
+        (_, "B") => format!("{} B", count(x)),
+        (v, unit) => format!("{} {unit}", significant(v)),
     }
 }
 
@@ -165,9 +157,9 @@ const ORDER: &[&str] = &[
     "max_ns",
 ];
 
-/// Sorts field names into [`ORDER`], the others after them in their own order.
-pub(super) fn in_order<T>(fields: &mut [(String, T)]) {
-    fields.sort_by_key(|(k, _)| ORDER.iter().position(|o| o == k).unwrap_or(ORDER.len()));
+/// A field's place in [`ORDER`]; the others come after, in their own order (sort stably).
+pub(super) fn order_of(name: &str) -> usize {
+    ORDER.iter().position(|o| *o == name).unwrap_or(ORDER.len())
 }
 
 /// A field name as a label: words, with the unit the value now carries left out.

@@ -92,7 +92,7 @@
   }
   var prev = document.getElementById("prev");
   var next = document.getElementById("next");
-  function show(i, fromHash) {
+  function show(i, keepAddress) {
     current = Math.max(0, Math.min(steps.length - 1, i));
     prev.disabled = current === 0;
     next.disabled = current === steps.length - 1;
@@ -126,7 +126,7 @@
     Array.prototype.forEach.call(rows, function (r, k) { r.classList.toggle("current", k === current); });
     document.body.setAttribute("data-step", String(st.i));
     // The address names the step shown, to bookmark or share it.
-    if (!fromHash && history.replaceState && location.hash !== "#selftest") {
+    if (!keepAddress && history.replaceState && location.hash !== "#selftest") {
       history.replaceState(null, "", "#step=" + st.i);
     }
   }

@@ -145,7 +145,7 @@ pub(super) fn race_view(r: &Value) -> RaceView {
     }
 }
 
-pub(super) fn steps_view(s: &Value, text: &str) -> StepsView {
+pub(super) fn steps_view(s: &Value) -> StepsView {
     let names: Vec<String> = s
         .get("goroutines")
         .and_then(Value::as_array)
@@ -221,7 +221,7 @@ pub(super) fn steps_view(s: &Value, text: &str) -> StepsView {
         // Inside <script>, "</script" ends the element and "<!--" changes how it is read:
         // no "<" at all then. In JSON text "<" is only ever inside a string, where
         // "\u003c" means the same.
-        json: text.replace('<', "\\u003c"),
+        json: s.to_string().replace('<', "\\u003c"),
         replay: str_of(s, "replay"),
         fatal: s.get("fatal").and_then(Value::as_str).map(str::to_string),
         race: s.get("race").and_then(Value::as_str).map(str::to_string),

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::HtmlError;
 use super::collect::{json_text, raw_text, unreadable};
-use super::format::{Unit, format, label, unit_of};
+use super::format::{Unit, format, label, order_of, unit_of};
 use crate::report::plots::Table as Csv;
 
 /// Rows a table shows before it says how many more its file has.
@@ -40,7 +40,6 @@ pub(super) struct Cell {
     pub(super) text: String,
     /// The raw value, for sorting.
     pub(super) sort: String,
-    pub(super) class: &'static str,
 }
 
 /// A table of JSON objects, one row each (with a leading `name` column when given).
@@ -49,16 +48,15 @@ pub(super) fn json_rows_table<'a>(
     rows: impl Iterator<Item = (&'a str, &'a Value)>,
 ) -> Table {
     let rows: Vec<(&str, &Value)> = rows.collect();
-    let mut keys: Vec<(String, ())> = Vec::new();
+    let mut keys: Vec<&String> = Vec::new();
     for (_, v) in &rows {
         for k in v.as_object().into_iter().flat_map(|o| o.keys()) {
-            if !keys.iter().any(|(have, _)| have == k) {
-                keys.push((k.clone(), ()));
+            if !keys.contains(&k) {
+                keys.push(k);
             }
         }
     }
-    super::format::in_order(&mut keys);
-    let keys: Vec<String> = keys.into_iter().map(|(k, _)| k).collect();
+    keys.sort_by_key(|k| order_of(k));
     let named = rows.iter().any(|(n, _)| !n.is_empty());
     let mut headers = Vec::new();
     if named {
@@ -70,8 +68,8 @@ pub(super) fn json_rows_table<'a>(
     }
     headers.extend(keys.iter().map(|k| Header {
         text: label(k),
-        title: k.clone(),
-        numeric: !matches!(unit_of(k), Unit::Plain),
+        title: k.to_string(),
+        numeric: unit_of(k) != Unit::Plain,
     }));
     let body = rows
         .iter()
@@ -81,15 +79,13 @@ pub(super) fn json_rows_table<'a>(
                 cells.push(Cell {
                     text: n.to_string(),
                     sort: n.to_string(),
-                    class: "",
                 });
             }
             for k in &keys {
-                let x = v.get(k).unwrap_or(&Value::Null);
+                let x = v.get(k.as_str()).unwrap_or(&Value::Null);
                 cells.push(Cell {
                     text: json_text(k, x),
                     sort: raw_text(x),
-                    class: "",
                 });
             }
             Row { cells, class: "" }
@@ -113,18 +109,12 @@ pub(super) fn table_of(
     keep: Option<&[usize]>,
     class: impl Fn(usize) -> &'static str,
 ) -> Table {
-    let filled: Vec<usize>;
+    let every: Vec<usize>;
     let keep = match keep {
         Some(k) => k,
         None => {
-            filled = (0..t.header.len())
-                .filter(|&c| {
-                    t.rows
-                        .iter()
-                        .any(|r| r.get(c).is_some_and(|v| !v.is_empty()))
-                })
-                .collect();
-            &filled
+            every = (0..t.header.len()).filter(|&c| filled(t, c)).collect();
+            &every
         }
     };
     let units: Vec<Unit> = keep.iter().map(|&c| unit_of(&t.header[c])).collect();
@@ -142,7 +132,6 @@ pub(super) fn table_of(
                     Cell {
                         text: format(v, u),
                         sort: v.to_string(),
-                        class: "",
                     }
                 })
                 .collect(),
@@ -175,6 +164,13 @@ pub(super) fn table_of(
         rows,
         total: t.rows.len(),
     }
+}
+
+/// Column `c` of `t` has a value in some row.
+fn filled(t: &Csv, c: usize) -> bool {
+    t.rows
+        .iter()
+        .any(|r| r.get(c).is_some_and(|v| !v.is_empty()))
 }
 
 /// [`table_of`] with every column that has a value.
@@ -214,16 +210,15 @@ pub(super) fn sweep_table(t: &Csv, notes: &mut Vec<String>) -> Result<Table, Htm
             .filter(|v| v.is_finite())
     };
     let died = |r: usize| num(r, "fatal_runs").is_some_and(|n| n > 0.0);
-    let thr = |r| {
-        num(r, "request_throughput_rps_mean")
-            .or_else(|| num(r, "alloc_throughput_bytes_per_s_mean"))
-    };
+    // The throughput stw_vs_throughput plots: requests/s where every point has it.
+    let thr = crate::report::plots::throughput_column(t).ok();
     let pts: Vec<Option<(f64, f64)>> = (0..t.rows.len())
         .map(|r| {
             if died(r) {
                 return None;
             }
-            Some((thr(r)?, num(r, "stw_total_ns_mean")?))
+            let x = t.num(r, thr?).ok().filter(|v| v.is_finite())?;
+            Some((x, num(r, "stw_total_ns_mean")?))
         })
         .collect();
     let all: Vec<(f64, f64)> = pts.iter().flatten().copied().collect();
@@ -238,17 +233,12 @@ pub(super) fn sweep_table(t: &Csv, notes: &mut Vec<String>) -> Result<Table, Htm
         ));
     }
     // The axes, the seeds, the columns above, the other means.
-    let filled = |c: usize| {
-        t.rows
-            .iter()
-            .any(|r| r.get(c).is_some_and(|v| !v.is_empty()))
-    };
     let mut keep: Vec<usize> = (0..=seeds).collect();
     for name in SWEEP_FIRST {
-        keep.extend(t.col(name).ok().filter(|&c| filled(c)));
+        keep.extend(t.col(name).ok().filter(|&c| filled(t, c)));
     }
     for (c, h) in t.header.iter().enumerate().skip(seeds + 1) {
-        if h.ends_with("_mean") && !keep.contains(&c) && filled(c) {
+        if h.ends_with("_mean") && !keep.contains(&c) && filled(t, c) {
             keep.push(c);
         }
     }

@@ -12,7 +12,7 @@ mod map_compare;
 mod map_growth;
 mod pause_heatmap;
 mod stw_vs_throughput;
-pub(crate) use stw_vs_throughput::pareto_front;
+pub(crate) use stw_vs_throughput::{pareto_front, throughput_column};
 
 use std::path::{Path, PathBuf};
 use std::sync::Once;

@@ -28,19 +28,28 @@ struct StwVsThroughput {
     x_desc: &'static str,
 }
 
-pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<PathBuf>, PlotError> {
-    // A service's throughput is its requests per second, where it has requests.
+/// The column of points.csv that is the sweep's throughput: a service's requests per
+/// second, where every point has it, else the mutator's allocation throughput.
+pub(crate) fn throughput_column(t: &Table) -> Result<usize, PlotError> {
     let requests = t
         .col("request_throughput_rps_mean")
         .ok()
         .filter(|&c| (0..t.rows.len()).all(|r| t.num(r, c).is_ok()) && !t.rows.is_empty());
-    let (thr, scale, x_desc) = match requests {
-        Some(c) => (c, 1.0, "request throughput (requests/s, mean over seeds)"),
-        None => (
-            t.col("alloc_throughput_bytes_per_s_mean")?,
+    match requests {
+        Some(c) => Ok(c),
+        None => t.col("alloc_throughput_bytes_per_s_mean"),
+    }
+}
+
+pub(super) fn draw(dir: &Path, t: &Table, grid: &SweepPoints) -> Result<Vec<PathBuf>, PlotError> {
+    let thr = throughput_column(t)?;
+    let (scale, x_desc) = if t.header[thr] == "request_throughput_rps_mean" {
+        (1.0, "request throughput (requests/s, mean over seeds)")
+    } else {
+        (
             1.0 / MIB,
             "mutator allocation throughput (MiB/s, mean over seeds)",
-        ),
+        )
     };
     let (total, max) = (t.col("stw_total_ns_mean")?, t.col("stw_max_ns_mean")?);
     let mut points = Vec::new();
