@@ -306,7 +306,9 @@ fn committed_calibration_is_what_the_command_produces() {
 }
 
 /// `--time-limit` stops a calibration where it is: exit 1, nothing written, and stderr says
-/// so; without the limit the same command writes its files.
+/// so; without the limit the same command writes its files. The limited run is given a
+/// projection of 1,576 runs (seconds of work), so it cannot finish before the limit's timer
+/// thread is scheduled, however loaded the machine (a bare fit takes only ~30 ms).
 #[test]
 fn a_time_limited_calibration_writes_nothing() {
     let log = concat!(
@@ -315,8 +317,12 @@ fn a_time_limited_calibration_writes_nothing() {
     );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("cal");
+    let gogc: Vec<String> = (20..=1000).step_by(5).map(|g| g.to_string()).collect();
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomemsim"))
-        .args(["calibrate", log, "--time-limit", "1ms", "-q", "--out"])
+        .args(["calibrate", log, "--time-limit", "1ms", "-q", "--no-plots"])
+        .arg(format!("--project=gogc={}", gogc.join(",")))
+        .arg("--project=gomemlimit=off,96MiB,128MiB,160MiB,192MiB,256MiB,512MiB,1GiB")
+        .arg("--out")
         .arg(&out)
         .output()
         .unwrap();
