@@ -33,6 +33,7 @@ fn same_input_gives_byte_identical_files() {
         "map_prealloc.toml",
         "gc_gogc.toml",
         "gc_memlimit.toml",
+        "slice_prealloc.toml",
     ] {
         let path = bundled(name);
         let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
@@ -67,6 +68,7 @@ fn committed_results_are_what_the_scenarios_produce() {
         "map_compare",
         "service_latency",
         "service_arrivals",
+        "slice_prealloc",
     ] {
         let path = bundled(&format!("{name}.toml"));
         let dir = tempfile::tempdir().unwrap();
@@ -119,7 +121,7 @@ fn another_seed_changes_where_growths_end_but_not_where_they_start() {
 
 /// The `gomemsim race` commands the README gives for each race scenario: the scenario, its
 /// directory under results/, the options.
-const RACE_COMMANDS: [(&str, &str, &[&str]); 5] = [
+const RACE_COMMANDS: [(&str, &str, &[&str]); 6] = [
     ("race_minimal", "race_minimal", &[]),
     (
         "race_read_write",
@@ -140,6 +142,11 @@ const RACE_COMMANDS: [(&str, &str, &[&str]); 5] = [
         "race_gc_yield",
         "race_gc_yield/race",
         &["--schedules", "20"],
+    ),
+    (
+        "race_append",
+        "race_append",
+        &["--strategy", "exhaustive", "--preemption-bound", "1"],
     ),
 ];
 

@@ -370,7 +370,201 @@ fn reports_work_in_a_real_browser() {
             );
         }
     }
-    // race_minimal, race_read_write, race_iterate_write, race_gc_yield/race (race_fixed_mutex
-    // never fails, so it has no schedule to step through).
-    assert_eq!(steppers, 4, "race pages with a step-through");
+    // race_minimal, race_read_write, race_iterate_write, race_gc_yield/race and race_append
+    // (race_fixed_mutex never fails or races, so it has no schedule to step through).
+    assert_eq!(steppers, 5, "race pages with a step-through");
+}
+
+/// Two `[]int64` slices: `grow` appended to 1000 times from nil, `pre` made with room for
+/// its 1000 first.
+const SLICES_TOML: &str = r#"
+name = "slices"
+[[slices]]
+name = "grow"
+elem = "int64"
+[[slices]]
+name = "pre"
+elem = "int64"
+cap = 1000
+[[goroutines]]
+name = "main"
+program = [
+  { op = "append", slice = "grow", n = 1000 },
+  { op = "append", slice = "pre", n = 1000 },
+]
+"#;
+
+/// The rows of the table `id` on `page`: each cell's raw value (`data-v`) and its text.
+fn table_rows(page: &str, id: &str) -> Vec<Vec<(String, String)>> {
+    let start = page
+        .find(&format!("<table id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no table {id}"));
+    let table = &page[start..start + page[start..].find("</table>").unwrap()];
+    let body = &table[table.find("<tbody>").unwrap()..];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let at = cell.find("data-v=\"").unwrap() + 8;
+                    let raw = &cell[at..at + cell[at..].find('"').unwrap()];
+                    let text = &cell[cell.find('>').unwrap() + 1..cell.find("</td>").unwrap()];
+                    (raw.to_string(), text.to_string())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The header texts of the table `id` on `page`.
+fn table_headers(page: &str, id: &str) -> Vec<String> {
+    let start = page.find(&format!("<table id=\"{id}\"")).unwrap();
+    let head = &page[start..start + page[start..].find("</thead>").unwrap()];
+    let head = &head[head.find("<tr>").unwrap()..];
+    head.split("<th")
+        .skip(1)
+        .map(|h| h[h.find('>').unwrap() + 1..h.find("</th>").unwrap()].to_string())
+        .collect()
+}
+
+/// A count as the page writes it: thin spaces between thousands.
+fn count_text(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{2009}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes as the page writes them: whole bytes under 1 KiB, else three significant digits.
+fn bytes_text(b: u64) -> String {
+    if b < 1024 {
+        return format!("{} B", count_text(b));
+    }
+    let (mut v, mut unit) = (b as f64 / 1024.0, "KiB");
+    if v >= 1024.0 {
+        (v, unit) = (v / 1024.0, "MiB");
+    }
+    let decimals = if v >= 100.0 {
+        0
+    } else if v >= 10.0 {
+        1
+    } else {
+        2
+    };
+    format!("{v:.decimals$} {unit}")
+}
+
+#[test]
+fn a_run_with_slices_has_a_slices_section() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("slices.toml");
+    std::fs::write(&scenario, SLICES_TOML).unwrap();
+    let dir = tmp.path().join("out");
+    let o = Command::new(bin())
+        .args(["run", "-q", "--out"])
+        .arg(&dir)
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    let slices = summary["slices"].as_object().unwrap();
+    assert!(page.contains("<a href=\"#slices\">slices</a>"));
+    assert!(page.contains("<section id=\"slices\">"));
+
+    // A row per slice, in the page's units, each number the summary's.
+    assert_eq!(
+        table_headers(&page, "t-slices"),
+        [
+            "name",
+            "elem",
+            "len",
+            "cap",
+            "appends",
+            "allocations",
+            "bytes allocated",
+            "garbage"
+        ]
+    );
+    let rows = table_rows(&page, "t-slices");
+    assert_eq!(rows.len(), slices.len());
+    for row in &rows {
+        let name = &row[0].1;
+        let s = &slices[name.as_str()];
+        assert_eq!(row[1].1, s["elem"].as_str().unwrap(), "{name}");
+        let n = |k: &str| s[k].as_u64().unwrap();
+        for (cell, key, text) in [
+            (&row[2], "len", count_text(n("len"))),
+            (&row[3], "cap", count_text(n("cap"))),
+            (&row[4], "appends", count_text(n("appends"))),
+            (&row[5], "allocs", count_text(n("allocs"))),
+            (&row[6], "alloc_bytes", bytes_text(n("alloc_bytes"))),
+            (&row[7], "garbage_bytes", bytes_text(n("garbage_bytes"))),
+        ] {
+            assert_eq!(cell.0, n(key).to_string(), "{name} {key}");
+            assert_eq!(cell.1, text, "{name} {key}");
+        }
+    }
+    // Go: 1000 appends to a nil []int64 grow it 12 times, to cap 1280; the made one never.
+    let grow = rows.iter().find(|r| r[0].1 == "grow").unwrap();
+    assert_eq!(
+        (grow[3].1.as_str(), grow[5].1.as_str()),
+        ("1\u{2009}280", "12")
+    );
+    let pre = rows.iter().find(|r| r[0].1 == "pre").unwrap();
+    assert_eq!(
+        (pre[3].1.as_str(), pre[5].1.as_str()),
+        ("1\u{2009}000", "1")
+    );
+
+    // The growth events: slice_events.csv's rows, shown open (there are few).
+    let csv = std::fs::read_to_string(dir.join("slice_events.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(lines.len(), 12);
+    assert!(page.contains("<details open><summary>12 growths</summary>"));
+    let events = table_rows(&page, "t-slice_events");
+    assert_eq!(events.len(), lines.len());
+    for (row, line) in events.iter().zip(&lines) {
+        let raw: Vec<&str> = row.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(raw.join(","), *line);
+    }
+    let last = events.last().unwrap();
+    assert_eq!(last[5].1, "1\u{2009}280", "cap after");
+    assert_eq!(last[7].1, "10.0 KiB", "bytes after: the 10240 B size class");
+
+    // The plot, inline, and linked from the section.
+    let fig = page
+        .find("<figure id=\"plot-slice_growth\">")
+        .expect("the plot");
+    assert!(
+        page[fig..]
+            .trim_start_matches("<figure id=\"plot-slice_growth\">")
+            .starts_with("<svg")
+    );
+    assert!(page.contains("<a href=\"#plot-slice_growth\">slice_growth</a>"));
+
+    // Made again from the directory's files alone, the page is the same bytes.
+    assert!(
+        report_of(&dir) == page,
+        "`gomemsim report` made another page"
+    );
+
+    // A run without slices has no such section.
+    let maps = std::fs::read_to_string(results().join("map_growth/report.html")).unwrap();
+    assert!(!maps.contains("id=\"slices\""));
+
+    // In a browser: no script error, the section there.
+    if let Some(chrome) = chromium("a_run_with_slices_has_a_slices_section") {
+        let (dom, _) = dump_dom(&chrome, &dir.join("report.html"), "");
+        assert_eq!(body_attr(&dom, "data-errors"), None, "script errors");
+        assert!(dom.contains("<table id=\"t-slices\""));
+    }
 }

@@ -459,3 +459,199 @@ fn swimlane_draws_only_the_goroutines_that_took_part() {
     );
     texts_inside(&svg, "swimlane");
 }
+
+/// Two `[]int64` slices: `grow` appended to 1000 times from nil, `pre` made with room for
+/// its 1000 first.
+const TWO_SLICES_TOML: &str = r#"
+name = "slices"
+[[slices]]
+name = "grow"
+elem = "int64"
+[[slices]]
+name = "pre"
+elem = "int64"
+cap = 1000
+[[goroutines]]
+name = "main"
+program = [
+  { op = "append", slice = "grow", n = 1000 },
+  { op = "append", slice = "pre", n = 1000 },
+]
+"#;
+
+/// The two slices and, for the key to wrap and the appends to span six decades, a slice
+/// with a long name, a `[]byte` appended to two million times, and a slice each of three
+/// goroutines makes with capacity 10.
+const MIXED_SLICES_TOML: &str = r#"
+name = "slices"
+[[slices]]
+name = "grow"
+elem = "int64"
+[[slices]]
+name = "pre"
+elem = "int64"
+cap = 1000
+[[slices]]
+name = "a_slice_with_a_rather_long_name_for_the_key"
+elem = "string"
+[[slices]]
+name = "bytes"
+elem = "byte"
+[[slices]]
+name = "local"
+elem = "int64"
+scope = "goroutine"
+cap = 10
+[[goroutines]]
+name = "main"
+program = [
+  { op = "append", slice = "grow", n = 1000 },
+  { op = "append", slice = "pre", n = 1000 },
+  { op = "append", slice = "a_slice_with_a_rather_long_name_for_the_key", n = 300000 },
+  { op = "append", slice = "bytes", n = 2000000 },
+]
+[[goroutines]]
+name = "worker"
+count = 3
+program = [ { op = "append", slice = "local", n = 100000 } ]
+"#;
+
+/// The boxes of the texts of `svg` that read `text`.
+fn boxes_of(svg: &str, text: &str) -> Vec<[f64; 4]> {
+    text_boxes(svg)
+        .into_iter()
+        .filter(|(_, t)| t == text)
+        .map(|(b, _)| b)
+        .collect()
+}
+
+/// Attribute `name` of the element whose attributes start `tag`, as a number.
+fn num_attr(tag: &str, name: &str) -> f64 {
+    let at = tag.find(&format!(" {name}=\"")).unwrap() + name.len() + 3;
+    tag[at..at + tag[at..].find('"').unwrap()].parse().unwrap()
+}
+
+/// Runs `toml` (a scenario with `slices` slices, `made` of them with a capacity) and checks
+/// its slice_growth: the SVG and PNG, `labels`, drawn again the same; a dot for each growth
+/// of slice_events.csv, a square at append 0 for each made array; no text outside the
+/// picture, over another, or over a dot. Returns the SVG.
+fn check_slice_growth(toml: &str, slices: usize, made: usize, labels: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = dir.path().join("slices.toml");
+    std::fs::write(&scenario, toml).unwrap();
+    let out = dir.path().join("out");
+    run_into(scenario.to_str().unwrap(), &out);
+    // `run` drew it; the plots drawn again are the same bytes.
+    let drawn = std::fs::read_to_string(out.join("slice_growth.svg")).unwrap();
+    let written = draw_run_plots(&out).unwrap();
+    let svg = check_plot(&written, &out, "slice_growth", labels);
+    assert!(drawn == svg, "slice_growth.svg differs between two draws");
+    // A dot for each growth slice_events.csv lists, and in the key one on each slice's line
+    // and one for the growths.
+    let events = std::fs::read_to_string(out.join("slice_events.csv")).unwrap();
+    let growths = events.lines().skip(1).count();
+    let dots: Vec<(f64, f64)> = svg
+        .split("<circle")
+        .skip(1)
+        .map(|c| (num_attr(c, "cx"), num_attr(c, "cy")))
+        .collect();
+    assert_eq!(dots.len(), growths + slices + 1, "circles");
+    // A square for each made array, at append 0 (under the x axis's 0), and the key's
+    // (grey).
+    let zero = boxes_of(&svg, "0")
+        .iter()
+        .map(|b| (b[0] + b[2]) / 2.0)
+        .next()
+        .expect("a 0 on the x axis");
+    let squares: Vec<&str> = svg
+        .split("<rect")
+        .skip(1)
+        .filter(|r| r.contains("fill=\"none\" stroke=\"#"))
+        .collect();
+    assert_eq!(squares.len(), made + 1, "squares");
+    for sq in squares.iter().filter(|r| !r.contains("stroke=\"#5A5A5A\"")) {
+        let x = num_attr(sq, "x") + num_attr(sq, "width") / 2.0;
+        assert!(
+            (x - zero).abs() <= 2.0,
+            "a make square at x={x}, 0 at {zero}"
+        );
+    }
+    // No text overlaps another, or hides a dot: the key sits apart from the data.
+    let boxes = text_boxes(&svg);
+    for (i, (a, ta)) in boxes.iter().enumerate() {
+        for (b, tb) in &boxes[i + 1..] {
+            let overlap = a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+            assert!(
+                !overlap,
+                "slice_growth.svg: {ta:?} {a:?} overlaps {tb:?} {b:?}"
+            );
+        }
+        for &(x, y) in &dots {
+            let inside = a[0] < x && x < a[2] && a[1] < y && y < a[3];
+            assert!(
+                !inside,
+                "slice_growth.svg: {ta:?} {a:?} covers the dot at ({x}, {y})"
+            );
+        }
+    }
+    no_temporaries(&out);
+    svg
+}
+
+#[test]
+fn slice_growth_from_a_run_with_slices() {
+    // Go's growslice on a nil []int64, 1000 appends: the capacity doubles from 1 to 512 (10
+    // arrays of 8 B to 4 KiB), then grows by (cap + 3*256)/4 rounded up to a size class:
+    // 848 (6784 B) and 1280 (10240 B). 12 arrays, 8184 + 6784 + 10240 = 25208 B = 24.6 KiB.
+    // make([]int64, 0, 1000): one 8000 B array in the 8192 B size class, and no growth.
+    let facts = [
+        "grow: 12 allocations, 24.6 KiB",
+        "pre: 1 allocation, 8.00 KiB",
+        "growth: a new array (growslice)",
+        "make([]T, 0, cap) at append 0",
+        "capacity (elements, log scale)",
+    ];
+    let two = check_slice_growth(
+        TWO_SLICES_TOML,
+        2,
+        1,
+        &[&facts[..], &["appends to the slice"]].concat(),
+    );
+    // Both end at append 1000: the appends on a linear axis.
+    assert!(!two.contains("log scale from 1"));
+    for tick in ["200", "1\u{2009}000"] {
+        assert!(!boxes_of(&two, tick).is_empty(), "no tick {tick:?}");
+    }
+    // Appends from 1000 to two million: on a log axis, 0 kept for the made arrays.
+    let mixed = check_slice_growth(
+        MIXED_SLICES_TOML,
+        5,
+        2,
+        &[
+            &facts[..],
+            &[
+                "a_slice_with_a_rather_long_name_for_the_key: 34 allocations",
+                "appends to the slice (log scale from 1, 0 at the left)",
+            ],
+        ]
+        .concat(),
+    );
+    for tick in ["0", "1", "10", "1\u{2009}000", "1\u{2009}000\u{2009}000"] {
+        assert!(!boxes_of(&mixed, tick).is_empty(), "no tick {tick:?}");
+    }
+
+    // A run whose slices allocate nothing draws no slice_growth.
+    let dir = tempfile::tempdir().unwrap();
+    let idle = dir.path().join("idle.toml");
+    std::fs::write(
+        &idle,
+        "name = \"idle\"\n[[slices]]\nname = \"s\"\nelem = \"int64\"\n[[goroutines]]\n\
+         name = \"main\"\nprogram = [ { op = \"compute\", time = \"1us\" } ]\n",
+    )
+    .unwrap();
+    let idle_out = dir.path().join("idle");
+    run_into(idle.to_str().unwrap(), &idle_out);
+    assert!(idle_out.join("slice_events.csv").exists());
+    assert!(!idle_out.join("slice_growth.svg").exists());
+    assert!(draw_run_plots(&idle_out).unwrap().is_empty());
+}

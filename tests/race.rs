@@ -340,8 +340,8 @@ fn explorations_are_deterministic() {
     let a = explore::explore(&sc, Strategy::Random, 30, 3).unwrap();
     let b = explore::explore(&sc, Strategy::Random, 30, 3).unwrap();
     assert_eq!(
-        report::race_json(&sc.name, &a, None),
-        report::race_json(&sc.name, &b, None)
+        report::race_json(&sc.name, &a, None, true, false),
+        report::race_json(&sc.name, &b, None, true, false)
     );
 }
 

@@ -34,7 +34,7 @@ program = [
 ]
 "#;
 
-const OPS: &str = "insert, delete, churn, read, iterate, alloc, retain, free, compute, lock, \
+const OPS: &str = "insert, delete, churn, read, iterate, append, reset, drop, alloc, retain, free, compute, lock, \
     unlock, rlock, runlock, loop, request";
 const GO_RELEASES: &str = "1.19, 1.20, 1.21, 1.22, 1.23, 1.24";
 
@@ -108,7 +108,7 @@ fn toml_syntax_error() {
 #[test]
 fn unknown_top_level_field() {
     let e = err(&base_with("seed = 3", "seed = 3\ncolor = 1"), &[]);
-    let allowed = "name, seed, warmup, runtime, heap, costs, maps, goroutines, arrivals";
+    let allowed = "name, seed, warmup, runtime, heap, costs, maps, slices, goroutines, arrivals";
     check(&e, Some(3), "color", "unknown field `color`", Some(allowed));
     assert_eq!(e.column, Some(1));
 }
@@ -142,7 +142,7 @@ fn unknown_fields_in_heap_and_costs_list_every_field() {
     );
     let e = err(&format!("{BASE}\n[costs]\nmark_utilization = 0.5\n"), &[]);
     let allowed = "map_op, map_overflow_probe, map_evacuate_entry, map_evacuate_bucket, \
-        alloc_per_kib, map_iter_entry, cache_l2, cache_l2_miss, cache_l3, cache_l3_miss, page_fault_per_kib, scavenge_run, scavenge_per_kib, alloc_object, sweep_per_kib, mark_per_kib, scan_per_kib, \
+        alloc_per_kib, map_iter_entry, cache_l2, cache_l2_miss, cache_l3, cache_l3_miss, page_fault_per_kib, scavenge_run, scavenge_per_kib, slice_append, memmove_per_kib, alloc_object, sweep_per_kib, mark_per_kib, scan_per_kib, \
         stw_sweep_term, stw_mark_term, stw_per_p, stw_per_goroutine, \
         background_mark_utilization, idle_mark_utilization, mark_assist_min_share, goroutine_spawn, sched_switch, p_wake, mutex_op";
     check(

@@ -199,6 +199,7 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
         },
         heap,
         costs,
+        slices: Vec::new(),
         maps: Vec::new(),
         goroutines: vec![GoroutineSpec {
             name: "program".to_string(),

@@ -22,12 +22,17 @@ pub fn check(args: &CheckArgs) -> Result<ExitCode, gomemsim::Error> {
         0 => String::new(),
         n => format!(", {n} arrival source(s)"),
     };
+    let slices = match sc.slices.len() {
+        0 => String::new(),
+        n => format!(", {n} slice(s)"),
+    };
     say!(
-        "{}: ok — scenario `{}`, go {}, {} map(s), {} goroutine(s){}, seed {}",
+        "{}: ok — scenario `{}`, go {}, {} map(s){}, {} goroutine(s){}, seed {}",
         file,
         sc.name,
         sc.runtime.go,
         sc.maps.len(),
+        slices,
         goroutines,
         arrivals,
         sc.seed

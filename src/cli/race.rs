@@ -139,7 +139,14 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
     let shrunk_ref = shrunk_token.as_deref().zip(shrunk.as_ref().map(|(_, t)| t));
     let mut files = vec![(
         "race.json",
-        report::race_json(&sc.name, &ex, shrunk_ref).into_bytes(),
+        report::race_json(
+            &sc.name,
+            &ex,
+            shrunk_ref,
+            !sc.maps.is_empty(),
+            !sc.slices.is_empty(),
+        )
+        .into_bytes(),
     )];
     if let Some((token, trace)) = shown {
         let token = token.to_string();
@@ -196,8 +203,15 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             let pct = *n as f64 * 100.0 / ex.schedules.max(1) as f64;
             say!("  {outcome:<45} {n:>8} {pct:6.1}%");
         }
+        let harm = if sc.slices.is_empty() {
+            "corrupted maps"
+        } else if sc.maps.is_empty() {
+            "lost appends"
+        } else {
+            "corrupted maps or lost appends"
+        };
         say!(
-            "  data races (happens-before) in {} schedules; corrupted maps after {} finished ones",
+            "  data races (happens-before) in {} schedules; {harm} after {} finished ones",
             ex.races,
             ex.corrupted
         );
@@ -209,15 +223,30 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
                 StrategyArg::Pct => "a higher --depth, more --schedules or --strategy exhaustive",
                 _ => "--strategy exhaustive (small programs) or --strategy pct",
             };
-            say!(
-                "  no schedule crashed, yet {} raced on a map: Go may still crash here; \
-                 try {try_next} to look for the fatal interleaving",
-                if ex.races == 1 {
-                    "one".to_string()
+            let races = if ex.races == 1 {
+                "one".to_string()
+            } else {
+                format!("{}", ex.races)
+            };
+            if sc.maps.is_empty() {
+                // runtime/slice.go has no concurrent-use check: a racing append is lost
+                // silently, never fatal.
+                say!(
+                    "  no schedule crashed, and none can: Go does not check slices for \
+                     concurrent use; {races} raced, losing appends where the schedules \
+                     interleaved them"
+                );
+            } else {
+                let on = if sc.slices.is_empty() {
+                    "a map"
                 } else {
-                    format!("{}", ex.races)
-                }
-            );
+                    "a map or slice"
+                };
+                say!(
+                    "  no schedule crashed, yet {races} raced on {on}: Go may still crash \
+                     here; try {try_next} to look for the fatal interleaving"
+                );
+            }
         }
         if let Some(g) = ex.pct_guarantee {
             say!(
@@ -258,7 +287,11 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             } else {
                 format!("no fatal error, but {}", trace.corruption.join("; "))
             };
-            say!("  first data race Go's check missed: {what}");
+            if sc.maps.is_empty() {
+                say!("  first data race: {what}");
+            } else {
+                say!("  first data race Go's check missed: {what}");
+            }
             say!(
                 "  replay: gomemsim replay {file} --schedule {}",
                 explore::shell_word(&token.to_string())

@@ -135,8 +135,9 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
             ),
             None => say!("  outcome: ok"),
         }
-        if trace.race.is_some() {
-            say!("  data race (happens-before) on the map");
+        if let Some(r) = &trace.race {
+            let (kind, name) = trace.variable_name(r.map);
+            say!("  data race (happens-before) on {kind} {name}");
         }
         for c in &trace.corruption {
             say!("  {c}");

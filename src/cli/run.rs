@@ -18,7 +18,7 @@ pub struct RunArgs {
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
-    /// Do not draw the plots (heap_timeline, map_growth as SVG and PNG).
+    /// Do not draw the plots (heap_timeline, map_growth, map_compare, slice_growth: SVG and PNG).
     #[arg(long)]
     no_plots: bool,
     /// Also write allocs.pb.gz: the run's allocations as a Go heap profile, by goroutine,
@@ -158,7 +158,7 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
         );
     }
     if let Some(fatal) = &outcome.fatal {
-        eprintln!("fatal error: {fatal}");
+        eprintln!("{}", gomemsim::report::fatal_line(fatal));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)

@@ -3,7 +3,7 @@
 //! starts with, and the prices of work. The engine reads only this, never the file format.
 
 use super::gc::{Gc, GcParams};
-use super::program::{Instr, Program, Unsupported, lock_table};
+use super::program::{Instr, Named, Program, Unsupported, lock_table};
 use super::rng::Stream;
 use super::sched::SchedCosts;
 use super::sim::SimConfig;
@@ -83,6 +83,7 @@ pub struct Compiled {
     /// The arrival sources, in order (their programs follow the groups').
     pub sources: Vec<Source>,
     pub maps: Vec<MapSetup>,
+    pub slices: Vec<super::slices::SliceSetup>,
     /// `[heap] live`: bytes reachable before the program starts.
     pub live_bytes: u64,
     /// `[heap] stack`: each goroutine's stack.
@@ -101,7 +102,10 @@ pub struct Compiled {
 impl Compiled {
     /// Compiles `sc`: every op it can run, or the first it cannot.
     pub fn new(sc: &Scenario) -> Result<Compiled, Unsupported> {
-        let lookup = |name: &str| sc.map_index(name);
+        let lookup = |name: &str, kind: Named| match kind {
+            Named::Map => sc.map_index(name),
+            Named::Slice => sc.slices.iter().position(|s| s.name == name),
+        };
         let mut requests = Vec::new();
         let mut programs = Vec::with_capacity(sc.goroutines.len() + sc.arrivals.len());
         for g in &sc.goroutines {
@@ -179,6 +183,21 @@ impl Compiled {
                 })
                 .collect(),
             maps,
+            slices: sc
+                .slices
+                .iter()
+                .map(|s| super::slices::SliceSetup {
+                    name: s.name.clone(),
+                    elem: s.elem.text().to_string(),
+                    elem_size: s.elem.size(),
+                    noscan: !s.elem.has_pointers(),
+                    cap: s.cap,
+                    local: s.scope == crate::scenario::types::SliceScope::Goroutine,
+                    malloc: crate::model::malloc::Malloc {
+                        headers: malloc_headers(&sc.runtime.go),
+                    },
+                })
+                .collect(),
             live_bytes: sc.heap.live.0,
             stack_bytes: sc.heap.stack.0,
             gc: new_gc(sc, goroutines.max(1)),
@@ -200,12 +219,13 @@ impl Compiled {
     }
 
     /// The heap and GC at the start: `[heap] live` allocated, then every map made (makemap,
-    /// whose allocations go on the heap and into `work`, and each map's into `map_work`).
+    /// whose allocations go on the heap and into `work`, and each map's into `map_work`),
+    /// then every slice (makeslice).
     pub(crate) fn start(
         &self,
         work: &mut Work,
         map_work: &mut Vec<Work>,
-    ) -> (Gc, Vec<(GoMap, MapLayout)>) {
+    ) -> (Gc, Vec<(GoMap, MapLayout)>, Vec<super::slices::SliceSlot>) {
         let mut gc = self.gc.clone();
         if self.live_bytes > 0 {
             gc.alloc(self.live_bytes, 1, self.live_bytes, 0);
@@ -220,7 +240,32 @@ impl Compiled {
                 made
             })
             .collect();
-        (gc, maps)
+        let slices = self
+            .slices
+            .iter()
+            .map(|s| {
+                // A goroutine's own slice is made where it first uses it.
+                let slice = if s.local {
+                    crate::model::slice::Slice::make(s.elem_size, s.noscan, 0, s.malloc)
+                } else {
+                    s.make()
+                };
+                let bytes = slice.array_bytes();
+                if bytes > 0 {
+                    gc.alloc(bytes, 1, bytes, if s.noscan { 0 } else { bytes });
+                }
+                super::slices::SliceSlot {
+                    slice,
+                    events: Vec::new(),
+                    local: s.local,
+                    local_stats: Default::default(),
+                    owner: None,
+                    owner_appends: 0,
+                    owner_done: false,
+                }
+            })
+            .collect();
+        (gc, maps, slices)
     }
 
     /// makemap for map `i`: its layout, its hash seed from the map's own stream, its

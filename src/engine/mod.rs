@@ -15,6 +15,7 @@ pub mod rng;
 pub mod sched;
 pub mod scrape;
 pub mod sim;
+pub mod slices;
 mod step;
 pub mod sync;
 

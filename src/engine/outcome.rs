@@ -50,6 +50,8 @@ pub struct Outcome {
     pub work: Work,
     /// Each map at the end, in the scenario's order.
     pub maps: Vec<MapOutcome>,
+    /// Each slice at the end, in the scenario's order.
+    pub slices: Vec<super::slices::SliceOutcome>,
     /// The GC cycles that finished, in order.
     pub gc: Vec<GcCycle>,
     /// Every stop-the-world pause, in order (ns).
@@ -231,6 +233,13 @@ impl Sim {
             sim_time_ns: end_ps.div_ceil(1000),
             work: self.work,
             maps,
+            slices: self
+                .slices
+                .into_iter()
+                .zip(&self.slice_setups)
+                .zip(&self.slice_appends)
+                .map(|((slot, setup), &appends)| slot.outcome(setup, appends))
+                .collect(),
             total_gc_cpu_ns: self.gc.total_gc_cpu_ns(),
             limited_cycles: self.gc.limited_cycles,
             pauses_ns: self.gc.pauses_ns.clone(),

@@ -83,6 +83,15 @@ impl AllocProfile {
         }
     }
 
+    /// A `[[slices]]` array `make` allocated before the program started (0: none), counted
+    /// with `[heap] live` under main.init's makeslice.
+    pub fn makeslice(&mut self, bytes: u64) {
+        if bytes > 0 {
+            self.live.bytes += bytes;
+            self.live.objects += 1;
+        }
+    }
+
     /// `objects` objects of `bytes` in all by instruction `pc` of program `program`
     /// (`alloc` or `retain`; retained ones stay in use until freed).
     #[inline]
@@ -235,7 +244,17 @@ impl AllocProfile {
                     }
                     let mut frames = vec![goroutine[p].clone(), label.clone()];
                     let used = if k == 0 {
-                        frames.push("runtime.makeslice".into());
+                        // An op's label is `<path> <op> <operand>`: an append's arrays come
+                        // from growslice (runtime/slice.go), the others' from makeslice.
+                        let grows = label.split(' ').nth(1) == Some("append");
+                        frames.push(
+                            if grows {
+                                "runtime.growslice"
+                            } else {
+                                "runtime.makeslice"
+                            }
+                            .into(),
+                        );
                         inuse[offset + pc][0]
                     } else {
                         let m = map_of(p, pc).unwrap_or(0);

@@ -27,6 +27,19 @@ pub enum Instr {
     Iterate {
         map: u32,
     },
+    /// `n` single-element appends to slice `slice`.
+    Append {
+        slice: u32,
+        n: u64,
+    },
+    /// `s = s[:0]`.
+    Reset {
+        slice: u32,
+    },
+    /// `s = nil`.
+    Drop {
+        slice: u32,
+    },
     /// `objects` objects of `size` bytes (size-class rounded) of garbage; `interval_ps` > 0
     /// paces them (the op's `rate`).
     Alloc {
@@ -123,7 +136,8 @@ impl Instr {
             Instr::Insert { n, .. }
             | Instr::Delete { n, .. }
             | Instr::Churn { n, .. }
-            | Instr::Read { n, .. } => n,
+            | Instr::Read { n, .. }
+            | Instr::Append { n, .. } => n,
             Instr::Alloc { objects, .. } | Instr::Retain { objects, .. } => objects,
             _ => 1,
         }
@@ -218,6 +232,13 @@ pub struct Unsupported {
 
 const BY_ENGINE: &str = "by this engine yet";
 
+/// What a name in an op refers to: maps and slices have names of their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Named {
+    Map,
+    Slice,
+}
+
 /// The distinct mutex names of `programs`, in order of first use, and for each program the
 /// index into them of each of its lock instructions.
 pub fn lock_table(programs: &[Program]) -> (Vec<String>, Vec<Vec<u32>>) {
@@ -241,12 +262,12 @@ pub fn lock_table(programs: &[Program]) -> (Vec<String>, Vec<Vec<u32>>) {
 }
 
 impl Program {
-    /// Compiles `ops`, resolving map names with `map_index` and request names into
-    /// `requests` (a name seen first is appended). Empty loops are dropped, so the engine
-    /// never spins without advancing the clock.
+    /// Compiles `ops`, resolving map and slice names with `map_index` and request names
+    /// into `requests` (a name seen first is appended). Empty loops are dropped, so the
+    /// engine never spins without advancing the clock.
     pub fn compile(
         ops: &[Op],
-        map_index: &impl Fn(&str) -> Option<usize>,
+        map_index: &impl Fn(&str, Named) -> Option<usize>,
         requests: &mut Vec<String>,
     ) -> Result<Program, Unsupported> {
         let mut p = Program::default();
@@ -269,11 +290,16 @@ impl Program {
         &mut self,
         ops: &[Op],
         prefix: &str,
-        map_index: &impl Fn(&str) -> Option<usize>,
+        map_index: &impl Fn(&str, Named) -> Option<usize>,
         requests: &mut Vec<String>,
     ) -> Result<(), Unsupported> {
         let idx = |name: &str, op: &'static str| -> Result<u32, Unsupported> {
-            map_index(name)
+            map_index(name, Named::Map)
+                .map(|i| i as u32)
+                .ok_or(Unsupported { op, by: BY_ENGINE })
+        };
+        let slice = |name: &str, op: &'static str| -> Result<u32, Unsupported> {
+            map_index(name, Named::Slice)
                 .map(|i| i as u32)
                 .ok_or(Unsupported { op, by: BY_ENGINE })
         };
@@ -299,6 +325,16 @@ impl Program {
                 },
                 Op::Iterate { map } => Instr::Iterate {
                     map: idx(map, "iterate")?,
+                },
+                Op::Append { slice: name, n } => Instr::Append {
+                    slice: slice(name, "append")?,
+                    n: *n,
+                },
+                Op::Reset { slice: name } => Instr::Reset {
+                    slice: slice(name, "reset")?,
+                },
+                Op::Drop { slice: name } => Instr::Drop {
+                    slice: slice(name, "drop")?,
                 },
                 Op::Loop {
                     times,
@@ -402,6 +438,9 @@ fn op_label(path: &str, op: &Op) -> String {
         Op::Churn { map, .. } => format!("{path} churn {map}"),
         Op::Read { map, .. } => format!("{path} read {map}"),
         Op::Iterate { map } => format!("{path} iterate {map}"),
+        Op::Append { slice, .. } => format!("{path} append {slice}"),
+        Op::Reset { slice } => format!("{path} reset {slice}"),
+        Op::Drop { slice } => format!("{path} drop {slice}"),
         Op::Loop { .. } => format!("{path} loop"),
         Op::Request { name, .. } => format!("{path} request {name}"),
         Op::Alloc { .. } => format!("{path} alloc"),
@@ -445,7 +484,7 @@ mod tests {
                 body: vec![ins(9)],
             },
         ];
-        let p = Program::compile(&ops, &|n| (n == "m").then_some(0), &mut Vec::new()).unwrap();
+        let p = Program::compile(&ops, &|n, _| (n == "m").then_some(0), &mut Vec::new()).unwrap();
         assert_eq!(
             p.instrs,
             vec![

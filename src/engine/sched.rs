@@ -535,6 +535,7 @@ impl Sim {
 
     /// runtime/proc.go: goexit — goroutine `g` ended at `t_ps`; an arrival's slot is reused.
     fn goexit(&mut self, g: usize, t_ps: u64) {
+        self.drop_local_slices(g);
         let gs = &mut self.goroutines[g];
         gs.done = true;
         self.live_goroutines -= 1;

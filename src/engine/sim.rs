@@ -33,6 +33,8 @@ pub(crate) struct SimConfig {
     pub alloc_per_kib_ps: u64,
     pub iter_entry_ps: u64,
     pub alloc_object_ps: u64,
+    pub slice_append_ps: u64,
+    pub memmove_per_kib_ps: u64,
     pub sweep_per_kib_ps: u64,
     pub cache_l2: u64,
     pub cache_l2_miss_ps: u64,
@@ -53,6 +55,8 @@ impl SimConfig {
             alloc_per_kib_ps: c.alloc_per_kib.as_ps(),
             iter_entry_ps: c.map_iter_entry.as_ps(),
             alloc_object_ps: c.alloc_object.as_ps(),
+            slice_append_ps: c.slice_append.as_ps(),
+            memmove_per_kib_ps: c.memmove_per_kib.as_ps(),
             sweep_per_kib_ps: c.sweep_per_kib.as_ps(),
             cache_l2: c.cache_l2.0,
             cache_l2_miss_ps: c.cache_l2_miss.as_ps(),
@@ -182,6 +186,8 @@ pub(super) struct Goroutine {
     pub arrival_ps: Option<u64>,
     /// Started by an arrival: its slot is reused once it ends.
     pub arrival: bool,
+    /// Its own `scope = "goroutine"` slices, by slice index, made at first use.
+    pub slices: Vec<(u32, crate::model::slice::Slice)>,
 }
 
 impl Goroutine {
@@ -204,6 +210,7 @@ impl Goroutine {
             requests: Vec::new(),
             arrival_ps: None,
             arrival: false,
+            slices: Vec::new(),
         }
     }
 }
@@ -234,6 +241,10 @@ pub(crate) struct Sim {
     pub(super) sched_rng: ChaCha8Rng,
     pub(super) mutexes: Vec<Mutex>,
     pub(super) maps: Vec<MapSlot>,
+    pub(super) slices: Vec<super::slices::SliceSlot>,
+    /// Appends done to each slice.
+    pub(super) slice_appends: Vec<u64>,
+    pub(super) slice_setups: Vec<super::slices::SliceSetup>,
     pub(super) map_meta: Vec<(String, String, String)>,
     pub(super) work: Work,
     /// Allocations by goroutine, op and runtime path.
@@ -308,10 +319,13 @@ impl Sim {
         let goroutine_count = c.goroutine_count();
         let mut work = Work::default();
         let mut map_work = Vec::new();
-        let (gc, made) = c.start(&mut work, &mut map_work);
+        let (gc, made, slices) = c.start(&mut work, &mut map_work);
         let mut profile =
             AllocProfile::new(c.programs.iter().map(|p| p.instrs.len()), c.maps.len());
         profile.start(c.live_bytes, &map_work);
+        for s in &slices {
+            profile.makeslice(s.slice.array_bytes());
+        }
         let maps = made
             .into_iter()
             .zip(&c.maps)
@@ -356,6 +370,9 @@ impl Sim {
                 })
                 .collect(),
             maps,
+            slice_appends: vec![0; slices.len()],
+            slices,
+            slice_setups: c.slices.clone(),
             map_meta: c
                 .maps
                 .iter()

@@ -75,6 +75,21 @@ impl Sim {
                 let atomic = self.alloc_batch(g, p, size, 0, true, units, horizon_ns);
                 self.ps[p].atomic_ps = atomic;
             }
+            Instr::Append { slice, .. } => {
+                let own = self.append_step(g, slice as usize, units);
+                self.ps[p].atomic_ps = own;
+                if self.fatal.is_some() {
+                    return Flow::Done;
+                }
+            }
+            Instr::Reset { slice } => {
+                self.finish_units(g, 1);
+                self.reset_slice(g, slice as usize);
+            }
+            Instr::Drop { slice } => {
+                self.finish_units(g, 1);
+                self.drop_slice(g, slice as usize);
+            }
             Instr::Free { bytes } => {
                 self.finish_units(g, 1);
                 super::free_retained(&mut self.retained, &mut self.gc, bytes);
@@ -325,7 +340,7 @@ impl Sim {
 
     /// Samples the heap for the trace after goroutine `g` allocated.
     #[inline]
-    fn trace_heap(&mut self, g: usize) {
+    pub(super) fn trace_heap(&mut self, g: usize) {
         if let Some(tr) = &mut self.tracer {
             let t = self.goroutines[g].time_ps;
             tr.heap(t, self.gc.heap.in_use, self.gc.next_gc());
@@ -346,7 +361,7 @@ impl Sim {
     /// Puts an allocation's page work on goroutine `g`'s time: faults of released memory
     /// it reused, and the scavenging it did, which the CPU limiter counts as GC time.
     #[inline]
-    fn pay_pages(&mut self, g: usize, pages: &PageWork) {
+    pub(super) fn pay_pages(&mut self, g: usize, pages: &PageWork) {
         if *pages == PageWork::default() {
             return;
         }

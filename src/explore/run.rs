@@ -459,8 +459,16 @@ impl Exploration {
             if self.first_failure.is_none() {
                 self.first_failure = Some((token, trace));
             }
-        } else if trace.race.is_some() && self.first_silent_race.is_none() {
-            self.first_silent_race = Some((token, trace));
+        } else if trace.race.is_some() {
+            // The first silent race, or the first that did harm (a corrupted map, lost
+            // appends) once one did: that is the schedule worth replaying.
+            let harmless = self
+                .first_silent_race
+                .as_ref()
+                .map(|(_, t)| t.corruption.is_empty());
+            if harmless.is_none() || (harmless == Some(true) && !trace.corruption.is_empty()) {
+                self.first_silent_race = Some((token, trace));
+            }
         }
     }
 }

@@ -212,6 +212,7 @@ mod tests {
             goroutine: g,
             p: 0,
             map: None,
+            slice: None,
             kind: StepKind::Local,
             writing_before: false,
             writing_after: false,

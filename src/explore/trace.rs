@@ -16,6 +16,8 @@ pub struct TraceStep {
     pub p: u32,
     /// The map the step touches, if any (index into the scenario's maps).
     pub map: Option<u32>,
+    /// The slice the step touches, if any (index into [`Trace::slices`]).
+    pub slice: Option<u32>,
     /// Which step of the runtime it was.
     pub kind: StepKind,
     /// `h.flags & hashWriting` of that map before the step (false when no map).
@@ -57,7 +59,8 @@ pub struct Access {
 /// happens-before between them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Race {
-    /// The map (index into [`Trace::maps`]).
+    /// The variable: a map (index into [`Trace::maps`]), or from `maps.len()` on a slice
+    /// (index `map - maps.len()` into [`Trace::slices`]); see [`Trace::variable_name`].
     pub map: u32,
     /// The access at which the race was detected.
     pub current: Access,
@@ -72,6 +75,8 @@ pub struct Trace {
     pub goroutines: Vec<String>,
     /// Map names.
     pub maps: Vec<String>,
+    /// Slice names.
+    pub slices: Vec<String>,
     /// Which maps are Swiss-table maps (the others classic), by map index.
     pub swiss: Vec<bool>,
     /// Every step executed, in order.
@@ -121,6 +126,22 @@ pub struct TraceGc {
 }
 
 impl Trace {
+    /// What a race's variable is and its name: `("map", "m")` or `("slice", "s")`.
+    pub fn variable_name(&self, v: u32) -> (&'static str, String) {
+        let maps = self.maps.len() as u32;
+        if v < maps {
+            ("map", self.maps[v as usize].clone())
+        } else {
+            let s = (v - maps) as usize;
+            let name = self
+                .slices
+                .get(s)
+                .cloned()
+                .unwrap_or_else(|| format!("slice{s}"));
+            ("slice", name)
+        }
+    }
+
     /// The short name of step `s`, in the words of its map's implementation.
     pub fn step_name(&self, s: &TraceStep) -> &'static str {
         s.kind.name_on(self.is_swiss(s.map))

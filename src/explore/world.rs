@@ -18,6 +18,7 @@ use crate::scenario::types::Scenario;
 
 mod ops;
 mod record;
+mod slices;
 
 pub use record::RecordOptions;
 
@@ -114,6 +115,10 @@ struct Goroutine {
     /// inside mallocgc (and inside the map operation that allocated, if any).
     gc_start_next: bool,
     rng: ChaCha8Rng,
+    /// An append to a shared slice between its load and its store.
+    appending: Option<slices::Appending>,
+    /// Its own `scope = "goroutine"` slices, by slice index, made at first use.
+    locals: Vec<(u32, crate::model::slice::Slice)>,
 }
 
 /// A map as the program uses it: the model, the fresh-key counter, the keys it holds.
@@ -134,6 +139,10 @@ pub struct World {
     lock_of: Vec<Vec<u32>>,
     goroutines: Vec<Goroutine>,
     maps: Vec<MapSlot>,
+    /// The program's slices, and the backing arrays their headers refer to.
+    slices: Vec<slices::SliceVar>,
+    arrays: Vec<slices::Array>,
+    slice_setups: Vec<crate::engine::slices::SliceSetup>,
     locks: Vec<Lock>,
     hb: Detector,
     pub(super) trace: Trace,
@@ -194,8 +203,12 @@ impl World {
         }
         let mut work = Work::default();
         let mut map_work = Vec::new();
-        let (gc, made) = c.start(&mut work, &mut map_work);
-        let record = record.map(|o| Box::new(record::Record::new(c, &map_work, o)));
+        let (gc, made, made_slices) = c.start(&mut work, &mut map_work);
+        let slice_bytes: Vec<u64> = made_slices.iter().map(|s| s.slice.array_bytes()).collect();
+        let record = record.map(|o| Box::new(record::Record::new(c, &map_work, &slice_bytes, o)));
+        let mut arrays = Vec::new();
+        let slice_vars =
+            World::slice_vars(made_slices, c.slices.iter().map(|s| s.local), &mut arrays);
         let maps = made
             .into_iter()
             .map(|(map, layout)| MapSlot {
@@ -217,6 +230,8 @@ impl World {
                     done: false,
                     gc_start_next: false,
                     rng: Stream::Workload(id).rng(c.seed),
+                    appending: None,
+                    locals: Vec::new(),
                 });
                 names.push(if g.count == 1 {
                     g.name.clone()
@@ -229,6 +244,7 @@ impl World {
         let trace = Trace {
             goroutines: names,
             maps: c.maps.iter().map(|m| m.name.clone()).collect(),
+            slices: c.slices.iter().map(|s| s.name.clone()).collect(),
             swiss: c.maps.iter().map(|m| m.swiss).collect(),
             ..Trace::default()
         };
@@ -236,8 +252,11 @@ impl World {
             programs: c.programs.clone(),
             lock_of: c.lock_of.clone(),
             goroutines,
-            hb: Detector::new(n, c.locks.len(), maps.len()),
+            hb: Detector::new(n, c.locks.len(), maps.len() + slice_vars.len()),
             maps,
+            slices: slice_vars,
+            arrays,
+            slice_setups: c.slices.clone(),
             locks: c
                 .locks
                 .iter()
@@ -323,6 +342,29 @@ impl World {
         let gs = &self.goroutines[g as usize];
         if gs.gc_start_next {
             return Footprint {
+                heap: true,
+                ..Footprint::default()
+            };
+        }
+        // A shared slice is a variable of its own, after the maps; its header's load may
+        // grow the array (the heap), its store and a reset or drop write it.
+        if let Some(s) = self.appending(g as usize) {
+            return Footprint {
+                map: Some(self.slice_id(s)),
+                write: true,
+                heap: true,
+                ..Footprint::default()
+            };
+        }
+        if let Some((
+            Instr::Append { slice, .. } | Instr::Reset { slice } | Instr::Drop { slice },
+            _,
+        )) = self.next_instr(g as usize)
+        {
+            let shared = !self.slices[slice as usize].local;
+            return Footprint {
+                map: shared.then(|| self.slice_id(slice)),
+                write: !matches!(self.next_instr(g as usize), Some((Instr::Append { .. }, _))),
                 heap: true,
                 ..Footprint::default()
             };
@@ -429,7 +471,7 @@ impl World {
     /// its next real step (or is done).
     fn settle(&mut self, g: usize) {
         let gs = &mut self.goroutines[g];
-        if gs.op.is_some() {
+        if gs.op.is_some() || gs.appending.is_some() {
             return;
         }
         // Loops with a duration look at the goroutine's clock at the end of the step just
@@ -460,11 +502,27 @@ impl World {
     fn finish_unit(&mut self, g: usize) {
         self.goroutines[g].cursor.advance(1);
         self.settle(g);
+        self.end_locals(g);
     }
 
     fn finish_instr(&mut self, g: usize) {
         self.goroutines[g].cursor.advance(u64::MAX);
         self.settle(g);
+        self.end_locals(g);
+    }
+
+    /// A goroutine that ended leaves its own slices' arrays to the GC.
+    fn end_locals(&mut self, g: usize) {
+        if !self.goroutines[g].done || self.goroutines[g].locals.is_empty() {
+            return;
+        }
+        for (_, mut s) in std::mem::take(&mut self.goroutines[g].locals) {
+            let scan = s.scans();
+            let bytes = s.drop_array();
+            self.gc
+                .heap
+                .drop_reachable(bytes, if scan { bytes } else { 0 });
+        }
     }
 
     /// Executes the next step of goroutine `g` at time `t_ns` on P `p`.
@@ -484,6 +542,8 @@ impl World {
         let steps = self.trace.steps.len();
         if self.goroutines[gi].gc_start_next {
             self.gc_start(gi, t_ns, p);
+        } else if self.goroutines[gi].appending.is_some() {
+            self.append_store(gi, t_ns, p);
         } else if self.goroutines[gi].op.is_none() {
             self.start_instr(gi, t_ns, p);
         } else {
@@ -705,6 +765,10 @@ impl World {
             | Instr::EndLoop { .. }
             | Instr::RequestStart { .. }
             | Instr::RequestEnd { .. } => return,
+            Instr::Append { .. } | Instr::Reset { .. } | Instr::Drop { .. } => {
+                self.start_slice(g, instr, t_ns, p);
+                return;
+            }
         };
         let key = self.pick_key(g, op, map as usize);
         self.goroutines[g].op = Some(OpState::start(op, map, key));
@@ -741,6 +805,31 @@ impl World {
         }
     }
 
+    /// -race's view of an access to variable `v` (a map, or a slice after the maps) in
+    /// `function`: the first data race seen is kept for the report.
+    pub(super) fn race_var(&mut self, g: u32, v: u32, write: bool, function: &'static str) {
+        let tag = self.trace.steps.len();
+        if let Some(prev) = self.hb.access(g, v, write, tag, function)
+            && self.trace.race.is_none()
+        {
+            self.trace.race = Some(Race {
+                map: v,
+                current: Access {
+                    goroutine: g,
+                    step: tag,
+                    write,
+                    function,
+                },
+                previous: Access {
+                    goroutine: prev.goroutine,
+                    step: prev.tag,
+                    write: prev.write,
+                    function: prev.function,
+                },
+            });
+        }
+    }
+
     fn record(&mut self, g: u32, t_ns: u64, p: u32, map: Option<u32>, kind: StepKind) {
         if matches!(
             kind,
@@ -756,6 +845,7 @@ impl World {
             goroutine: g,
             p,
             map,
+            slice: None,
             kind,
             writing_before: w,
             writing_after: w,
@@ -770,6 +860,7 @@ impl World {
     pub fn finish(mut self, decisions: Vec<u32>, preemptions: u32) -> Trace {
         if self.trace.fatal.is_none() && !self.trace.cut {
             self.check_maps();
+            self.check_slices();
         }
         self.collect_map_events();
         self.trace.gc = TraceGc {

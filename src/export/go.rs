@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::ExportProblem;
 use super::keys::Uses;
-use super::plan::{MapPlan, Plan};
+use super::plan::{MapPlan, Plan, SlicePlan};
 use super::support;
 use super::syntax::{align_comments, go_duration, go_quote};
 use crate::model::malloc::roundupsize;
@@ -56,7 +56,87 @@ impl MapPlan {
     }
 }
 
+impl SlicePlan {
+    /// The slice's variable (unless each goroutine has its own), its make, log and append.
+    fn decls(&self, i: usize, out: &mut String) {
+        let (t, name) = (&self.elem_text, go_quote(&self.name));
+        if !self.local {
+            let _ = write!(
+                out,
+                "// {var} is slices[{i}] {name}, a []{t} that all goroutines append to.\n\
+                 var {var} []{t}\n\n",
+                var = self.var,
+            );
+        }
+        let (when, made) = if self.local {
+            ("as each goroutine first uses it", "its own")
+        } else {
+            ("as a run starts", "its")
+        };
+        let body = if self.cap > 0 {
+            format!("make([]{t}, 0, {})", self.cap)
+        } else {
+            "nil".to_string()
+        };
+        let what = if self.cap > 0 {
+            body.clone()
+        } else {
+            format!("nil, as var s []{t} declares it")
+        };
+        let _ = write!(
+            out,
+            "// {make} makes slices[{i}] {name} {when}: {what}.\n\
+             func {make}() []{t} {{\n\
+             \treturn {body}\n\
+             }}\n\n\
+             // {log} numbers the appends to slices[{i}] {name} and logs {made} growths.\n\
+             var {log} = &sliceLog{{name: {csv}, noscan: {noscan}}}\n\n\
+             // {append} is the append op of slices[{i}] {name}: n times s = append(s, x),\n\
+             // logged in l (nil: not logged).\n\
+             func {append}(s *[]{t}, l *sliceLog, n uint64) {{\n\
+             \tvar x {t}\n\
+             \tvar base uint64\n\
+             \tif l != nil {{\n\
+             \t\tbase = l.reserve(n)\n\
+             \t}}\n\
+             \tfor i := uint64(1); i <= n; i++ {{\n\
+             \t\tbefore := cap(*s)\n\
+             \t\t*s = append(*s, x)\n\
+             \t\tif after := cap(*s); after != before && l != nil {{\n\
+             \t\t\tl.grew(base+i, len(*s), before, after, unsafe.Sizeof(x))\n\
+             \t\t}}\n\
+             \t}}\n\
+             }}\n\n",
+            make = self.make_fn,
+            log = self.log_var,
+            append = self.append_fn,
+            csv = self.csv_name,
+            noscan = self.noscan,
+        );
+    }
+}
+
 impl Plan<'_> {
+    /// A function's own slices (those of `ops`): `x := &own[T]{mk: makeX}` lines.
+    fn own_decls(&self, ops: &[Op]) -> Vec<(String, String)> {
+        self.own_slices_of(ops)
+            .into_iter()
+            .map(|s| {
+                (
+                    format!(
+                        "\t{} := &own[{}]{{mk: {}, shared: {}}}",
+                        s.var, s.elem_text, s.make_fn, s.log_var
+                    ),
+                    format!(
+                        "slices[{}] {}, this goroutine's own",
+                        s.index,
+                        go_quote(&s.name)
+                    ),
+                )
+            })
+            .collect()
+    }
+
     fn render(&self) -> String {
         let mut out = String::new();
         self.header(&mut out);
@@ -74,7 +154,7 @@ impl Plan<'_> {
                 go_quote(&g.name)
             );
             let _ = writeln!(out, "func {}(w *worker) {{", self.funcs[i]);
-            let mut lines = Vec::new();
+            let mut lines = self.own_decls(&g.program);
             self.ops(&mut lines, &g.program, 1, &mut 0);
             out.push_str(&align_comments(&lines));
             out.push_str("}\n\n");
@@ -95,7 +175,7 @@ impl Plan<'_> {
                 a.duration,
             );
             let _ = writeln!(out, "func {}(w *worker) {{", self.arrive_funcs[i]);
-            let mut lines = Vec::new();
+            let mut lines = self.own_decls(&a.body);
             self.ops(&mut lines, &a.body, 1, &mut 0);
             out.push_str(&align_comments(&lines));
             out.push_str("}\n\n");
@@ -148,6 +228,12 @@ impl Plan<'_> {
                 "map growth as map_events.csv (Go 1.19..1.23)",
             ));
         }
+        if !self.slices.is_empty() {
+            commands.push((
+                format!("./{bin} -sliceevents slices.csv"),
+                "slice growth as slice_events.csv",
+            ));
+        }
         let maps = if self.maps.is_empty() {
             ""
         } else if self.classic_events() {
@@ -155,6 +241,13 @@ impl Plan<'_> {
         } else {
             "// Some of its maps are modelled as Swiss tables: compare them with Go 1.24, which\n\
              // -mapevents cannot read (it reads classic maps), so that flag is left out.\n"
+        };
+        let slices = if self.slices.is_empty() {
+            ""
+        } else {
+            "// Its slices grow by append's rules: -sliceevents logs the capacities real Go gives\n\
+             // them, with the bytes that the size classes give those capacities, in the order\n\
+             // the growths happen (gomemsim's slice_events.csv lists them slice by slice).\n"
         };
         let results = if self.requests.is_empty() {
             String::new()
@@ -185,6 +278,7 @@ impl Plan<'_> {
              // simulates. Modelled: Go {go}, GOMAXPROCS={procs}, GOGC={gogc}, GOMEMLIMIT={limit};\n\
              // main sets these, overriding the GOGC and GOMEMLIMIT environment variables.\n\
              {maps}\
+             {slices}\
              // Go 1.19 or later, standard library only, no go.mod needed:\n\
              //\n\
              {usage}\
@@ -208,6 +302,7 @@ impl Plan<'_> {
 
     fn imports(&self, out: &mut String) {
         let maps = !self.maps.is_empty();
+        let slices = !self.slices.is_empty();
         let strconv = self.key_uses(Uses::Strconv);
         let requests = !self.requests.is_empty();
         let imports = [
@@ -220,11 +315,11 @@ impl Plan<'_> {
             ("runtime", true),
             ("runtime/debug", true),
             ("strconv", strconv),
-            ("strings", maps),
+            ("strings", maps || slices),
             ("sync", true),
             ("sync/atomic", true),
             ("time", true),
-            ("unsafe", maps),
+            ("unsafe", maps || slices),
         ];
         out.push_str("import (\n");
         for (path, wanted) in imports {
@@ -251,6 +346,9 @@ impl Plan<'_> {
             out.push_str(&m.key.func(&m.key_fn, &m.key_text));
             out.push('\n');
             m.constructor(i, out);
+        }
+        for (i, s) in self.slices.iter().enumerate() {
+            s.decls(i, out);
         }
         for (name, var) in &self.locks {
             let _ = writeln!(
@@ -293,11 +391,23 @@ impl Plan<'_> {
                 go_quote(name)
             );
         }
-        out.push_str(
-            "// newState makes the maps and mutexes afresh for a run.\nfunc newState() {\n",
+        let slices = if self.slices.is_empty() {
+            ""
+        } else {
+            ", slices"
+        };
+        let _ = write!(
+            out,
+            "// newState makes the maps{slices} and mutexes afresh for a run.\nfunc newState() {{\n",
         );
         for m in &self.maps {
             let _ = writeln!(out, "\t{} = {}()", m.var, m.new_fn);
+        }
+        for s in &self.slices {
+            if !s.local {
+                let _ = writeln!(out, "\t{} = {}()", s.var, s.make_fn);
+            }
+            let _ = writeln!(out, "\t{}.appends, {}.rows = 0, 0", s.log_var, s.log_var);
         }
         for (_, var) in &self.locks {
             let _ = writeln!(out, "\t{var} = new(sync.RWMutex)");
@@ -391,6 +501,25 @@ impl Plan<'_> {
             Op::Rlock { name } => plain(format!("{}.RLock()", self.lock_var(name))),
             Op::Runlock { name } => plain(format!("{}.RUnlock()", self.lock_var(name))),
             Op::Loop { .. } | Op::Request { .. } => plain(String::new()),
+            Op::Append { slice, n } => match self.slice(slice) {
+                Some(s) if s.local => plain(format!(
+                    "{f}({v}.use(), {v}.log, {n})",
+                    f = s.append_fn,
+                    v = s.var
+                )),
+                Some(s) => plain(format!("{}(&{}, {}, {n})", s.append_fn, s.var, s.log_var)),
+                None => plain(String::new()),
+            },
+            Op::Reset { slice } => match self.slice(slice) {
+                Some(s) if s.local => plain(format!("{}.reset()", s.var)),
+                Some(s) => plain(format!("{v} = {v}[:0]", v = s.var)),
+                None => plain(String::new()),
+            },
+            Op::Drop { slice } => match self.slice(slice) {
+                Some(s) if s.local => plain(format!("{}.drop()", s.var)),
+                Some(s) => plain(format!("{} = nil", s.var)),
+                None => plain(String::new()),
+            },
         }
     }
 
@@ -571,6 +700,12 @@ impl Plan<'_> {
                  map_events.csv to `PATH` (- for stdout; Go 1.19..1.23, one run)\")\n",
             );
         }
+        if !self.slices.is_empty() {
+            out.push_str(
+                "\tsliceevents := flag.String(\"sliceevents\", \"\", \"write slice growth events \
+                 as slice_events.csv to `PATH` (- for stdout; one run)\")\n",
+            );
+        }
         let _ = write!(
             out,
             "\tflag.Parse()\n\
@@ -589,6 +724,16 @@ impl Plan<'_> {
             out.push_str(
                 "\tif *events != \"\" {\n\
                  \t\tif err := openEvents(*events, *repeat); err != nil {\n\
+                 \t\t\tfmt.Fprintln(os.Stderr, \"error:\", err)\n\
+                 \t\t\tos.Exit(2)\n\
+                 \t\t}\n\
+                 \t}\n",
+            );
+        }
+        if !self.slices.is_empty() {
+            out.push_str(
+                "\tif *sliceevents != \"\" {\n\
+                 \t\tif err := openSliceEvents(*sliceevents, *repeat); err != nil {\n\
                  \t\t\tfmt.Fprintln(os.Stderr, \"error:\", err)\n\
                  \t\t\tos.Exit(2)\n\
                  \t\t}\n\
@@ -632,11 +777,29 @@ impl Plan<'_> {
             name = go_quote(&sc.name)
         );
         if requests {
-            out.push_str(
-                "\t// The results, on stdout unless -mapevents writes there.\n\tout := os.Stdout\n",
-            );
+            let mut flags = Vec::new();
+            let mut tests = Vec::new();
             if self.classic_events() {
-                out.push_str("\tif eventsOut == os.Stdout {\n\t\tout = os.Stderr\n\t}\n");
+                flags.push("-mapevents");
+                tests.push("eventsOut == os.Stdout");
+            }
+            if !self.slices.is_empty() {
+                flags.push("-sliceevents");
+                tests.push("sliceEventsOut == os.Stdout");
+            }
+            if flags.is_empty() {
+                out.push_str(
+                    "\t// The results, on stdout unless -mapevents writes there.\n\
+                     \tout := os.Stdout\n",
+                );
+            } else {
+                let _ = write!(
+                    out,
+                    "\t// The results, on stdout unless {} writes there.\n\tout := os.Stdout\n\
+                     \tif {} {{\n\t\tout = os.Stderr\n\t}}\n",
+                    flags.join(" or "),
+                    tests.join(" || ")
+                );
             }
             for (_, var) in &self.requests {
                 let _ = writeln!(out, "\t{var}.report(out, measured)");
@@ -648,9 +811,16 @@ impl Plan<'_> {
 
     fn support(&self, out: &mut String) {
         let events = support::events_consts();
+        let slices = support::slices_consts();
         let mut parts = vec![support::WORKER];
         if !self.maps.is_empty() {
             parts.extend([support::GOMAP, support::WATCH, events.as_str()]);
+        }
+        if !self.slices.is_empty() {
+            parts.extend([support::SLICES, slices.as_str()]);
+        }
+        if self.own_slices() {
+            parts.push(support::OWN);
         }
         if self.key_uses(Uses::KeyError) {
             parts.push(support::KEY_ERROR);

@@ -1,5 +1,5 @@
 //! What the Go program of a scenario needs before any text is written: a Go name for every
-//! map, goroutine spec and mutex, the maps whose keys must be kept, and the support code the
+//! map, slice, goroutine spec and mutex, the maps whose keys must be kept, and the support code the
 //! ops use. A key type that cannot give as many keys as the scenario inserts is refused.
 
 use std::collections::HashSet;
@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use super::ExportProblem;
 use super::keys::{Key, Uses};
 use super::syntax::{csv_field, go_quote};
-use crate::scenario::types::{Op, Scenario};
+use crate::scenario::types::{Op, Scenario, SliceScope};
 
 /// One `[[maps]]` entry as the program names and fills it.
 pub(super) struct MapPlan {
@@ -30,9 +30,33 @@ pub(super) struct MapPlan {
     pub(super) name: String,
 }
 
+/// One `[[slices]]` entry as the program names it.
+pub(super) struct SlicePlan {
+    /// Its index in `[[slices]]`.
+    pub(super) index: usize,
+    /// The Go variable holding it: package-level, or for a goroutine's own slice a local of
+    /// each goroutine function that uses it (an `*own[T]`).
+    pub(super) var: String,
+    /// `func() []T`: the slice as a run (or, for its own, a goroutine) starts.
+    pub(super) make_fn: String,
+    /// `func(s *[]T, n uint64)`: the append op.
+    pub(super) append_fn: String,
+    /// Its `*sliceLog`.
+    pub(super) log_var: String,
+    pub(super) elem_text: String,
+    pub(super) cap: u64,
+    /// `scope = "goroutine"`: each goroutine has its own.
+    pub(super) local: bool,
+    /// The element type holds no pointers.
+    pub(super) noscan: bool,
+    /// The name as slice_events.csv writes it, as a Go string literal.
+    pub(super) csv_name: String,
+    pub(super) name: String,
+}
+
 /// Package-level names of the generated program and its support code, which the names made
 /// from the scenario's must avoid (a map called `ops` would otherwise be `mapOps`).
-const RESERVED: [&str; 37] = [
+const RESERVED: [&str; 53] = [
     "main",
     "newState",
     "runOnce",
@@ -70,12 +94,30 @@ const RESERVED: [&str; 37] = [
     "printRun",
     "arrivals",
     "line",
+    "sliceEventsOut",
+    "mallocHeaders",
+    "sliceLog",
+    "heapBytes",
+    "openSliceEvents",
+    "goRelease",
+    "sliceEventsHeader",
+    "maxSliceEvents",
+    "classToSize",
+    "own",
+    // Builtins a name made from an empty scenario name could shadow.
+    "make",
+    "append",
+    "cap",
+    "len",
+    "new",
+    "nil",
 ];
 
 /// Names and needs of the program, worked out before any text is written.
 pub(super) struct Plan<'a> {
     pub(super) sc: &'a Scenario,
     pub(super) maps: Vec<MapPlan>,
+    pub(super) slices: Vec<SlicePlan>,
     /// Go function per goroutine spec.
     pub(super) funcs: Vec<String>,
     /// Go function per `[[arrivals]]` source: the body of one arrival.
@@ -159,6 +201,24 @@ impl<'a> Plan<'a> {
                 name: m.name.clone(),
             });
         }
+        let slices = sc
+            .slices
+            .iter()
+            .enumerate()
+            .map(|(index, s)| SlicePlan {
+                index,
+                var: ident("slice", &s.name, &mut used),
+                make_fn: ident("make", &s.name, &mut used),
+                append_fn: ident("append", &s.name, &mut used),
+                log_var: ident("log", &s.name, &mut used),
+                elem_text: s.elem.text().to_string(),
+                cap: s.cap,
+                local: s.scope == SliceScope::Goroutine,
+                noscan: !s.elem.has_pointers(),
+                csv_name: go_quote(&csv_field(&s.name)),
+                name: s.name.clone(),
+            })
+            .collect();
         let funcs = sc
             .goroutines
             .iter()
@@ -186,6 +246,7 @@ impl<'a> Plan<'a> {
         Ok(Plan {
             sc,
             maps,
+            slices,
             funcs,
             arrive_funcs,
             locks,
@@ -203,6 +264,26 @@ impl<'a> Plan<'a> {
             .iter()
             .find(|m| m.name == name)
             .map_or("nil", |m| m.var.as_str())
+    }
+
+    pub(super) fn slice(&self, name: &str) -> Option<&SlicePlan> {
+        self.slices.iter().find(|s| s.name == name)
+    }
+
+    /// Whether some slice is each goroutine's own.
+    pub(super) fn own_slices(&self) -> bool {
+        self.slices.iter().any(|s| s.local)
+    }
+
+    /// The goroutines' own slices that `ops` use, in order of first use.
+    pub(super) fn own_slices_of(&self, ops: &[Op]) -> Vec<&SlicePlan> {
+        let mut names = Vec::new();
+        collect_slices(ops, &mut names);
+        names
+            .iter()
+            .filter_map(|n| self.slice(n))
+            .filter(|s| s.local)
+            .collect()
     }
 
     pub(super) fn request_var(&self, name: &str) -> &str {
@@ -256,6 +337,7 @@ fn scan_ops(
                 scan_ops(sc, body, times.saturating_mul(t), fresh, track, uses)
             }
             Op::Request { body, .. } => scan_ops(sc, body, times, fresh, track, uses),
+            Op::Append { .. } | Op::Reset { .. } | Op::Drop { .. } => {}
             Op::Iterate { .. }
             | Op::Lock { .. }
             | Op::Unlock { .. }
@@ -275,6 +357,21 @@ fn collect_locks(ops: &[Op], names: &mut Vec<String>) {
                 names.push(name.clone());
             }
             Op::Loop { body, .. } | Op::Request { body, .. } => collect_locks(body, names),
+            _ => {}
+        }
+    }
+}
+
+/// Slice names in order of first use.
+fn collect_slices(ops: &[Op], names: &mut Vec<String>) {
+    for op in ops {
+        match op {
+            Op::Append { slice, .. } | Op::Reset { slice } | Op::Drop { slice }
+                if !names.contains(slice) =>
+            {
+                names.push(slice.clone());
+            }
+            Op::Loop { body, .. } | Op::Request { body, .. } => collect_slices(body, names),
             _ => {}
         }
     }

@@ -7,6 +7,10 @@ pub(crate) const WORKER: &str = include_str!("support/worker.go.txt");
 pub(crate) const GOMAP: &str = include_str!("support/gomap.go.txt");
 /// `-mapevents`: growth events read from the classic map header.
 pub(crate) const WATCH: &str = include_str!("support/watch.go.txt");
+/// `-sliceevents`: slice growths as slice_events.csv rows, their bytes by the size classes.
+pub(crate) const SLICES: &str = include_str!("support/slices.go.txt");
+/// `own`: a goroutine's own slice (`scope = "goroutine"`), made at its first use.
+pub(crate) const OWN: &str = include_str!("support/own.go.txt");
 /// `alloc` op without a rate.
 pub(crate) const ALLOC: &str = include_str!("support/alloc.go.txt");
 /// `alloc` op with a rate.
@@ -42,4 +46,31 @@ pub(crate) fn events_consts() -> String {
          \teventsTail   = \"{tail}\"\n\
          )\n"
     )
+}
+
+/// slice_events.csv's header as `src/report/slices.rs` writes it (a unit test compares).
+pub(crate) const SLICE_EVENTS_HEADER: &str =
+    "slice,op,event,len,cap_before,cap_after,bytes_before,bytes_after";
+
+/// The Go constants the slice support code writes slice_events.csv with: its header, its
+/// length limit per slice, and the size classes, from the model's table ([`crate::model::malloc::CLASS_TO_SIZE`]).
+pub(crate) fn slices_consts() -> String {
+    use crate::engine::slices::MAX_SLICE_EVENTS;
+    let mut out = format!(
+        "// gomemsim's slice_events.csv header.\n\
+         const sliceEventsHeader = \"{SLICE_EVENTS_HEADER}\"\n\n\
+         // maxSliceEvents is how many growths of a slice gomemsim's slice_events.csv keeps.\n\
+         const maxSliceEvents = {MAX_SLICE_EVENTS}\n\n\
+         // classToSize is class_to_size of go1.19 runtime/sizeclasses.go without class 0: the\n\
+         // slot sizes of small objects, smallest first.\n\
+         var classToSize = [...]uint16{{\n"
+    );
+    for row in crate::model::malloc::CLASS_TO_SIZE.chunks(12) {
+        let row: Vec<String> = row.iter().map(u16::to_string).collect();
+        out.push('\t');
+        out.push_str(&row.join(", "));
+        out.push_str(",\n");
+    }
+    out.push_str("}\n");
+    out
 }

@@ -528,3 +528,214 @@ fn programs_without_requests_print_nothing_more() {
     assert!(p.contains("\t\trunOnce(*seed, run, *together)\n"));
     assert!(p.contains("func runOnce(seed int64, run int, together bool) time.Duration {\n"));
 }
+
+/// Two shared slices, one nil and one made with a capacity, and a goroutine's own.
+const SLICES: &str = r#"
+name = "sl"
+[[slices]]
+name = "grown"
+elem = "int64"
+[[slices]]
+name = "presized"
+elem = "[3]string"
+cap = 1000
+[[slices]]
+name = "buf"
+elem = "[24]byte"
+cap = 16
+scope = "goroutine"
+[[goroutines]]
+name = "w"
+program = [
+  { op = "append", slice = "grown", n = 5000 },
+  { op = "reset", slice = "grown" },
+  { op = "loop", times = 3, body = [{ op = "append", slice = "presized", n = 10 }] },
+  { op = "drop", slice = "presized" },
+]
+[[goroutines]]
+name = "handler"
+count = 2
+program = [
+  { op = "drop", slice = "buf" },
+  { op = "append", slice = "buf", n = 100 },
+  { op = "reset", slice = "buf" },
+]
+"#;
+
+#[test]
+fn slices_are_package_variables_made_afresh_for_each_run() {
+    let p = program(SLICES);
+    for needle in [
+        "// sliceGrown is slices[0] \"grown\", a []int64 that all goroutines append to.\n\
+         var sliceGrown []int64\n",
+        "// makeGrown makes slices[0] \"grown\" as a run starts: nil, as var s []int64 declares \
+         it.\nfunc makeGrown() []int64 {\n\treturn nil\n}\n",
+        "func makePresized() [][3]string {\n\treturn make([][3]string, 0, 1000)\n}\n",
+        "var logGrown = &sliceLog{name: \"grown\", noscan: true}\n",
+        "var logPresized = &sliceLog{name: \"presized\", noscan: false}\n",
+        // The append op: n single appends, each growth logged.
+        "func appendGrown(s *[]int64, l *sliceLog, n uint64) {\n\
+         \tvar x int64\n\
+         \tvar base uint64\n\
+         \tif l != nil {\n\
+         \t\tbase = l.reserve(n)\n\
+         \t}\n\
+         \tfor i := uint64(1); i <= n; i++ {\n\
+         \t\tbefore := cap(*s)\n\
+         \t\t*s = append(*s, x)\n\
+         \t\tif after := cap(*s); after != before && l != nil {\n\
+         \t\t\tl.grew(base+i, len(*s), before, after, unsafe.Sizeof(x))\n\
+         \t\t}\n\t}\n}\n",
+        "// newState makes the maps, slices and mutexes afresh for a run.\nfunc newState() {\n\
+         \tsliceGrown = makeGrown()\n\tlogGrown.appends, logGrown.rows = 0, 0\n\
+         \tslicePresized = makePresized()\n\tlogPresized.appends, logPresized.rows = 0, 0\n\
+         \tlogBuf.appends, logBuf.rows = 0, 0\n}\n",
+        "func runW(w *worker) {\n\
+         \tappendGrown(&sliceGrown, logGrown, 5000)\n\
+         \tsliceGrown = sliceGrown[:0]\n\
+         \tfor i1 := uint64(0); i1 < 3; i1++ {\n\
+         \t\tappendPresized(&slicePresized, logPresized, 10)\n\t}\n\
+         \tslicePresized = nil\n}\n",
+        "\tsliceevents := flag.String(\"sliceevents\", \"\",",
+        "\tif *sliceevents != \"\" {\n\
+         \t\tif err := openSliceEvents(*sliceevents, *repeat); err != nil {\n",
+        "//\t./sl -sliceevents slices.csv  # slice growth as slice_events.csv\n",
+        "\t\"strings\"\n",
+        "\t\"unsafe\"\n",
+        "func heapBytes(n uintptr, noscan bool) uint64 {",
+    ] {
+        assert!(p.contains(needle), "missing {needle:?} in\n{p}");
+    }
+    // Only the goroutine's own slices live in its function; the shared ones are not made
+    // there.
+    assert!(!p.contains("var sliceBuf"), "{p}");
+    assert!(!p.contains("\tsliceBuf = makeBuf()"), "{p}");
+}
+
+#[test]
+fn a_goroutine_s_own_slice_is_made_at_its_first_use() {
+    let p = program(SLICES);
+    assert!(
+        p.contains(
+            "func runHandler(w *worker) {\n\
+             \tsliceBuf := &own[[24]byte]{mk: makeBuf, shared: logBuf} // slices[2] \"buf\", this goroutine's own\n\
+             \tsliceBuf.drop()\n\
+             \tappendBuf(sliceBuf.use(), sliceBuf.log, 100)\n\
+             \tsliceBuf.reset()\n}\n"
+        ),
+        "{p}"
+    );
+    assert!(p.contains(
+        "// makeBuf makes slices[2] \"buf\" as each goroutine first uses it: \
+         make([][24]byte, 0, 16).\n"
+    ));
+    assert!(p.contains("type own[T any] struct {"));
+    // Without such slices, no own type.
+    let shared = program(&SLICES.replace("scope = \"goroutine\"\n", ""));
+    assert!(!shared.contains("type own[T any]"), "{shared}");
+    assert!(shared.contains("\tsliceBuf = makeBuf()\n"));
+    assert!(shared.contains("\tappendBuf(&sliceBuf, logBuf, 100)\n\tsliceBuf = sliceBuf[:0]\n"));
+}
+
+#[test]
+fn programs_without_slices_have_no_slice_code() {
+    for p in [program(SMALL), program(SERVICE)] {
+        for absent in ["sliceevents", "sliceLog", "classToSize", "type own["] {
+            assert!(!p.contains(absent), "{absent} in\n{p}");
+        }
+        assert!(p.contains("// newState makes the maps and mutexes afresh for a run.\n"));
+    }
+    assert!(!program(SERVICE).contains("\"unsafe\""));
+}
+
+#[test]
+fn slice_events_columns_and_size_classes_are_the_simulators() {
+    use super::support::SLICE_EVENTS_HEADER;
+    let sc = scenario(SLICES);
+    let outcome = match crate::run(&sc) {
+        Ok(o) => o,
+        Err(e) => panic!("run: {e}"),
+    };
+    let csv = String::from_utf8(crate::report::slice_events_csv(&outcome)).unwrap_or_default();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some(SLICE_EVENTS_HEADER));
+    assert_eq!(lines.next(), Some("grown,1,grow,1,0,1,0,8"));
+    let p = program(SLICES);
+    assert!(
+        p.contains(&format!(
+            "const sliceEventsHeader = \"{SLICE_EVENTS_HEADER}\"\n"
+        )),
+        "{p}"
+    );
+    let max = crate::engine::slices::MAX_SLICE_EVENTS;
+    assert!(
+        p.contains(&format!("const maxSliceEvents = {max}\n")),
+        "{p}"
+    );
+    // The Go table is the model's, 12 to a line.
+    let table: Vec<String> = crate::model::malloc::CLASS_TO_SIZE
+        .chunks(12)
+        .map(|row| {
+            let row: Vec<String> = row.iter().map(u16::to_string).collect();
+            format!("\t{},\n", row.join(", "))
+        })
+        .collect();
+    let want = format!("var classToSize = [...]uint16{{\n{}}}\n", table.concat());
+    assert!(p.contains(&want), "{want}\nin\n{p}");
+    assert!(p.contains("\t8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160,\n"));
+    assert!(p.contains("\t19072, 20480, 21760, 24576, 27264, 28672, 32768,\n}\n"));
+}
+
+#[test]
+fn slice_names_become_identifiers_and_csv_fields() {
+    let text = r#"
+name = "n"
+[[maps]]
+name = "s"
+key = "int64"
+elem = "int64"
+[[slices]]
+name = "a,b"
+elem = "byte"
+[[slices]]
+name = "make"
+elem = "byte"
+[[slices]]
+name = "Log"
+elem = "byte"
+[[goroutines]]
+name = "w"
+program = [
+  { op = "append", slice = "a,b", n = 1 },
+  { op = "append", slice = "make", n = 1 },
+  { op = "append", slice = "Log", n = 1 },
+]
+"#;
+    let p = program(text);
+    for needle in [
+        "var sliceAB []byte\n",
+        "var logAB = &sliceLog{name: \"\\\"a,b\\\"\", noscan: true}\n",
+        "var sliceMake []byte\n",
+        "func makeMake() []byte {",
+        "func appendMake(s *[]byte, l *sliceLog, n uint64) {",
+        // "Log" makes logLog; the next would be logLog2.
+        "var logLog = &sliceLog{name: \"Log\", noscan: true}\n",
+        "\tappendAB(&sliceAB, logAB, 1)\n\tappendMake(&sliceMake, logMake, 1)\n\tappendLog(&sliceLog2, logLog, 1)\n",
+        "var mapS *gomap[int64]\n",
+    ] {
+        assert!(p.contains(needle), "missing {needle:?} in\n{p}");
+    }
+}
+
+#[test]
+fn results_leave_stdout_to_the_slice_events() {
+    let text = format!("{SERVICE}\n[[slices]]\nname = \"s\"\nelem = \"int64\"\n");
+    let p = program(&text);
+    assert!(
+        p.contains(
+            "\t// The results, on stdout unless -sliceevents writes there.\n\tout := os.Stdout\n\
+             \tif sliceEventsOut == os.Stdout {\n\t\tout = os.Stderr\n\t}\n"
+        ),
+        "{p}"
+    );
+}

@@ -22,7 +22,7 @@ pub const MALLOC_HEADER_SIZE: u64 = 8;
 pub const MIN_SIZE_FOR_MALLOC_HEADER: u64 = PTR_SIZE * 64;
 
 /// `class_to_size` of go1.19 runtime/sizeclasses.go, without class 0.
-const CLASS_TO_SIZE: [u16; 67] = [
+pub(crate) const CLASS_TO_SIZE: [u16; 67] = [
     8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256, 288, 320, 352,
     384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024, 1152, 1280, 1408, 1536, 1792, 2048,
     2304, 2688, 3072, 3200, 3456, 4096, 4864, 5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728,

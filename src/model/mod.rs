@@ -6,3 +6,4 @@ pub mod gomap;
 pub mod heap;
 pub mod malloc;
 pub mod sched;
+pub mod slice;

@@ -14,6 +14,7 @@ pub mod plots;
 mod pprof;
 mod race;
 mod schedule;
+mod slices;
 mod steps;
 mod summary;
 mod swimlane;
@@ -26,6 +27,7 @@ pub use metrics::{metrics_om, metrics_om_of};
 pub use pprof::allocs_pb_gz;
 pub use race::{race_json, replay_summary_json, trace_map_events_csv};
 pub use schedule::schedule_txt;
+pub use slices::slice_events_csv;
 pub use steps::steps_json;
 pub use summary::{human_summary, pause_stats, summary_json};
 pub use swimlane::swimlane_svg;
@@ -33,6 +35,16 @@ pub use swimlane::swimlane_svg;
 use std::path::{Path, PathBuf};
 
 use crate::engine::Outcome;
+
+/// How Go prints the error a program died of: `panic: runtime error: …` for a runtime
+/// panic (runtime/error.go: errorString), else `fatal error: …` (runtime/panic.go: throw).
+pub fn fatal_line(message: &str) -> String {
+    if message.starts_with("runtime error: ") {
+        format!("panic: {message}")
+    } else {
+        format!("fatal error: {message}")
+    }
+}
 
 /// `n` and `word`, with an `s` unless `n` is 1: "1 preemption", "2 preemptions".
 pub fn plural(n: u64, word: &str) -> String {
@@ -76,6 +88,9 @@ pub fn write_run(
     ];
     if !outcome.requests.is_empty() {
         files.push(("latency.csv", latency::latency_csv(outcome)));
+    }
+    if !outcome.slices.is_empty() {
+        files.push(("slice_events.csv", slice_events_csv(outcome)));
     }
     let mut written = Vec::with_capacity(files.len());
     for (name, bytes) in files {

@@ -15,8 +15,13 @@ struct RaceJson<'a> {
     first_failure: Option<Failure<'a>>,
     /// Schedules where the happens-before detector saw a data race.
     data_races: u64,
-    /// Finished schedules whose maps were corrupted (lost keys, count drift).
+    /// Finished schedules whose maps were corrupted (lost keys, count drift) or, in a
+    /// scenario with slices, that lost appends.
     corrupted: u64,
+    /// What `corrupted` counts, in a scenario with slices: "appends lost", or "maps
+    /// corrupted or appends lost" with maps too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    corrupted_means: Option<&'static str>,
     /// The first failure shrunk to the fewest preemptions and steps that still fail.
     shrunk_failure: Option<Failure<'a>>,
     /// A schedule with a data race and no fatal error: Go's check is best effort.
@@ -63,7 +68,15 @@ fn failure<'a>(token: String, t: &'a Trace) -> Failure<'a> {
 }
 
 /// The race.json text (pretty, with a final newline); `shrunk` is the first failure shrunk.
-pub fn race_json(scenario: &str, ex: &Exploration, shrunk: Option<(&str, &Trace)>) -> String {
+/// race.json of exploration `ex` of `scenario`, whose `slices` and `maps` say what a
+/// corrupted schedule is.
+pub fn race_json(
+    scenario: &str,
+    ex: &Exploration,
+    shrunk: Option<(&str, &Trace)>,
+    maps: bool,
+    slices: bool,
+) -> String {
     let (depth, bound) = match ex.strategy {
         Strategy::Pct { depth } => (Some(depth), None),
         Strategy::Exhaustive { preemption_bound } => (None, Some(preemption_bound)),
@@ -81,6 +94,11 @@ pub fn race_json(scenario: &str, ex: &Exploration, shrunk: Option<(&str, &Trace)
         shrunk_failure: shrunk.map(|(tok, t)| failure(tok.to_string(), t)),
         data_races: ex.races,
         corrupted: ex.corrupted,
+        corrupted_means: match (maps, slices) {
+            (_, false) => None,
+            (false, true) => Some("appends lost"),
+            (true, true) => Some("maps corrupted or appends lost"),
+        },
         stopped_by_time_limit: ex.stopped,
         search_progress: ex.progress.filter(|_| ex.complete == Some(false)),
         first_silent_race: ex

@@ -107,7 +107,12 @@ fn header(out: &mut String, trace: &Trace, token: &str) {
         .map(|g| format!("{} (goroutine {})", goroutine_name(trace, g), g + 1))
         .collect();
     let _ = writeln!(out, "goroutines: {}", goroutines.join(", "));
-    let _ = writeln!(out, "maps: {}", trace.maps.join(", "));
+    if !trace.maps.is_empty() || trace.slices.is_empty() {
+        let _ = writeln!(out, "maps: {}", trace.maps.join(", "));
+    }
+    if !trace.slices.is_empty() {
+        let _ = writeln!(out, "slices: {}", trace.slices.join(", "));
+    }
     let _ = writeln!(
         out,
         "replay: --schedule {}",
@@ -128,10 +133,10 @@ fn header(out: &mut String, trace: &Trace, token: &str) {
         }
     }
     if let Some(r) = &trace.race {
+        let (kind, name) = trace.variable_name(r.map);
         let _ = writeln!(
             out,
-            "data race: on map {} between step {} ({}) and step {} ({})",
-            map_name(trace, r.map),
+            "data race: on {kind} {name} between step {} ({}) and step {} ({})",
             r.previous.step,
             goroutine_name(trace, r.previous.goroutine),
             r.current.step,
@@ -221,7 +226,14 @@ fn table(out: &mut String, trace: &Trace) {
                     map_name(trace, m).into_owned(),
                     format!("{}→{}", s.writing_before as u8, s.writing_after as u8),
                 ),
-                None => ("-".to_string(), String::new()),
+                // The map column names the variable a step touches: a slice too.
+                None => match s.slice {
+                    Some(v) => (
+                        trace.variable_name(trace.maps.len() as u32 + v).1,
+                        String::new(),
+                    ),
+                    None => ("-".to_string(), String::new()),
+                },
             };
             let marks = step_marks(trace, i);
             let marker = if marks.is_empty() {
@@ -372,6 +384,9 @@ fn place(kind: StepKind) -> Place {
         | StepKind::RLock
         | StepKind::RUnlock
         | StepKind::Local
+        | StepKind::SliceLoad
+        | StepKind::SliceStore
+        | StepKind::SliceSet
         | StepKind::GcStart => Place::Other,
     }
 }
@@ -457,6 +472,7 @@ pub(crate) mod tests {
             goroutine: g,
             p: 0,
             map: Some(0),
+            slice: None,
             kind,
             writing_before: before,
             writing_after: after,

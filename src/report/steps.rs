@@ -17,6 +17,9 @@ struct Steps<'a> {
     replay: String,
     goroutines: Vec<String>,
     maps: Vec<MapInfo>,
+    /// Slice names, for a scenario with slices.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    slices: &'a [String],
     /// Steps in the schedule; `steps` lists those schedule.txt lists.
     total_steps: usize,
     preemptions: u32,
@@ -47,6 +50,9 @@ struct Step {
     goroutine: u32,
     p: u32,
     map: Option<u32>,
+    /// The slice a slice step touches (index into `slices`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    slice: Option<u32>,
     step: &'static str,
     file: &'static str,
     function: &'static str,
@@ -83,6 +89,7 @@ pub fn steps_json(trace: &Trace, token: &str, scenario: &str, file: &str, shown:
                 goroutine: s.goroutine,
                 p: s.p,
                 map: s.map,
+                slice: s.slice,
                 step: trace.step_name(s),
                 file: src.file,
                 function: src.function,
@@ -106,6 +113,7 @@ pub fn steps_json(trace: &Trace, token: &str, scenario: &str, file: &str, shown:
             .map(|g| goroutine_name(trace, g).into_owned())
             .collect(),
         maps,
+        slices: &trace.slices,
         total_steps: trace.steps.len(),
         preemptions: trace.preemptions,
         outcome: trace.outcome(),

@@ -51,6 +51,9 @@ struct Summary<'a> {
     /// The most goroutines alive at once.
     max_goroutines: u64,
     maps: Vec<MapSummary<'a>>,
+    /// Slice name → its length, capacity and allocations, for scenarios with slices.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    slices: std::collections::BTreeMap<&'a str, super::slices::SliceSummary>,
     /// Request name → latency statistics (after the warm-up), for scenarios with requests.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     requests: std::collections::BTreeMap<&'a str, super::latency::RequestStats>,
@@ -205,6 +208,7 @@ pub fn summary_json(o: &Outcome) -> String {
         fatal_detail: o.fatal_detail.as_deref(),
         max_goroutines: o.max_goroutines,
         maps: o.maps.iter().map(map_summary).collect(),
+        slices: super::slices::slice_summaries(o),
         requests: super::latency::request_stats(o),
         stopped_by_time_limit: o.stopped,
     };
@@ -275,6 +279,20 @@ pub fn human_summary(o: &Outcome) -> String {
             human_bytes(m.live_bytes)
         );
     }
+    for s in &o.slices {
+        let _ = writeln!(
+            out,
+            "  slice {} []{}: len {}, cap {}; {}, {} of {} in all, garbage {}",
+            s.name,
+            s.elem,
+            s.len,
+            s.cap,
+            super::plural(s.appends, "append"),
+            super::plural(s.stats.allocs, "allocation"),
+            human_bytes(s.stats.alloc_bytes),
+            human_bytes(s.stats.garbage_bytes)
+        );
+    }
     let (stw_total, stw_max, _, p99) = pause_stats(&o.pauses_ns);
     let _ = writeln!(
         out,
@@ -297,7 +315,7 @@ pub fn human_summary(o: &Outcome) -> String {
     );
     super::latency::human_requests(o, &mut out);
     if let Some(f) = &o.fatal {
-        let _ = writeln!(out, "  fatal error: {f}");
+        let _ = writeln!(out, "  {}", super::fatal_line(f));
         if let Some(d) = &o.fatal_detail {
             let _ = writeln!(out, "    {d}");
         }

@@ -35,7 +35,7 @@ const RACE_COLOR: &str = "#7b1fa2";
 const FLAG_COLOR: &str = "#4a86c5";
 
 /// Groups of steps, with their fill colour, for the boxes and the legend.
-const CATEGORIES: [(&str, &str); 8] = [
+const CATEGORIES: [(&str, &str); 9] = [
     ("hashWriting check", "#f6c85f"),
     ("hashWriting flip", "#8fbfe8"),
     ("bucket write", "#93c47d"),
@@ -44,6 +44,7 @@ const CATEGORIES: [(&str, &str); 8] = [
     ("lock", "#e3a6c4"),
     ("local work", "#d9d9d9"),
     ("gcStart", "#222222"),
+    ("slice append / set", "#76d7c4"),
 ];
 
 fn category(kind: StepKind) -> usize {
@@ -63,6 +64,7 @@ fn category(kind: StepKind) -> usize {
         StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock => 5,
         StepKind::Local => 6,
         StepKind::GcStart => 7,
+        StepKind::SliceLoad | StepKind::SliceStore | StepKind::SliceSet => 8,
     }
 }
 
@@ -385,9 +387,9 @@ pub fn swimlane_svg(trace: &Trace) -> String {
                 a.function
             )
         };
+        let (kind, name) = trace.variable_name(r.map);
         let text = format!(
-            "data race on map {}: {}, previous {}",
-            map_name(trace, r.map),
+            "data race on {kind} {name}: {}, previous {}",
             side(&r.current),
             side(&r.previous)
         );
@@ -405,7 +407,8 @@ pub fn swimlane_svg(trace: &Trace) -> String {
         );
     }
 
-    let height = legend(&mut body, y + 8.0, width);
+    let slices = trace.steps.iter().any(|s| s.slice.is_some());
+    let height = legend(&mut body, y + 8.0, width, slices);
 
     let mut svg = String::with_capacity(body.len() + 256);
     let _ = writeln!(
@@ -551,9 +554,11 @@ fn hash_writing_strip(
 }
 
 /// The legend, from `top`, wrapped to `width`. Returns the height of the picture.
-fn legend(out: &mut String, top: f64, width: f64) -> f64 {
+/// The slice category is listed only for a schedule with slice steps.
+fn legend(out: &mut String, top: f64, width: f64, slices: bool) -> f64 {
     let mut entries: Vec<(String, String)> = CATEGORIES
         .iter()
+        .take(if slices { CATEGORIES.len() } else { 8 })
         .map(|(label, fill)| {
             (
                 label.to_string(),

@@ -13,9 +13,9 @@ use super::path::FieldPath;
 use super::types::{Op, default_mutex};
 
 /// Every op name, in the order of DESIGN.md.
-pub(crate) const OPS: [&str; 15] = [
-    "insert", "delete", "churn", "read", "iterate", "alloc", "retain", "free", "compute", "lock",
-    "unlock", "rlock", "runlock", "loop", "request",
+pub(crate) const OPS: [&str; 18] = [
+    "insert", "delete", "churn", "read", "iterate", "append", "reset", "drop", "alloc", "retain",
+    "free", "compute", "lock", "unlock", "rlock", "runlock", "loop", "request",
 ];
 
 /// Prefixes an encoded [`OpError`] inside a serde error message.
@@ -87,6 +87,8 @@ fn fields_of(op: &str) -> Option<&'static [&'static str]> {
     Some(match op {
         "insert" | "delete" | "churn" | "read" => &["map", "n"],
         "iterate" => &["map"],
+        "append" => &["slice", "n"],
+        "reset" | "drop" => &["slice"],
         "alloc" => &["bytes", "size", "rate"],
         "retain" => &["bytes", "size"],
         "free" => &["bytes"],
@@ -147,6 +149,16 @@ fn op_from_value(v: &Value) -> Result<Op, Fault> {
         },
         "iterate" => Op::Iterate {
             map: req(t, "map")?,
+        },
+        "append" => Op::Append {
+            slice: req(t, "slice")?,
+            n: req(t, "n")?,
+        },
+        "reset" => Op::Reset {
+            slice: req(t, "slice")?,
+        },
+        "drop" => Op::Drop {
+            slice: req(t, "slice")?,
         },
         "alloc" => Op::Alloc {
             bytes: req(t, "bytes")?,

@@ -59,6 +59,7 @@ impl Scenario {
                 }
                 Op::Churn { n, .. } => n.saturating_mul(2).saturating_mul(c.map_op.as_ps()),
                 Op::Iterate { .. } => c.map_op.as_ps(),
+                Op::Append { n, .. } => n.saturating_mul(c.slice_append.as_ps()),
                 Op::Alloc { bytes, size, .. } | Op::Retain { bytes, size } => bytes
                     .0
                     .div_ceil(size.0.max(1))
@@ -134,6 +135,23 @@ impl Scenario {
                         let objects = bytes.0.div_ceil(size.0.max(1));
                         (if rate.is_some() { objects } else { 1 }, bytes.0, 0)
                     }
+                    Op::Append { slice, n } => {
+                        // One step per growth (a few dozen at most, 2x then 1.25x) and the
+                        // appends between; the arrays allocated sum to under 6 times the
+                        // last one, which is at most 1.25 times the elements appended
+                        // (plus its size class).
+                        let size = sc
+                            .slices
+                            .iter()
+                            .find(|s| &s.name == slice)
+                            .map_or(0, |s| s.elem.size());
+                        let bytes = n.saturating_mul(size).saturating_mul(6);
+                        (
+                            (*n).min(128),
+                            bytes,
+                            if sc.slice_is_global(slice) { bytes } else { 0 },
+                        )
+                    }
                     Op::Retain { bytes, .. } => (1, bytes.0, bytes.0),
                     Op::Free { bytes } => {
                         w.freed_bytes = w.freed_bytes.saturating_add(times.saturating_mul(bytes.0));
@@ -186,6 +204,13 @@ impl Scenario {
             })
         }
         self.programs().any(|(p, _)| any(p))
+    }
+
+    /// Whether the slice called `name` is one variable all goroutines share.
+    pub fn slice_is_global(&self, name: &str) -> bool {
+        self.slices
+            .iter()
+            .any(|s| s.name == name && s.scope == super::types::SliceScope::Global)
     }
 
     /// The position of the map called `name` in `maps`.

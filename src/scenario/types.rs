@@ -34,6 +34,9 @@ pub struct Scenario {
     /// `[[maps]]`, in file order; ops name them.
     #[serde(default)]
     pub maps: Vec<MapSpec>,
+    /// `[[slices]]`, in file order; ops name them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub slices: Vec<SliceSpec>,
     /// `[[goroutines]]`, in file order.
     #[serde(default)]
     pub goroutines: Vec<GoroutineSpec>,
@@ -217,6 +220,10 @@ pub struct Costs {
     pub scavenge_run: Dur,
     /// ... plus this per KiB released.
     pub scavenge_per_kib: Dur,
+    /// One `s = append(s, x)` that fits in the capacity (a store and the length's update).
+    pub slice_append: Dur,
+    /// growslice copying the old array into the new one (runtime/slice.go: memmove), per KiB.
+    pub memmove_per_kib: Dur,
     /// mallocgc's fixed cost per object.
     pub alloc_object: Dur,
     /// Sweeping and reusing swept memory, per KiB allocated once a GC has run.
@@ -290,6 +297,11 @@ impl Default for Costs {
             // The GC costs below are calibrated on the measured gctrace runs
             // (tests/data/measured/gc_*.csv: 64 MiB live, 8 GiB of 4 KiB garbage,
             // GOMAXPROCS=2); README "Costs" explains each.
+            // benches/go/slices (results/slices.txt): appends to a presized []int64 of
+            // reused memory (GOGC=100), 0.55..0.67 ns at 1e3..1e6 elements; copy() between
+            // resident 4 KiB buffers, 9..12 ns per KiB (18 at 64 KiB, 37..39 beyond the L2).
+            slice_append: Dur::from_ps(600),
+            memmove_per_kib: Dur::from_ns(11),
             alloc_object: Dur::from_ns(20),
             sweep_per_kib: Dur::from_ns(150),
             mark_per_kib: Dur::from_ps(8_500),
@@ -329,6 +341,41 @@ pub struct MapSpec {
     /// Map implementation; `None` means the one of `runtime.go`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub r#impl: Option<MapImpl>,
+}
+
+/// `[[slices]]`: one slice variable, `make([]elem, 0, cap)` (a nil slice when `cap` is 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SliceSpec {
+    /// The name ops refer to the slice by.
+    pub name: String,
+    /// The element type, in Go syntax.
+    pub elem: GoType,
+    /// The capacity `make` gives it (0 by default: `var s []elem`, no allocation).
+    #[serde(default)]
+    pub cap: u64,
+    /// `"global"` (default): one variable all goroutines share. `"goroutine"`: each
+    /// goroutine has its own, made where it first uses it and garbage when it ends, as
+    /// `s := make([]elem, 0, cap)` inside a request handler.
+    #[serde(default, skip_serializing_if = "SliceScope::is_global")]
+    pub scope: SliceScope,
+}
+
+/// Whose variable a slice is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SliceScope {
+    /// A package-level variable every goroutine appends to.
+    #[default]
+    Global,
+    /// A local variable of each goroutine's function.
+    Goroutine,
+}
+
+impl SliceScope {
+    fn is_global(&self) -> bool {
+        *self == SliceScope::Global
+    }
 }
 
 /// Which map implementation models a map.
@@ -445,6 +492,23 @@ pub enum Op {
     Iterate {
         /// The map's name.
         map: String,
+    },
+    /// `n` times `s = append(s, x)`: one element each, growing the array when it is full.
+    Append {
+        /// The slice's name.
+        slice: String,
+        /// How many single-element appends.
+        n: u64,
+    },
+    /// `s = s[:0]`: length 0, the array kept for the next appends.
+    Reset {
+        /// The slice's name.
+        slice: String,
+    },
+    /// `s = nil`: the array becomes garbage.
+    Drop {
+        /// The slice's name.
+        slice: String,
     },
     /// Garbage that dies young; paced at `rate` if given.
     Alloc {

@@ -8,6 +8,16 @@ use super::gotype::invalid_key_message;
 use super::path::FieldPath;
 use super::types::{GoroutineSpec, Op, Scenario};
 
+/// The names ops may refer to: each declared map and slice with its index.
+struct Declared<'a> {
+    maps: HashMap<&'a str, usize>,
+    slices: HashMap<&'a str, usize>,
+}
+
+/// runtime/malloc.go: maxAlloc on linux/amd64, `1 << heapAddrBits` (48): the largest object
+/// makeslice and growslice accept ("cap out of range" beyond it).
+const MAX_ALLOC: u64 = 1 << 48;
+
 /// Go releases whose runtime is modelled.
 pub(crate) const SUPPORTED_GO: [&str; 6] = ["1.19", "1.20", "1.21", "1.22", "1.23", "1.24"];
 
@@ -18,7 +28,8 @@ const MAX_GOROUTINES: u64 = 100_000;
 /// a minute and a half of simulation.
 const MAX_ARRIVALS: u64 = 100_000_000;
 
-/// The first problem of `s`, in file order: name, runtime, heap, costs, maps, goroutines.
+/// The first problem of `s`, in file order: name, runtime, heap, costs, maps, slices,
+/// goroutines.
 pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
     let root = FieldPath::root();
     check_name(&s.name, root.key("name"))?;
@@ -31,7 +42,10 @@ pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
         ));
     }
     check_fractions(s)?;
-    let maps = check_maps(s)?;
+    let maps = Declared {
+        maps: check_maps(s)?,
+        slices: check_slices(s)?,
+    };
     for (g, spec) in s.goroutines.iter().enumerate() {
         check_goroutine(s, spec, root.key("goroutines").index(g), &maps)?;
     }
@@ -181,11 +195,51 @@ fn check_maps(s: &Scenario) -> Result<HashMap<&str, usize>, Problem> {
     Ok(seen)
 }
 
+/// Checks `[[slices]]` and returns each declared name with its index.
+fn check_slices(s: &Scenario) -> Result<HashMap<&str, usize>, Problem> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, sl) in s.slices.iter().enumerate() {
+        let at = FieldPath::root().key("slices").index(i);
+        if sl.name.is_empty() {
+            return Err(Problem::at(
+                at.key("name"),
+                "a slice name must not be empty",
+            ));
+        }
+        if let Some(first) = seen.get(sl.name.as_str()) {
+            return Err(Problem::at(
+                at.key("name"),
+                format!(
+                    "duplicate slice name `{}` (first declared as slices[{first}])",
+                    sl.name
+                ),
+            ));
+        }
+        seen.insert(&sl.name, i);
+        // runtime/slice.go: makeslice panics with "makeslice: cap out of range" when
+        // cap * size overflows or passes maxAlloc.
+        let size = sl.elem.size();
+        if size > 0 && sl.cap > MAX_ALLOC / size {
+            return Err(Problem::at(
+                at.key("cap"),
+                format!(
+                    "make([]{}, 0, {}) takes more than 2^48 bytes: Go panics with \
+                     \"makeslice: cap out of range\"",
+                    sl.elem.text(),
+                    sl.cap
+                ),
+            )
+            .allowed(format!("0 to {}", MAX_ALLOC / size)));
+        }
+    }
+    Ok(seen)
+}
+
 fn check_goroutine(
     s: &Scenario,
     g: &GoroutineSpec,
     at: FieldPath,
-    maps: &HashMap<&str, usize>,
+    maps: &Declared,
 ) -> Result<(), Problem> {
     if g.count < 1 {
         return Err(Problem::at(at.key("count"), "count must be >= 1, got 0"));
@@ -202,12 +256,7 @@ fn check_request_name(name: &str, at: FieldPath) -> Result<(), Problem> {
     Ok(())
 }
 
-fn check_ops(
-    s: &Scenario,
-    ops: &[Op],
-    at: FieldPath,
-    maps: &HashMap<&str, usize>,
-) -> Result<(), Problem> {
+fn check_ops(s: &Scenario, ops: &[Op], at: FieldPath, maps: &Declared) -> Result<(), Problem> {
     for (i, op) in ops.iter().enumerate() {
         let here = at.index(i);
         match op {
@@ -215,7 +264,10 @@ fn check_ops(
             | Op::Delete { map, .. }
             | Op::Churn { map, .. }
             | Op::Read { map, .. }
-            | Op::Iterate { map } => check_map_ref(map, here.key("map"), maps)?,
+            | Op::Iterate { map } => check_ref("map", map, here.key("map"), &maps.maps)?,
+            Op::Append { slice, .. } | Op::Reset { slice } | Op::Drop { slice } => {
+                check_ref("slice", slice, here.key("slice"), &maps.slices)?
+            }
             Op::Alloc { size, rate, .. } => {
                 check_size(size.0, here.key("size"))?;
                 if rate.is_some_and(|r| r.0 == 0) {
@@ -233,7 +285,10 @@ fn check_ops(
                         "a loop with a duration needs a body that takes time, or it would \
                          never end",
                     )
-                    .allowed("a map op, an alloc or retain, or a compute with a time above 0"));
+                    .allowed(
+                        "a map op, an append, an alloc or retain, or a compute with a time \
+                         above 0",
+                    ));
                 }
             }
             Op::Request { name, body } => {
@@ -253,16 +308,22 @@ fn check_size(size: u64, at: FieldPath) -> Result<(), Problem> {
     Ok(())
 }
 
-fn check_map_ref(name: &str, at: FieldPath, maps: &HashMap<&str, usize>) -> Result<(), Problem> {
-    if maps.contains_key(name) {
+/// A reference to a declared map or slice (`kind`), by name.
+fn check_ref(
+    kind: &str,
+    name: &str,
+    at: FieldPath,
+    names: &HashMap<&str, usize>,
+) -> Result<(), Problem> {
+    if names.contains_key(name) {
         return Ok(());
     }
-    let mut declared: Vec<(&str, usize)> = maps.iter().map(|(n, i)| (*n, *i)).collect();
+    let mut declared: Vec<(&str, usize)> = names.iter().map(|(n, i)| (*n, *i)).collect();
     declared.sort_by_key(|&(_, i)| i);
-    let problem = Problem::at(at, format!("map `{name}` is not declared"));
+    let problem = Problem::at(at, format!("{kind} `{name}` is not declared"));
     if declared.is_empty() {
         return Err(Problem {
-            message: format!("map `{name}` is not declared (the scenario has no [[maps]])"),
+            message: format!("{kind} `{name}` is not declared (the scenario has no [[{kind}s]])"),
             ..problem
         });
     }

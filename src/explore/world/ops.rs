@@ -77,7 +77,7 @@ impl World {
                 st.hash = m.key_hash(st.key);
                 st.hashed = true;
             }
-            StepKind::Local => {}
+            StepKind::Local | StepKind::SliceLoad | StepKind::SliceStore | StepKind::SliceSet => {}
             StepKind::XorLoad | StepKind::ClearLoad => st.reg = m.flag_word(),
             StepKind::XorStore => m.store_toggled(st.reg),
             StepKind::AssignFind => {

@@ -27,11 +27,15 @@ pub(crate) struct Record {
 }
 
 impl Record {
-    /// For compiled scenario `c`, whose start (`[heap] live`, makemap) did `map_work`.
-    pub fn new(c: &Compiled, map_work: &[Work], o: RecordOptions) -> Record {
+    /// For compiled scenario `c`, whose start (`[heap] live`, makemap, the slices' make)
+    /// did `map_work` and made arrays of `slice_bytes`.
+    pub fn new(c: &Compiled, map_work: &[Work], slice_bytes: &[u64], o: RecordOptions) -> Record {
         let profile = o.profile.then(|| {
             let mut p = AllocProfile::new(c.programs.iter().map(|p| p.instrs.len()), c.maps.len());
             p.start(c.live_bytes, map_work);
+            for &b in slice_bytes {
+                p.makeslice(b);
+            }
             p
         });
         Record {
@@ -65,6 +69,15 @@ impl World {
             }
             Instr::Free { bytes } => p.free(bytes),
             _ => {}
+        }
+    }
+
+    /// Counts one object of `bytes` allocated by goroutine `g`'s current instruction (a
+    /// slice's array).
+    pub(super) fn record_malloc(&mut self, g: usize, bytes: u64) {
+        let (program, pc) = self.at(g);
+        if let Some(p) = self.record.as_mut().and_then(|r| r.profile.as_mut()) {
+            p.malloc(program, pc, bytes, 1, false);
         }
     }
 

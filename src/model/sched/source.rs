@@ -22,7 +22,10 @@ impl StepKind {
             (StepKind::Lock | StepKind::Unlock, _) => ("sync/mutex.go", self.sync_function()),
             (StepKind::RLock | StepKind::RUnlock, _) => ("sync/rwmutex.go", self.sync_function()),
             (StepKind::GcStart, _) => ("runtime/mgc.go", "runtime.gcStart"),
-            (StepKind::Local, _) | (_, None) => ("", ""),
+            (StepKind::SliceLoad, _) => ("runtime/slice.go", "runtime.growslice"),
+            (StepKind::Local | StepKind::SliceStore | StepKind::SliceSet, _) | (_, None) => {
+                ("", "")
+            }
             (_, Some(op)) if swiss => ("internal/runtime/maps/runtime_swiss.go", swiss_fn(op)),
             (_, Some(op)) => ("runtime/map.go", self.function(op)),
         };
@@ -106,6 +109,11 @@ impl StepKind {
             (StepKind::RUnlock, _) => "mu.RUnlock()",
             (StepKind::GcStart, _) => "gcStart(gcTrigger{kind: gcTriggerHeap})",
             (StepKind::Local, _) => "(the goroutine's own work: no shared state)",
+            (StepKind::SliceLoad, _) => {
+                "s = append(s, x): load s (array, len, cap); growslice(…) when len == cap"
+            }
+            (StepKind::SliceStore, _) => "s = append(s, x): store x at s[len], then s itself",
+            (StepKind::SliceSet, _) => "s = s[:0] or s = nil",
         }
     }
 }

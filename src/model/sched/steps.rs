@@ -63,6 +63,14 @@ pub enum StepKind {
     RUnlock,
     /// Work that touches no shared state (compute, allocation).
     Local,
+    /// `s = append(s, x)`, its first half: load the slice header `s` (array, len, cap) and,
+    /// when len == cap, call growslice (runtime/slice.go) for a bigger array.
+    SliceLoad,
+    /// ... its second half: store `x` at the end and the new header back into `s`. Another
+    /// goroutine's store between the two halves is lost.
+    SliceStore,
+    /// `s = s[:0]` or `s = nil`: a store of the header alone.
+    SliceSet,
     /// runtime/mgc.go: gcStart, called from mallocgc when an allocation reaches the heap
     /// trigger (gcTrigger.test). The first cycle's gcBgMarkStartWorkers takes the caller
     /// off its P, even in the middle of a map write.
@@ -95,6 +103,9 @@ impl StepKind {
             StepKind::RLock => "RLock",
             StepKind::RUnlock => "RUnlock",
             StepKind::Local => "compute",
+            StepKind::SliceLoad => "append (load s)",
+            StepKind::SliceStore => "append (store s)",
+            StepKind::SliceSet => "set s",
             StepKind::GcStart => "gcStart",
         }
     }
@@ -154,6 +165,9 @@ impl StepKind {
             | StepKind::RLock
             | StepKind::RUnlock
             | StepKind::Local
+            | StepKind::SliceLoad
+            | StepKind::SliceStore
+            | StepKind::SliceSet
             | StepKind::GcStart => 0,
             _ => 2,
         }

@@ -9,7 +9,7 @@ use super::HtmlError;
 use super::figures::{Plot, plots};
 use super::format::{format, label, unit_of};
 use super::race::{RaceView, StepsView, race_view, steps_view};
-use super::table::{Table, json_rows_table, sweep_table, table};
+use super::table::{Table, json_rows_table, json_rows_table_ordered, sweep_table, table};
 use crate::report::plots::Table as Csv;
 
 #[derive(Serialize, Default)]
@@ -26,6 +26,12 @@ pub(super) struct Page {
     maps: Option<Table>,
     plots: Vec<Plot>,
     map_events: Option<Table>,
+    /// summary.json's `slices`, a row per slice.
+    slices: Option<Table>,
+    /// slice_events.csv: each slice's growths.
+    slice_events: Option<Table>,
+    /// slice_growth.svg is among the plots.
+    slice_plot: bool,
     gc_cycles: Option<Table>,
     race: Option<RaceView>,
     steps: Option<StepsView>,
@@ -228,10 +234,16 @@ pub(super) fn page(dir: &Path) -> Result<Page, HtmlError> {
     if let Some(t) = read_csv(&dir.join("map_events.csv"))?.filter(|t| !t.rows.is_empty()) {
         page.map_events = Some(table(&t, "map_events", |_| ""));
     }
+    if page.slices.is_some() {
+        if let Some(t) = read_csv(&dir.join("slice_events.csv"))?.filter(|t| !t.rows.is_empty()) {
+            page.slice_events = Some(text_columns_left(table(&t, "slice_events", |_| "")));
+        }
+    }
     if let Some(t) = read_csv(&dir.join("gc_cycles.csv"))?.filter(|t| !t.rows.is_empty()) {
         page.gc_cycles = Some(table(&t, "gc_cycles", |_| ""));
     }
     page.plots = plots(dir)?;
+    page.slice_plot = page.slices.is_some() && page.plots.iter().any(|p| p.name == "slice_growth");
     if page.plots.is_empty() && (page.kind == "run" || page.kind == "sweep") {
         page.notes.push(
             "No plots here (--no-plots): `gomemsim plot` on this directory draws them, and \
@@ -268,7 +280,7 @@ pub(super) fn run_summary(page: &mut Page, s: &Value) {
     fields.sort_by_key(|(k, _)| super::format::order_of(k));
     for (k, v) in fields {
         match k.as_str() {
-            "maps" | "requests" | "scenario" | "fatal" | "fatal_detail" => {}
+            "maps" | "requests" | "slices" | "scenario" | "fatal" | "fatal_detail" => {}
             _ if v.is_object() || v.is_array() => {}
             _ => page.summary.push(Field {
                 label: label(k),
@@ -297,6 +309,17 @@ pub(super) fn run_summary(page: &mut Page, s: &Value) {
     {
         page.maps = Some(json_rows_table("maps", maps.iter().map(|m| ("", m))));
     }
+    if let Some(slices) = obj
+        .get("slices")
+        .and_then(Value::as_object)
+        .filter(|s| !s.is_empty())
+    {
+        page.slices = Some(text_columns_left(json_rows_table_ordered(
+            "slices",
+            SLICE_COLUMNS,
+            slices.iter().map(|(name, v)| (name.as_str(), v)),
+        )));
+    }
     if let Some(req) = obj
         .get("requests")
         .and_then(Value::as_object)
@@ -308,6 +331,34 @@ pub(super) fn run_summary(page: &mut Page, s: &Value) {
         ));
     }
 }
+
+/// `t` with its columns of text (no number in any row: a slice's name, its element type)
+/// aligned as text rather than as numbers.
+fn text_columns_left(mut t: Table) -> Table {
+    for (c, h) in t.headers.iter_mut().enumerate() {
+        let number = |r: &super::table::Row| {
+            r.cells
+                .get(c)
+                .is_some_and(|cell| cell.sort.trim().parse::<f64>().is_ok())
+        };
+        if h.numeric && !t.rows.iter().any(number) {
+            h.numeric = false;
+        }
+    }
+    t
+}
+
+/// The columns of the slices' table, in this order (a field summary.json may add later
+/// comes after them).
+const SLICE_COLUMNS: &[&str] = &[
+    "elem",
+    "len",
+    "cap",
+    "appends",
+    "allocs",
+    "alloc_bytes",
+    "garbage_bytes",
+];
 
 fn calibrate_view(f: &Value) -> CalibrateView {
     let mut rows = Vec::new();

@@ -15,7 +15,7 @@ const MAX_INLINE_SVG: u64 = 2 << 20;
 pub(super) struct Plot {
     /// Drawn at its own size, in a box that scrolls (a long schedule's swimlane).
     wide: bool,
-    name: String,
+    pub(super) name: String,
     caption: &'static str,
     svg: Option<String>,
     /// The plot as a data: URI, when it is not inlined.
@@ -30,6 +30,9 @@ pub(super) fn caption(name: &str) -> &'static str {
             "Each map's buckets (or Swiss tables) against the keys inserted: where it grows."
         }
         "map_compare" => "The classic and the Swiss-table map side by side.",
+        "slice_growth" => {
+            "Each slice's capacity against its appends: a dot at each growth (a new backing array), a square at make's."
+        }
         "swimlane" => "The schedule: one lane per goroutine that took a step, its steps in order.",
         "stw_vs_throughput" => {
             "Stop-the-world time against throughput, one numbered point per grid point; the Pareto points are joined."

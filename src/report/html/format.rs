@@ -58,7 +58,7 @@ pub(super) fn format(value: &str, unit: Unit) -> String {
 }
 
 /// Bytes with a binary prefix, three significant digits.
-pub(super) fn bytes(x: f64) -> String {
+pub(crate) fn bytes(x: f64) -> String {
     match crate::resources::binary_scaled(x) {
         (_, "B") => format!("{} B", count(x)),
         (v, unit) => format!("{} {unit}", significant(v)),
@@ -194,6 +194,8 @@ pub(super) fn label(name: &str) -> String {
         "throughput_rps" => "throughput",
         "p999_ns" => "p99.9",
         "mean_ns" => "mean",
+        "allocs" => "allocations",
+        "alloc_bytes" => "bytes allocated",
         _ => "",
     };
     if !known.is_empty() {

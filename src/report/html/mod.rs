@@ -18,6 +18,9 @@ use minijinja::{Environment, context};
 
 use super::ReportError;
 
+/// Bytes as the page shows them (`24.6 KiB`), for the plots' keys to say the same.
+pub(crate) use format::bytes as bytes_text;
+
 /// The file name of the page.
 pub const REPORT_HTML: &str = "report.html";
 

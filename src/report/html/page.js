@@ -116,6 +116,7 @@
     add("step", st.step);
     if (st.file) add("Go source", st.file + ": " + st.function);
     add("statement", st.code, "code");
+    if (st.slice !== undefined && st.slice !== null && s.slices) add("slice", s.slices[st.slice]);
     if (st.map !== null && maps[st.map]) {
       var m = maps[st.map];
       var before = st.flag_before ? 1 : 0, after = st.flag_after ? 1 : 0;

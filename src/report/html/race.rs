@@ -16,6 +16,8 @@ pub(super) struct RaceView {
     outcomes: Vec<Outcome>,
     data_races: String,
     corrupted: String,
+    /// What `corrupted` counts: "maps corrupted", "appends lost" or both.
+    harm: String,
     failures: Vec<Failure>,
 }
 
@@ -141,6 +143,11 @@ pub(super) fn race_view(r: &Value) -> RaceView {
         outcomes,
         data_races: format(&n("data_races").to_string(), Unit::Count),
         corrupted: format(&n("corrupted").to_string(), Unit::Count),
+        harm: r
+            .get("corrupted_means")
+            .and_then(Value::as_str)
+            .unwrap_or("maps corrupted")
+            .to_string(),
         failures,
     }
 }
@@ -157,6 +164,11 @@ pub(super) fn steps_view(s: &Value) -> StepsView {
         .map(|a| a.iter().collect())
         .unwrap_or_default();
     let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+    let slices: Vec<String> = s
+        .get("slices")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(raw_text).collect())
+        .unwrap_or_default();
     let mut next = 0;
     let rows = s
         .get("steps")
@@ -196,7 +208,12 @@ pub(super) fn steps_view(s: &Value) -> StepsView {
                             .and_then(|g| names.get(g as usize).cloned())
                             .unwrap_or_default(),
                         p: u("p").unwrap_or(0),
-                        map: map.map(|m| str_of(m, "name")).unwrap_or_default(),
+                        // The variable the step touches: its map, or its slice.
+                        map: map.map(|m| str_of(m, "name")).unwrap_or_else(|| {
+                            u("slice")
+                                .and_then(|v| slices.get(v as usize).cloned())
+                                .unwrap_or_default()
+                        }),
                         step: str_of(st, "step"),
                         flag,
                         home,

@@ -47,6 +47,16 @@ pub(super) fn json_rows_table<'a>(
     id: &str,
     rows: impl Iterator<Item = (&'a str, &'a Value)>,
 ) -> Table {
+    json_rows_table_ordered(id, &[], rows)
+}
+
+/// [`json_rows_table`] with the fields `first` names first, in that order; the others
+/// follow in the page's order.
+pub(super) fn json_rows_table_ordered<'a>(
+    id: &str,
+    first: &[&str],
+    rows: impl Iterator<Item = (&'a str, &'a Value)>,
+) -> Table {
     let rows: Vec<(&str, &Value)> = rows.collect();
     let mut keys: Vec<&String> = Vec::new();
     for (_, v) in &rows {
@@ -56,7 +66,10 @@ pub(super) fn json_rows_table<'a>(
             }
         }
     }
-    keys.sort_by_key(|k| order_of(k));
+    keys.sort_by_key(|k| match first.iter().position(|f| *f == k.as_str()) {
+        Some(i) => i,
+        None => first.len() + order_of(k),
+    });
     let named = rows.iter().any(|(n, _)| !n.is_empty());
     let mut headers = Vec::new();
     if named {

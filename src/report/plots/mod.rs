@@ -1,7 +1,8 @@
 //! Plots of a run's and a sweep's CSV outputs, each written as SVG and PNG.
 //!
-//! The plots read only the CSV files already in a result directory, so they can be drawn
-//! again at any time from what a run or a sweep left behind. Text is laid out with a font
+//! The plots read only the files already in a result directory (its CSV files; for
+//! slice_growth also summary.json and scenario.toml), so they can be drawn again at any
+//! time from what a run or a sweep left behind. Text is laid out with a font
 //! compiled into the binary (DejaVu Sans), never a system font, so the output is the same on
 //! every machine.
 
@@ -11,6 +12,7 @@ mod latency_vs_gogc;
 mod map_compare;
 mod map_growth;
 mod pause_heatmap;
+mod slice_growth;
 mod stw_vs_throughput;
 pub(crate) use stw_vs_throughput::{pareto_front, throughput_column};
 
@@ -72,14 +74,19 @@ pub enum PlotError {
 }
 
 /// Draws the plots of a `gomemsim run` from the CSV files in `dir`: `heap_timeline` from
-/// gc_cycles.csv, `map_growth` from map_events.csv, and `map_compare` from map_ops.csv when
-/// the run has a Swiss map or several maps, each as .svg and .png. A plot whose file has no
-/// rows is skipped. Returns the paths written.
+/// gc_cycles.csv, `map_growth` from map_events.csv, `map_compare` from map_ops.csv when
+/// the run has a Swiss map or several maps, and `slice_growth` from slice_events.csv when
+/// the scenario has slices (with summary.json's `slices` and scenario.toml's `make`
+/// capacities), each as .svg and .png. A plot whose file has no rows is skipped. Returns
+/// the paths written.
 pub fn draw_run_plots(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
     let mut written = heap_timeline::draw(dir)?;
     written.extend(map_growth::draw(dir)?);
     if dir.join("map_ops.csv").exists() {
         written.extend(map_compare::draw(dir)?);
+    }
+    if dir.join("slice_events.csv").exists() {
+        written.extend(slice_growth::draw(dir)?);
     }
     Ok(written)
 }

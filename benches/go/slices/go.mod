@@ -1,0 +1,3 @@
+module slices
+
+go 1.19

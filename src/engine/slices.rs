@@ -1,0 +1,289 @@
+//! Slices in a run: `make([]T, 0, cap)` at the start, and the append, reset and drop ops,
+//! whose backing arrays go on the heap and whose old arrays become garbage.
+
+use super::sim::Sim;
+use crate::model::malloc::Malloc;
+use crate::model::slice::{GROWSLICE_PANIC, Grow, Growth, Slice, SliceStats};
+
+/// Growth rows kept per slice for slice_events.csv; `allocs` in summary.json counts all.
+pub const MAX_SLICE_EVENTS: usize = 1 << 16;
+
+/// A slice as the scenario declares it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SliceSetup {
+    /// The slice's name.
+    pub name: String,
+    /// Its element type as written.
+    pub elem: String,
+    /// `unsafe.Sizeof` of the element.
+    pub elem_size: u64,
+    /// The element holds no pointers.
+    pub noscan: bool,
+    /// `make`'s capacity (0: a nil slice).
+    pub cap: u64,
+    /// Each goroutine has its own (`scope = "goroutine"`).
+    pub local: bool,
+    /// The release's allocator rules.
+    pub malloc: Malloc,
+}
+
+impl SliceSetup {
+    /// `make([]elem, 0, cap)`.
+    pub fn make(&self) -> Slice {
+        Slice::make(self.elem_size, self.noscan, self.cap, self.malloc)
+    }
+}
+
+/// One slice in a run, with its growths so far.
+#[derive(Debug)]
+pub(crate) struct SliceSlot {
+    /// The shared slice; for a goroutine's own, the one used last.
+    pub(crate) slice: Slice,
+    pub(crate) events: Vec<SliceEvent>,
+    /// Each goroutine has its own: `local_stats` sums what all of them allocated.
+    pub(crate) local: bool,
+    pub(crate) local_stats: SliceStats,
+    /// For a goroutine's own slice: the goroutine whose instance slice_events.csv follows
+    /// (the first to use it), its appends so far, and whether it has ended.
+    pub(crate) owner: Option<u32>,
+    pub(crate) owner_appends: u64,
+    pub(crate) owner_done: bool,
+}
+
+/// One growth of a slice, for slice_events.csv.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SliceEvent {
+    /// The append that grew it: its 1-based index among the slice's appends.
+    pub op: u64,
+    /// What growslice did.
+    pub growth: Growth,
+    /// Virtual time of the growth (ns).
+    pub at_ns: u64,
+}
+
+/// A slice at the end of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SliceOutcome {
+    /// The slice's name.
+    pub name: String,
+    /// Its element type as written.
+    pub elem: String,
+    /// Length at the end.
+    pub len: u64,
+    /// Capacity at the end.
+    pub cap: u64,
+    /// Allocations over the run.
+    pub stats: SliceStats,
+    /// Single-element appends done.
+    pub appends: u64,
+    /// Its first [`MAX_SLICE_EVENTS`] growths.
+    pub events: Vec<SliceEvent>,
+}
+
+impl SliceSlot {
+    pub(super) fn outcome(self, setup: &SliceSetup, appends: u64) -> SliceOutcome {
+        SliceOutcome {
+            name: setup.name.clone(),
+            elem: setup.elem.clone(),
+            len: self.slice.len(),
+            cap: self.slice.cap(),
+            stats: if self.local {
+                self.local_stats
+            } else {
+                self.slice.stats()
+            },
+            appends,
+            events: self.events,
+        }
+    }
+}
+
+impl Sim {
+    /// Appends of goroutine `g` to slice `s`, `remaining` left in its op: those that fit,
+    /// and the one after them that grows the array (growslice: a new array on the heap, the
+    /// old elements copied, the old array garbage). Returns the time they took.
+    pub(super) fn append_step(&mut self, g: usize, s: usize, remaining: u64) -> u64 {
+        let local = self.slices[s].local;
+        if local {
+            self.make_local_slice(g, s);
+        }
+        let slice = if local {
+            let own = &mut self.goroutines[g].slices;
+            let i = own
+                .iter()
+                .position(|(i, _)| *i as usize == s)
+                .expect("made");
+            &mut own[i].1
+        } else {
+            &mut self.slices[s].slice
+        };
+        let (k, grow) = slice.append_until_growth(remaining);
+        let (scan, elem_size) = (slice.scans(), slice.elem_size());
+        if local {
+            self.slices[s].slice = slice.clone();
+        }
+        let growth = match grow {
+            Grow::Grew(gr) => Some(gr),
+            Grow::Fitted => None,
+            Grow::OutOfRange => {
+                self.die(GROWSLICE_PANIC, g as u32);
+                None
+            }
+        };
+        self.slice_appends[s] += k;
+        // A goroutine's own slice: the events follow one instance, the first goroutine's.
+        let slot = &mut self.slices[s];
+        if local && slot.owner.is_none() {
+            slot.owner = Some(g as u32);
+        }
+        let followed = !local || (slot.owner == Some(g as u32) && !slot.owner_done);
+        if local && followed {
+            slot.owner_appends += k;
+        }
+        let op = if local {
+            slot.owner_appends
+        } else {
+            self.slice_appends[s]
+        };
+        let mut cost = k.saturating_mul(self.config.slice_append_ps);
+        if let Some(gr) = growth {
+            let slot = &mut self.slices[s];
+            if local {
+                let st = &mut slot.local_stats;
+                st.allocs += u64::from(gr.bytes_after > 0);
+                st.alloc_bytes = st.alloc_bytes.saturating_add(gr.bytes_after);
+                st.garbage_bytes = st.garbage_bytes.saturating_add(gr.bytes_before);
+            }
+            if followed && slot.events.len() < MAX_SLICE_EVENTS {
+                slot.events.push(SliceEvent {
+                    op,
+                    growth: gr,
+                    at_ns: self.goroutines[g].time_ps / 1000,
+                });
+            }
+            let swept = !self.gc.cycles.is_empty() || self.gc.marking();
+            let copied = gr.cap_before.saturating_mul(elem_size);
+            cost = cost
+                .saturating_add(self.config.object_ps(gr.bytes_after, swept))
+                .saturating_add(copied.saturating_mul(self.config.memmove_per_kib_ps) / 1024);
+            let gs = &self.goroutines[g];
+            self.profile
+                .malloc(gs.program as usize, gs.cursor.pc, gr.bytes_after, 1, false);
+            let scan_new = if scan { gr.bytes_after } else { 0 };
+            let pages = self.gc.alloc(gr.bytes_after, 1, gr.bytes_after, scan_new);
+            let scan_old = if scan { gr.bytes_before } else { 0 };
+            self.gc.heap.drop_reachable(gr.bytes_before, scan_old);
+            self.pay_pages(g, &pages);
+        }
+        self.goroutines[g].cursor.advance(k);
+        self.charge_shared(g, cost, growth.is_some());
+        if growth.is_some() {
+            self.trace_heap(g);
+        }
+        cost
+    }
+
+    /// `s := make([]T, 0, cap)` in goroutine `g` the first time it uses its own slice `s`.
+    fn make_local_slice(&mut self, g: usize, s: usize) {
+        if self.goroutines[g]
+            .slices
+            .iter()
+            .any(|(i, _)| *i as usize == s)
+        {
+            return;
+        }
+        let slice = self.slice_setups[s].make();
+        let bytes = slice.array_bytes();
+        if bytes > 0 {
+            let scan = if slice.scans() { bytes } else { 0 };
+            let gs = &self.goroutines[g];
+            self.profile
+                .malloc(gs.program as usize, gs.cursor.pc, bytes, 1, false);
+            let pages = self.gc.alloc(bytes, 1, bytes, scan);
+            self.pay_pages(g, &pages);
+            let st = &mut self.slices[s].local_stats;
+            st.allocs += 1;
+            st.alloc_bytes = st.alloc_bytes.saturating_add(bytes);
+        }
+        self.goroutines[g].slices.push((s as u32, slice));
+    }
+
+    /// A goroutine ended: its own slices' arrays become garbage.
+    pub(super) fn drop_local_slices(&mut self, g: usize) {
+        for (s, mut slice) in std::mem::take(&mut self.goroutines[g].slices) {
+            if self.slices[s as usize].owner == Some(g as u32) {
+                self.slices[s as usize].owner_done = true;
+            }
+            let scan = slice.scans();
+            let bytes = slice.drop_array();
+            self.gc
+                .heap
+                .drop_reachable(bytes, if scan { bytes } else { 0 });
+            let st = &mut self.slices[s as usize].local_stats;
+            st.garbage_bytes = st.garbage_bytes.saturating_add(bytes);
+        }
+    }
+
+    /// `cost` of goroutine `g`'s own work during whatever the GC is doing: as map_op charges
+    /// it, stretched by the mark's share of the P and, when it allocated, with its assists.
+    fn charge_shared(&mut self, g: usize, cost: u64, allocates: bool) {
+        let (share, assist) = self.gc.mutator_share();
+        let mut cost = cost;
+        if share + assist < 1.0 || assist > 0.0 {
+            if !allocates {
+                cost = (cost as f64 / (share + assist).max(1e-6)) as u64;
+            } else if share > 0.01 {
+                self.assist_ps_cycle += (cost as f64 * assist / share) as u64;
+                cost = (cost as f64 / share) as u64;
+            } else if let Some(end_ns) = self.gc.mark_end_ns() {
+                // runtime/mgcmark.go: gcParkAssist — no work left to assist with.
+                let wait = (end_ns * 1000).saturating_sub(self.goroutines[g].time_ps);
+                self.assist_ps_cycle += (wait as f64 * assist.min(1.0)) as u64;
+                cost += wait;
+            }
+        }
+        let gs = &mut self.goroutines[g];
+        gs.time_ps = gs.time_ps.saturating_add(cost);
+        gs.busy = 1.0;
+    }
+
+    /// `s = s[:0]` for slice `s` in goroutine `g`.
+    pub(super) fn reset_slice(&mut self, g: usize, s: usize) {
+        if self.slices[s].local {
+            self.make_local_slice(g, s);
+            if let Some((_, sl)) = self.goroutines[g]
+                .slices
+                .iter_mut()
+                .find(|(i, _)| *i as usize == s)
+            {
+                sl.reset();
+            }
+        } else {
+            self.slices[s].slice.reset();
+        }
+    }
+
+    /// `s = nil` for slice `s` in goroutine `g`: its array stops being reachable.
+    pub(super) fn drop_slice(&mut self, g: usize, s: usize) {
+        let (bytes, scan) = if self.slices[s].local {
+            let own = &mut self.goroutines[g].slices;
+            match own.iter_mut().find(|(i, _)| *i as usize == s) {
+                Some((_, sl)) => {
+                    let scan = sl.scans();
+                    let bytes = sl.drop_array();
+                    let st = &mut self.slices[s].local_stats;
+                    st.garbage_bytes = st.garbage_bytes.saturating_add(bytes);
+                    (bytes, scan)
+                }
+                // Never used: `s = nil` on a slice not made yet leaves it nil.
+                None => (0, false),
+            }
+        } else {
+            let slot = &mut self.slices[s];
+            (slot.slice.drop_array(), slot.slice.scans())
+        };
+        self.gc
+            .heap
+            .drop_reachable(bytes, if scan { bytes } else { 0 });
+    }
+}
