@@ -52,7 +52,18 @@ impl GoType {
     /// `struct{}` are refused with a suggestion of `[N]byte` of the same size, and so are
     /// types of [`MAX_WIDTH`] bytes or more, with the Go compiler's wording.
     pub fn parse(text: &str) -> Result<GoType, String> {
-        let l = parse::parse(text)?;
+        GoType::parse_in(text, false)
+    }
+
+    /// Parses Go type syntax as [`GoType::parse`] does, struct types with fields included
+    /// (laid out as cmd/compile/internal/types/size.go does): what a slice's element may be,
+    /// since a slice needs only its element's size and pointers.
+    pub fn parse_elem(text: &str) -> Result<GoType, String> {
+        GoType::parse_in(text, true)
+    }
+
+    fn parse_in(text: &str, structs: bool) -> Result<GoType, String> {
+        let l = parse::parse(text, structs)?;
         Ok(GoType {
             text: l.text,
             size: l.size,
@@ -123,4 +134,20 @@ impl<'de> Deserialize<'de> for GoType {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<GoType, D::Error> {
         d.deserialize_str(GoTypeVisitor)
     }
+}
+
+/// A slice's element type: any Go type, structs with fields included
+/// ([`GoType::parse_elem`]).
+pub(crate) fn elem_type<'de, D: Deserializer<'de>>(d: D) -> Result<GoType, D::Error> {
+    struct Elem;
+    impl Visitor<'_> for Elem {
+        type Value = GoType;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a Go type such as \"int64\" or \"struct{ p *int; n int64 }\"")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<GoType, E> {
+            GoType::parse_elem(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(Elem)
 }

@@ -349,7 +349,8 @@ pub struct MapSpec {
 pub struct SliceSpec {
     /// The name ops refer to the slice by.
     pub name: String,
-    /// The element type, in Go syntax.
+    /// The element type, in Go syntax: any type, a struct with fields too.
+    #[serde(deserialize_with = "super::gotype::elem_type")]
     pub elem: GoType,
     /// The capacity `make` gives it (0 by default: `var s []elem`, no allocation).
     #[serde(default)]

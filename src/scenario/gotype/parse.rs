@@ -69,8 +69,9 @@ const PREDECLARED: [(&str, u64, u64, bool); 22] = [
 
 const KEYWORDS: [&str; 5] = ["map", "chan", "func", "struct", "interface"];
 
-/// Parses `src` as one Go type.
-pub(super) fn parse(src: &str) -> Result<Layout, String> {
+/// Parses `src` as one Go type; struct types other than `struct{}` are refused unless
+/// `structs`.
+pub(super) fn parse(src: &str, structs: bool) -> Result<Layout, String> {
     let mut p = Parser {
         src,
         chars: src.chars().collect(),
@@ -83,7 +84,7 @@ pub(super) fn parse(src: &str) -> Result<Layout, String> {
     if p.pos < p.chars.len() {
         return Err(p.err("unexpected text after the type"));
     }
-    if let Some((text, size, comparable)) = t.bad_struct {
+    if let Some((text, size, comparable)) = t.bad_struct.clone().filter(|_| !structs) {
         // A struct with a slice, map or func field has no `==`: [N]byte, which has one,
         // would make a map key of what Go refuses as one.
         if !comparable {

@@ -310,3 +310,18 @@ fn types_of_max_width_or_more_are_refused_as_go_does() {
     );
     assert_eq!(t("[0]byte").size(), 0);
 }
+
+#[test]
+fn a_slice_element_may_be_a_struct_laid_out_as_the_compiler_does() {
+    // cmd/compile/internal/types/size.go: fields at their alignment, the size rounded up to
+    // the struct's: {*int; int64} is 16 B aligned 8; {int32; bool} is 5 B rounded to 8.
+    let t = GoType::parse_elem("struct{p *int; n int64}").unwrap();
+    assert_eq!(
+        (t.text(), t.size(), t.align(), t.has_pointers()),
+        ("struct{ p *int; n int64 }", 16, 8, true)
+    );
+    let t = GoType::parse_elem("struct { a int32; b bool }").unwrap();
+    assert_eq!((t.size(), t.align(), t.has_pointers()), (8, 4, false));
+    // As a map key or element it is still refused.
+    assert!(GoType::parse("struct{p *int; n int64}").is_err());
+}
