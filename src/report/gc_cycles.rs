@@ -28,9 +28,16 @@ const HEADER: [&str; 19] = [
 /// The CSV text: the header, then one row per cycle in the order given. `forced` is 0 or 1;
 /// `gc_cpu_fraction` has exactly six decimals, so the file is byte-stable.
 pub fn gc_cycles_csv(cycles: &[GcCycle]) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut out = Vec::new();
     // Writing to a Vec cannot fail.
-    w.write_record(HEADER).expect("in-memory CSV");
+    write_gc_cycles_csv(&mut out, cycles).expect("in-memory CSV");
+    out
+}
+
+/// [`gc_cycles_csv`] written to `out` row by row (a run's cycles can be millions of rows).
+pub fn write_gc_cycles_csv(out: impl std::io::Write, cycles: &[GcCycle]) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(HEADER)?;
     for c in cycles {
         let row: [String; 19] = [
             c.n.to_string(),
@@ -53,9 +60,9 @@ pub fn gc_cycles_csv(cycles: &[GcCycle]) -> Vec<u8> {
             u8::from(c.forced).to_string(),
             format!("{:.6}", c.gc_cpu_fraction),
         ];
-        w.write_record(&row).expect("in-memory CSV");
+        w.write_record(&row)?;
     }
-    w.into_inner().expect("in-memory CSV")
+    w.flush()
 }
 
 #[cfg(test)]

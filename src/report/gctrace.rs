@@ -73,15 +73,22 @@ pub fn gctrace_line(c: &GcCycle) -> String {
 /// The whole gctrace.txt: one line per cycle, each ending in "\n", and before a periodic
 /// forced cycle the `GC forced` line that runtime/proc.go: forcegchelper prints.
 pub fn gctrace_text(cycles: &[GcCycle]) -> String {
-    let mut s = String::with_capacity(cycles.len() * 160);
+    let mut out = Vec::with_capacity(cycles.len() * 160);
+    // Writing to a Vec cannot fail, and every line is ASCII.
+    write_gctrace(&mut out, cycles).expect("in-memory text");
+    String::from_utf8(out).expect("ASCII")
+}
+
+/// [`gctrace_text`] written to `out` line by line.
+pub fn write_gctrace(mut out: impl std::io::Write, cycles: &[GcCycle]) -> std::io::Result<()> {
     for c in cycles {
         if c.forced {
-            s.push_str("GC forced\n");
+            out.write_all(b"GC forced\n")?;
         }
-        s.push_str(&gctrace_line(c));
-        s.push('\n');
+        out.write_all(gctrace_line(c).as_bytes())?;
+        out.write_all(b"\n")?;
     }
-    s
+    Ok(())
 }
 
 /// runtime/mgc.go: itoaDiv — `val` in decimal with a '.' placed `dec` digits from the right,

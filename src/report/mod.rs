@@ -19,9 +19,9 @@ mod steps;
 mod summary;
 mod swimlane;
 
-pub use atomic::write_atomic;
-pub use gc_cycles::gc_cycles_csv;
-pub use gctrace::{gctrace_line, gctrace_text};
+pub use atomic::{write_atomic, write_atomic_with};
+pub use gc_cycles::{gc_cycles_csv, write_gc_cycles_csv};
+pub use gctrace::{gctrace_line, gctrace_text, write_gctrace};
 pub use map_events::map_events_csv;
 pub use metrics::{metrics_om, metrics_om_of};
 pub use pprof::allocs_pb_gz;
@@ -78,10 +78,23 @@ pub fn write_run(
         path: dir.to_path_buf(),
         source,
     })?;
+    // One row or line per GC cycle, up to millions: streamed to their files.
+    let stream = |name: &str, csv: bool| {
+        let path = dir.join(name);
+        write_atomic_with(&path, |w| {
+            if csv {
+                write_gc_cycles_csv(w, &outcome.gc)
+            } else {
+                write_gctrace(w, &outcome.gc)
+            }
+        })
+        .map(|()| path.clone())
+        .map_err(|source| ReportError { path, source })
+    };
+    let mut written = write_files(dir, &[("summary.json", summary_json(outcome).into_bytes())])?;
+    written.push(stream("gc_cycles.csv", true)?);
+    written.push(stream("gctrace.txt", false)?);
     let mut files: Vec<(&str, Vec<u8>)> = vec![
-        ("summary.json", summary_json(outcome).into_bytes()),
-        ("gc_cycles.csv", gc_cycles_csv(&outcome.gc)),
-        ("gctrace.txt", gctrace_text(&outcome.gc).into_bytes()),
         ("map_events.csv", map_events_csv(outcome)),
         ("map_ops.csv", map_events::map_ops_csv(outcome)),
         ("scenario.toml", scenario_toml.as_bytes().to_vec()),
@@ -92,7 +105,6 @@ pub fn write_run(
     if !outcome.slices.is_empty() {
         files.push(("slice_events.csv", slice_events_csv(outcome)));
     }
-    let mut written = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let path = dir.join(name);
         write_atomic(&path, &bytes).map_err(|source| ReportError {

@@ -97,6 +97,15 @@ pub(super) fn read_csv(path: &Path) -> Result<Option<Csv>, HtmlError> {
     Csv::read(path).map_err(|e| unreadable(path, e))
 }
 
+/// The rows of `path` a page shows (the first [`MAX_ROWS`](super::table::MAX_ROWS)), the
+/// others only counted: a run's gc_cycles.csv can hold millions.
+fn read_csv_head(path: &Path) -> Result<Option<Csv>, HtmlError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    Csv::read_head(path, super::table::MAX_ROWS).map_err(|e| unreadable(path, e))
+}
+
 /// A JSON value as the text a table shows, in the unit its field name implies.
 pub(super) fn json_text(name: &str, v: &Value) -> String {
     match v {
@@ -231,15 +240,17 @@ pub(super) fn page(dir: &Path) -> Result<Page, HtmlError> {
                 .into(),
         );
     }
-    if let Some(t) = read_csv(&dir.join("map_events.csv"))?.filter(|t| !t.rows.is_empty()) {
+    if let Some(t) = read_csv_head(&dir.join("map_events.csv"))?.filter(|t| !t.rows.is_empty()) {
         page.map_events = Some(table(&t, "map_events", |_| ""));
     }
     if page.slices.is_some() {
-        if let Some(t) = read_csv(&dir.join("slice_events.csv"))?.filter(|t| !t.rows.is_empty()) {
+        if let Some(t) =
+            read_csv_head(&dir.join("slice_events.csv"))?.filter(|t| !t.rows.is_empty())
+        {
             page.slice_events = Some(text_columns_left(table(&t, "slice_events", |_| "")));
         }
     }
-    if let Some(t) = read_csv(&dir.join("gc_cycles.csv"))?.filter(|t| !t.rows.is_empty()) {
+    if let Some(t) = read_csv_head(&dir.join("gc_cycles.csv"))?.filter(|t| !t.rows.is_empty()) {
         page.gc_cycles = Some(table(&t, "gc_cycles", |_| ""));
     }
     page.plots = plots(dir)?;

@@ -10,7 +10,7 @@ use super::format::{Unit, format, label, order_of, unit_of};
 use crate::report::plots::Table as Csv;
 
 /// Rows a table shows before it says how many more its file has.
-const MAX_ROWS: usize = 2000;
+pub(super) const MAX_ROWS: usize = 2000;
 
 #[derive(Serialize)]
 pub(super) struct Table {
@@ -175,7 +175,7 @@ pub(super) fn table_of(
             })
             .collect(),
         rows,
-        total: t.rows.len(),
+        total: t.total,
     }
 }
 

@@ -8,28 +8,115 @@ use plotters::prelude::*;
 
 use super::{DrawResult, FONT, MIB, Plot, PlotError, Table, draw_legend, from_zero, render};
 
-/// One GC cycle, times in seconds and sizes in MiB.
+/// One GC cycle, times in seconds and sizes in MiB; or, in a long run, a group of
+/// consecutive cycles drawn as one (see [`Groups`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Cycle {
     start: f64,
     mark_start: f64,
     mark_end: f64,
     end: f64,
+    /// The highest of the group's values.
     heap_start: f64,
     heap_end: f64,
     marked: f64,
     goal: f64,
     trigger: f64,
+    /// The lowest of the group's values (equal to the above for one cycle).
+    marked_lo: f64,
+    goal_lo: f64,
+    trigger_lo: f64,
     /// Assist CPU over the mark's wall time (0 when gc_cycles.csv has no assist column).
     assist_share: f64,
+    /// Cycles in the group, and their mark time in seconds.
+    count: u64,
+    mark_total: f64,
+}
+
+impl Cycle {
+    /// `self` followed by `next` as one group.
+    fn merge(self, next: Cycle) -> Cycle {
+        Cycle {
+            start: self.start,
+            mark_start: self.mark_start,
+            mark_end: next.mark_end,
+            end: next.end,
+            heap_start: self.heap_start.max(next.heap_start),
+            heap_end: self.heap_end.max(next.heap_end),
+            marked: self.marked.max(next.marked),
+            goal: self.goal.max(next.goal),
+            trigger: self.trigger.max(next.trigger),
+            marked_lo: self.marked_lo.min(next.marked_lo),
+            goal_lo: self.goal_lo.min(next.goal_lo),
+            trigger_lo: self.trigger_lo.min(next.trigger_lo),
+            assist_share: self.assist_share.max(next.assist_share),
+            count: self.count + next.count,
+            mark_total: self.mark_total + next.mark_total,
+        }
+    }
+}
+
+/// Cycles drawn one by one up to this many; beyond, the cycles that start in the same
+/// 1/MAX_DRAWN of the run are drawn as one group (a plot is 1280 pixels wide, and a million
+/// markers made a gigabyte of SVG).
+const MAX_DRAWN: usize = 1024;
+
+/// The cycles read so far, each alone or, with `bin` > 0, merged with those that started
+/// in the same `bin` seconds: a file of any length is drawn from bounded memory, and a
+/// stretch of rare cycles keeps them apart.
+struct Groups {
+    groups: Vec<Cycle>,
+    bin: f64,
+    last_key: u64,
+}
+
+impl Groups {
+    fn new(total: usize, x_end: f64) -> Self {
+        let bin = if total > MAX_DRAWN && x_end > 0.0 {
+            x_end / MAX_DRAWN as f64
+        } else {
+            0.0
+        };
+        Groups {
+            groups: Vec::new(),
+            bin,
+            last_key: 0,
+        }
+    }
+
+    fn push(&mut self, c: Cycle) {
+        if self.bin > 0.0 {
+            // Rows come in time order; one out of order joins the group before it.
+            let key = (c.start / self.bin).max(0.0) as u64;
+            if let Some(last) = self.groups.last_mut()
+                && key <= self.last_key
+            {
+                *last = last.merge(c);
+                return;
+            }
+            self.last_key = key;
+        }
+        self.groups.push(c);
+    }
 }
 
 struct HeapTimeline {
     cycles: Vec<Cycle>,
+    /// Cycles in gc_cycles.csv; more than `cycles` holds when they are groups.
+    total: u64,
+}
+
+impl HeapTimeline {
+    /// Whether some drawn item stands for more than one cycle.
+    fn grouped(&self) -> bool {
+        self.cycles.iter().any(|c| c.count > 1)
+    }
 }
 
 pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
-    let t = match Table::read(&dir.join("gc_cycles.csv"))? {
-        Some(t) if !t.rows.is_empty() => t,
+    let path = dir.join("gc_cycles.csv");
+    let t = match Table::read_head(&path, 0)? {
+        Some(t) if t.total > 0 => t,
         _ => return Ok(Vec::new()),
     };
     let [
@@ -58,33 +145,54 @@ pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
         (start?, heap_start?, heap_end?, marked?, goal?, trigger?);
     let (sweep_term, mark, mark_term) = (sweep_term?, mark?, mark_term?);
     let assist = t.col("cpu_assist_ns").ok();
-    let mut cycles = Vec::with_capacity(t.rows.len());
-    for r in 0..t.rows.len() {
-        let s = t.num(r, start)? / 1e9;
-        let mark_start = s + t.num(r, sweep_term)? / 1e9;
-        let mark_end = mark_start + t.num(r, mark)? / 1e9;
-        let end = mark_end + t.num(r, mark_term)? / 1e9;
+    // A first pass finds where the run ends, to group the cycles by time.
+    let mut x_end = 0.0f64;
+    t.for_each_row(|row| {
+        let end =
+            (row.num(start)? + row.num(sweep_term)? + row.num(mark)? + row.num(mark_term)?) / 1e9;
+        if end.is_finite() {
+            x_end = x_end.max(end);
+        }
+        Ok(())
+    })?;
+    let mut groups = Groups::new(t.total, x_end);
+    t.for_each_row(|row| {
+        let s = row.num(start)? / 1e9;
+        let mark_start = s + row.num(sweep_term)? / 1e9;
+        let mark_s = row.num(mark)? / 1e9;
+        let mark_end = mark_start + mark_s;
+        let end = mark_end + row.num(mark_term)? / 1e9;
+        let (marked, goal, trigger) = (
+            row.num(marked)? / MIB,
+            row.num(goal)? / MIB,
+            row.num(trigger)? / MIB,
+        );
         let c = Cycle {
             start: s,
             mark_start,
             mark_end,
             end,
-            heap_start: t.num(r, heap_start)? / MIB,
-            heap_end: t.num(r, heap_end)? / MIB,
-            marked: t.num(r, marked)? / MIB,
-            goal: t.num(r, goal)? / MIB,
-            trigger: t.num(r, trigger)? / MIB,
+            heap_start: row.num(heap_start)? / MIB,
+            heap_end: row.num(heap_end)? / MIB,
+            marked,
+            goal,
+            trigger,
+            marked_lo: marked,
+            goal_lo: goal,
+            trigger_lo: trigger,
             assist_share: match assist {
                 Some(a) => {
-                    let m = t.num(r, mark)?;
+                    let m = row.num(mark)?;
                     if m > 0.0 {
-                        (t.num(r, a)? / m).clamp(0.0, 4.0)
+                        (row.num(a)? / m).clamp(0.0, 4.0)
                     } else {
                         0.0
                     }
                 }
                 None => 0.0,
             },
+            count: 1,
+            mark_total: mark_s,
         };
         let all = [
             c.start,
@@ -98,14 +206,17 @@ pub(super) fn draw(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
             c.trigger,
         ];
         if all.iter().all(|v| v.is_finite()) {
-            cycles.push(c);
+            groups.push(c);
         }
-    }
+        Ok(())
+    })?;
+    let total = t.total as u64;
+    let mut cycles = groups.groups;
     if cycles.is_empty() {
         return Ok(Vec::new());
     }
     cycles.sort_by(|a, b| a.start.total_cmp(&b.start));
-    render(dir, "heap_timeline", &HeapTimeline { cycles })
+    render(dir, "heap_timeline", &HeapTimeline { cycles, total })
 }
 
 const MARK_FILL: RGBColor = RGBColor(255, 236, 179);
@@ -149,7 +260,15 @@ impl Plot for HeapTimeline {
         let y_top = y_range.end;
         let mut chart = ChartBuilder::on(root)
             .caption(
-                format!("Heap over time: {} GC cycles (gc_cycles.csv)", cs.len()),
+                if self.grouped() {
+                    format!(
+                        "Heap over time: {} GC cycles (gc_cycles.csv), drawn in {} groups",
+                        self.total,
+                        cs.len()
+                    )
+                } else {
+                    format!("Heap over time: {} GC cycles (gc_cycles.csv)", cs.len())
+                },
                 (FONT, 24),
             )
             .margin(16)
@@ -171,10 +290,20 @@ impl Plot for HeapTimeline {
         let min_w = (x_end * 1.02) / f64::from(plot_px.max(1)) * 1.5;
         chart
             .draw_series(cs.iter().map(|c| {
+                if c.count > 1 {
+                    // A group: shaded by the share of its time spent marking.
+                    let share = c.mark_total / (c.end - c.start).max(f64::MIN_POSITIVE);
+                    let fill = MARK_FILL.mix(share.clamp(0.15, 1.0)).filled();
+                    return Rectangle::new([(c.start, 0.0), (c.end, y_top)], fill);
+                }
                 let end = c.mark_end.max(c.mark_start + min_w);
                 Rectangle::new([(c.mark_start, 0.0), (end, y_top)], MARK_FILL.filled())
             }))?
-            .label("mark phase")
+            .label(if self.grouped() {
+                "mark phase (shade: share of the time marking)"
+            } else {
+                "mark phase"
+            })
             .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], MARK_FILL.filled()));
 
         chart
@@ -182,8 +311,31 @@ impl Plot for HeapTimeline {
                 self.steps(|c| c.goal),
                 GOAL.stroke_width(2),
             ))?
-            .label("heap goal")
+            .label(if self.grouped() {
+                "heap goal (thick: each group's highest, thin: lowest)"
+            } else {
+                "heap goal"
+            })
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GOAL.stroke_width(2)));
+        if self.grouped() {
+            chart.draw_series(LineSeries::new(
+                self.steps(|c| c.goal_lo),
+                GOAL.stroke_width(1),
+            ))?;
+            chart.draw_series(LineSeries::new(
+                self.steps(|c| c.trigger_lo),
+                TRIGGER.stroke_width(1),
+            ))?;
+            chart
+                .draw_series(LineSeries::new(
+                    cs.iter().map(|c| (c.end, c.marked_lo)),
+                    MARKED.stroke_width(1),
+                ))?
+                .label("marked, each group's lowest")
+                .legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], MARKED.stroke_width(1))
+                });
+        }
         chart
             .draw_series(LineSeries::new(
                 self.steps(|c| c.trigger),
@@ -208,27 +360,30 @@ impl Plot for HeapTimeline {
             .draw_series(LineSeries::new(heap, HEAP.stroke_width(1)))?
             .label("heap")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], HEAP.stroke_width(1)));
-        chart
-            .draw_series(
-                cs.iter()
-                    .map(|c| Circle::new((c.start, c.heap_start), 3, AT_TRIGGER.filled())),
-            )?
-            .label("heap at GC start")
-            .legend(|(x, y)| Circle::new((x + 10, y), 4, AT_TRIGGER.filled()));
-        chart
-            .draw_series(
-                cs.iter()
-                    .map(|c| Circle::new((c.mark_end, c.heap_end), 3, AT_MARK_END.filled())),
-            )?
-            .label("heap at mark end")
-            .legend(|(x, y)| Circle::new((x + 10, y), 4, AT_MARK_END.filled()));
-        chart
-            .draw_series(
-                cs.iter()
-                    .map(|c| Cross::new((c.end, c.marked), 4, MARKED.stroke_width(2))),
-            )?
-            .label("marked (live after GC)")
-            .legend(|(x, y)| Cross::new((x + 10, y), 4, MARKED.stroke_width(2)));
+        // One marker per cycle, unless the cycles are drawn in groups.
+        if !self.grouped() {
+            chart
+                .draw_series(
+                    cs.iter()
+                        .map(|c| Circle::new((c.start, c.heap_start), 3, AT_TRIGGER.filled())),
+                )?
+                .label("heap at GC start")
+                .legend(|(x, y)| Circle::new((x + 10, y), 4, AT_TRIGGER.filled()));
+            chart
+                .draw_series(
+                    cs.iter()
+                        .map(|c| Circle::new((c.mark_end, c.heap_end), 3, AT_MARK_END.filled())),
+                )?
+                .label("heap at mark end")
+                .legend(|(x, y)| Circle::new((x + 10, y), 4, AT_MARK_END.filled()));
+            chart
+                .draw_series(
+                    cs.iter()
+                        .map(|c| Cross::new((c.end, c.marked), 4, MARKED.stroke_width(2))),
+                )?
+                .label("marked (live after GC)")
+                .legend(|(x, y)| Cross::new((x + 10, y), 4, MARKED.stroke_width(2)));
+        }
 
         // Stop-the-world pauses: sweep termination at the start of a cycle and mark
         // termination at its end, each a tick down from the top of the plot.
@@ -262,5 +417,86 @@ impl Plot for HeapTimeline {
 
         draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 14)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cycle(i: u64) -> Cycle {
+        let t = i as f64;
+        // A goal that dips once, at cycle 1234, and marks of 0.25 s each second.
+        let goal = if i == 1234 {
+            1.0
+        } else {
+            10.0 + (i % 7) as f64
+        };
+        Cycle {
+            start: t,
+            mark_start: t,
+            mark_end: t + 0.25,
+            end: t + 1.0,
+            heap_start: 5.0,
+            heap_end: 6.0,
+            marked: 4.0,
+            goal,
+            trigger: 8.0,
+            marked_lo: 4.0,
+            goal_lo: goal,
+            trigger_lo: 8.0,
+            assist_share: 0.0,
+            count: 1,
+            mark_total: 0.25,
+        }
+    }
+
+    #[test]
+    fn a_long_run_is_drawn_in_bounded_groups_that_keep_every_extreme() {
+        // 100,000 cycles of 1 s: 1024 groups of 97 or 98 (each starting in its own 1/1024
+        // of the run).
+        let mut g = Groups::new(100_000, 100_000.0);
+        for i in 0..100_000 {
+            g.push(cycle(i));
+        }
+        assert!(g.groups.len() <= MAX_DRAWN + 1);
+        assert_eq!(g.groups.iter().map(|c| c.count).sum::<u64>(), 100_000);
+        assert!(g.groups.iter().all(|c| (97..=98).contains(&c.count)));
+        // The one low goal and the highest survive; time and mark time add up.
+        let lo = g.groups.iter().map(|c| c.goal_lo).fold(f64::MAX, f64::min);
+        let hi = g.groups.iter().map(|c| c.goal).fold(0.0, f64::max);
+        assert_eq!((lo, hi), (1.0, 16.0));
+        assert_eq!(g.groups[0].start, 0.0);
+        assert_eq!(g.groups.last().unwrap().end, 100_000.0);
+        let marked: f64 = g.groups.iter().map(|c| c.mark_total).sum();
+        assert_eq!(marked, 25_000.0);
+    }
+
+    #[test]
+    fn up_to_max_drawn_cycles_are_drawn_one_by_one() {
+        let mut g = Groups::new(MAX_DRAWN, MAX_DRAWN as f64);
+        for i in 0..MAX_DRAWN as u64 {
+            g.push(cycle(i));
+        }
+        assert_eq!(g.groups.len(), MAX_DRAWN);
+        assert!(g.groups.iter().all(|c| c.count == 1));
+    }
+
+    #[test]
+    fn rare_cycles_stay_apart_where_frequent_ones_are_grouped() {
+        // Ten cycles in the first half, 10,000 in the second.
+        let mut cs: Vec<Cycle> = (0..10).map(|i| cycle(i * 500)).collect();
+        cs.extend((0..10_000).map(|i| {
+            let mut c = cycle(0);
+            c.start = 5000.0 + i as f64 * 0.5;
+            c.end = c.start + 0.4;
+            c
+        }));
+        let mut g = Groups::new(cs.len(), 10_000.0);
+        for c in cs {
+            g.push(c);
+        }
+        assert!(g.groups[..10].iter().all(|c| c.count == 1));
+        assert!(g.groups.len() <= MAX_DRAWN + 10);
     }
 }

@@ -180,41 +180,93 @@ pub(crate) struct Table {
     pub path: PathBuf,
     pub header: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Rows in the file: more than `rows` holds when read with [`Table::read_head`].
+    pub total: usize,
 }
 
 impl Table {
     /// Reads `path`. `None` when the file is empty (not even a header).
     pub fn read(path: &Path) -> Result<Option<Table>, PlotError> {
-        let bytes = std::fs::read(path).map_err(|source| PlotError::Io {
+        Self::read_rows(path, usize::MAX)
+    }
+
+    /// Reads the header and the first `keep` rows of `path`, and counts the others: a
+    /// table of millions of rows is streamed, never held.
+    pub fn read_head(path: &Path, keep: usize) -> Result<Option<Table>, PlotError> {
+        Self::read_rows(path, keep)
+    }
+
+    fn read_rows(path: &Path, keep: usize) -> Result<Option<Table>, PlotError> {
+        let io = |source| PlotError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(None);
-        }
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
         let csv_err = |source| PlotError::Csv {
             path: path.to_path_buf(),
             source,
         };
         let mut r = csv::ReaderBuilder::new()
             .flexible(true)
-            .from_reader(bytes.as_slice());
-        let header = r
+            .from_reader(std::io::BufReader::new(file));
+        let header: Vec<String> = r
             .headers()
             .map_err(csv_err)?
             .iter()
             .map(|h| h.trim().to_string())
             .collect();
+        if header.iter().all(String::is_empty) {
+            return Ok(None);
+        }
         let mut rows = Vec::new();
-        for rec in r.records() {
-            let rec = rec.map_err(csv_err)?;
-            rows.push(rec.iter().map(|f| f.trim().to_string()).collect());
+        let mut total = 0;
+        let mut rec = csv::StringRecord::new();
+        while r.read_record(&mut rec).map_err(csv_err)? {
+            if total < keep {
+                rows.push(rec.iter().map(|f| f.trim().to_string()).collect());
+            }
+            total += 1;
         }
         Ok(Some(Table {
             path: path.to_path_buf(),
             header,
             rows,
+            total,
         }))
+    }
+
+    /// Streams `path` again from its first row, calling `f` on each: for files read with
+    /// [`Table::read_head`], whose rows are not all held.
+    pub fn for_each_row(
+        &self,
+        mut f: impl FnMut(&Row<'_>) -> Result<(), PlotError>,
+    ) -> Result<(), PlotError> {
+        let file = std::fs::File::open(&self.path).map_err(|source| PlotError::Io {
+            path: self.path.clone(),
+            source,
+        })?;
+        let mut r = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(std::io::BufReader::new(file));
+        let mut record = csv::StringRecord::new();
+        let mut index = 0;
+        loop {
+            let more = r
+                .read_record(&mut record)
+                .map_err(|source| PlotError::Csv {
+                    path: self.path.clone(),
+                    source,
+                })?;
+            if !more {
+                return Ok(());
+            }
+            f(&Row {
+                table: self,
+                record: &record,
+                index,
+            })?;
+            index += 1;
+        }
     }
 
     /// The index of column `name`, or an error naming it.
@@ -244,6 +296,27 @@ impl Table {
             // The header is line 1.
             line: row + 2,
             column: self.header.get(col).cloned().unwrap_or_default(),
+            value: value.to_string(),
+        })
+    }
+}
+
+/// One row of a [`Table`] streamed by [`Table::for_each_row`].
+pub(crate) struct Row<'a> {
+    table: &'a Table,
+    record: &'a csv::StringRecord,
+    index: usize,
+}
+
+impl Row<'_> {
+    /// Field `col` as a number, or an error naming the file, line and column.
+    pub fn num(&self, col: usize) -> Result<f64, PlotError> {
+        let value = self.record.get(col).unwrap_or("").trim();
+        value.parse::<f64>().map_err(|_| PlotError::BadValue {
+            path: self.table.path.clone(),
+            // The header is line 1.
+            line: self.index + 2,
+            column: self.table.header.get(col).cloned().unwrap_or_default(),
             value: value.to_string(),
         })
     }
