@@ -74,15 +74,27 @@ pub fn check_memory(sc: &Scenario) -> Result<(), ResourceError> {
     check_against(sc, avail / 5 * 4)
 }
 
-fn check_against(sc: &Scenario, avail: u64) -> Result<(), ResourceError> {
-    let budget = sc.key_budget();
-    let mut total = 0u64;
-    for (spec, &keys) in sc.maps.iter().zip(&budget) {
+/// Each map's most keys and the simulation's memory for it (bytes), in order.
+fn map_footprints(sc: &Scenario) -> impl Iterator<Item = (&crate::scenario::MapSpec, u64, u64)> {
+    sc.maps.iter().zip(sc.key_budget()).map(|(spec, keys)| {
         let need = if crate::engine::compile::swiss_map(spec, &sc.runtime.go) {
             SwissMap::sim_footprint_bytes(keys, spec.hint)
         } else {
             ClassicMap::sim_footprint_bytes(keys, spec.hint)
         };
+        (spec, keys, need)
+    })
+}
+
+/// The memory the simulation of `sc`'s maps needs at most (bytes): what [`check_memory`]
+/// holds against the memory available.
+pub fn sim_footprint_bytes(sc: &Scenario) -> u64 {
+    map_footprints(sc).fold(0, |t, (_, _, need)| t.saturating_add(need))
+}
+
+fn check_against(sc: &Scenario, avail: u64) -> Result<(), ResourceError> {
+    let mut total = 0u64;
+    for (spec, keys, need) in map_footprints(sc) {
         total = total.saturating_add(need);
         if total > avail {
             return Err(ResourceError {

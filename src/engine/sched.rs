@@ -407,11 +407,11 @@ impl Sim {
         // This event's own turn: one step at its time runs even when another event is due
         // at the same instant (that one then runs next), so two Ps at one instant progress.
         let mut turn = true;
-        let mut steps = 0u32;
         loop {
-            // A time limit is checked here too: one P alone can run a whole program.
-            steps = steps.wrapping_add(1);
-            if steps % 65536 == 0 {
+            // A time limit is checked here too: one P alone can run a whole program, and
+            // thousands of events can each take thousands of steps.
+            self.steps = self.steps.wrapping_add(1);
+            if self.steps % 65536 == 0 {
                 let clock = self.ps[p].clock_ps;
                 if let Some(pr) = &self.progress {
                     pr.store(clock / 1000, std::sync::atomic::Ordering::Relaxed);

@@ -294,6 +294,9 @@ pub(crate) struct Sim {
     pub(super) ends_ps: Vec<u64>,
     /// Events handled.
     pub(super) events: u64,
+    /// Goroutine steps taken, across events: a time limit is checked every 65536 (an event
+    /// may take few steps or a whole program's).
+    pub(super) steps: u64,
     /// `[heap] stack`: the stack each goroutine adds to the GC's roots and to memory.
     pub(super) stack_bytes: u64,
     /// Arrival goroutines alive, whose stacks come and go with them.
@@ -430,6 +433,7 @@ impl Sim {
             end_ps: 0,
             ends_ps: vec![0; goroutine_count as usize],
             events: 0,
+            steps: 0,
             stack_bytes: c.stack_bytes,
             live_arrivals: 0,
         };

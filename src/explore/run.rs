@@ -275,7 +275,7 @@ pub fn explore_until(
     stop: &AtomicBool,
 ) -> Result<Exploration, Unsupported> {
     let c = Compiled::new(sc)?;
-    let mut scheduler = Scheduler::new(&c, strategy, schedules, seed)?;
+    let mut scheduler = Scheduler::new(&c, strategy, schedules, seed, stop)?;
     let mut ex = Exploration::new(strategy);
     while let Some(mut picker) = scheduler.new_execution(ex.schedules) {
         if stop.load(Ordering::Relaxed) {
@@ -328,20 +328,18 @@ impl<'a> Scheduler<'a> {
         strategy: Strategy,
         schedules: u64,
         seed: u64,
+        stop: &AtomicBool,
     ) -> Result<Self, Unsupported> {
-        // PCT needs the number of steps k: measure one run first.
+        // PCT needs the number of steps k: measure one run first. The stop flag cuts it
+        // too (the exploration then stops before its first schedule).
         let mut max_steps = 0;
         if let Strategy::Pct { .. } = strategy {
-            let probe = run_bounded(
-                sc,
-                &mut Picker::Replay {
-                    decisions: Vec::new(),
-                    next: 0,
-                    beyond: None,
-                },
-                u32::MAX,
-                usize::MAX,
-            )?;
+            let mut first = Picker::Replay {
+                decisions: Vec::new(),
+                next: 0,
+                beyond: None,
+            };
+            let (probe, _) = execute(sc, &mut first, u32::MAX, usize::MAX, Some(stop), None)?;
             max_steps = probe.steps.len() as u64;
         }
         let dfs = match strategy {
