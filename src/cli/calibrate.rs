@@ -137,7 +137,14 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
         }
     }
     let (cycles, split) = runs::split_runs(&log.cycles);
-    let fit = match calibrate::fit(&cycles, &opts) {
+    let spinner = super::stage_spinner(args.quiet);
+    spinner.set_message(format!(
+        "fitting a scenario to {} cycles (simulating it under each candidate setting)",
+        cycles.len()
+    ));
+    let fit = calibrate::fit(&cycles, &opts);
+    spinner.finish_and_clear();
+    let fit = match fit {
         Ok(fit) => fit,
         Err(calibrate::CalibrateError::Stopped) => return stopped("fitting"),
         Err(e) => {
@@ -186,7 +193,14 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
             .build()
             .map_err(|e| usage(format!("--jobs: {e}")))?;
         let runs: Vec<usize> = (0..job.grid.runs()).collect();
-        let rows = pool.install(|| job.run_all_until(&runs, &|_| Ok(()), opts.stop.as_ref()))?;
+        let bar = super::progress_bar(runs.len() as u64, "projected settings", args.quiet);
+        let done = |_: &gomemsim::sweep::Row| -> Result<(), gomemsim::Error> {
+            bar.inc(1);
+            Ok(())
+        };
+        let rows = pool.install(|| job.run_all_until(&runs, &done, opts.stop.as_ref()));
+        bar.finish_and_clear();
+        let rows = rows?;
         if rows.len() < runs.len() {
             return stopped(&format!(
                 "projecting ({} of {} settings done)",
@@ -203,7 +217,11 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
         stop: opts.stop.clone(),
         ..Default::default()
     };
-    let outcome = gomemsim::run_with(&fit.scenario, &options)?;
+    let spinner = super::stage_spinner(args.quiet);
+    spinner.set_message("simulating the fitted scenario, to compare with the log");
+    let outcome = gomemsim::run_with(&fit.scenario, &options);
+    spinner.finish_and_clear();
+    let outcome = outcome?;
     if outcome.stopped {
         return stopped("running the fitted scenario");
     }

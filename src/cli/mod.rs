@@ -163,6 +163,22 @@ fn progress_bar(total: u64, unit: &str, quiet: bool) -> indicatif::ProgressBar {
     bar
 }
 
+/// A spinner on stderr naming the stage a long command is in (its elapsed time beside),
+/// hidden with --quiet or when stderr is not a terminal.
+fn stage_spinner(quiet: bool) -> indicatif::ProgressBar {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+            .expect("a valid template"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// A spinner on a terminal showing the virtual time a run has reached, for a run that
 /// takes more than a moment (none with --quiet or when stderr is not a terminal).
 pub struct VirtualClock {
