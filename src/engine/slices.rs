@@ -99,10 +99,26 @@ impl SliceSlot {
 }
 
 impl Sim {
-    /// Appends of goroutine `g` to slice `s`, `remaining` left in its op: those that fit,
-    /// and the one after them that grows the array (growslice: a new array on the heap, the
-    /// old elements copied, the old array garbage). Returns the time they took.
-    pub(super) fn append_step(&mut self, g: usize, s: usize, remaining: u64) -> u64 {
+    /// Appends of goroutine `g` to slice `s`, `remaining` left in its op: those that fit
+    /// before the next event (`horizon_ns`), and, if they reach the capacity, the one after
+    /// them that grows the array (growslice: a new array on the heap, the old elements
+    /// copied, the old array garbage). Returns the time of the growth: growslice cannot be
+    /// preempted (runtime/slice.go: mallocgc and memmove run without a safe point), the
+    /// appends around it can, like any loop of the program.
+    pub(super) fn append_step(
+        &mut self,
+        g: usize,
+        s: usize,
+        remaining: u64,
+        horizon_ns: u64,
+    ) -> u64 {
+        // The appends this step may take: up to the next event, so that a stop-the-world
+        // or another P's turn finds the loop between two appends.
+        let mut remaining = remaining;
+        if horizon_ns != u64::MAX && self.config.slice_append_ps > 0 {
+            let left = (horizon_ns * 1000).saturating_sub(self.goroutines[g].time_ps);
+            remaining = remaining.min(left.div_ceil(self.config.slice_append_ps).max(1));
+        }
         let local = self.slices[s].local;
         if local {
             self.make_local_slice(g, s);
@@ -146,6 +162,7 @@ impl Sim {
             self.slice_appends[s]
         };
         let mut cost = k.saturating_mul(self.config.slice_append_ps);
+        let mut growth_cost = 0;
         if let Some(gr) = growth {
             let slot = &mut self.slices[s];
             if local {
@@ -163,9 +180,11 @@ impl Sim {
             }
             let swept = !self.gc.cycles.is_empty() || self.gc.marking();
             let copied = gr.cap_before.saturating_mul(elem_size);
-            cost = cost
-                .saturating_add(self.config.object_ps(gr.bytes_after, swept))
+            growth_cost = self
+                .config
+                .object_ps(gr.bytes_after, swept)
                 .saturating_add(copied.saturating_mul(self.config.memmove_per_kib_ps) / 1024);
+            cost = cost.saturating_add(growth_cost);
             let gs = &self.goroutines[g];
             self.profile
                 .malloc(gs.program as usize, gs.cursor.pc, gr.bytes_after, 1, false);
@@ -180,7 +199,7 @@ impl Sim {
         if growth.is_some() {
             self.trace_heap(g);
         }
-        cost
+        growth_cost
     }
 
     /// `s := make([]T, 0, cap)` in goroutine `g` the first time it uses its own slice `s`.
@@ -233,7 +252,14 @@ impl Sim {
             if !allocates {
                 cost = (cost as f64 / (share + assist).max(1e-6)) as u64;
             } else if share > 0.01 {
-                self.assist_ps_cycle += (cost as f64 * assist / share) as u64;
+                // Assists last no longer than the mark: a growth's long memmove that
+                // outlasts it is the goroutine's own time (runtime/mgcmark.go:
+                // gcAssistAlloc returns once the mark is done).
+                let assisting = (cost as f64 * assist / share) as u64;
+                let mark_left = self.gc.mark_end_ns().map_or(u64::MAX, |end| {
+                    (end * 1000).saturating_sub(self.goroutines[g].time_ps)
+                });
+                self.assist_ps_cycle += assisting.min(mark_left);
                 cost = (cost as f64 / share) as u64;
             } else if let Some(end_ns) = self.gc.mark_end_ns() {
                 // runtime/mgcmark.go: gcParkAssist — no work left to assist with.

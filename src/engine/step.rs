@@ -76,8 +76,8 @@ impl Sim {
                 self.ps[p].atomic_ps = atomic;
             }
             Instr::Append { slice, .. } => {
-                let own = self.append_step(g, slice as usize, units);
-                self.ps[p].atomic_ps = own;
+                let growth = self.append_step(g, slice as usize, units, horizon_ns);
+                self.ps[p].atomic_ps = growth;
                 if self.fatal.is_some() {
                     return Flow::Done;
                 }
