@@ -515,3 +515,36 @@ fn a_token_that_does_not_fit_the_scenario_is_refused() {
     let token = json["first_failure"]["token"].as_str().unwrap();
     assert_eq!(replay(token).status.code(), Some(1), "{token}");
 }
+
+/// A run into a directory an earlier run used removes the files that run wrote and this one
+/// does not (a slice scenario's slice_events.csv and slice_growth plot, latency.csv): the
+/// page and the plots are of this run only.
+#[test]
+fn a_run_into_a_used_directory_leaves_nothing_of_the_earlier_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let run = |scenario: &str| {
+        let o = Command::new(bin())
+            .args(["run", "-q", scenario, "--out", out.to_str().unwrap()])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        common::assert_ok(&o);
+    };
+    run("scenarios/slice_prealloc.toml");
+    for f in ["slice_events.csv", "slice_growth.svg", "latency.csv"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    run("scenarios/map_growth.toml");
+    for f in [
+        "slice_events.csv",
+        "slice_growth.svg",
+        "slice_growth.png",
+        "latency.csv",
+    ] {
+        assert!(!out.join(f).exists(), "{f} is left from the earlier run");
+    }
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!page.contains("slice_events.csv") && !page.contains("latency.csv"));
+    assert!(out.join("map_growth.svg").exists());
+}

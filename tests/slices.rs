@@ -391,3 +391,108 @@ fn appends_under_a_mutex_neither_race_nor_lose() {
         "{r}"
     );
 }
+
+/// One `append` op of many elements and a loop of single appends are the same program: the
+/// GC stops the world between two appends either way (only growslice cannot be preempted),
+/// so they give the same cycles and pauses, and no cycle's GC CPU passes 100%.
+#[test]
+fn one_append_op_stops_for_the_gc_as_a_loop_of_single_appends_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = |name: &str, program: &str| {
+        write(
+            dir.path(),
+            &format!("{name}.toml"),
+            &format!(
+                "name = \"{name}\"\n[runtime]\ngomaxprocs = 2\n[[slices]]\nname = \"s\"\n\
+                 elem = \"int64\"\n[[goroutines]]\nname = \"main\"\nprogram = [ {program} ]\n"
+            ),
+        )
+    };
+    let one = scenario("one", r#"{ op = "append", slice = "s", n = 2000000 }"#);
+    let looped = scenario(
+        "looped",
+        r#"{ op = "loop", times = 2000000, body = [ { op = "append", slice = "s", n = 1 } ] }"#,
+    );
+    let mut results = Vec::new();
+    for f in [&one, &looped] {
+        let out = dir.path().join(f.file_stem().unwrap());
+        let o = gomemsim(&[
+            "run",
+            "--no-plots",
+            "-q",
+            f.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        common::assert_ok(&o);
+        let s = summary(&out);
+        results.push((s["gc_cycles"].clone(), s["stw_max_ns"].clone()));
+        for line in std::fs::read_to_string(out.join("gctrace.txt"))
+            .unwrap()
+            .lines()
+        {
+            // gc N @T.TTTs P%: ...
+            let pct: u64 = line
+                .split_whitespace()
+                .nth(3)
+                .unwrap()
+                .trim_end_matches("%:")
+                .parse()
+                .unwrap();
+            assert!(pct <= 100, "{line}");
+        }
+    }
+    assert!(results[0].0.as_u64().unwrap() > 3, "{results:?}");
+    assert_eq!(results[0], results[1]);
+}
+
+/// A growslice panic under `race` is printed as Go prints a runtime error: `panic:`, not
+/// `fatal error:`, and thrown from runtime.growslice.
+#[test]
+fn race_prints_a_growslice_panic_as_go_does() {
+    let dir = tempfile::tempdir().unwrap();
+    // One element of 2^48 + 1 bytes: past maxAlloc at the first append.
+    let f = write(
+        dir.path(),
+        "p.toml",
+        "name = \"p\"\n[[slices]]\nname = \"s\"\nelem = \"[281474976710657]byte\"\n\
+         [[goroutines]]\nname = \"main\"\nprogram = [ { op = \"append\", slice = \"s\", n = 1 } ]\n",
+    );
+    let out = dir.path().join("race");
+    let o = gomemsim(&[
+        "race",
+        f.to_str().unwrap(),
+        "--schedules",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("first failure: panic: runtime error: growslice: cap out of range"),
+        "{text}"
+    );
+    let schedule = std::fs::read_to_string(out.join("schedule.txt")).unwrap();
+    assert!(
+        schedule.contains("panic: runtime error: growslice: cap out of range\n\ngoroutine 1 [running]:\nruntime.growslice(...)"),
+        "{schedule}"
+    );
+    assert!(!schedule.contains("fatal error"), "{schedule}");
+}
+
+/// `check` counts the array `make([]T, 0, cap)` allocates: 1,000,000 int64 = 7.63 MiB.
+#[test]
+fn check_counts_a_presized_slice() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "c.toml",
+        "name = \"c\"\n[[slices]]\nname = \"s\"\nelem = \"int64\"\ncap = 1000000\n\
+         [[goroutines]]\nname = \"main\"\nprogram = [ { op = \"append\", slice = \"s\", n = 1 } ]\n",
+    );
+    let o = gomemsim(&["check", f.to_str().unwrap()]);
+    common::assert_ok(&o);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("7.63 MiB allocated"), "{text}");
+}

@@ -390,3 +390,35 @@ fn a_time_limited_sweep_resumes_to_the_same_result() {
         );
     }
 }
+
+/// Without --seeds a sweep runs each point with the scenario's own seed, as `run` would
+/// (after --seed or --set seed=), not always seed 1.
+#[test]
+fn without_seeds_a_sweep_runs_the_scenarios_seed() {
+    let scenario = bundled("race_gc_yield.toml");
+    for (flag, seed) in [(["--seed", "7"], "7"), (["--set", "seed=9"], "9")] {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("s");
+        let o = Command::new(bin())
+            .args([
+                "sweep",
+                scenario.to_str().unwrap(),
+                "--grid",
+                "runtime.gogc=100,200",
+            ])
+            .args(flag)
+            .args(["--out", out.to_str().unwrap(), "-q"])
+            .output()
+            .unwrap();
+        assert_ok(&o);
+        let csv = String::from_utf8(read(&out, "sweep.csv")).unwrap();
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let col = header.iter().position(|h| *h == "seed").unwrap();
+        let seeds: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').nth(col).unwrap())
+            .collect();
+        assert_eq!(seeds, [seed, seed]);
+    }
+}

@@ -166,10 +166,10 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
     if !args.quiet {
         let file = args.scenario.file.display();
         say!(
-            "race {}: strategy {}, {} schedules{}",
+            "race {}: strategy {}, {}{}",
             sc.name,
             strategy.name(),
-            ex.schedules,
+            report::plural(ex.schedules, "schedule"),
             match ex.complete {
                 Some(true) if args.preemption_bound == explore::UNBOUNDED => " (every schedule)",
                 Some(true) => " (every schedule within the bound)",
@@ -211,8 +211,8 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             "corrupted maps or lost appends"
         };
         say!(
-            "  data races (happens-before) in {} schedules; {harm} after {} finished ones",
-            ex.races,
+            "  data races (happens-before) in {}; {harm} after {} finished ones",
+            report::plural(ex.races, "schedule"),
             ex.corrupted
         );
         if ex.first_failure.is_none() && ex.races > 0 && !ex.stopped {
@@ -231,10 +231,16 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
             if sc.maps.is_empty() {
                 // runtime/slice.go has no concurrent-use check: a racing append is lost
                 // silently, never fatal.
+                let lost = match ex.corrupted {
+                    0 => format!(
+                        "none lost an append: the races were on steps whose order did not \
+                         matter here; try {try_next} for an interleaving that loses one"
+                    ),
+                    n => format!("{} lost appends", report::plural(n, "schedule")),
+                };
                 say!(
                     "  no schedule crashed, and none can: Go does not check slices for \
-                     concurrent use; {races} raced, losing appends where the schedules \
-                     interleaved them"
+                     concurrent use; {races} raced, and {lost}"
                 );
             } else {
                 let on = if sc.slices.is_empty() {
@@ -257,10 +263,10 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         if let Some((token, trace)) = shrunk.as_ref().filter(|_| improved) {
             let f = trace.fatal.as_ref().expect("a failure");
             say!(
-                "  minimal failing schedule: {} steps, {}: fatal error: {}",
+                "  minimal failing schedule: {} steps, {}: {}",
                 trace.steps.len(),
                 report::plural(u64::from(trace.preemptions), "preemption"),
-                f.message
+                report::fatal_line(f.message)
             );
             say!(
                 "  replay: gomemsim replay {file} --schedule {}",
@@ -270,8 +276,8 @@ pub fn race(args: &RaceArgs) -> Result<ExitCode, gomemsim::Error> {
         if let Some((token, trace)) = &ex.first_failure {
             let f = trace.fatal.as_ref().expect("a failure");
             say!(
-                "  first failure: fatal error: {} (goroutine {}) after {} steps, {}",
-                f.message,
+                "  first failure: {} (goroutine {}) after {} steps, {}",
+                report::fatal_line(f.message),
                 trace.goroutines[f.goroutine as usize],
                 trace.steps.len(),
                 report::plural(u64::from(trace.preemptions), "preemption")

@@ -125,8 +125,8 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
         );
         match &trace.fatal {
             Some(f) => say!(
-                "  outcome: fatal error: {} ({})",
-                f.message,
+                "  outcome: {} ({})",
+                gomemsim::report::fatal_line(f.message),
                 trace.goroutines[f.goroutine as usize]
             ),
             None if trace.cut => say!(
@@ -154,7 +154,7 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
             eprintln!("{} (goroutine {})", f.message, f.goroutine + 1);
         } else {
             // As the Go runtime prints it, on stderr.
-            eprintln!("fatal error: {}", f.message);
+            eprintln!("{}", gomemsim::report::fatal_line(f.message));
             eprintln!();
             eprintln!("goroutine {} [running]:", f.goroutine + 1);
         }

@@ -137,9 +137,14 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
             &[("metrics.om", om.into_bytes())],
         )?);
     }
+    // What an earlier run left here and this one did not write goes first: the plots and
+    // the page read the directory.
+    let data_files = &gomemsim::report::RUN_OPTIONAL_FILES[..5];
+    gomemsim::report::remove_stale(&dir, data_files, &written)?;
     if !args.no_plots {
         written.extend(gomemsim::report::plots::draw_run_plots(&dir)?);
     }
+    gomemsim::report::remove_stale(&dir, &gomemsim::report::RUN_OPTIONAL_FILES, &written)?;
     written.push(gomemsim::report::html::write_report(&dir)?);
     if !args.quiet {
         say_raw!("{}", gomemsim::report::human_summary(&outcome));

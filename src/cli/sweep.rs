@@ -19,9 +19,10 @@ pub struct SweepArgs {
     /// e.g. `runtime.gogc=25..400*2`; repeat for more axes (their cartesian product).
     #[arg(long = "grid", value_name = "FIELD=VALUES", required = true)]
     grid: Vec<String>,
-    /// Seeds of each grid point: `N` (1..N), `a..b` or a list.
-    #[arg(long, default_value = "1")]
-    seeds: String,
+    /// Seeds of each grid point: `N` (1..N), `a..b` or a list [default: the scenario's
+    /// seed, after --seed and --set].
+    #[arg(long)]
+    seeds: Option<String>,
     /// Parallel runs [default: the number of CPUs]; the output does not depend on it.
     #[arg(long)]
     jobs: Option<usize>,
@@ -86,7 +87,10 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
         .map(|g| Axis::parse(g))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| usage(e.to_string()))?;
-    let seeds = sweep::grid::parse_seeds(&args.seeds).map_err(|e| usage(e.to_string()))?;
+    let seeds = match &args.seeds {
+        Some(text) => sweep::grid::parse_seeds(text).map_err(|e| usage(e.to_string()))?,
+        None => vec![sc.seed],
+    };
     let grid = Grid { axes, seeds };
     if grid.runs() as u64 > sweep::grid::MAX_RUNS {
         return Err(usage(format!(

@@ -116,6 +116,40 @@ pub fn write_run(
     Ok(written)
 }
 
+/// Files `run` writes only for some scenarios or flags: a later run into the same
+/// directory removes those it did not write, so that the directory, its plots and its page
+/// are all of one run.
+pub const RUN_OPTIONAL_FILES: [&str; 13] = [
+    "latency.csv",
+    "slice_events.csv",
+    "allocs.pb.gz",
+    "trace.out",
+    "metrics.om",
+    "heap_timeline.svg",
+    "heap_timeline.png",
+    "map_growth.svg",
+    "map_growth.png",
+    "map_compare.svg",
+    "map_compare.png",
+    "slice_growth.svg",
+    "slice_growth.png",
+];
+
+/// Removes from `dir` each of `names` that is there but not among `written`: what an
+/// earlier command left that this one did not write again.
+pub fn remove_stale(dir: &Path, names: &[&str], written: &[PathBuf]) -> Result<(), ReportError> {
+    for name in names {
+        let path = dir.join(name);
+        if path.exists() && !written.contains(&path) {
+            std::fs::remove_file(&path).map_err(|source| ReportError {
+                path: path.clone(),
+                source,
+            })?;
+        }
+    }
+    Ok(())
+}
+
 /// Writes `files` (name, bytes) into `dir` (created if needed), each atomically.
 pub fn write_files(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(|source| ReportError {

@@ -52,8 +52,8 @@ pub fn schedule_txt(trace: &Trace, token: &str) -> String {
 pub(super) fn fatal_text(trace: &Trace) -> Option<String> {
     let fatal = trace.fatal.as_ref()?;
     Some(format!(
-        "fatal error: {}\n\ngoroutine {} [running]:\n{}(...)\n",
-        fatal.message,
+        "{}\n\ngoroutine {} [running]:\n{}(...)\n",
+        super::fatal_line(fatal.message),
         fatal.goroutine + 1,
         fatal_function(trace)
     ))
@@ -76,7 +76,7 @@ pub(super) fn step_marks(trace: &Trace, i: usize) -> Vec<String> {
     if let Some(f) = &trace.fatal
         && f.step == i
     {
-        marks.push(format!("fatal error: {}", f.message));
+        marks.push(super::fatal_line(f.message));
     }
     if trace
         .race
@@ -122,8 +122,8 @@ fn header(out: &mut String, trace: &Trace, token: &str) {
         Some(f) => {
             let _ = writeln!(
                 out,
-                "outcome: fatal error: {} (step {}, {})",
-                f.message,
+                "outcome: {} (step {}, {})",
+                super::fatal_line(f.message),
                 f.step,
                 goroutine_name(trace, f.goroutine)
             );
@@ -335,6 +335,9 @@ fn fatal_function(trace: &Trace) -> &'static str {
     let Some(f) = &trace.fatal else {
         return "runtime.mapassign";
     };
+    if f.message == crate::model::slice::GROWSLICE_PANIC {
+        return "runtime.growslice";
+    }
     // These two messages are thrown from one place each.
     if f.message == FATAL_READ_WRITE {
         return "runtime.mapaccess1";

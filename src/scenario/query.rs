@@ -187,6 +187,19 @@ impl Scenario {
         for (program, count) in self.programs() {
             walk(self, program, count, &keys, &mut w);
         }
+        // `make([]T, 0, cap)`: once for a global slice, once per goroutine at most for a
+        // goroutine's own (every goroutine counted, an upper bound).
+        let goroutines: u64 = self.programs().map(|(_, n)| n).fold(0, u64::saturating_add);
+        for s in self.slices.iter().filter(|s| s.cap > 0) {
+            let bytes = s.cap.saturating_mul(s.elem.size());
+            let (made, kept) = if self.slice_is_global(&s.name) {
+                (bytes, bytes)
+            } else {
+                (bytes.saturating_mul(goroutines), 0)
+            };
+            w.alloc_bytes = w.alloc_bytes.saturating_add(made);
+            w.retained_bytes = w.retained_bytes.saturating_add(kept);
+        }
         w.retained_bytes = self.heap.live.0.saturating_add(
             w.retained_bytes
                 .saturating_sub(self.heap.live.0.saturating_add(w.freed_bytes)),
