@@ -672,6 +672,16 @@ fn fuzzed_cases_in_process_never_panic_hang_or_blow_up() {
                 Ok(line) => {
                     if let Some(n) = line.strip_prefix("case ") {
                         current = n.parse::<u64>().ok();
+                        if let Some(n) = current.filter(|n| (n - first) % 50_000 == 0 && *n > first)
+                        {
+                            // A long run says how far it got.
+                            eprintln!(
+                                "fuzz in process: {} cases in {:.0} s, {} findings",
+                                n - first,
+                                started.elapsed().as_secs_f64(),
+                                findings.len()
+                            );
+                        }
                     } else if let Some(rest) = line.strip_prefix("panic ") {
                         let (n, msg) = rest.split_once(": ").unwrap_or((rest, ""));
                         keep(

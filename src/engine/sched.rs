@@ -408,12 +408,15 @@ impl Sim {
         // at the same instant (that one then runs next), so two Ps at one instant progress.
         let mut turn = true;
         loop {
-            // A time limit is checked here too: one P alone can run a whole program, and
-            // thousands of events can each take thousands of steps.
+            // A time limit is checked here too: one P alone can run a whole program,
+            // thousands of events can each take thousands of steps, and one step can take
+            // a millisecond (a range loop over 2^17 buckets): every 64 steps.
             self.steps = self.steps.wrapping_add(1);
-            if self.steps % 65536 == 0 {
+            if self.steps % 64 == 0 {
                 let clock = self.ps[p].clock_ps;
-                if let Some(pr) = &self.progress {
+                if self.steps % 65536 == 0
+                    && let Some(pr) = &self.progress
+                {
                     pr.store(clock / 1000, std::sync::atomic::Ordering::Relaxed);
                 }
                 if self.stop_requested() {

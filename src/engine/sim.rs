@@ -294,7 +294,7 @@ pub(crate) struct Sim {
     pub(super) ends_ps: Vec<u64>,
     /// Events handled.
     pub(super) events: u64,
-    /// Goroutine steps taken, across events: a time limit is checked every 65536 (an event
+    /// Goroutine steps taken, across events: a time limit is checked every 64 (an event
     /// may take few steps or a whole program's).
     pub(super) steps: u64,
     /// `[heap] stack`: the stack each goroutine adds to the GC's roots and to memory.
