@@ -71,7 +71,7 @@ impl Heap {
     /// An empty heap under the non-heap model `nonheap`, with `stacks` bytes of goroutine
     /// stacks and `globals` bytes of scannable globals.
     pub fn new(nonheap: NonHeapModel, stacks: u64, globals: u64) -> Self {
-        Heap {
+        let mut h = Heap {
             nonheap,
             reachable: 0,
             reachable_scan: 0,
@@ -85,7 +85,10 @@ impl Heap {
             total_alloc_objects: 0,
             peak_in_use: 0,
             peak_mapped: 0,
-        }
+        };
+        // The runtime's own memory is there before the first allocation.
+        h.peak_mapped = h.mapped_ready();
+        h
     }
 
     /// Allocates `objects` objects totalling `bytes` (already size-class rounded).
@@ -218,6 +221,14 @@ mod tests {
             8 << 10,
             0,
         )
+    }
+
+    #[test]
+    fn the_runtimes_own_memory_counts_before_any_allocation() {
+        // A program that allocates nothing still maps the runtime's base and its stacks.
+        let h = heap();
+        assert_eq!(h.peak_mapped, h.mapped_ready());
+        assert!(h.peak_mapped >= 1 << 20);
     }
 
     #[test]

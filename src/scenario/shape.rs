@@ -80,6 +80,21 @@ pub(crate) fn map_impls() -> String {
 
 /// Serde's own type names (`expected struct Runtime`, `expected f64`) in the user's terms.
 pub(crate) fn friendly_expected(message: &str) -> String {
+    // TOML integers are 64-bit signed: a larger one does not parse as a number (and a
+    // `--set` value falls back to a string).
+    const TOO_LARGE: &str = "the number is too large: integers go up to 9223372036854775807 \
+                             (2^63 - 1)";
+    if message.contains("integer number overflowed") {
+        return TOO_LARGE.to_string();
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: string \"")
+        && let Some((digits, _)) = rest.split_once('"')
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && digits.parse::<i64>().is_err()
+    {
+        return TOO_LARGE.to_string();
+    }
     let mut out = message.to_string();
     let words = [
         ("u64", "an integer >= 0".to_string()),
@@ -309,6 +324,14 @@ mod tests {
 
     #[test]
     fn serde_type_names_are_translated() {
+        assert_eq!(
+            friendly_expected("integer number overflowed"),
+            "the number is too large: integers go up to 9223372036854775807 (2^63 - 1)"
+        );
+        assert_eq!(
+            friendly_expected("invalid type: string \"99999999999999999999\", expected u64"),
+            "the number is too large: integers go up to 9223372036854775807 (2^63 - 1)"
+        );
         assert_eq!(
             friendly_expected("invalid type: integer `1`, expected struct Runtime"),
             "invalid type: integer `1`, expected a table of runtime settings (go, gomaxprocs, \
