@@ -296,8 +296,14 @@ pub fn human_summary(o: &Outcome) -> String {
     let (stw_total, stw_max, _, p99) = pause_stats(&o.pauses_ns);
     let _ = writeln!(
         out,
-        "  GC: {} cycles, GC CPU {:.2}% of {} P, pauses total {} (max {}, p99 {}), peak heap {} (total memory {})",
-        o.gc.len(),
+        "  GC: {}{}, GC CPU {:.2}% of {} P, pauses total {} (max {}, p99 {}), peak heap {} (total memory {})",
+        super::plural(o.gc.len() as u64, "cycle"),
+        // Two pauses a cycle: one more is the sweep termination of a cycle the run ended in.
+        if o.pauses_ns.len() > 2 * o.gc.len() {
+            " (and one the run ended in)"
+        } else {
+            ""
+        },
         gc_cpu_fraction(o) * 100.0,
         o.procs.max(1),
         human_ns(stw_total),
