@@ -314,6 +314,13 @@ fn racing_appends_are_reported_and_lose_elements() {
     ]);
     common::assert_ok(&o);
     let r = race_json(&out);
+    // The schedule's table names slices as such, with no map flag column.
+    let schedule = std::fs::read_to_string(out.join("schedule.txt")).unwrap();
+    let header = schedule.lines().find(|l| l.starts_with("step  ")).unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["step", "time", "goroutine", "P", "slice", "step"]
+    );
     // Every schedule completes: a slice has no concurrent-use check to die of.
     assert_eq!(r["outcomes"], serde_json::json!({ "ok": r["schedules"] }));
     assert_eq!(

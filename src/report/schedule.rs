@@ -258,6 +258,18 @@ fn table(out: &mut String, trace: &Trace) {
     if !trace.swiss.is_empty() && trace.swiss.iter().all(|&s| s) {
         columns[6] = "writing";
     }
+    // The variable column names what the program has: maps, slices or both; a slice has
+    // no flag.
+    if !trace.slices.is_empty() {
+        columns[4] = if trace.maps.is_empty() {
+            "slice"
+        } else {
+            "variable"
+        };
+        if trace.maps.is_empty() {
+            columns[6] = "";
+        }
+    }
     let mut widths = columns.map(|c| c.chars().count());
     for row in rows.iter().flatten() {
         for (w, cell) in widths.iter_mut().zip(row) {
