@@ -762,6 +762,44 @@ impl Plan<'_> {
         } else {
             ("", "\t\trunOnce(*seed, run, *together)\n".to_string())
         };
+        // A shared slice's appends, when the scenario fixes them per run: each run checks its
+        // length, so that appends lost to a race show (Go does not check slices).
+        let mut declare = declare.to_string();
+        let mut call = call;
+        let mut report = String::new();
+        for sl in self.slices.iter().filter(|s| !s.local) {
+            let (var, name) = (&sl.var, go_quote(&sl.name));
+            let lost = {
+                let mut c = sl.var.chars();
+                let first = c.next().map(|f| f.to_ascii_uppercase());
+                format!(
+                    "lost{}{}",
+                    first.map(String::from).unwrap_or_default(),
+                    c.as_str()
+                )
+            };
+            match super::plan::appends_per_run(sc, &sl.name) {
+                Some(want) => {
+                    let _ = writeln!(declare, "\t{lost} := 0");
+                    let _ = write!(
+                        call,
+                        "\t\tif uint64(len({var})) != {want} {{\n\t\t\t{lost}++\n\t\t}}\n"
+                    );
+                    let _ = writeln!(
+                        report,
+                        "\tfmt.Fprintf(os.Stderr, \"slice %s: appends lost in %d of %d run(s) (len \
+                         %d of {want} in the last)\\n\", {name}, {lost}, *repeat, len({var}))"
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        report,
+                        "\tfmt.Fprintf(os.Stderr, \"slice %s: len %d after the last run\\n\", \
+                         {name}, len({var}))"
+                    );
+                }
+            }
+        }
         let _ = write!(
             out,
             "{declare}\
@@ -773,7 +811,8 @@ impl Plan<'_> {
              {call}\
              \t}}\n\
              \tfmt.Fprintf(os.Stderr, \"%s: %d run(s) in %v, no fatal error\\n\", {name}, \
-             *repeat, time.Since(began).Round(time.Millisecond))\n",
+             *repeat, time.Since(began).Round(time.Millisecond))\n\
+             {report}",
             name = go_quote(&sc.name)
         );
         if requests {

@@ -363,6 +363,48 @@ fn collect_locks(ops: &[Op], names: &mut Vec<String>) {
 }
 
 /// Slice names in order of first use.
+/// The appends one run makes to the shared slice `name`, when the scenario fixes them: its
+/// goroutines' programs with loops by count, and no reset or drop of it, no request or
+/// arrival that appends to it. `None` otherwise.
+pub(super) fn appends_per_run(sc: &crate::scenario::Scenario, name: &str) -> Option<u64> {
+    fn walk(ops: &[Op], name: &str) -> Option<u64> {
+        let mut n = 0u64;
+        for op in ops {
+            let k = match op {
+                Op::Append { slice, n } if slice == name => *n,
+                Op::Reset { slice } | Op::Drop { slice } if slice == name => return None,
+                Op::Loop {
+                    times,
+                    duration,
+                    body,
+                } => {
+                    let inner = walk(body, name)?;
+                    match (inner, duration) {
+                        (0, _) => 0,
+                        (_, Some(_)) => return None,
+                        (k, None) => k.checked_mul(*times)?,
+                    }
+                }
+                Op::Request { body, .. } => match walk(body, name)? {
+                    0 => 0,
+                    _ => return None,
+                },
+                _ => 0,
+            };
+            n = n.checked_add(k)?;
+        }
+        Some(n)
+    }
+    if sc.arrivals.iter().any(|a| walk(&a.body, name) != Some(0)) {
+        return None;
+    }
+    sc.goroutines.iter().try_fold(0u64, |sum, g| {
+        walk(&g.program, name)?
+            .checked_mul(u64::from(g.count))
+            .and_then(|k| sum.checked_add(k))
+    })
+}
+
 fn collect_slices(ops: &[Op], names: &mut Vec<String>) {
     for op in ops {
         match op {

@@ -739,3 +739,44 @@ fn results_leave_stdout_to_the_slice_events() {
         "{p}"
     );
 }
+
+#[test]
+fn a_shared_slices_fixed_appends_are_checked_after_each_run() {
+    use super::plan::appends_per_run;
+    let text = |program: &str, extra: &str| {
+        format!(
+            "name = \"a\"\n[[slices]]\nname = \"s\"\nelem = \"int64\"\n{extra}\
+             [[goroutines]]\nname = \"w\"\ncount = 2\nprogram = [ {program} ]\n"
+        )
+    };
+    let two_by_ten = text(r#"{ op = "append", slice = "s", n = 10 }"#, "");
+    assert_eq!(appends_per_run(&scenario(&two_by_ten), "s"), Some(20));
+    let looped = text(
+        r#"{ op = "loop", times = 3, body = [{ op = "append", slice = "s", n = 5 }] }"#,
+        "",
+    );
+    assert_eq!(appends_per_run(&scenario(&looped), "s"), Some(30));
+    // A reset, a loop by duration or a request make the count depend on the run.
+    for program in [
+        r#"{ op = "append", slice = "s", n = 5 }, { op = "reset", slice = "s" }"#,
+        r#"{ op = "loop", duration = "1ms", body = [{ op = "append", slice = "s", n = 1 }] }"#,
+        r#"{ op = "request", name = "r", body = [{ op = "append", slice = "s", n = 1 }] }"#,
+    ] {
+        assert_eq!(
+            appends_per_run(&scenario(&text(program, "")), "s"),
+            None,
+            "{program}"
+        );
+    }
+    let p = program(&two_by_ten);
+    assert!(
+        p.contains("\t\tif uint64(len(sliceS)) != 20 {\n\t\t\tlostSliceS++\n\t\t}\n"),
+        "{p}"
+    );
+    assert!(p.contains("slice %s: appends lost in %d of %d run(s) (len %d of 20 in the last)"));
+    let p = program(&text(
+        r#"{ op = "append", slice = "s", n = 5 }, { op = "reset", slice = "s" }"#,
+        "",
+    ));
+    assert!(p.contains("slice %s: len %d after the last run"), "{p}");
+}
