@@ -123,6 +123,32 @@ impl Gc {
         self.mark.map(|m| m.end_ns)
     }
 
+    /// A goroutine's `cost` (ps) of its own work started at `now_ps`, as the current mark
+    /// stretches it: work that allocates nothing shares the P with the fractional worker;
+    /// work that allocates also assists, for no longer than the mark lasts (runtime/mgcmark.go:
+    /// gcAssistAlloc returns once the mark is done), and with no mark work left it parks
+    /// until the mark ends (gcParkAssist). Returns the stretched cost and the assist time.
+    pub fn shared_cost(&self, cost: u64, allocates: bool, now_ps: u64) -> (u64, u64) {
+        let (share, assist) = self.mutator_share();
+        if share + assist >= 1.0 && assist <= 0.0 {
+            return (cost, 0);
+        }
+        if !allocates {
+            return (((cost as f64) / (share + assist).max(1e-6)) as u64, 0);
+        }
+        let mark_left = self
+            .mark_end_ns()
+            .map_or(u64::MAX, |end| (end * 1000).saturating_sub(now_ps));
+        if share > 0.01 {
+            let assisting = (cost as f64 * assist / share) as u64;
+            (((cost as f64) / share) as u64, assisting.min(mark_left))
+        } else if mark_left != u64::MAX {
+            (cost + mark_left, (mark_left as f64 * assist.min(1.0)) as u64)
+        } else {
+            (cost, 0)
+        }
+    }
+
     /// Fraction of its time the mutator runs its own code during the current mark, and
     /// the fraction it spends assisting ((1.0, 0.0) outside a mark).
     pub fn mutator_share(&self) -> (f64, f64) {

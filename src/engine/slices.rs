@@ -244,30 +244,12 @@ impl Sim {
     }
 
     /// `cost` of goroutine `g`'s own work during whatever the GC is doing: as map_op charges
-    /// it, stretched by the mark's share of the P and, when it allocated, with its assists.
+    /// it ([`Gc::shared_cost`](super::gc::Gc::shared_cost)).
     fn charge_shared(&mut self, g: usize, cost: u64, allocates: bool) {
-        let (share, assist) = self.gc.mutator_share();
-        let mut cost = cost;
-        if share + assist < 1.0 || assist > 0.0 {
-            if !allocates {
-                cost = (cost as f64 / (share + assist).max(1e-6)) as u64;
-            } else if share > 0.01 {
-                // Assists last no longer than the mark: a growth's long memmove that
-                // outlasts it is the goroutine's own time (runtime/mgcmark.go:
-                // gcAssistAlloc returns once the mark is done).
-                let assisting = (cost as f64 * assist / share) as u64;
-                let mark_left = self.gc.mark_end_ns().map_or(u64::MAX, |end| {
-                    (end * 1000).saturating_sub(self.goroutines[g].time_ps)
-                });
-                self.assist_ps_cycle += assisting.min(mark_left);
-                cost = (cost as f64 / share) as u64;
-            } else if let Some(end_ns) = self.gc.mark_end_ns() {
-                // runtime/mgcmark.go: gcParkAssist — no work left to assist with.
-                let wait = (end_ns * 1000).saturating_sub(self.goroutines[g].time_ps);
-                self.assist_ps_cycle += (wait as f64 * assist.min(1.0)) as u64;
-                cost += wait;
-            }
-        }
+        let (cost, assisting) = self
+            .gc
+            .shared_cost(cost, allocates, self.goroutines[g].time_ps);
+        self.assist_ps_cycle += assisting;
         let gs = &mut self.goroutines[g];
         gs.time_ps = gs.time_ps.saturating_add(cost);
         gs.busy = 1.0;

@@ -459,24 +459,9 @@ impl Sim {
             }
             _ => unreachable!("map_op takes map instructions"),
         }
-        let mut cost = self.config.map_price(&w, slot.map.live_bytes());
-        let own = cost;
-        let (share, assist) = self.gc.mutator_share();
-        if share + assist < 1.0 || assist > 0.0 {
-            if w.alloc_bytes == 0 {
-                // No allocation, no assist: only the fractional worker shares the P.
-                cost = (cost as f64 / (share + assist).max(1e-6)) as u64;
-            } else if share > 0.01 {
-                self.assist_ps_cycle += (cost as f64 * assist / share) as u64;
-                cost = (cost as f64 / share) as u64;
-            } else if let Some(end_ns) = self.gc.mark_end_ns() {
-                // The allocation's assist finds no work left to do: it parks until the mark
-                // ends (runtime/mgcmark.go: gcParkAssist), then the op completes.
-                let wait = (end_ns * 1000).saturating_sub(gs.time_ps);
-                self.assist_ps_cycle += (wait as f64 * assist.min(1.0)) as u64;
-                cost += wait;
-            }
-        }
+        let own = self.config.map_price(&w, slot.map.live_bytes());
+        let (cost, assisting) = self.gc.shared_cost(own, w.alloc_bytes > 0, gs.time_ps);
+        self.assist_ps_cycle += assisting;
         gs.time_ps = gs.time_ps.saturating_add(cost);
         gs.busy = 1.0;
         if writes {
