@@ -275,14 +275,8 @@ fn misbehaves(args: &[&str]) -> Option<String> {
 
 #[test]
 fn fuzzed_scenarios_never_panic_hang_or_blow_up() {
-    let cases: u64 = std::env::var("GOMEMSIM_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(60);
-    let first: u64 = std::env::var("GOMEMSIM_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
+    let cases: u64 = env_u64("GOMEMSIM_FUZZ_CASES", 60);
+    let first: u64 = env_u64("GOMEMSIM_FUZZ_SEED", 1);
     let findings_dir =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/fuzz-findings");
     let mut findings = Vec::new();
@@ -344,6 +338,14 @@ fn fuzzed_scenarios_never_panic_hang_or_blow_up() {
         findings.len()
     );
     assert!(findings.is_empty(), "{}", findings.join("\n"));
+}
+
+/// The environment variable `name` as a number, else `default`.
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// A mutation of one of the measured gctrace logs: lines dropped, doubled, swapped, cut,
@@ -468,10 +470,7 @@ impl Drop for Deadline {
 /// `GOMEMSIM_FUZZ_STAGE_MS`, 25 ms unless set. A stage stopped there has still built,
 /// checked and run what it reached.
 fn stage() -> Duration {
-    let ms = std::env::var("GOMEMSIM_FUZZ_STAGE_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(25);
+    let ms = env_u64("GOMEMSIM_FUZZ_STAGE_MS", 25);
     Duration::from_millis(ms)
 }
 
@@ -607,14 +606,8 @@ fn in_process_child() {
 fn fuzzed_cases_in_process_never_panic_hang_or_blow_up() {
     use std::io::BufRead;
     use std::process::Stdio;
-    let cases: u64 = std::env::var("GOMEMSIM_FUZZ_INPROC_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(400);
-    let first: u64 = std::env::var("GOMEMSIM_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
+    let cases: u64 = env_u64("GOMEMSIM_FUZZ_INPROC_CASES", 400);
+    let first: u64 = env_u64("GOMEMSIM_FUZZ_SEED", 1);
     let end = first + cases;
     let exe = std::env::current_exe().unwrap();
     let findings_dir =

@@ -143,7 +143,10 @@ impl Gc {
             let assisting = (cost as f64 * assist / share) as u64;
             (((cost as f64) / share) as u64, assisting.min(mark_left))
         } else if mark_left != u64::MAX {
-            (cost + mark_left, (mark_left as f64 * assist.min(1.0)) as u64)
+            (
+                cost + mark_left,
+                (mark_left as f64 * assist.min(1.0)) as u64,
+            )
         } else {
             (cost, 0)
         }
