@@ -238,7 +238,16 @@ impl Sim {
                 .into_iter()
                 .zip(&self.slice_setups)
                 .zip(&self.slice_appends)
-                .map(|((slot, setup), &appends)| slot.outcome(setup, appends))
+                .enumerate()
+                .map(|(i, ((slot, setup), &appends))| {
+                    let alive = self
+                        .goroutines
+                        .iter()
+                        .flat_map(|g| &g.slices)
+                        .filter(|(s, _)| *s as usize == i)
+                        .map(|(_, sl)| sl);
+                    slot.outcome(setup, appends, alive)
+                })
                 .collect(),
             total_gc_cpu_ns: self.gc.total_gc_cpu_ns(),
             limited_cycles: self.gc.limited_cycles,

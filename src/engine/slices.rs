@@ -40,7 +40,8 @@ pub(crate) struct SliceSlot {
     /// The shared slice; for a goroutine's own, the one used last.
     pub(crate) slice: Slice,
     pub(crate) events: Vec<SliceEvent>,
-    /// Each goroutine has its own: `local_stats` sums what all of them allocated.
+    /// Each goroutine has its own: `local_stats` sums what the instances of ended
+    /// goroutines allocated (each instance counts its own, [`Slice::stats`]).
     pub(crate) local: bool,
     pub(crate) local_stats: SliceStats,
     /// For a goroutine's own slice: the goroutine whose instance slice_events.csv follows
@@ -81,14 +82,21 @@ pub struct SliceOutcome {
 }
 
 impl SliceSlot {
-    pub(super) fn outcome(self, setup: &SliceSetup, appends: u64) -> SliceOutcome {
+    /// The slice at the end of the run; `alive`: the instances of a goroutine's own slice
+    /// whose goroutines had not ended.
+    pub(super) fn outcome<'a>(
+        self,
+        setup: &SliceSetup,
+        appends: u64,
+        alive: impl Iterator<Item = &'a Slice>,
+    ) -> SliceOutcome {
         SliceOutcome {
             name: setup.name.clone(),
             elem: setup.elem.clone(),
             len: self.slice.len(),
             cap: self.slice.cap(),
             stats: if self.local {
-                self.local_stats
+                alive.fold(self.local_stats, |t, s| t.plus(s.stats()))
             } else {
                 self.slice.stats()
             },
@@ -120,16 +128,8 @@ impl Sim {
             remaining = remaining.min(left.div_ceil(self.config.slice_append_ps).max(1));
         }
         let local = self.slices[s].local;
-        if local {
-            self.make_local_slice(g, s);
-        }
         let slice = if local {
-            let own = &mut self.goroutines[g].slices;
-            let i = own
-                .iter()
-                .position(|(i, _)| *i as usize == s)
-                .expect("made");
-            &mut own[i].1
+            self.own_slice(g, s)
         } else {
             &mut self.slices[s].slice
         };
@@ -165,12 +165,6 @@ impl Sim {
         let mut growth_cost = 0;
         if let Some(gr) = growth {
             let slot = &mut self.slices[s];
-            if local {
-                let st = &mut slot.local_stats;
-                st.allocs += u64::from(gr.bytes_after > 0);
-                st.alloc_bytes = st.alloc_bytes.saturating_add(gr.bytes_after);
-                st.garbage_bytes = st.garbage_bytes.saturating_add(gr.bytes_before);
-            }
             if followed && slot.events.len() < MAX_SLICE_EVENTS {
                 slot.events.push(SliceEvent {
                     op,
@@ -202,15 +196,25 @@ impl Sim {
         growth_cost
     }
 
-    /// `s := make([]T, 0, cap)` in goroutine `g` the first time it uses its own slice `s`.
-    fn make_local_slice(&mut self, g: usize, s: usize) {
-        if self.goroutines[g]
+    /// Goroutine `g`'s own instance of slice `s`, made (`s := make([]T, 0, cap)`) the first
+    /// time it uses it.
+    fn own_slice(&mut self, g: usize, s: usize) -> &mut Slice {
+        let i = match self.goroutines[g]
             .slices
             .iter()
-            .any(|(i, _)| *i as usize == s)
+            .position(|(i, _)| *i as usize == s)
         {
-            return;
-        }
+            Some(i) => i,
+            None => {
+                self.make_local_slice(g, s);
+                self.goroutines[g].slices.len() - 1
+            }
+        };
+        &mut self.goroutines[g].slices[i].1
+    }
+
+    /// `s := make([]T, 0, cap)` in goroutine `g`, which has no instance of slice `s` yet.
+    fn make_local_slice(&mut self, g: usize, s: usize) {
         let slice = self.slice_setups[s].make();
         let bytes = slice.array_bytes();
         if bytes > 0 {
@@ -220,9 +224,6 @@ impl Sim {
                 .malloc(gs.program as usize, gs.cursor.pc, bytes, 1, false);
             let pages = self.gc.alloc(bytes, 1, bytes, scan);
             self.pay_pages(g, &pages);
-            let st = &mut self.slices[s].local_stats;
-            st.allocs += 1;
-            st.alloc_bytes = st.alloc_bytes.saturating_add(bytes);
         }
         self.goroutines[g].slices.push((s as u32, slice));
     }
@@ -239,7 +240,7 @@ impl Sim {
                 .heap
                 .drop_reachable(bytes, if scan { bytes } else { 0 });
             let st = &mut self.slices[s as usize].local_stats;
-            st.garbage_bytes = st.garbage_bytes.saturating_add(bytes);
+            *st = st.plus(slice.stats());
         }
     }
 
@@ -258,14 +259,7 @@ impl Sim {
     /// `s = s[:0]` for slice `s` in goroutine `g`.
     pub(super) fn reset_slice(&mut self, g: usize, s: usize) {
         if self.slices[s].local {
-            self.make_local_slice(g, s);
-            if let Some((_, sl)) = self.goroutines[g]
-                .slices
-                .iter_mut()
-                .find(|(i, _)| *i as usize == s)
-            {
-                sl.reset();
-            }
+            self.own_slice(g, s).reset();
         } else {
             self.slices[s].slice.reset();
         }
@@ -276,13 +270,7 @@ impl Sim {
         let (bytes, scan) = if self.slices[s].local {
             let own = &mut self.goroutines[g].slices;
             match own.iter_mut().find(|(i, _)| *i as usize == s) {
-                Some((_, sl)) => {
-                    let scan = sl.scans();
-                    let bytes = sl.drop_array();
-                    let st = &mut self.slices[s].local_stats;
-                    st.garbage_bytes = st.garbage_bytes.saturating_add(bytes);
-                    (bytes, scan)
-                }
+                Some((_, sl)) => (sl.drop_array(), sl.scans()),
                 // Never used: `s = nil` on a slice not made yet leaves it nil.
                 None => (0, false),
             }

@@ -52,6 +52,17 @@ pub struct SliceStats {
     pub garbage_bytes: u64,
 }
 
+impl SliceStats {
+    /// These and `other` together (saturating).
+    pub fn plus(self, other: SliceStats) -> SliceStats {
+        SliceStats {
+            allocs: self.allocs.saturating_add(other.allocs),
+            alloc_bytes: self.alloc_bytes.saturating_add(other.alloc_bytes),
+            garbage_bytes: self.garbage_bytes.saturating_add(other.garbage_bytes),
+        }
+    }
+}
+
 /// One slice variable of element type `T`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slice {
