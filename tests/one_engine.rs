@@ -8,12 +8,17 @@ mod common;
 use common::{col, read_csv};
 use gomemsim::scenario::parse_str;
 
-/// Scheduler costs made round so the expected times are easy to work out.
+/// Scheduler costs made round so the expected times are easy to work out: no spread of
+/// wake-ups, no page faults of new stacks, main blocks at once.
 const COSTS: &str = r#"
 [costs]
 goroutine_spawn = "1us"
 sched_switch = "100ns"
 p_wake = "2us"
+p_wake_max = "2us"
+p_rewake = "2us"
+page_fault_fresh = "0s"
+main_wait = "0s"
 mutex_op = "0s"
 "#;
 
@@ -53,6 +58,43 @@ fn newproc_puts_the_new_goroutine_in_runnext() {
     // Spawns at 0, 1 us, 2 us; main blocks at 2 us; c runs [2, 12] us, then each switch
     // costs 100 ns: a [12.1, 22.1], b [22.2, 32.2].
     assert_eq!(o.goroutine_ends_ns, vec![22_100, 32_200, 12_000]);
+}
+
+#[test]
+fn every_other_new_stack_faults_a_page_and_main_waits_before_p0_runs() {
+    // runtime/proc.go: newproc1 → malg → stackalloc: 2 KiB stacks carved two to a 4 KiB
+    // page, so the 1st and 3rd `go` fault a page (1 us here); main's wg.Wait takes 500 ns.
+    let text = computing(1, &["10us", "10us", "10us"])
+        .replace("page_fault_fresh = \"0s\"", "page_fault_fresh = \"1us\"")
+        .replace("main_wait = \"0s\"", "main_wait = \"500ns\"");
+    let o = run(&text);
+    // Spawns end at 1 us (fault), 2 us (spawn), 4 us (spawn + fault); main blocks until
+    // 4.5 us; c runs [4.5, 14.5] us, a [14.6, 24.6], b [24.7, 34.7].
+    assert_eq!(o.goroutine_ends_ns, vec![24_600, 34_700, 14_500]);
+}
+
+#[test]
+fn wake_ups_take_a_seeded_time_between_p_wake_and_p_wake_max() {
+    // Two goroutines on two Ps: P0 runs b (runnext) for 100 us; P1, woken at the first
+    // spawn, steals a: a's end less its 10 us is when P1 woke, between 2 and 50 us, by the
+    // scenario's seed.
+    let mut woken = Vec::new();
+    for seed in 1..=20 {
+        let text = computing(2, &["10us", "100us"])
+            .replace("p_wake_max = \"2us\"", "p_wake_max = \"50us\"")
+            .replace("name = \"t\"\n", &format!("name = \"t\"\nseed = {seed}\n"));
+        let o = run(&text);
+        let again = run(&text);
+        assert_eq!(o.goroutine_ends_ns, again.goroutine_ends_ns);
+        woken.push(o.goroutine_ends_ns[0] - 10_000);
+    }
+    assert!(
+        woken.iter().all(|&t| (2_000..=50_000).contains(&t)),
+        "{woken:?}"
+    );
+    woken.sort_unstable();
+    woken.dedup();
+    assert!(woken.len() > 10, "{woken:?}");
 }
 
 #[test]
@@ -196,13 +238,17 @@ program = [{ op = "loop", duration = "1ms", body = [
     assert_eq!(r.latency.count(), 50);
     assert_eq!(r.latency.quantile(0.5), 20_000);
     assert_eq!(r.latency.max(), 20_000);
-    assert_eq!(o.sim_time_ns, 1_000_000);
+    // Before the worker starts: its stack's first page (page_fault_fresh, 4.3 us by default)
+    // and main's wg.Wait (main_wait, 3 us).
+    assert_eq!(o.sim_time_ns, 4_300 + 3_000 + 1_000_000);
     // With a 500 us warm-up, the 25 that start at 500 us or later count.
     let o = run(&text.replace("name = \"t\"", "name = \"t\"\nwarmup = \"500us\""));
     assert_eq!(o.requests[0].latency.count(), 25);
+    // 25 requests from the warm-up's end to the run's.
+    let window_s = (4_300 + 3_000 + 1_000_000 - 500_000) as f64 / 1e9;
     assert_eq!(
         o.requests[0].throughput_rps(o.sim_time_ns, o.warmup_ns),
-        50_000.0
+        25.0 / window_s
     );
 }
 
@@ -229,6 +275,10 @@ body = [{{ op = "compute", time = "100us" }}]
     assert_eq!(r.latency.quantile(0.5), 102_100);
     assert_eq!(o.sim_time_ns, 9_102_100);
     assert_eq!(o.max_goroutines, 1);
+    // The P has run before (it ran main): each wake-up finds its thread asleep, p_rewake.
+    let o = run(&text.replace("p_rewake = \"2us\"", "p_rewake = \"50us\""));
+    assert_eq!(o.requests[0].latency.max(), 150_100);
+    assert_eq!(o.requests[0].latency.quantile(0.5), 150_100);
 }
 
 #[test]

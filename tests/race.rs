@@ -32,17 +32,19 @@ fn two_writers() -> Scenario {
 }
 
 #[test]
-fn the_minimal_case_crashes_under_timing_on_most_seeds() {
-    // 100 goroutines each writing one key, GOMAXPROCS=2.
+fn the_minimal_case_crashes_about_as_often_as_go() {
+    // 100 goroutines each writing one key, GOMAXPROCS=2: go1.19.8 dies in about one process
+    // in 6.5, and the exported program died in 86 of 400 here (benches/go/README.md). Main's
+    // spawns are slow enough (a fresh stack faults every other one in) that the second P
+    // mostly keeps up; they race at the end, when main blocks and P0 runs the backlog.
     let sc = load("race_minimal.toml");
-    for seed in 1..=5 {
-        let ex = explore::explore(&sc, Strategy::Timing, 40, seed).unwrap();
-        let crashes = ex.outcomes.get(FATAL_WRITES).copied().unwrap_or(0);
-        assert!(
-            crashes > 20,
-            "seed {seed}: {crashes} of 40 schedules crashed"
-        );
-    }
+    let ex = explore::explore(&sc, Strategy::Timing, 400, 1).unwrap();
+    let crashes = ex.outcomes.get(FATAL_WRITES).copied().unwrap_or(0);
+    let rate = crashes as f64 / 400.0;
+    assert!(
+        (rate - 1.0 / 6.5).abs() <= 0.15 && crashes > 0,
+        "{crashes} of 400 schedules crashed"
+    );
 }
 
 #[test]
@@ -311,8 +313,8 @@ fn replay_reproduces_a_schedule_byte_for_byte() {
         Strategy::Random,
         Strategy::Pct { depth: 3 },
     ] {
-        let ex = explore::explore(&sc, strategy, 50, 7).unwrap();
-        let (token, trace) = ex.first_failure.expect("a crash among 50 schedules");
+        let ex = explore::explore(&sc, strategy, 200, 7).unwrap();
+        let (token, trace) = ex.first_failure.expect("a crash among 200 schedules");
         let text = token.to_string();
         let again = explore::replay(&sc, &text.parse().unwrap()).unwrap();
         assert_eq!(again, trace, "{text}");

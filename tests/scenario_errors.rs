@@ -142,9 +142,9 @@ fn unknown_fields_in_heap_and_costs_list_every_field() {
     );
     let e = err(&format!("{BASE}\n[costs]\nmark_utilization = 0.5\n"), &[]);
     let allowed = "map_op, map_overflow_probe, map_evacuate_entry, map_evacuate_bucket, \
-        alloc_per_kib, map_iter_entry, cache_l2, cache_l2_miss, cache_l3, cache_l3_miss, page_fault_per_kib, scavenge_run, scavenge_per_kib, slice_append, memmove_per_kib, alloc_object, sweep_per_kib, mark_per_kib, scan_per_kib, \
+        map_grow_first, alloc_per_kib, map_iter_entry, cache_l2, cache_l2_miss, cache_l3, cache_l3_miss, page_fault_per_kib, page_fault_fresh, scavenge_run, scavenge_per_kib, slice_append, memmove_per_kib, alloc_object, sweep_per_kib, mark_per_kib, scan_per_kib, \
         stw_sweep_term, stw_mark_term, stw_per_p, stw_per_goroutine, \
-        background_mark_utilization, idle_mark_utilization, mark_assist_min_share, goroutine_spawn, sched_switch, p_wake, mutex_op";
+        background_mark_utilization, idle_mark_utilization, mark_assist_min_share, goroutine_spawn, sched_switch, main_wait, p_wake, p_wake_max, p_rewake, mutex_op";
     check(
         &e,
         Some(29),
@@ -182,6 +182,10 @@ fn fractions_in_heap_and_costs_are_checked() {
     assert_eq!(e.file, "--set costs.background_mark_utilization=inf");
     let message = "background_mark_utilization must be a finite number from 0 to 1, got inf";
     check(&e, None, "costs.background_mark_utilization", message, None);
+    // The wake-up latency is drawn between the two: the range must not be empty.
+    let e = err(BASE, &["costs.p_wake=5us", "costs.p_wake_max=3us"]);
+    let message = "p_wake_max must be at least p_wake (5us), got 3us";
+    check(&e, None, "costs.p_wake_max", message, None);
     let e = err(BASE, &["heap.nonheap_ratio=x"]);
     let message = "invalid type: string \"x\", expected a number";
     check(&e, None, "heap.nonheap_ratio", message, None);

@@ -85,6 +85,9 @@ pub struct Gc {
 pub struct PageWork {
     /// Bytes reused from released memory, faulted back in as they are zeroed.
     pub faulted: u64,
+    /// OS pages of never-used memory written for the first time (each faults in).
+    pub fresh_pages: u64,
+
     /// Bytes released to the OS on the allocation path ...
     pub scavenged: u64,
     /// ... in this many runs of pages (one madvise each).
@@ -196,6 +199,7 @@ impl Gc {
         }
         let mut work = PageWork {
             faulted: taken.released,
+            fresh_pages: taken.fresh_pages,
             ..PageWork::default()
         };
         if self.pacer.memory_limit < i64::MAX as u64 {

@@ -17,6 +17,8 @@ pub enum Stream {
     Arrivals(u32),
     /// The workload choices of source `s`'s `n`-th arrival.
     ArrivalWorkload(u32, u64),
+    /// How long each wake-up of an idle P takes.
+    Wake,
 }
 
 impl Stream {
@@ -27,6 +29,7 @@ impl Stream {
             Stream::Workload(i) => (2 << 32) | u64::from(i),
             Stream::Scheduler => 3 << 32,
             Stream::Arrivals(i) => (4 << 32) | u64::from(i),
+            Stream::Wake => 6 << 32,
             // Purpose in the top 8 bits, the source in the next 16, the arrival below.
             Stream::ArrivalWorkload(s, n) => {
                 (5 << 56) | (u64::from(s & 0xffff) << 40) | (n & ((1 << 40) - 1))

@@ -64,6 +64,9 @@ pub(crate) struct P {
     pub switched: bool,
     /// Woken by wakep and not yet found work (runtime/proc.go: m.spinning).
     pub spinning: bool,
+    /// Its M has run before: a wake-up finds it asleep after work (p_rewake), not in the
+    /// state the runtime's start left it (p_wake .. p_wake_max).
+    pub has_run: bool,
 }
 
 impl P {
@@ -81,6 +84,7 @@ impl P {
             atomic_ps: 0,
             switched: false,
             spinning: false,
+            has_run: false,
         }
     }
 
@@ -97,10 +101,30 @@ pub struct SchedCosts {
     pub spawn_ps: u64,
     /// schedule() + execute(): a P switching to another goroutine.
     pub switch_ps: u64,
-    /// wakep: an idle P's M woken (a futex wake-up) before it looks for work.
+    /// wakep: an idle P's M woken (a futex wake-up) before it looks for work, after a
+    /// latency uniform from this ...
     pub wake_ps: u64,
+    /// ... to this.
+    pub wake_max_ps: u64,
+    /// A P that has run before and gone idle: woken after this.
+    pub rewake_ps: u64,
+    /// The first write to a page of never-used memory (a new goroutine's stack).
+    pub fresh_page_ps: u64,
+    /// main's wg.Wait after its last `go`, before P0 runs a goroutine.
+    pub main_wait_ps: u64,
     /// An uncontended sync.Mutex Lock or Unlock.
     pub mutex_ps: u64,
+}
+
+impl SchedCosts {
+    /// A P's first wake-up's latency, drawn from `rng` when it has a spread.
+    pub fn wake_latency_ps(&self, rng: &mut rand_chacha::ChaCha8Rng) -> u64 {
+        if self.wake_max_ps > self.wake_ps {
+            rng.random_range(self.wake_ps..=self.wake_max_ps)
+        } else {
+            self.wake_ps
+        }
+    }
 }
 
 impl Sim {
@@ -162,8 +186,14 @@ impl Sim {
         };
         self.spinning += 1;
         self.ps[p as usize].spinning = true;
-        let at = t_ps.saturating_add(self.sched_costs.wake_ps);
-        self.kick_p(p as usize, at);
+        let pp = &mut self.ps[p as usize];
+        let latency = if pp.has_run {
+            self.sched_costs.rewake_ps
+        } else {
+            self.sched_costs.wake_latency_ps(&mut self.wake_rng)
+        };
+        pp.has_run = true;
+        self.kick_p(p as usize, t_ps.saturating_add(latency));
     }
 
     /// Puts P `p` in the idle list (runtime/proc.go: pidleput).

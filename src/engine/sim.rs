@@ -21,6 +21,7 @@ use super::sched::{P, PState, SchedCosts};
 use super::scrape::Scraper;
 use super::sync::Mutex;
 use crate::model::gomap::{GoMap, Work};
+use crate::model::heap::new_stack_pages;
 use crate::scenario::types::Costs;
 
 /// Prices of work, in picoseconds, so sub-nanosecond costs accumulate exactly.
@@ -30,6 +31,7 @@ pub(crate) struct SimConfig {
     pub overflow_probe_ps: u64,
     pub evacuate_entry_ps: u64,
     pub evacuate_bucket_ps: u64,
+    pub grow_first_ps: u64,
     pub alloc_per_kib_ps: u64,
     pub iter_entry_ps: u64,
     pub alloc_object_ps: u64,
@@ -41,6 +43,7 @@ pub(crate) struct SimConfig {
     pub cache_l3: u64,
     pub cache_l3_miss_ps: u64,
     pub page_fault_per_kib_ps: u64,
+    pub page_fault_fresh_ps: u64,
     pub scavenge_run_ps: u64,
     pub scavenge_per_kib_ps: u64,
 }
@@ -52,6 +55,7 @@ impl SimConfig {
             overflow_probe_ps: c.map_overflow_probe.as_ps(),
             evacuate_entry_ps: c.map_evacuate_entry.as_ps(),
             evacuate_bucket_ps: c.map_evacuate_bucket.as_ps(),
+            grow_first_ps: c.map_grow_first.as_ps(),
             alloc_per_kib_ps: c.alloc_per_kib.as_ps(),
             iter_entry_ps: c.map_iter_entry.as_ps(),
             alloc_object_ps: c.alloc_object.as_ps(),
@@ -63,20 +67,29 @@ impl SimConfig {
             cache_l3: c.cache_l3.0,
             cache_l3_miss_ps: c.cache_l3_miss.as_ps(),
             page_fault_per_kib_ps: c.page_fault_per_kib.as_ps(),
+            page_fault_fresh_ps: c.page_fault_fresh.as_ps(),
             scavenge_run_ps: c.scavenge_run.as_ps(),
             scavenge_per_kib_ps: c.scavenge_per_kib.as_ps(),
         }
     }
 
-    /// Time of an allocation's page work: faulting released memory back in, and the
-    /// scavenging it did (the second term, also returned alone).
+    /// Time of an allocation's page work: faulting released memory back in, a map's
+    /// never-used pages in (`map`: page_fault_fresh each; other objects' are part of the
+    /// allocation costs, fitted on runs that paid them), and the scavenging it did (the
+    /// second term, also returned alone).
     #[inline]
-    pub fn page_ps(&self, w: &PageWork) -> (u64, u64) {
+    pub fn page_ps(&self, w: &PageWork, map: bool) -> (u64, u64) {
         let scavenge = w
             .runs
             .saturating_mul(self.scavenge_run_ps)
             .saturating_add(w.scavenged.saturating_mul(self.scavenge_per_kib_ps) / 1024);
-        let fault = w.faulted.saturating_mul(self.page_fault_per_kib_ps) / 1024;
+        let fresh = if map {
+            w.fresh_pages.saturating_mul(self.page_fault_fresh_ps)
+        } else {
+            0
+        };
+        let fault =
+            (w.faulted.saturating_mul(self.page_fault_per_kib_ps) / 1024).saturating_add(fresh);
         (fault.saturating_add(scavenge), scavenge)
     }
 
@@ -116,6 +129,17 @@ impl SimConfig {
             .saturating_add(f(w.evacuated_buckets, self.evacuate_bucket_ps))
             .saturating_add(f(w.iterated_entries, self.iter_entry_ps))
             .saturating_add(f(w.alloc_bytes, self.alloc_per_kib_ps) / 1024)
+    }
+
+    /// The once-per-process cost of the first map growth, if map work `w` holds it; `grown`
+    /// says whether the process has grown a map before, and is set.
+    #[inline]
+    pub fn first_growth_ps(&self, grown: &mut bool, w: &Work) -> u64 {
+        if *grown || w.site_objects[crate::model::gomap::AllocSite::Grow as usize] == 0 {
+            return 0;
+        }
+        *grown = true;
+        self.grow_first_ps
     }
 
     /// Time to allocate one object of `size` bytes; `swept` once memory is being reused.
@@ -239,6 +263,10 @@ pub(crate) struct Sim {
     /// Ps woken and looking for work (runtime/proc.go: sched.nmspinning).
     pub(super) spinning: u32,
     pub(super) sched_rng: ChaCha8Rng,
+    /// Wake-up latencies of idle Ps.
+    pub(super) wake_rng: ChaCha8Rng,
+    /// A map has grown in this process (see [`SimConfig::first_growth_ps`]).
+    pub(super) grown: bool,
     pub(super) mutexes: Vec<Mutex>,
     pub(super) maps: Vec<MapSlot>,
     pub(super) slices: Vec<super::slices::SliceSlot>,
@@ -357,13 +385,21 @@ impl Sim {
             lock_of: c.lock_of.clone(),
             goroutines: Vec::new(),
             free_slots: Vec::new(),
-            ps: (0..procs).map(|_| P::new()).collect(),
+            // P0's M runs main.
+            ps: (0..procs)
+                .map(|i| P {
+                    has_run: i == 0,
+                    ..P::new()
+                })
+                .collect(),
             global: VecDeque::new(),
             netpoll: VecDeque::new(),
             // pidleget takes the most recently idled: P1 first.
             idle: (1..procs as u32).rev().collect(),
             spinning: 0,
             sched_rng: Stream::Scheduler.rng(c.seed),
+            wake_rng: Stream::Wake.rng(c.seed),
+            grown: false,
             mutexes: c
                 .locks
                 .iter()
@@ -449,11 +485,13 @@ impl Sim {
         sim
     }
 
-    /// runtime/proc.go: newproc, from main on P0 — each `go` statement costs `spawn`, puts
-    /// the new goroutine in P0's runnext (the previous one goes to the local queue) and wakes
-    /// an idle P. Goroutines of a group that starts `together` wait at the start line until
-    /// main closes it after the last spawn (chan.go: closechan readies them in order). Then
-    /// main blocks and P0 runs what it has.
+    /// runtime/proc.go: newproc, from main on P0 — each `go` statement costs `spawn` (and
+    /// the faults of a new stack's page, see [`new_stack_pages`]), puts the new goroutine in
+    /// P0's runnext (the previous one goes to the local queue) and wakes an idle P.
+    /// Goroutines of a group that starts `together` wait at the start line until main closes
+    /// it after the last spawn; main does not block in between, so none has reached the line
+    /// yet and they run in the order of their spawns (benches/go/wake: the last spawned first
+    /// in 95% of runs). Then main blocks and P0 runs what it has.
     fn spawn_all(&mut self, groups: &[Group]) {
         let spawn = self.sched_costs.spawn_ps;
         let mut t = 0u64;
@@ -474,6 +512,9 @@ impl Sim {
                 }
                 first = false;
                 let id = self.goroutines.len() as u32;
+                // runtime/proc.go: newproc1 → malg → stackalloc.
+                let pages = new_stack_pages(u64::from(id) + 1);
+                t = t.saturating_add(pages.saturating_mul(self.sched_costs.fresh_page_ps));
                 let rng = Stream::Workload(id).rng(self.seed);
                 self.goroutines.push(Goroutine::new(pi as u32, t, rng));
                 self.live_goroutines += 1;
@@ -496,9 +537,7 @@ impl Sim {
                 }
             }
         }
-        // chan.go: closechan collects the waiters on a list it pops from the head, readying
-        // the last to wait first: the first ends in runnext, the others behind it.
-        for g in waiting.into_iter().rev() {
+        for g in waiting {
             t = t.saturating_add(spawn);
             self.goroutines[g as usize].start_ps = t;
             self.ready(g, 0, t);
@@ -509,6 +548,8 @@ impl Sim {
             let at = Site::MAIN;
             tr.push(t, 0, MAIN_GOID, TraceKind::BlockSync { at });
         }
+        // main blocks in wg.Wait before P0 runs anything else.
+        let t = t.saturating_add(self.sched_costs.main_wait_ps);
         self.ps[0].clock_ps = t;
         if self.live_goroutines > 0 {
             self.kick_p(0, t);

@@ -186,7 +186,7 @@ impl Sim {
             let pages = self.gc.alloc(gr.bytes_after, 1, gr.bytes_after, scan_new);
             let scan_old = if scan { gr.bytes_before } else { 0 };
             self.gc.heap.drop_reachable(gr.bytes_before, scan_old);
-            self.pay_pages(g, &pages);
+            self.pay_pages(g, &pages, false);
         }
         self.goroutines[g].cursor.advance(k);
         self.charge_shared(g, cost, growth.is_some());
@@ -223,7 +223,7 @@ impl Sim {
             self.profile
                 .malloc(gs.program as usize, gs.cursor.pc, bytes, 1, false);
             let pages = self.gc.alloc(bytes, 1, bytes, scan);
-            self.pay_pages(g, &pages);
+            self.pay_pages(g, &pages, false);
         }
         self.goroutines[g].slices.push((s as u32, slice));
     }

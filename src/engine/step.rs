@@ -329,7 +329,7 @@ impl Sim {
         } else {
             self.gc.alloc(bytes, k, 0, 0)
         };
-        self.pay_pages(g, &pages);
+        self.pay_pages(g, &pages, false);
         self.trace_heap(g);
         if assist > 0.0 {
             self.trace_assist(g, p, t0);
@@ -361,11 +361,11 @@ impl Sim {
     /// Puts an allocation's page work on goroutine `g`'s time: faults of released memory
     /// it reused, and the scavenging it did, which the CPU limiter counts as GC time.
     #[inline]
-    pub(super) fn pay_pages(&mut self, g: usize, pages: &PageWork) {
+    pub(super) fn pay_pages(&mut self, g: usize, pages: &PageWork, map: bool) {
         if *pages == PageWork::default() {
             return;
         }
-        let (ps, scavenge_ps) = self.config.page_ps(pages);
+        let (ps, scavenge_ps) = self.config.page_ps(pages, map);
         let gs = &mut self.goroutines[g];
         gs.time_ps = gs.time_ps.saturating_add(ps);
         self.gc.scavenge_assist_ns += scavenge_ps / 1000;
@@ -496,7 +496,9 @@ impl Sim {
                 .alloc(w.alloc_bytes, w.alloc_objects, w.alloc_bytes, scan);
             let scan_garbage = if slot.scan { w.garbage_bytes } else { 0 };
             self.gc.heap.drop_reachable(w.garbage_bytes, scan_garbage);
-            self.pay_pages(g, &pages);
+            self.pay_pages(g, &pages, true);
+            let first = self.config.first_growth_ps(&mut self.grown, &w);
+            self.charge(g, first);
             self.trace_heap(g);
         }
         self.work.add(&w);

@@ -140,13 +140,15 @@ fn execute(
 fn picker_for(token: &Token, sc: &Compiled) -> Picker {
     let goroutines = sc.goroutine_count() as usize;
     match *token {
-        Token::Timing { seed, .. } => Picker::Timing(TimingState::new(
+        Token::Timing { seed, .. } => Picker::Timing(Box::new(TimingState::new(
             seed,
             &sc.groups,
             sc.procs,
             TimingCosts::from_sched(&sc.sched),
-        )),
-        Token::Random { seed, .. } => Picker::Random(rand_chacha::ChaCha8Rng::from_seed_u64(seed)),
+        ))),
+        Token::Random { seed, .. } => {
+            Picker::Random(Box::new(rand_chacha::ChaCha8Rng::from_seed_u64(seed)))
+        }
         Token::Pct {
             depth,
             max_steps,

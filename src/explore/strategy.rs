@@ -7,6 +7,7 @@ use rand_chacha::rand_core::SeedableRng;
 
 use super::world::World;
 use crate::engine::compile::Group;
+use crate::model::heap::new_stack_pages;
 
 /// Which strategy explores the schedules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,18 +47,40 @@ impl Strategy {
 pub struct TimingCosts {
     /// runtime/proc.go: newproc — `go f()` on the spawning goroutine (goroutine_spawn).
     pub spawn_ns: u64,
-    /// runtime/proc.go: wakep — an idle P's thread woken before it runs anything (p_wake).
+    /// runtime/proc.go: wakep — an idle P's thread woken before it runs anything, after
+    /// p_wake ...
     pub wake_ns: u64,
+    /// ... to p_wake_max, uniformly.
+    pub wake_max_ns: u64,
+    /// A P that has run before and gone idle: woken after p_rewake.
+    pub rewake_ns: u64,
+    /// The first write to a page of never-used memory (page_fault_fresh): a new stack's.
+    pub fresh_page_ns: u64,
+    /// main's wg.Wait after its last `go`, before P0 runs a goroutine (main_wait).
+    pub main_wait_ns: u64,
     /// runtime/proc.go: schedule + execute — a P switching goroutines (sched_switch).
     pub switch_ns: u64,
 }
 
 impl TimingCosts {
+    /// One wake-up's latency, uniform from wake_ns to wake_max_ns.
+    fn wake_latency(&self, rng: &mut ChaCha8Rng) -> u64 {
+        if self.wake_max_ns > self.wake_ns {
+            rng.random_range(self.wake_ns..=self.wake_max_ns)
+        } else {
+            self.wake_ns
+        }
+    }
+
     /// The engine's scheduler costs, in ns.
     pub fn from_sched(c: &crate::engine::sched::SchedCosts) -> Self {
         TimingCosts {
             spawn_ns: c.spawn_ps / 1000,
             wake_ns: c.wake_ps / 1000,
+            wake_max_ns: c.wake_max_ps / 1000,
+            rewake_ns: c.rewake_ps / 1000,
+            fresh_page_ns: c.fresh_page_ps / 1000,
+            main_wait_ns: c.main_wait_ps / 1000,
             switch_ns: c.switch_ps / 1000,
         }
     }
@@ -65,8 +88,8 @@ impl TimingCosts {
 
 /// The order P0 runs the goroutines in once main blocks, as the engine has it: each `go`
 /// puts the new goroutine in runnext and the previous one at the local queue's tail
-/// (runtime/proc.go: newproc → runqput), then closechan readies the goroutines waiting at
-/// the start line, the last to wait first (runtime/chan.go), each through runnext too.
+/// (runtime/proc.go: newproc → runqput); the goroutines waiting at a start line go in when
+/// main closes it, in the order of their spawns (none has reached the line yet).
 /// `together[g]`: goroutine `g` waits at the start line.
 fn p0_order(together: &[bool]) -> Vec<u32> {
     let mut runnext: Option<u32> = None;
@@ -78,10 +101,7 @@ fn p0_order(together: &[bool]) -> Vec<u32> {
     };
     let n = together.len() as u32;
     (0..n).filter(|&g| !together[g as usize]).for_each(&mut put);
-    (0..n)
-        .rev()
-        .filter(|&g| together[g as usize])
-        .for_each(&mut put);
+    (0..n).filter(|&g| together[g as usize]).for_each(&mut put);
     runnext.into_iter().chain(queue).collect()
 }
 
@@ -102,6 +122,11 @@ pub struct TimingState {
     rank: Vec<u64>,
     next_rank: u64,
     on_p: Vec<Option<u32>>,
+    /// The P whose local queue each goroutine waits in (main spawns them all on P0).
+    owner: Vec<u32>,
+    /// Per P that found nothing to run: since when its M sleeps (runtime/proc.go: stopm);
+    /// a goroutine readied after that wakes it (wakep).
+    p_asleep: Vec<Option<u64>>,
     /// The P of the goroutine picked last, for the time of its step.
     last_p: u32,
     costs: TimingCosts,
@@ -115,30 +140,100 @@ impl TimingState {
             .flat_map(|g| std::iter::repeat_n(g.together, g.count as usize))
             .collect();
         let goroutines = together.len();
-        // main runs on P0 while it spawns every goroutine; the other Ps are idle and start
-        // once woken. Goroutines that start together are ready when main closes the start
-        // line after the last spawn.
-        let spawn_end = costs.spawn_ns * goroutines as u64;
-        let mut p_clock = vec![costs.wake_ns; procs];
-        p_clock[0] = spawn_end;
-        let ready_at = (1..=goroutines as u64)
+        // main runs on P0 while it spawns every goroutine; the first `go` wakes an idle P
+        // (runtime/proc.go: newproc → wakep), whose M, once it finds work, wakes the next
+        // (resetspinning → wakep). Goroutines that start together are ready when main
+        // closes the start line after the last spawn.
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        // Each `go` costs spawn_ns and the faults of its new stack (see new_stack_pages).
+        let mut spawned = Vec::with_capacity(goroutines);
+        let mut t = 0;
+        for i in 1..=goroutines as u64 {
+            t += costs.spawn_ns + new_stack_pages(i) * costs.fresh_page_ns;
+            spawned.push(t);
+        }
+        let spawn_end = t;
+        let mut p_clock = vec![0; procs];
+        let mut woken = spawned.first().copied().unwrap_or(0);
+        for clock in p_clock.iter_mut().skip(1) {
+            woken += costs.wake_latency(&mut rng);
+            *clock = woken;
+        }
+        p_clock[0] = spawn_end + costs.main_wait_ns;
+        let ready_at = spawned
+            .iter()
             .zip(&together)
-            .map(|(i, &t)| if t { spawn_end } else { i * costs.spawn_ns })
+            .map(|(&at, &t)| if t { spawn_end } else { at })
             .collect();
         let mut rank = vec![0; goroutines];
         for (r, g) in p0_order(&together).into_iter().enumerate() {
             rank[g as usize] = r as u64;
         }
         TimingState {
-            rng: ChaCha8Rng::seed_from_u64(seed),
+            rng,
             p_clock,
             p_running: vec![None; procs],
             ready_at,
             rank,
             next_rank: goroutines as u64,
             on_p: vec![None; goroutines],
+            owner: vec![0; goroutines],
+            p_asleep: vec![None; procs],
             last_p: 0,
             costs,
+        }
+    }
+
+    /// Asleep P `p` moves its clock to `wake_at`, or sooner to just after another P's (a
+    /// lock that P releases may ready a goroutine), at least one ns on.
+    fn sleep_until(&mut self, p: usize, wake_at: Option<u64>) {
+        let others = (0..self.p_clock.len())
+            .filter(|&q| q != p && self.p_running[q].is_some())
+            .map(|q| self.p_clock[q].saturating_add(1))
+            .min();
+        let next = match (wake_at, others) {
+            (Some(w), Some(o)) => w.min(o),
+            (Some(w), None) => w,
+            (None, Some(o)) => o,
+            (None, None) => u64::MAX,
+        };
+        self.p_clock[p] = next.max(self.p_clock[p].saturating_add(1));
+    }
+
+    /// The first in line of P `p`'s own goroutines ready by `clock`.
+    fn take_local(&self, runnable: &[u32], p: usize, clock: u64) -> Option<u32> {
+        runnable
+            .iter()
+            .copied()
+            .filter(|&g| {
+                let gi = g as usize;
+                self.on_p[gi].is_none() && self.owner[gi] == p as u32 && self.ready_at[gi] <= clock
+            })
+            .min_by_key(|&g| self.rank[g as usize])
+    }
+
+    /// P `p` steals the first half (rounded up) of the goroutines ready by `clock` of the
+    /// first P that has any, and puts the last of them first in line.
+    fn steal_half(&mut self, runnable: &[u32], p: usize, clock: u64) {
+        let mut ready: Vec<u32> = runnable
+            .iter()
+            .copied()
+            .filter(|&g| {
+                let gi = g as usize;
+                self.on_p[gi].is_none() && self.owner[gi] != p as u32 && self.ready_at[gi] <= clock
+            })
+            .collect();
+        let Some(&first) = ready.iter().min_by_key(|&&g| self.rank[g as usize]) else {
+            return;
+        };
+        let victim = self.owner[first as usize];
+        ready.retain(|&g| self.owner[g as usize] == victim);
+        ready.sort_unstable_by_key(|&g| self.rank[g as usize]);
+        ready.truncate(ready.len().div_ceil(2));
+        let last = ready.pop().expect("one at least");
+        for g in std::iter::once(last).chain(ready) {
+            self.owner[g as usize] = p as u32;
+            self.requeue(g);
         }
     }
 
@@ -176,49 +271,43 @@ impl TimingState {
                 self.last_p = p as u32;
                 return g;
             }
-            // An idle P takes the first in line among the goroutines ready by its clock (P0's
-            // runnext, then its local queue, which another P steals from the head), else the
-            // one ready soonest.
+            // An idle P whose M sleeps (runtime/proc.go: stopm) wakes p_rewake after the first
+            // goroutine readied since (newproc or ready → wakep); until then it runs nothing.
             let clock = self.p_clock[p];
-            let waiting = || {
-                runnable
+            if let Some(since) = self.p_asleep[p] {
+                let wake_at = runnable
                     .iter()
-                    .copied()
-                    .filter(|&g| self.on_p[g as usize].is_none())
-            };
-            let next = waiting()
-                .filter(|&g| self.ready_at[g as usize] <= clock)
-                .min_by_key(|&g| self.rank[g as usize])
-                .or_else(|| {
-                    waiting().min_by_key(|&g| (self.ready_at[g as usize], self.rank[g as usize]))
-                });
+                    .filter(|&&g| self.on_p[g as usize].is_none())
+                    .map(|&g| match self.ready_at[g as usize] {
+                        r if r > since => r + self.costs.rewake_ns,
+                        _ => since,
+                    })
+                    .min();
+                match wake_at {
+                    Some(w) if w <= clock => self.p_asleep[p] = None,
+                    _ => {
+                        self.sleep_until(p, wake_at);
+                        continue;
+                    }
+                }
+            }
+            // Awake, it takes the first in line among the goroutines ready by its clock in
+            // its own local queue; with none, it steals half of another P's (runtime/proc.go:
+            // runqsteal → runqgrab takes the first half, and runs the last of them first).
+            let next = self.take_local(runnable, p, clock).or_else(|| {
+                self.steal_half(runnable, p, clock);
+                self.take_local(runnable, p, clock)
+            });
             match next {
                 Some(g) => {
-                    let start =
-                        self.p_clock[p].max(self.ready_at[g as usize]) + self.costs.switch_ns;
+                    let start = clock + self.costs.switch_ns;
                     self.p_clock[p] = start;
                     self.p_running[p] = Some((g, start));
                     self.on_p[g as usize] = Some(p as u32);
                 }
+                // Nothing ready: the P's M goes to sleep.
                 None => {
-                    // Nothing for this P: it sleeps until the next goroutine is ready, or
-                    // until another P has moved on (a lock may have been released).
-                    let wake = runnable
-                        .iter()
-                        .map(|&g| self.ready_at[g as usize])
-                        .filter(|&t| t > self.p_clock[p])
-                        .min();
-                    let others = (0..self.p_clock.len())
-                        .filter(|&q| q != p && self.p_running[q].is_some())
-                        .map(|q| self.p_clock[q])
-                        .min();
-                    let next = match (wake, others) {
-                        (Some(w), Some(o)) => w.min(o.saturating_add(1)),
-                        (Some(w), None) => w,
-                        (None, Some(o)) => o.saturating_add(1),
-                        (None, None) => u64::MAX,
-                    };
-                    self.p_clock[p] = next.max(self.p_clock[p].saturating_add(1));
+                    self.p_asleep[p] = Some(clock);
                 }
             }
         }
@@ -309,9 +398,9 @@ impl PctState {
 #[derive(Debug, Clone)]
 pub enum Picker {
     /// [`Strategy::Timing`]: the goroutine whose P is earliest in simulated time.
-    Timing(TimingState),
+    Timing(Box<TimingState>),
     /// [`Strategy::Random`]: a uniform choice among the runnable goroutines.
-    Random(ChaCha8Rng),
+    Random(Box<ChaCha8Rng>),
     /// [`Strategy::Pct`]: the runnable goroutine of highest priority.
     Pct(PctState),
     /// Given decisions, then the lowest-numbered runnable goroutine.
@@ -371,12 +460,12 @@ mod tests {
     use super::p0_order;
 
     #[test]
-    fn p0_runs_the_last_spawned_first_and_the_first_waiter_first() {
+    fn p0_runs_the_last_spawned_first_then_the_others_in_spawn_order() {
         // newproc: g2 ends in runnext, g0 and g1 in the local queue in spawn order.
         assert_eq!(p0_order(&[false; 3]), vec![2, 0, 1]);
-        // closechan readies g2, g1, g0: g0 ends in runnext, then g2, g1.
-        assert_eq!(p0_order(&[true; 3]), vec![0, 2, 1]);
+        // The start line's goroutines have not reached it when main closes it: the same.
+        assert_eq!(p0_order(&[true; 3]), vec![2, 0, 1]);
         // Spawned ones first, the start line's after.
-        assert_eq!(p0_order(&[false, true, true]), vec![1, 0, 2]);
+        assert_eq!(p0_order(&[true, false, false]), vec![0, 1, 2]);
     }
 }

@@ -155,6 +155,8 @@ pub struct World {
     alloc_costs_ns: (u64, u64),
     /// `[costs]` as `run` prices work.
     prices: SimConfig,
+    /// A map has grown in this execution (see [`SimConfig::first_growth_ps`]).
+    grown: bool,
     /// `[costs]` mutex_op, ns.
     mutex_ns: u64,
     /// When the step being taken started (ns).
@@ -269,6 +271,7 @@ impl World {
             work,
             last_step_ns: 0,
             prices: c.prices,
+            grown: false,
             mutex_ns: c.sched.mutex_ps / 1000,
             step_t_ns: 0,
             alloc_costs_ns: (
@@ -612,12 +615,30 @@ impl World {
             .last()
             .and_then(|s| s.map)
             .is_some_and(|m| self.maps[m as usize].scan);
-        self.gc
-            .alloc(bytes, objects, bytes, if scan { bytes } else { 0 });
+        let pages = self.alloc(bytes, objects, bytes, if scan { bytes } else { 0 }, true);
+        let first = self.prices.first_growth_ps(&mut self.grown, &w);
+        self.last_step_ns = self
+            .last_step_ns
+            .saturating_add(pages.saturating_add(first) / 1000);
         self.gc
             .heap
             .drop_reachable(garbage, if scan { garbage } else { 0 });
         self.test_trigger(g);
+    }
+
+    /// An allocation on the heap, as `run` makes it ([`crate::engine::gc::Gc::alloc`]), by
+    /// a map (`map`) or not; returns the time of its page work (ps): the faults of the pages
+    /// it touched first.
+    pub(super) fn alloc(
+        &mut self,
+        bytes: u64,
+        objects: u64,
+        reachable: u64,
+        scan: u64,
+        map: bool,
+    ) -> u64 {
+        let pages = self.gc.alloc(bytes, objects, reachable, scan);
+        self.prices.page_ps(&pages, map).0
     }
 
     /// An `alloc`, `retain` or `free` step on the heap, as `run` does it.
@@ -625,14 +646,16 @@ impl World {
         match instr {
             Instr::Alloc { objects, size, .. } => {
                 let bytes = objects.saturating_mul(size);
-                self.gc.alloc(bytes, objects, 0, 0);
+                let pages = self.alloc(bytes, objects, 0, 0, false);
+                self.last_step_ns = self.last_step_ns.saturating_add(pages / 1000);
             }
             Instr::Retain { objects, size } => {
                 let bytes = objects.saturating_mul(size + HOLDER_BYTES);
                 let scan = objects.saturating_mul(HOLDER_BYTES);
                 self.retained.0 += bytes;
                 self.retained.1 += scan;
-                self.gc.alloc(bytes, objects, bytes, scan);
+                let pages = self.alloc(bytes, objects, bytes, scan, false);
+                self.last_step_ns = self.last_step_ns.saturating_add(pages / 1000);
             }
             Instr::Free { bytes } => {
                 crate::engine::free_retained(&mut self.retained, &mut self.gc, bytes);

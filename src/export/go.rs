@@ -590,11 +590,16 @@ impl Plan<'_> {
 
     /// runOnce's `start`, which spawns one goroutine of a group.
     fn starts(&self, out: &mut String, params: &str, wait: &str, spun: u64) {
+        let worker = if super::plan::goroutines_pick_keys(self.sc) {
+            "newWorker(seed, run, id)"
+        } else {
+            "lazyWorker(seed, run, id, time.Now())"
+        };
         let _ = write!(
             out,
             "\tid := 0\n\
              \tstart := func({params}) {{\n\
-             \t\tw := newWorker(seed, run, id)\n\
+             \t\tw := {worker}\n\
              \t\tid++\n\
              \t\twg.Add(1)\n\
              \t\tgo func() {{\n\

@@ -7,10 +7,34 @@
 //! was not marked.
 
 use super::gc::pacer::MemSnapshot;
+use super::malloc::{CLASS_TO_SIZE, MAX_SMALL_SIZE};
 
 /// runtime/mpagealloc.go: pallocChunkBytes — the heap grows by whole chunks of
 /// pallocChunkPages = 512 pages.
 pub const PALLOC_CHUNK_BYTES: u64 = 512 * super::malloc::PAGE_SIZE;
+
+/// The OS page on linux/amd64 (runtime/internal/sys: physPageSize is read from the auxv
+/// at start; 4 KiB there): the unit the kernel faults in.
+pub const OS_PAGE: u64 = 4096;
+
+/// runtime/stack.go: _StackMin — the stack a new goroutine gets (2 KiB in go1.19).
+pub const STACK_MIN: u64 = 2048;
+
+/// The OS pages the `n`-th new goroutine stack (from 1) is the first to write. Stacks are
+/// carved from fresh spans, whose every stack gets its free-list link written as it is carved
+/// (runtime/stack.go: stackpoolalloc), two to an OS page: every other new stack faults one in.
+pub fn new_stack_pages(n: u64) -> u64 {
+    let touched = |k: u64| k.saturating_mul(STACK_MIN).div_ceil(OS_PAGE);
+    touched(n) - touched(n.saturating_sub(1))
+}
+
+/// The index in CLASS_TO_SIZE of the size class of a small object of `size` bytes; `None`
+/// for a large one.
+fn class_index(size: u64) -> Option<usize> {
+    // runtime/malloc.go: mallocgc — `size <= maxSmallSize` takes a size class.
+    (size > 0 && size <= MAX_SMALL_SIZE)
+        .then(|| CLASS_TO_SIZE.partition_point(|&c| u64::from(c) < size))
+}
 
 /// runtime/malloc.go: heapAddrBits = 48 on linux/amd64 — the most heap there can be.
 pub const MAX_HEAP: u64 = 1 << 48;
@@ -32,8 +56,11 @@ pub struct PagesTaken {
     /// (the span needs zeroing), which faults each page back in.
     pub released: u64,
     /// Bytes of heap address space never used before (the OS gives them zeroed, Go does
-    /// not clear them, runtime/mheap.go: allocNeedsZero).
+    /// not clear them, runtime/mheap.go: allocNeedsZero) ...
     pub fresh: u64,
+    /// ... and the OS pages of it the allocation is the first to write: each faults in
+    /// (the kernel maps a zeroed page on first touch).
+    pub fresh_pages: u64,
 }
 
 /// The heap of one simulated program.
@@ -65,6 +92,9 @@ pub struct Heap {
     pub peak_in_use: u64,
     /// Highest total mapped memory (heap in use + free mapped + non-heap) seen.
     pub peak_mapped: u64,
+    /// Per size class, the bytes left on the OS page its newest never-used memory was
+    /// first written on (see [`Heap::first_touches`]).
+    class_room: [u16; CLASS_TO_SIZE.len()],
 }
 
 impl Heap {
@@ -85,6 +115,7 @@ impl Heap {
             total_alloc_objects: 0,
             peak_in_use: 0,
             peak_mapped: 0,
+            class_room: [0; CLASS_TO_SIZE.len()],
         };
         // The runtime's own memory is there before the first allocation.
         h.peak_mapped = h.mapped_ready();
@@ -100,7 +131,8 @@ impl Heap {
     /// allocation from free memory takes resident and released pages in proportion to
     /// their amounts. Beyond free memory it takes never-used address space, which the heap
     /// grows by whole 4 MiB chunks (runtime/mheap.go: grow, pallocChunkBytes); never-used
-    /// pages are scavenged too, but are not cleared (allocNeedsZero), so they do not fault.
+    /// pages are not cleared (allocNeedsZero), but the program's first write to each of
+    /// them faults it in.
     #[inline]
     pub fn alloc(
         &mut self,
@@ -127,7 +159,17 @@ impl Heap {
             self.unused = self.unused.saturating_add(grow);
         }
         self.unused = self.unused.saturating_sub(fresh);
-        let taken = PagesTaken { released, fresh };
+        let size = bytes / objects.max(1);
+        let fresh_pages = if fresh == 0 {
+            0
+        } else {
+            self.first_touches(fresh, size)
+        };
+        let taken = PagesTaken {
+            released,
+            fresh,
+            fresh_pages,
+        };
         self.in_use = self.in_use.saturating_add(bytes);
         self.total_alloc = self.total_alloc.saturating_add(bytes);
         self.total_alloc_objects = self.total_alloc_objects.saturating_add(objects);
@@ -141,6 +183,21 @@ impl Heap {
             self.peak_mapped = mapped;
         }
         taken
+    }
+
+    /// The OS pages first written by `fresh` bytes of never-used memory in objects of
+    /// `size` bytes. Each size class takes spans of its own (runtime/mcentral.go: grow), so a
+    /// small object goes on the page its class's previous object left room on; a large one
+    /// has pages of its own (runtime/mheap.go: allocLarge).
+    fn first_touches(&mut self, fresh: u64, size: u64) -> u64 {
+        let Some(class) = class_index(size) else {
+            return fresh.div_ceil(OS_PAGE);
+        };
+        let room = u64::from(self.class_room[class]);
+        let pages = fresh.saturating_sub(room).div_ceil(OS_PAGE);
+        // What is left on the last page touched: always less than a page.
+        self.class_room[class] = ((room + pages * OS_PAGE).saturating_sub(fresh) % OS_PAGE) as u16;
+        pages
     }
 
     /// Returns up to `bytes` of free mapped memory to the OS; how much it returned.
@@ -279,5 +336,30 @@ mod tests {
             h.in_use + h.free_mapped + h.nonheap_bytes()
         );
         assert_eq!(h.released, 1 << 20);
+    }
+
+    #[test]
+    fn every_other_new_goroutine_stack_faults_a_page() {
+        // 2 KiB stacks, two to a 4 KiB page: stacks 1, 3, 5 start a page, 2, 4 do not.
+        let pages: Vec<u64> = (1..=5).map(new_stack_pages).collect();
+        assert_eq!(pages, vec![1, 0, 1, 0, 1]);
+    }
+
+    #[test]
+    fn never_used_pages_fault_once_per_os_page_and_size_class() {
+        let mut h = heap();
+        // map[int64]int64's first bucket (144 B) and its first growth (288 B): two size
+        // classes, each on a span of its own, so each writes a page of its own.
+        assert_eq!(h.alloc(144, 1, 0, 0).fresh_pages, 1);
+        assert_eq!(h.alloc(288, 1, 0, 0).fresh_pages, 1);
+        // 27 more 144-byte objects fit the 4096 - 144 bytes left on the first page ...
+        assert_eq!(h.alloc(27 * 144, 27, 0, 0).fresh_pages, 0);
+        // ... which leaves 64 bytes: the next one goes on to a new page.
+        assert_eq!(h.alloc(144, 1, 0, 0).fresh_pages, 1);
+        // A large object (B = 8 buckets, 36864 B) writes its own 9 pages.
+        assert_eq!(h.alloc(36864, 1, 0, 0).fresh_pages, 9);
+        // Memory a sweep freed was touched before: reusing it faults nothing.
+        h.sweep(0);
+        assert_eq!(h.alloc(36864, 1, 0, 0).fresh_pages, 0);
     }
 }

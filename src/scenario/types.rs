@@ -198,6 +198,9 @@ pub struct Costs {
     pub map_evacuate_entry: Dur,
     /// Visiting one old bucket during evacuation, whatever it holds.
     pub map_evacuate_bucket: Dur,
+    /// Once per process, at its first map growth: what a young process's first growth costs
+    /// beyond its page faults (hashGrow, growWork and evacuate run for the first time).
+    pub map_grow_first: Dur,
     /// Allocating and zeroing memory, per KiB (bucket arrays, overflow buckets).
     pub alloc_per_kib: Dur,
     /// One iteration step (one entry visited by `range`).
@@ -215,6 +218,11 @@ pub struct Costs {
     /// Reusing memory the scavenger released: the allocation's zeroing faults each page
     /// back in (the kernel maps and zeroes a fresh page), per KiB.
     pub page_fault_per_kib: Dur,
+    /// A map's or a new goroutine stack's first write to a page of memory never used
+    /// before, per 4 KiB OS page (every size class starts pages of its own). Other objects'
+    /// never-used pages are in alloc_per_kib and sweep_per_kib, fitted on runs that paid
+    /// them.
+    pub page_fault_fresh: Dur,
     /// Releasing one run of free pages to the OS (runtime/mem_linux.go: sysUnusedOS, two
     /// madvise calls and the TLB shootdown of the other CPUs running the program) ...
     pub scavenge_run: Dur,
@@ -253,8 +261,16 @@ pub struct Costs {
     pub goroutine_spawn: Dur,
     /// runtime/proc.go: schedule + execute — a P switching to another goroutine.
     pub sched_switch: Dur,
-    /// runtime/proc.go: wakep — an idle P's thread woken (futex) before it looks for work.
+    /// main's `wg.Wait()` after its last `go` statement: semacquire parks it (a sudog from
+    /// an empty cache, gopark) before P0 runs a goroutine.
+    pub main_wait: Dur,
+    /// runtime/proc.go: wakep — an idle P's thread woken (futex) before it looks for work,
+    /// the first time: at least this ...
     pub p_wake: Dur,
+    /// ... and at most this, uniformly in between (the OS wakes the thread's idle CPU).
+    pub p_wake_max: Dur,
+    /// ... and once the P has run goroutines and gone idle (its M asleep in stopm): this.
+    pub p_rewake: Dur,
     /// An uncontended sync.Mutex Lock or Unlock (one atomic operation).
     pub mutex_op: Dur,
 }
@@ -275,6 +291,8 @@ impl Default for Costs {
             // regression over growths run at controlled fill levels.
             map_evacuate_entry: Dur::from_ns(15),
             map_evacuate_bucket: Dur::from_ns(40),
+            // With page_fault_fresh below, fitted on benches/go/wake (see there).
+            map_grow_first: Dur::from_ns(8_400),
             // make([]byte, n) of reused memory, 64 KiB .. 64 MiB: 50..65 ns per KiB.
             alloc_per_kib: Dur::from_ns(50),
             // for k, v := range m over 1e6 entries: 9.8 ns per entry.
@@ -292,6 +310,17 @@ impl Default for Costs {
             // released as sysUnusedOS does with the other P busy, 12.6 us for 8 KiB and
             // 15.5 us for 64 KiB (2.7 us and 8.2 us with it idle).
             page_fault_per_kib: Dur::from_ns(460),
+            // benches/go/wake (results/wake.txt, 200 fresh processes each): the first of two
+            // writers started together does its 10, 100, 1000 inserts into a new
+            // map[int]int in 17, 52, 208 us on average (Kaplan-Meier: a run the other writer
+            // cut short counts as censored), over the model's warm 0.5, 4.8, 62 us. Its
+            // bucket arrays, overflow buckets and mapextra write 2, 9, 32 never-used pages:
+            // least squares gives 4.3 us a page plus 8.4 us once (map_grow_first), the model
+            // 17.0, 47.1, 145.9 us of the 16.6, 47.6, 145.8 to explain. (One writer alone:
+            // 14.7, 44.7, 192 us; a fresh 1e4-key map: 4.4 us a page more than a reused
+            // one.) A fresh stack every other spawn makes 100 `go` statements 0.22 ms, where
+            // go1.19 took 0.19 ms (median of 100 processes).
+            page_fault_fresh: Dur::from_ns(4_300),
             scavenge_run: Dur::from_ns(12_000),
             scavenge_per_kib: Dur::from_ns(55),
             // The GC costs below are calibrated on the measured gctrace runs
@@ -319,8 +348,23 @@ impl Default for Costs {
             goroutine_spawn: Dur::from_ns(65),
             // The other scheduler costs are orders of magnitude of runtime/proc.go's paths
             // on a current x86 machine, not yet calibrated against a real scheduler.
+            // benches/go/wake: a P runs 100 one-line goroutines one every 170 ns (median
+            // start to start, go1.19, 100 processes): goexit, schedule, execute.
             sched_switch: Dur::from_ns(150),
+            // benches/go/wake: P0 runs its first goroutine 3.0 us after main's last `go`
+            // (median of 100 processes; 3.3 us after the close of a start line in 600).
+            main_wait: Dur::from_ns(3_000),
+            // benches/go/wake: the second P starts its first goroutine 3.8, 30, 55, 78, 104
+            // us after main's `go` statements (5th, 25th, 50th, 75th, 95th percentiles, 200
+            // processes with 2 writers of 1000 keys) and 13, 31, 47, 65, 82 us (100 processes
+            // with 100 goroutines): close to uniform on 2..100 us.
             p_wake: Dur::from_ns(2_000),
+            p_wake_max: Dur::from_ns(100_000),
+            // benches/go/wake: the second P, once idle, takes its next burst of goroutines
+            // 74 us after its last (median; 70, 82 us at the 25th, 75th percentiles; 153
+            // gaps in 100 processes spawning 100 goroutines), though main spawns one every
+            // 2 us and each `go` calls wakep.
+            p_rewake: Dur::from_ns(74_000),
             mutex_op: Dur::from_ns(15),
         }
     }

@@ -120,6 +120,15 @@ fn check_go(go: &str, path: FieldPath) -> Result<(), Problem> {
 /// would never end.
 fn check_fractions(s: &Scenario) -> Result<(), Problem> {
     let c = &s.costs;
+    if c.p_wake_max < c.p_wake {
+        return Err(Problem::at(
+            FieldPath::root().key("costs").key("p_wake_max"),
+            format!(
+                "p_wake_max must be at least p_wake ({}), got {}",
+                c.p_wake, c.p_wake_max
+            ),
+        ));
+    }
     let fields = [
         ("heap", "nonheap_ratio", s.heap.nonheap_ratio, true),
         (

@@ -155,10 +155,11 @@ impl World {
                 let old = array.replace(self.arrays.len() as u32 - 1);
                 self.release(old);
                 let bytes = gr.bytes_after;
-                self.gc.alloc(bytes, 1, bytes, if scan { bytes } else { 0 });
+                let pages = self.alloc(bytes, 1, bytes, if scan { bytes } else { 0 }, false);
                 self.record_malloc(g, bytes);
                 let copied = gr.cap_before.saturating_mul(header.elem_size());
                 ps = ps
+                    .saturating_add(pages)
                     .saturating_add(self.prices.object_ps(bytes, !self.gc.cycles.is_empty()))
                     .saturating_add(copied.saturating_mul(self.prices.memmove_per_kib_ps) / 1024);
                 self.test_trigger(g);
@@ -230,7 +231,7 @@ impl World {
         let mut ps = n.saturating_mul(self.prices.slice_append_ps);
         for gr in grown {
             let b = gr.bytes_after;
-            self.gc.alloc(b, 1, b, if scan { b } else { 0 });
+            ps = ps.saturating_add(self.alloc(b, 1, b, if scan { b } else { 0 }, false));
             self.gc
                 .heap
                 .drop_reachable(gr.bytes_before, if scan { gr.bytes_before } else { 0 });
