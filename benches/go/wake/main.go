@@ -14,7 +14,10 @@
 //
 //	go build -o wake . && for k in 10 100 1000; do for i in $(seq 200); do GOMAXPROCS=2 ./wake -k $k; done; done > ../results/wake.txt
 //
-// Each line: k, GOMAXPROCS, then start and end (ns after the close) of writer 0 and writer 1.
+// Each line: k, GOMAXPROCS, then start and end (ns after the close) of writer 0 and writer 1
+// (0 0 for a writer not started). With -writers 1, the first writer alone (results/wake_one.txt):
+//
+//	for p in 2 1; do for k in 10 100 1000; do for i in $(seq 60); do GOMAXPROCS=$p ./wake -k $k -writers 1; done; done; done > ../results/wake_one.txt
 package main
 
 import (
@@ -30,12 +33,13 @@ var sink int64
 
 func main() {
 	k := flag.Int("k", 10, "keys per writer")
+	writers := flag.Int("writers", 2, "writers (1: the first writer's inserts with no second goroutine)")
 	flag.Parse()
 	line := make(chan struct{})
 	var wg sync.WaitGroup
 	var start, end [2]time.Duration
 	var opened time.Time
-	for g := 0; g < 2; g++ {
+	for g := 0; g < *writers; g++ {
 		rng := rand.New(rand.NewSource(int64(g)))
 		wg.Add(1)
 		go func(g int) {
