@@ -113,25 +113,29 @@ fn map_churn_grows_where_real_go_grows() {
     growth_points_match_real_go("map_churn.toml", 11);
 }
 
-/// The fatal errors of the simulator's race outcomes (PCT, 1000 schedules).
-fn simulated_fatals(file: &Path, dir: &Path) -> Vec<String> {
+/// race.json's outcomes of `gomemsim race file args…` (outcome → schedules).
+fn race_outcomes(
+    file: &Path,
+    dir: &Path,
+    args: &[&str],
+) -> serde_json::Map<String, serde_json::Value> {
     let out = dir.join("race");
     let o = Command::new(bin())
-        .args([
-            "race",
-            file.to_str().unwrap(),
-            "--strategy",
-            "pct",
-            "-q",
-            "--out",
-        ])
+        .args(["race", file.to_str().unwrap()])
+        .args(args)
+        .args(["-q", "--out"])
         .arg(&out)
         .output()
         .unwrap();
     assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
     let race: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("race.json")).unwrap()).unwrap();
-    let outcomes = race["outcomes"].as_object().expect("outcomes");
+    race["outcomes"].as_object().expect("outcomes").clone()
+}
+
+/// The fatal errors of the simulator's race outcomes (PCT, 1000 schedules).
+fn simulated_fatals(file: &Path, dir: &Path) -> Vec<String> {
+    let outcomes = race_outcomes(file, dir, &["--strategy", "pct"]);
     outcomes.keys().filter(|k| *k != "ok").cloned().collect()
 }
 
@@ -216,18 +220,8 @@ fn writers2_file(dir: &Path, k: u64) -> std::path::PathBuf {
 
 /// The share of `schedules` timing schedules of `file` that crash, as `race` reports it.
 fn predicted_rate(file: &Path, dir: &Path, schedules: u64) -> f64 {
-    let out = dir.join("race");
-    let o = Command::new(bin())
-        .args(["race", file.to_str().unwrap(), "--schedules"])
-        .arg(schedules.to_string())
-        .args(["-q", "--out"])
-        .arg(&out)
-        .output()
-        .unwrap();
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{o:?}");
-    let race: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("race.json")).unwrap()).unwrap();
-    let ok = race["outcomes"]["ok"].as_u64().unwrap_or(0);
+    let outcomes = race_outcomes(file, dir, &["--schedules", &schedules.to_string()]);
+    let ok = outcomes.get("ok").and_then(|v| v.as_u64()).unwrap_or(0);
     1.0 - ok as f64 / schedules as f64
 }
 
