@@ -290,7 +290,11 @@ impl Table {
 
     /// Field `col` of row `row` as a number (NaN and infinities are accepted as such).
     pub fn num(&self, row: usize, col: usize) -> Result<f64, PlotError> {
-        let value = self.text(row, col);
+        self.parse(row, col, self.text(row, col))
+    }
+
+    /// `value`, the cell of data row `row` and column `col`, as a number.
+    fn parse(&self, row: usize, col: usize, value: &str) -> Result<f64, PlotError> {
         value.parse::<f64>().map_err(|_| PlotError::BadValue {
             path: self.path.clone(),
             // The header is line 1.
@@ -312,13 +316,7 @@ impl Row<'_> {
     /// Field `col` as a number, or an error naming the file, line and column.
     pub fn num(&self, col: usize) -> Result<f64, PlotError> {
         let value = self.record.get(col).unwrap_or("").trim();
-        value.parse::<f64>().map_err(|_| PlotError::BadValue {
-            path: self.table.path.clone(),
-            // The header is line 1.
-            line: self.index + 2,
-            column: self.table.header.get(col).cloned().unwrap_or_default(),
-            value: value.to_string(),
-        })
+        self.table.parse(self.index, col, value)
     }
 }
 
