@@ -106,7 +106,7 @@ fn two_p_crash_rates_follow_the_measured_ones() {
     // tests/data/measured/concurrent_map_writers2.csv, GOMAXPROCS=2: go1.19.8 died in 32%,
     // 66%, 94%, 100% of 50 processes at 10, 100, 1000, 100000 keys. The timing strategy, from
     // the calibrated wake-up, fresh-page and scheduler costs alone, within 0.15 of each,
-    // give or take twice the sampling error of 50 runs (the exported programs died in 14% to
+    // give or take twice the sampling error of their runs (the exported programs died in 14% to
     // 30% of 100 processes at 10 keys in two batches on one machine).
     let (h, rows) = read_csv("concurrent_map_writers2.csv");
     let mut checked = 0;
@@ -116,11 +116,12 @@ fn two_p_crash_rates_follow_the_measured_ones() {
         }
         let k: u64 = col(&h, row, "k").parse().unwrap();
         let rate: f64 = col(&h, row, "die_rate").parse().unwrap();
+        let runs: f64 = col(&h, row, "runs").parse().unwrap();
         let schedules = if k >= 100_000 { 10 } else { 400 };
         let ex = explore::explore(&writers2(k, 2), Strategy::Timing, schedules, 1).unwrap();
         let died = ex.outcomes.get(FATAL_WRITES).copied().unwrap_or(0);
         let simulated = died as f64 / schedules as f64;
-        let sigma = (rate * (1.0 - rate) / 50.0).sqrt();
+        let sigma = (rate * (1.0 - rate) / runs).sqrt();
         assert!(
             (simulated - rate).abs() <= 0.15 + 2.0 * sigma,
             "k={k}: {simulated} against go1.19's {rate} ({:?})",

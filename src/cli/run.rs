@@ -139,12 +139,11 @@ pub fn run(args: &RunArgs) -> Result<ExitCode, gomemsim::Error> {
     }
     // What an earlier run left here and this one did not write goes first: the plots and
     // the page read the directory.
-    let data_files = &gomemsim::report::RUN_OPTIONAL_FILES[..5];
-    gomemsim::report::remove_stale(&dir, data_files, &written)?;
+    gomemsim::report::remove_stale(&dir, &gomemsim::report::RUN_OPTIONAL_DATA, &written)?;
     if !args.no_plots {
         written.extend(gomemsim::report::plots::draw_run_plots(&dir)?);
     }
-    gomemsim::report::remove_stale(&dir, &gomemsim::report::RUN_OPTIONAL_FILES, &written)?;
+    gomemsim::report::remove_stale(&dir, &gomemsim::report::RUN_OPTIONAL_PLOTS, &written)?;
     written.push(gomemsim::report::html::write_report(&dir)?);
     if !args.quiet {
         say_raw!("{}", gomemsim::report::human_summary(&outcome));

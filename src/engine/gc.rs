@@ -87,7 +87,6 @@ pub struct PageWork {
     pub faulted: u64,
     /// OS pages of never-used memory written for the first time (each faults in).
     pub fresh_pages: u64,
-
     /// Bytes released to the OS on the allocation path ...
     pub scavenged: u64,
     /// ... in this many runs of pages (one madvise each).

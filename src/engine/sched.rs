@@ -116,14 +116,14 @@ pub struct SchedCosts {
     pub mutex_ps: u64,
 }
 
-impl SchedCosts {
-    /// A P's first wake-up's latency, drawn from `rng` when it has a spread.
-    pub fn wake_latency_ps(&self, rng: &mut rand_chacha::ChaCha8Rng) -> u64 {
-        if self.wake_max_ps > self.wake_ps {
-            rng.random_range(self.wake_ps..=self.wake_max_ps)
-        } else {
-            self.wake_ps
-        }
+/// A P's first wake-up's latency (p_wake .. p_wake_max), in the unit of `min` and `max`:
+/// drawn uniformly from `rng` when there is a spread. `run` and the timing strategy both
+/// draw it here.
+pub fn first_wake_latency(rng: &mut rand_chacha::ChaCha8Rng, min: u64, max: u64) -> u64 {
+    if max > min {
+        rng.random_range(min..=max)
+    } else {
+        min
     }
 }
 
@@ -190,7 +190,8 @@ impl Sim {
         let latency = if pp.has_run {
             self.sched_costs.rewake_ps
         } else {
-            self.sched_costs.wake_latency_ps(&mut self.wake_rng)
+            let c = &self.sched_costs;
+            first_wake_latency(&mut self.wake_rng, c.wake_ps, c.wake_max_ps)
         };
         pp.has_run = true;
         self.kick_p(p as usize, t_ps.saturating_add(latency));

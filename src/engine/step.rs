@@ -359,7 +359,8 @@ impl Sim {
     }
 
     /// Puts an allocation's page work on goroutine `g`'s time: faults of released memory
-    /// it reused, and the scavenging it did, which the CPU limiter counts as GC time.
+    /// it reused and, for a map's allocation (`map`), of the never-used pages it wrote, and
+    /// the scavenging it did, which the CPU limiter counts as GC time.
     #[inline]
     pub(super) fn pay_pages(&mut self, g: usize, pages: &PageWork, map: bool) {
         if *pages == PageWork::default() {

@@ -7,6 +7,7 @@ use rand_chacha::rand_core::SeedableRng;
 
 use super::world::World;
 use crate::engine::compile::Group;
+use crate::engine::sched::first_wake_latency;
 use crate::model::heap::new_stack_pages;
 
 /// Which strategy explores the schedules.
@@ -63,15 +64,6 @@ pub struct TimingCosts {
 }
 
 impl TimingCosts {
-    /// One wake-up's latency, uniform from wake_ns to wake_max_ns.
-    fn wake_latency(&self, rng: &mut ChaCha8Rng) -> u64 {
-        if self.wake_max_ns > self.wake_ns {
-            rng.random_range(self.wake_ns..=self.wake_max_ns)
-        } else {
-            self.wake_ns
-        }
-    }
-
     /// The engine's scheduler costs, in ns.
     pub fn from_sched(c: &crate::engine::sched::SchedCosts) -> Self {
         TimingCosts {
@@ -156,7 +148,7 @@ impl TimingState {
         let mut p_clock = vec![0; procs];
         let mut woken = spawned.first().copied().unwrap_or(0);
         for clock in p_clock.iter_mut().skip(1) {
-            woken += costs.wake_latency(&mut rng);
+            woken += first_wake_latency(&mut rng, costs.wake_ns, costs.wake_max_ns);
             *clock = woken;
         }
         p_clock[0] = spawn_end + costs.main_wait_ns;

@@ -363,9 +363,6 @@ fn collect_locks(ops: &[Op], names: &mut Vec<String>) {
 }
 
 /// Slice names in order of first use.
-/// The appends one run makes to the shared slice `name`, when the scenario fixes them: its
-/// goroutines' programs with loops by count, and no reset or drop of it, no request or
-/// arrival that appends to it. `None` otherwise.
 /// Whether a goroutine of `[[goroutines]]` picks existing keys (delete, churn, read), and so
 /// needs its random source: otherwise main need not make one before each `go` (seeding a
 /// math/rand source takes microseconds and 4.9 KB, which would slow the spawns the
@@ -381,6 +378,9 @@ pub(super) fn goroutines_pick_keys(sc: &crate::scenario::Scenario) -> bool {
     sc.goroutines.iter().any(|g| walk(&g.program))
 }
 
+/// The appends one run makes to the shared slice `name`, when the scenario fixes them: its
+/// goroutines' programs with loops by count, and no reset or drop of it, no request or
+/// arrival that appends to it. `None` otherwise.
 pub(super) fn appends_per_run(sc: &crate::scenario::Scenario, name: &str) -> Option<u64> {
     fn walk(ops: &[Op], name: &str) -> Option<u64> {
         let mut n = 0u64;

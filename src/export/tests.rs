@@ -780,3 +780,25 @@ fn a_shared_slices_fixed_appends_are_checked_after_each_run() {
     ));
     assert!(p.contains("slice %s: len %d after the last run"), "{p}");
 }
+
+#[test]
+fn main_seeds_a_random_source_before_each_go_only_for_goroutines_that_pick_keys() {
+    let two = |op: &str| {
+        format!(
+            "name = \"r\"\n[[maps]]\nname = \"m\"\nkey = \"int64\"\nelem = \"int64\"\n\
+             [[goroutines]]\nname = \"w\"\ncount = 2\nprogram = [ {op} ]\n"
+        )
+    };
+    // Inserts take fresh keys: no random source is made before the `go`.
+    let p = program(&two(r#"{ op = "insert", map = "m", n = 1 }"#));
+    assert!(
+        p.contains("\t\tw := lazyWorker(seed, run, id, time.Now())\n"),
+        "{p}"
+    );
+    assert!(!p.contains("w := newWorker("), "{p}");
+    // A read inside a loop picks existing keys: the source is ready before the `go`.
+    let p = program(&two(
+        r#"{ op = "loop", times = 2, body = [{ op = "read", map = "m", n = 1 }] }"#,
+    ));
+    assert!(p.contains("\t\tw := newWorker(seed, run, id)\n"), "{p}");
+}

@@ -13,8 +13,8 @@ use super::malloc::{CLASS_TO_SIZE, MAX_SMALL_SIZE};
 /// pallocChunkPages = 512 pages.
 pub const PALLOC_CHUNK_BYTES: u64 = 512 * super::malloc::PAGE_SIZE;
 
-/// The OS page on linux/amd64 (runtime/internal/sys: physPageSize is read from the auxv
-/// at start; 4 KiB there): the unit the kernel faults in.
+/// The OS page on linux/amd64, 4 KiB (runtime/os_linux.go: sysauxv sets physPageSize from
+/// the auxiliary vector's AT_PAGESZ): the unit the kernel faults in.
 pub const OS_PAGE: u64 = 4096;
 
 /// runtime/stack.go: _StackMin — the stack a new goroutine gets (2 KiB in go1.19).

@@ -116,15 +116,19 @@ pub fn write_run(
     Ok(written)
 }
 
-/// Files `run` writes only for some scenarios or flags: a later run into the same
-/// directory removes those it did not write, so that the directory, its plots and its page
-/// are all of one run.
-pub const RUN_OPTIONAL_FILES: [&str; 13] = [
+/// Data files `run` writes only for some scenarios or flags: a later run into the same
+/// directory removes those it did not write before it draws, so that the directory, its
+/// plots and its page are all of one run ...
+pub const RUN_OPTIONAL_DATA: [&str; 5] = [
     "latency.csv",
     "slice_events.csv",
     "allocs.pb.gz",
     "trace.out",
     "metrics.om",
+];
+
+/// ... and the plots it draws only from some of its files, removed after it has drawn.
+pub const RUN_OPTIONAL_PLOTS: [&str; 8] = [
     "heap_timeline.svg",
     "heap_timeline.png",
     "map_growth.svg",

@@ -316,10 +316,10 @@ impl Default for Costs {
             // cut short counts as censored), over the model's warm 0.5, 4.8, 62 us. Its
             // bucket arrays, overflow buckets and mapextra write 2, 9, 32 never-used pages:
             // least squares gives 4.3 us a page plus 8.4 us once (map_grow_first), the model
-            // 17.0, 47.1, 145.9 us of the 16.6, 47.6, 145.8 to explain. (One writer alone:
-            // 14.7, 44.7, 192 us; a fresh 1e4-key map: 4.4 us a page more than a reused
-            // one.) A fresh stack every other spawn makes 100 `go` statements 0.22 ms, where
-            // go1.19 took 0.19 ms (median of 100 processes).
+            // 17.0, 47.1, 145.9 us of the 16.6, 47.6, 145.8 to explain (one writer alone,
+            // results/wake_one.txt: 14.7, 44.7, 192 us). A fresh stack every other spawn makes
+            // 100 `go` statements 0.22 ms, where go1.19 took 0.19 ms (benches/go/burst, median
+            // of 100 processes).
             page_fault_fresh: Dur::from_ns(4_300),
             scavenge_run: Dur::from_ns(12_000),
             scavenge_per_kib: Dur::from_ns(55),
@@ -346,24 +346,24 @@ impl Default for Costs {
             // newproc: 65 ns per `go` statement, the median at GOMAXPROCS=1 on go1.19.8
             // (benches/go/spawn, results/spawn.txt).
             goroutine_spawn: Dur::from_ns(65),
-            // The other scheduler costs are orders of magnitude of runtime/proc.go's paths
-            // on a current x86 machine, not yet calibrated against a real scheduler.
-            // benches/go/wake: a P runs 100 one-line goroutines one every 170 ns (median
+            // benches/go/burst: a P runs 100 one-line goroutines one every 170 ns (median
             // start to start, go1.19, 100 processes): goexit, schedule, execute.
             sched_switch: Dur::from_ns(150),
-            // benches/go/wake: P0 runs its first goroutine 3.0 us after main's last `go`
-            // (median of 100 processes; 3.3 us after the close of a start line in 600).
+            // benches/go/burst: P0 runs its first goroutine 3.0 us after main's last `go`
+            // (median of 100 processes; benches/go/wake: 3.3 us after the close of a start
+            // line, 600 processes).
             main_wait: Dur::from_ns(3_000),
-            // benches/go/wake: the second P starts its first goroutine 3.8, 30, 55, 78, 104
-            // us after main's `go` statements (5th, 25th, 50th, 75th, 95th percentiles, 200
-            // processes with 2 writers of 1000 keys) and 13, 31, 47, 65, 82 us (100 processes
-            // with 100 goroutines): close to uniform on 2..100 us.
+            // The second P starts its first goroutine 3.8, 30, 55, 78, 104 us after main's
+            // `go` statements (5th, 25th, 50th, 75th, 95th percentiles; benches/go/wake, the
+            // 195 of 200 processes with 2 writers of 1000 keys where it came before the first
+            // writer ended) and 13, 31, 47, 65, 82 us (benches/go/burst, 100 processes with
+            // 100 goroutines): close to uniform on 2..100 us.
             p_wake: Dur::from_ns(2_000),
             p_wake_max: Dur::from_ns(100_000),
-            // benches/go/wake: the second P, once idle, takes its next burst of goroutines
-            // 74 us after its last (median; 70, 82 us at the 25th, 75th percentiles; 153
-            // gaps in 100 processes spawning 100 goroutines), though main spawns one every
-            // 2 us and each `go` calls wakep.
+            // benches/go/burst: the second P, once idle, takes its next burst of goroutines
+            // 74 us after its last (median; 70, 82 us at the 25th, 75th percentiles; the 153
+            // gaps over 10 us in 100 processes spawning 100 goroutines), though main spawns
+            // one every 2 us and each `go` calls wakep.
             p_rewake: Dur::from_ns(74_000),
             mutex_op: Dur::from_ns(15),
         }

@@ -42,6 +42,7 @@ pub(crate) fn validate(s: &Scenario) -> Result<(), Problem> {
         ));
     }
     check_fractions(s)?;
+    check_wake_range(&s.costs)?;
     let maps = Declared {
         maps: check_maps(s)?,
         slices: check_slices(s)?,
@@ -115,11 +116,9 @@ fn check_go(go: &str, path: FieldPath) -> Result<(), Problem> {
     Err(Problem::at(path, message).allowed(allowed))
 }
 
-/// Checks the `[heap]` and `[costs]` fields that are fractions: finite, from 0 to 1, and above
-/// 0 for the background mark workers, without which a mark phase with no mutator running
-/// would never end.
-fn check_fractions(s: &Scenario) -> Result<(), Problem> {
-    let c = &s.costs;
+/// The first wake-up of a P is drawn between `p_wake` and `p_wake_max`: the range must not
+/// be empty.
+fn check_wake_range(c: &crate::scenario::types::Costs) -> Result<(), Problem> {
     if c.p_wake_max < c.p_wake {
         return Err(Problem::at(
             FieldPath::root().key("costs").key("p_wake_max"),
@@ -129,6 +128,14 @@ fn check_fractions(s: &Scenario) -> Result<(), Problem> {
             ),
         ));
     }
+    Ok(())
+}
+
+/// Checks the `[heap]` and `[costs]` fields that are fractions: finite, from 0 to 1, and above
+/// 0 for the background mark workers, without which a mark phase with no mutator running
+/// would never end.
+fn check_fractions(s: &Scenario) -> Result<(), Problem> {
+    let c = &s.costs;
     let fields = [
         ("heap", "nonheap_ratio", s.heap.nonheap_ratio, true),
         (
