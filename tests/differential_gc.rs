@@ -70,10 +70,19 @@ fn gc_cycles_match_real_go(name: &str, set: &[&str]) {
 /// program runs `runs` times, and the simulation must come within `tol` of one of them, in
 /// cycles and mean goal alike; calibrate fits the median run (by cycle count).
 fn gc_matches_real_go(name: &str, scenario: &str, set: &[&str], tol: f64, runs: usize) {
-    gc_file_matches_real_go(name, &bundled(scenario), set, tol, runs);
+    gc_file_matches_real_go(name, &bundled(scenario), set, tol, runs, true);
 }
 
-fn gc_file_matches_real_go(name: &str, file: &Path, set: &[&str], tol: f64, runs: usize) {
+/// `fit`: also check that calibrate, fitted to the median real log, reproduces its cycle
+/// count.
+fn gc_file_matches_real_go(
+    name: &str,
+    file: &Path,
+    set: &[&str],
+    tol: f64,
+    runs: usize,
+    fit: bool,
+) {
     let Some(go) = Go::find(name) else {
         return;
     };
@@ -104,6 +113,9 @@ fn gc_file_matches_real_go(name: &str, file: &Path, set: &[&str], tol: f64, runs
         "{name}: simulated {sn} cycles, goal {sg:.1} MB; real runs {reals:?}"
     );
 
+    if !fit {
+        return;
+    }
     // calibrate on the real log reproduces its cycle count.
     let log = dir.path().join("real.log");
     std::fs::write(&log, &real).unwrap();
@@ -158,14 +170,26 @@ fn service_matches_real_go() {
     gc_matches_real_go("gc_service", "gc_service.toml", &[], 0.05, 1);
 }
 
-/// The death spiral (issue targets, not met yet): 8 MiB live under a 16 MiB limit with
-/// GOGC=off, where go1.19.8 ran 5591, 5685 and 5937 cycles for 1 GiB of garbage and the
-/// model 3543; and the bundled gc_memlimit, 5964 cycles on go1.19.8 against the model's
-/// 13160. Both within 25% is the target. Run with `cargo test --release -- --ignored`.
+/// The death spiral: 8 MiB live under a 16 MiB limit with GOGC=off, where go1.19.8 ran
+/// 5489-8108 cycles for 1 GiB of garbage over eleven quiet runs and the model runs 6905;
+/// and the bundled gc_memlimit, where go1.19.8 ran 3895, 5964 and 7598 cycles and the model
+/// 6313. Real Go moves a lot from run to run here, so each runs three times (the bundled
+/// one takes 30 s a run). calibrate is not checked on these logs: a cycle allocates about
+/// 150 KiB, below gctrace's 1 MiB resolution, so the log does not say what to replay.
 #[test]
-#[ignore = "the model's death spiral is not within 25% of real Go yet (README: Memory limit)"]
 fn death_spiral_cycles_match_real_go() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/death_spiral.toml");
-    gc_file_matches_real_go("death_spiral", &file, &[], 0.25, 3);
-    gc_matches_real_go("gc_memlimit", "gc_memlimit.toml", &[], 0.25, 1);
+    gc_file_matches_real_go("death_spiral", &file, &[], 0.25, 3, false);
+}
+
+#[test]
+fn memory_limit_spiral_cycles_match_real_go() {
+    gc_file_matches_real_go(
+        "gc_memlimit",
+        &bundled("gc_memlimit.toml"),
+        &[],
+        0.25,
+        3,
+        false,
+    );
 }

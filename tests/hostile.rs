@@ -232,8 +232,9 @@ fn a_run_estimated_past_max_ops_is_refused_up_front() {
     );
 }
 
-/// A run of 1.49 million GC cycles (a 64 KiB memory limit, 390 GiB allocated) writes its
-/// 175 MB gc_cycles.csv and 210 MB gctrace.txt, its plot and its page within the 2 GiB
+/// A run of 1.54 million GC cycles (a 64 KiB memory limit, a cycle for every 4 KiB of the
+/// 6000 MiB allocated) writes its 173 MB gc_cycles.csv and 216 MB gctrace.txt, its plot and
+/// its page within the 2 GiB
 /// limit: the outputs are streamed, the plot draws the cycles in at most 1025 groups and
 /// the page shows the first 2000 rows. (It took 3.1 GB and made a 1 GB SVG before.)
 #[test]
@@ -245,7 +246,7 @@ fn a_run_of_a_million_cycles_is_written_in_bounded_memory() {
         "name = \"cycles\"\n[runtime]\ngogc = \"off\"\ngomemlimit = \"64KiB\"\n\
          [[goroutines]]\nname = \"main\"\nprogram = [\n\
          { op = \"retain\", bytes = \"16KiB\", size = \"4KiB\" },\n\
-         { op = \"alloc\", bytes = \"400000MiB\", size = \"4KiB\" },\n]\n",
+         { op = \"alloc\", bytes = \"6000MiB\", size = \"4KiB\" },\n]\n",
     )
     .unwrap();
     let out = tmp.path().join("out");

@@ -356,6 +356,7 @@ fn new_gc(sc: &Scenario, goroutines: u32) -> Gc {
         min_assist_share: c.mark_assist_min_share,
         scavenge_run_ps: c.scavenge_run.as_ps(),
         scavenge_per_kib_ps: c.scavenge_per_kib.as_ps(),
+        sweep_per_page_ps: c.sweep_per_page.as_ps(),
     };
     Gc::new(pacer, heap, params)
 }

@@ -3,6 +3,7 @@
 //! with background, idle and assisting workers, gcMarkTermination (stop-the-world), and the
 //! sweep. Time comes from the `[costs]` table.
 
+use super::sweep::Sweeper;
 use crate::model::gc::GcCycle;
 use crate::model::gc::limiter::Limiter;
 use crate::model::gc::pacer::Pacer;
@@ -31,6 +32,8 @@ pub struct GcParams {
     pub min_assist_share: f64,
     pub scavenge_run_ps: u64,
     pub scavenge_per_kib_ps: u64,
+    /// Sweeping one 8 KiB page of the heap in use, once per cycle.
+    pub sweep_per_page_ps: u64,
 }
 
 /// A mark phase in progress.
@@ -78,6 +81,8 @@ pub struct Gc {
     /// Time allocations spent scavenging since the limiter last saw time pass (ns): GC
     /// time to the limiter (runtime/mgclimit.go: limiterEventScavengeAssist).
     pub scavenge_assist_ns: u64,
+    /// The sweep since the last mark termination.
+    pub sweeper: Sweeper,
 }
 
 /// The page work an allocation did beyond taking resident free memory.
@@ -112,6 +117,7 @@ impl Gc {
             limiter_at_ns: 0,
             limited_cycles: 0,
             scavenge_assist_ns: 0,
+            sweeper: Sweeper::default(),
         }
     }
 
@@ -202,17 +208,24 @@ impl Gc {
             ..PageWork::default()
         };
         if self.pacer.memory_limit < i64::MAX as u64 {
-            self.scavenge_on_alloc(bytes, objects, &mut work);
+            self.scavenge_on_alloc(&mut work);
         }
         work
     }
 
+    /// runtime/mgcsweep.go: deductSweepCredit — the sweep time (ps) an allocation at
+    /// `now_ns` owes, once [`Gc::alloc`] has counted it.
+    #[inline]
+    pub fn sweep_on_alloc(&mut self, now_ns: u64) -> u64 {
+        self.sweeper.on_alloc(now_ns, self.pacer.heap_live)
+    }
+
     /// runtime/mheap.go: allocSpan (go1.19) — under a memory limit, unless the CPU limiter
     /// is on, a span allocation that leaves more memory mapped and ready than the limit
-    /// releases the excess itself (`h.pages.scavenge(bytesToScavenge)`): about one run of
-    /// pages per span it allocated, each an madvise. (allocSpan's other inline scavenging,
-    /// on heap growth past the GOGC retention goal, is not modelled.)
-    fn scavenge_on_alloc(&mut self, bytes: u64, objects: u64, work: &mut PageWork) {
+    /// releases the excess itself (`h.pages.scavenge(bytesToScavenge)`), as far as free
+    /// pages allow. (allocSpan's other inline scavenging, on heap growth past the GOGC
+    /// retention goal, is not modelled.)
+    fn scavenge_on_alloc(&mut self, work: &mut PageWork) {
         if self.limiter.limiting() {
             return;
         }
@@ -220,13 +233,16 @@ impl Gc {
         if ready <= self.pacer.memory_limit {
             return;
         }
+        // Free pages come from the sweep, which frees the garbage spans of a cycle; the
+        // page allocator places consecutive allocations at consecutive addresses
+        // (runtime/mpagealloc.go: alloc, address-ordered first fit), so what one sweep
+        // frees lies in a few long runs, and scavengeOne releases a run per madvise. go1.19
+        // made 1.4 madvise runs per cycle in the death spiral (strace: 18783 calls, two per
+        // run, for about 6700 cycles): one run per release here.
         let released = self.heap.release(ready - self.pacer.memory_limit);
         if released > 0 {
-            // A small object's span is one 8 KiB page for the classes most programs use
-            // (runtime/sizeclasses.go: class_to_allocnpages), a large object's its pages.
-            let span = (bytes / objects.max(1)).div_ceil(PAGE_SIZE).max(1) * PAGE_SIZE;
             work.scavenged = released;
-            work.runs = released.div_ceil(span);
+            work.runs = 1;
         }
     }
 
@@ -281,7 +297,11 @@ impl Gc {
         let mem = self.heap.snapshot();
         self.pacer.start_cycle(procs, &mem);
         let goal = self.pacer.heap_goal(&mem);
-        let stw1 = wait_ns + self.stw_ps(self.params.stw_sweep_term_ps).div_ceil(1000);
+        // runtime/mgc.go: gcStart → finishsweep_m — spans nobody swept yet are swept with
+        // the world stopped (the allocating goroutine that started the cycle has already
+        // swept what it could, see `Sweeper::finish`).
+        let unswept = self.sweeper.finish(now_ns);
+        let stw1 = wait_ns + (self.stw_ps(self.params.stw_sweep_term_ps) + unswept).div_ceil(1000);
         let mark_start = now_ns + stw1;
         self.stopped_until_ns = self.stopped_until_ns.max(mark_start);
         self.pauses_ns.push(stw1);
@@ -334,6 +354,13 @@ impl Gc {
                     .clamp(0.0, avail);
             }
             assist = assist.max(self.params.min_assist_share.min(avail));
+            // runtime/mgcpacer.go: revise — with the heap already at the goal, heapRemaining
+            // is clamped to one byte, so the first allocation owes all the mark work left
+            // (assist ratio = scanWorkRemaining / 1): the mutator assists, or waits, until the
+            // mark is done.
+            if headroom <= 1.0 {
+                assist = avail;
+            }
             if limiting {
                 assist = 0.0;
             }
@@ -389,7 +416,13 @@ impl Gc {
     /// the world, record the cycle, feed the pacer (endCycle, resetLive, commit), sweep.
     /// `wait_ns` is how long the world took to stop, `assist_ns` the CPU the mutator spent
     /// assisting. Returns the end of the pause.
-    pub fn finish_cycle(&mut self, now_ns: u64, wait_ns: u64, assist_ns: u64) -> u64 {
+    pub fn finish_cycle(
+        &mut self,
+        now_ns: u64,
+        wait_ns: u64,
+        assist_ns: u64,
+        idle_procs: u32,
+    ) -> u64 {
         let Some(m) = self.mark.take() else {
             return now_ns;
         };
@@ -423,6 +456,12 @@ impl Gc {
         );
         self.pacer.globals_scan = self.heap.globals;
         self.pacer.commit(false);
+        // Every span in use now is swept before the next mark (runtime/mgcsweep.go).
+        let sweep_ps = self
+            .heap
+            .in_use
+            .div_ceil(PAGE_SIZE)
+            .saturating_mul(self.params.sweep_per_page_ps);
         self.heap.sweep(marked);
         let goal = self.pacer.heap_goal(&self.heap.snapshot());
         // runtime/mgcscavenge.go: gcPaceScavenger — retain about 10% over the heap goal
@@ -446,6 +485,13 @@ impl Gc {
             (self.heap.in_use + self.heap.free_mapped).saturating_sub(retain.max(self.heap.in_use));
         self.heap.release(excess.min(budget as u64));
         self.trigger = self.pacer.trigger(&self.heap.snapshot()).0;
+        self.sweeper.start(
+            sweep_ps,
+            end,
+            self.pacer.heap_live,
+            self.trigger,
+            idle_procs,
+        );
 
         // runtime/mgc.go: gcMarkTermination — idle marking is reported but left out of the
         // utilisation, "since it's free".

@@ -17,6 +17,7 @@ pub mod scrape;
 pub mod sim;
 pub mod slices;
 mod step;
+mod sweep;
 pub mod sync;
 
 pub use latency::Histogram;

@@ -304,6 +304,12 @@ pub(crate) struct Sim {
     /// Assist CPU of the running mark, and in all (ps).
     pub(super) assist_ps_cycle: u64,
     pub(super) assist_ps_total: u64,
+    /// Page work (faults, scavenging) per KiB of the last allocation batch (ps): how far
+    /// ahead a batch can allocate before it meets the horizon, as its page work is known
+    /// only once it is done.
+    pub(super) page_ps_per_kib: u64,
+    /// A goroutine allocated during the running mark.
+    pub(super) allocated_in_mark: bool,
     /// Retained memory from `retain` ops, and its pointer-bearing part.
     pub(super) retained: (u64, u64),
     pub(super) live_goroutines: usize,
@@ -448,6 +454,8 @@ impl Sim {
                     .collect()
             },
             assist_ps_cycle: 0,
+            page_ps_per_kib: 0,
+            allocated_in_mark: false,
             assist_ps_total: 0,
             retained: (0, 0),
             live_goroutines: 0,
@@ -761,8 +769,8 @@ impl Sim {
     }
 
     /// The mark phase ends: the world stops again for mark termination, the dedicated
-    /// workers give their Ps back, perhaps the next cycle starts at once (the heap may
-    /// already be past the new trigger), and the forced-GC timer is set.
+    /// workers give their Ps back, perhaps the next cycle starts at once, and the
+    /// forced-GC timer is set.
     fn finish_gc(&mut self, now_ns: u64) {
         if let Some(tr) = &mut self.tracer {
             for p in 0..self.ps.len() {
@@ -773,9 +781,26 @@ impl Sim {
         self.assist_ps_total += self.assist_ps_cycle;
         self.assist_ps_cycle = 0;
         let stopped = self.stop_the_world(now_ns * 1000).div_ceil(1000);
-        let end = self.gc.finish_cycle(now_ns, stopped - now_ns, assist_ns);
+        // The background sweeper takes an idle P if there is one (runtime/mgcsweep.go); the
+        // dedicated workers' Ps are about to be.
+        let busy = self
+            .ps
+            .iter()
+            .filter(|p| p.state == PState::Running)
+            .count() as u32;
+        let idle = (self.ps.len() as u32).saturating_sub(busy);
+        let end = self
+            .gc
+            .finish_cycle(now_ns, stopped - now_ns, assist_ns, idle);
         self.release_gc_ps(end * 1000);
-        if self.gc.heap_trigger_hit() {
+        // Go tests the trigger at the end of mallocgc (runtime/malloc.go: shouldhelpgc),
+        // after releasem, where a pending stop-the-world takes the goroutine: a mark that
+        // ends while a goroutine allocates has that allocation's test run right after mark
+        // termination, against the heap reset to the marked heap (its span refill was
+        // counted in heapLive before the reset). Under a memory limit that holds the goal at
+        // the marked heap, that starts the next cycle at once, at the goal. A goroutine
+        // parked in an assist for the whole mark tests nothing until it next allocates.
+        if std::mem::take(&mut self.allocated_in_mark) && self.gc.heap_trigger_hit() {
             self.start_gc(end, 0, false);
         } else if let Some(t) = self.gc.next_forced_ns() {
             self.queue.push(t, EventKind::ForceGc);

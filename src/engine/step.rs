@@ -204,9 +204,13 @@ impl Sim {
         if self.first_gc_start_yields(g) {
             return Flow::Blocked;
         }
-        // runtime/malloc.go: mallocgc tests the heap trigger after allocating.
+        // runtime/malloc.go: mallocgc tests the heap trigger after allocating; gcStart
+        // first sweeps what the last sweep left (runtime/mgc.go: gcStart).
         if self.gc.heap_trigger_hit() {
-            let at = (now_ns * 1000).max(self.goroutines[g].time_ps);
+            let gs = &mut self.goroutines[g];
+            let swept = self.gc.sweeper.finish(gs.time_ps / 1000);
+            gs.time_ps = gs.time_ps.saturating_add(swept);
+            let at = (now_ns * 1000).max(gs.time_ps);
             self.request_gc_start(at);
         }
         Flow::Continue
@@ -310,7 +314,8 @@ impl Sim {
         let gs = &mut self.goroutines[g];
         if horizon_ns != u64::MAX {
             let left = (horizon_ns * 1000).saturating_sub(gs.time_ps);
-            k = k.min(left.div_ceil(step).max(1));
+            let paged = step.saturating_add(obj.saturating_mul(self.page_ps_per_kib) / 1024);
+            k = k.min(left.div_ceil(paged).max(1));
         }
         gs.time_ps = gs.time_ps.saturating_add(k.saturating_mul(step));
         gs.busy = cost_marking as f64 / step as f64;
@@ -329,7 +334,8 @@ impl Sim {
         } else {
             self.gc.alloc(bytes, k, 0, 0)
         };
-        self.pay_pages(g, &pages, false);
+        let paged = self.pay_pages(g, &pages, false);
+        self.page_ps_per_kib = paged.saturating_mul(1024) / bytes.max(1);
         self.trace_heap(g);
         if assist > 0.0 {
             self.trace_assist(g, p, t0);
@@ -358,18 +364,23 @@ impl Sim {
         }
     }
 
-    /// Puts an allocation's page work on goroutine `g`'s time: faults of released memory
-    /// it reused and, for a map's allocation (`map`), of the never-used pages it wrote, and
-    /// the scavenging it did, which the CPU limiter counts as GC time.
+    /// Puts an allocation's page work on goroutine `g`'s time: the sweeping it owes (see
+    /// [`crate::engine::gc::Gc::sweep_on_alloc`]), faults of released memory it reused and,
+    /// for a map's allocation (`map`), of the never-used pages it wrote, and the scavenging
+    /// it did, which the CPU limiter counts as GC time. Returns its time (ps).
     #[inline]
-    pub(super) fn pay_pages(&mut self, g: usize, pages: &PageWork, map: bool) {
+    pub(super) fn pay_pages(&mut self, g: usize, pages: &PageWork, map: bool) -> u64 {
+        self.allocated_in_mark |= self.gc.marking();
+        let swept = self.gc.sweep_on_alloc(self.goroutines[g].time_ps / 1000);
         if *pages == PageWork::default() {
-            return;
+            self.goroutines[g].time_ps += swept;
+            return swept;
         }
         let (ps, scavenge_ps) = self.config.page_ps(pages, map);
         let gs = &mut self.goroutines[g];
-        gs.time_ps = gs.time_ps.saturating_add(ps);
+        gs.time_ps = gs.time_ps.saturating_add(ps + swept);
         self.gc.scavenge_assist_ns += scavenge_ps / 1000;
+        ps + swept
     }
 
     /// During a mark that leaves the mutator (almost) no time of its own, an allocating

@@ -534,7 +534,7 @@ impl World {
         self.yielded = None;
         // The mark ends when the steps' clock passes its end (runtime/mgc.go: gcMarkDone).
         if self.gc.mark_end_ns().is_some_and(|end| t_ns >= end) {
-            self.gc.finish_cycle(t_ns, 0, 0);
+            self.gc.finish_cycle(t_ns, 0, 0, 0);
         }
         self.last_step_ns = 0;
         self.step_t_ns = t_ns;
@@ -627,8 +627,8 @@ impl World {
     }
 
     /// An allocation on the heap, as `run` makes it ([`crate::engine::gc::Gc::alloc`]), by
-    /// a map (`map`) or not; returns the time of its page work (ps): the faults of the pages
-    /// it touched first.
+    /// a map (`map`) or not; returns the time of its page work (ps): the sweeping it owes
+    /// and the faults of the pages it touched first.
     pub(super) fn alloc(
         &mut self,
         bytes: u64,
@@ -638,7 +638,8 @@ impl World {
         map: bool,
     ) -> u64 {
         let pages = self.gc.alloc(bytes, objects, reachable, scan);
-        self.prices.page_ps(&pages, map).0
+        let swept = self.gc.sweep_on_alloc(self.step_t_ns);
+        self.prices.page_ps(&pages, map).0 + swept
     }
 
     /// An `alloc`, `retain` or `free` step on the heap, as `run` does it.

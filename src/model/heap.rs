@@ -39,14 +39,41 @@ fn class_index(size: u64) -> Option<usize> {
 /// runtime/malloc.go: heapAddrBits = 48 on linux/amd64 — the most heap there can be.
 pub const MAX_HEAP: u64 = 1 << 48;
 
+/// runtime/malloc.go: heapArenaBytes — the heap's address space comes in 64 MiB arenas on
+/// linux/amd64 (logHeapArenaBytes = 26).
+pub const HEAP_ARENA_BYTES: u64 = 64 << 20;
+
+/// runtime/mheap.go: heapArena (go1.19, linux/amd64) — the metadata each arena gets when the
+/// heap first grows into it (runtime/malloc.go: sysAlloc → persistentalloc → sysAlloc, which
+/// counts all of it in mappedReady): the 2-bit-per-word heap bitmap (heapArenaBitmapBytes,
+/// 2 MiB), a span pointer per page (64 KiB), the pageInUse, pageMarks and pageSpecials
+/// bitmaps (1 KiB each), and two words (checkmarks, zeroedBase).
+pub const HEAP_ARENA_METADATA: u64 = (2 << 20) + (64 << 10) + 3 * 1024 + 16;
+
 /// Parameters of the non-heap memory model: memory the runtime maps beside heap objects
 /// (stacks, span structures, GC metadata, fragmentation), which GOMEMLIMIT counts too.
+/// Besides these, each 64 MiB arena the heap has grown into carries its
+/// [`HEAP_ARENA_METADATA`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NonHeapModel {
     /// Fixed runtime overhead in bytes.
     pub base: u64,
-    /// Overhead per byte of heap memory mapped (in use or free): heap bitmap, spans.
+    /// Overhead per byte of heap memory mapped (in use or free): span structures, mark and
+    /// allocation bits, span fragmentation.
     pub per_heap_byte: f64,
+}
+
+impl NonHeapModel {
+    /// Non-heap bytes beside `heap_mapped` bytes of mapped heap memory, `address_space`
+    /// bytes of heap address space grown into (mapped or released) and `stacks` bytes of
+    /// goroutine stacks.
+    pub fn bytes(&self, heap_mapped: u64, address_space: u64, stacks: u64) -> u64 {
+        let arenas = address_space.div_ceil(HEAP_ARENA_BYTES).max(1);
+        self.base
+            .saturating_add(stacks)
+            .saturating_add(arenas.saturating_mul(HEAP_ARENA_METADATA))
+            .saturating_add((heap_mapped as f64 * self.per_heap_byte) as u64)
+    }
 }
 
 /// Where the pages of an allocation came from when free mapped memory did not hold it.
@@ -246,8 +273,19 @@ impl Heap {
 
     /// Non-heap runtime memory now.
     pub fn nonheap_bytes(&self) -> u64 {
-        let heap_mapped = (self.in_use + self.free_mapped) as f64;
-        self.nonheap.base + self.stacks + (heap_mapped * self.nonheap.per_heap_byte) as u64
+        self.nonheap.bytes(
+            self.in_use + self.free_mapped,
+            self.address_space(),
+            self.stacks,
+        )
+    }
+
+    /// The heap's address space: every byte it has grown by, mapped or released.
+    pub fn address_space(&self) -> u64 {
+        self.in_use
+            .saturating_add(self.free_mapped)
+            .saturating_add(self.released)
+            .saturating_add(self.unused)
     }
 
     /// All mapped, unreleased memory: heap in use, free heap, non-heap.
@@ -300,8 +338,11 @@ mod tests {
         h.alloc(8 << 20, 2048, 0, 0);
         assert_eq!((h.in_use, h.free_mapped), (72 << 20, 24 << 20));
         assert_eq!(h.peak_in_use, 96 << 20);
-        // Non-heap: 1 MiB + 8 KiB stacks + 96 MiB / 16.
-        assert_eq!(h.nonheap_bytes(), (1 << 20) + (8 << 10) + (6 << 20));
+        // Non-heap: 1 MiB + 8 KiB stacks + two arenas' metadata + 96 MiB / 16.
+        assert_eq!(
+            h.nonheap_bytes(),
+            (1 << 20) + (8 << 10) + 2 * HEAP_ARENA_METADATA + (6 << 20)
+        );
         // Releasing 16 MiB to the OS leaves 8 MiB free and mapped.
         assert_eq!(h.release(16 << 20), 16 << 20);
         assert_eq!(h.free_mapped, 8 << 20);
@@ -336,6 +377,27 @@ mod tests {
             h.in_use + h.free_mapped + h.nonheap_bytes()
         );
         assert_eq!(h.released, 1 << 20);
+    }
+
+    #[test]
+    fn each_64_mib_arena_the_heap_grows_into_maps_its_metadata() {
+        // runtime/mheap.go: heapArena on linux/amd64 is 2,165,776 bytes: a 2 MiB bitmap,
+        // 8192 span pointers, three 1 KiB page bitmaps and two words.
+        assert_eq!(HEAP_ARENA_METADATA, 2_165_776);
+        let m = NonHeapModel {
+            base: 0,
+            per_heap_byte: 0.0,
+        };
+        // The first arena is there before the first allocation (the runtime allocates in it).
+        assert_eq!(m.bytes(0, 0, 0), HEAP_ARENA_METADATA);
+        assert_eq!(m.bytes(0, 64 << 20, 0), HEAP_ARENA_METADATA);
+        assert_eq!(m.bytes(0, (64 << 20) + 1, 0), 2 * HEAP_ARENA_METADATA);
+        // Released memory keeps its arena: 4 MiB in use, 124 MiB released is two arenas.
+        let mut h = Heap::new(m, 0, 0);
+        h.alloc(128 << 20, 32768, 4 << 20, 0);
+        h.sweep(4 << 20);
+        h.release(124 << 20);
+        assert_eq!(h.nonheap_bytes(), 2 * HEAP_ARENA_METADATA);
     }
 
     #[test]

@@ -163,14 +163,18 @@ pub struct Heap {
     pub runtime_globals: Bytes,
     /// Non-heap runtime memory counted against GOMEMLIMIT: a fixed part ...
     pub nonheap_base: Bytes,
-    /// ... plus this fraction of the heap's mapped memory (GC metadata, spans).
+    /// ... plus this fraction of the heap's mapped memory (span structures, mark bits,
+    /// fragmentation); each 64 MiB heap arena adds its 2.07 MiB of metadata on top.
     pub nonheap_ratio: f64,
 }
 
 impl Default for Heap {
-    /// Non-heap memory calibrated on go1.19.8 linux/amd64: 13.8 MiB beside a ~116 MiB heap
-    /// under GOMEMLIMIT=128MiB (the goal sat 14.8 MiB below the limit, 1 MiB of it headroom)
-    /// and 16.8 MiB beside a ~160 MiB heap at GOGC=100 (Sys − HeapSys).
+    /// Non-heap memory measured on go1.19.8 linux/amd64 with runtime/metrics (benches/go/
+    /// nonheap, results/nonheap.txt): what memoryLimitHeapGoal counts as non-heap (mapped
+    /// and ready, less free heap pages and heap objects) beside heaps of 5 to 554 MB, less
+    /// each 64 MiB arena's metadata (model::heap::HEAP_ARENA_METADATA), is 7.2 MB plus
+    /// 2.43% of the heap's mapped memory: within 0.2 MB at the end of every run but the one
+    /// with no live heap (0.9 MB under).
     fn default() -> Self {
         Heap {
             live: Bytes(0),
@@ -179,8 +183,8 @@ impl Default for Heap {
             // Calibrated from where the measured runs trigger: the runway is
             // cons/mark x 3 x scannable roots and heap (runtime/mgcpacer.go: commit).
             runtime_globals: Bytes(112 << 10),
-            nonheap_base: Bytes(6 << 20),
-            nonheap_ratio: 0.068,
+            nonheap_base: Bytes(7030 << 10),
+            nonheap_ratio: 0.0243,
         }
     }
 }
@@ -234,8 +238,12 @@ pub struct Costs {
     pub memmove_per_kib: Dur,
     /// mallocgc's fixed cost per object.
     pub alloc_object: Dur,
-    /// Sweeping and reusing swept memory, per KiB allocated once a GC has run.
+    /// Sweeping and reusing swept memory, per KiB allocated once a GC has run ...
     pub sweep_per_kib: Dur,
+    /// ... and sweeping each 8 KiB page of the heap in use at mark termination, once per
+    /// cycle (runtime/mgcsweep.go: sweepone), by the allocating goroutines and, on an idle
+    /// P, the background sweeper.
+    pub sweep_per_page: Dur,
     /// Marking reachable memory, per KiB (greyobject: find the span, set the mark bit).
     pub mark_per_kib: Dur,
     /// Scanning memory that holds pointers, per KiB (scanobject), on top of marking it.
@@ -334,6 +342,9 @@ impl Default for Costs {
             memmove_per_kib: Dur::from_ns(11),
             alloc_object: Dur::from_ns(20),
             sweep_per_kib: Dur::from_ns(150),
+            // perf on the exported gc_gogc at GOGC=25 (550 cycles of about 10,400 pages in
+            // use): sweepone took 26.5% of 2.21 s of CPU, 102 ns a page.
+            sweep_per_page: Dur::from_ns(100),
             mark_per_kib: Dur::from_ps(8_500),
             scan_per_kib: Dur::from_ns(200),
             stw_sweep_term: Dur::from_ns(27_000),

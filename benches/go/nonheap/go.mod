@@ -1,0 +1,3 @@
+module nonheap
+
+go 1.19
