@@ -168,6 +168,9 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
     let costs = workload::fitted_costs(cycles, procs);
     let saturated = workload::saturated_rate(&costs);
     let program = workload::program(cycles, from_start, MAX_WINDOWS, saturated);
+    let flat_out = program.ops[program.warmup..]
+        .iter()
+        .any(|op| matches!(op, scenario::Op::Alloc { rate: None, .. }));
     let heap_stack = cycles
         .iter()
         .filter_map(|c| c.stacks_mb)
@@ -228,6 +231,10 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
         let o = run_until(sc, opts)?;
         Ok(Quantities::from_simulated(&o.gc, warmup_cycles, procs))
     };
+    if flat_out {
+        sc = fit_allocation_speed(sc, &observed, &measure)?;
+    }
+    sc = fit_mark_time(sc, &observed, &measure)?;
     if fit_limit {
         sc = fit_memory_limit(sc, shape.median_goal_bytes, &observed, &measure)?;
     }
@@ -292,6 +299,58 @@ fn run_until(sc: &Scenario, opts: &Options) -> Result<crate::Outcome, CalibrateE
         return Err(CalibrateError::Stopped);
     }
     Ok(o)
+}
+
+/// The allocation costs at which the replay takes as long as the log. Windows the program
+/// allocated flat out in run as fast as `alloc_object`, `alloc_per_kib` and `sweep_per_kib`
+/// allow, and the defaults are the reference machine's: on a faster or slower one the
+/// program allocates more or less during each mark, which it marks (allocate-black), so the
+/// goals and the cycle count at another GOGC follow its speed. A few steps of the ratio of
+/// durations converge; the scale stays within 0.1..10 of the defaults.
+fn fit_allocation_speed(
+    mut sc: Scenario,
+    observed: &Quantities,
+    measure: &dyn Fn(&Scenario) -> Result<Quantities, CalibrateError>,
+) -> Result<Scenario, CalibrateError> {
+    let base = sc.costs.clone();
+    let mut scale = 1.0;
+    for _ in 0..4 {
+        let q = measure(&sc)?;
+        let ratio = observed.duration_ns / q.duration_ns;
+        if !ratio.is_finite() || ratio <= 0.0 || (ratio - 1.0).abs() < 0.01 {
+            break;
+        }
+        scale = (scale * ratio).clamp(0.1, 10.0);
+        let scaled = |d: scenario::Dur| scenario::Dur::from_ps((d.as_ps() as f64 * scale) as u64);
+        sc.costs.alloc_object = scaled(base.alloc_object);
+        sc.costs.alloc_per_kib = scaled(base.alloc_per_kib);
+        sc.costs.sweep_per_kib = scaled(base.sweep_per_kib);
+    }
+    Ok(sc)
+}
+
+/// The mark CPU per KiB at which the simulated mark lasts as long as the log's. The CPU
+/// read off the log gives a mark 13-18% longer than logged on go1.19.8 logs at GOGC=100 (the
+/// model spreads workers and assists evenly where Go runs them in lumps); what the program
+/// allocates during a mark, marked and so part of the next goal, follows the mark's length.
+fn fit_mark_time(
+    mut sc: Scenario,
+    observed: &Quantities,
+    measure: &dyn Fn(&Scenario) -> Result<Quantities, CalibrateError>,
+) -> Result<Scenario, CalibrateError> {
+    if observed.mean_mark_ns <= 0.0 {
+        return Ok(sc);
+    }
+    for _ in 0..4 {
+        let q = measure(&sc)?;
+        let ratio = observed.mean_mark_ns / q.mean_mark_ns;
+        if !ratio.is_finite() || ratio <= 0.0 || (ratio - 1.0).abs() < 0.01 {
+            break;
+        }
+        let ps = (sc.costs.mark_per_kib.as_ps() as f64 * ratio).max(100.0);
+        sc.costs.mark_per_kib = scenario::Dur::from_ps(ps as u64);
+    }
+    Ok(sc)
 }
 
 /// The memory limit whose simulated mean goal matches the log's. The goal sits a nearly

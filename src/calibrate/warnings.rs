@@ -339,7 +339,8 @@ fn likely_cause(fit: &Fit, name: &str, all: &[(&'static str, Compared)]) -> Stri
                 format!(
                     "{flat} of {all} allocation windows allocated flat out in the log and run \
                      as fast as the model's allocation costs allow (costs.alloc_object, \
-                     alloc_per_kib, sweep_per_kib: not fitted), so those costs set their length"
+                     alloc_per_kib, sweep_per_kib, scaled together toward the log's duration), \
+                     so those costs and the GC's pauses and assists set their length"
                 )
             } else {
                 "the program allocates at each interval's logged rate, so the difference is \
