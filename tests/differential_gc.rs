@@ -60,21 +60,38 @@ fn within(a: f64, b: f64, tol: f64) -> bool {
     ((a - b) / b).abs() <= tol
 }
 
+/// The Go toolchain, if there is one and two CPUs for the scenarios' GOMAXPROCS=2 (else
+/// the test is skipped, with a note).
+fn go_on_two_cpus(name: &str) -> Option<Go> {
+    let go = Go::find(name)?;
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cpus < 2 {
+        go_toolchain::skip(
+            name,
+            &format!("the scenario runs GOMAXPROCS=2 on {cpus} CPU"),
+        );
+        return None;
+    }
+    Some(go)
+}
+
 fn gc_cycles_match_real_go(name: &str, set: &[&str]) {
     gc_matches_real_go(name, "gc_gogc.toml", set, 0.05, 3);
 }
 
 /// Real Go's GC is paced by CPU time, so its cycle count moves between runs: by 2-5% on an
-/// idle machine (GOGC=200: 64 to 67 cycles over quiet go1.19.8 runs), by 10-25% when
-/// another busy process shares the 2 cores GOMAXPROCS=2 uses. So: skipped below 2 CPUs, the
-/// program runs `runs` times, and the simulation must come within `tol` of one of them, in
-/// cycles and mean goal alike; calibrate fits the median run (by cycle count).
+/// idle machine, by 10-25% when another busy process shares the 2 cores GOMAXPROCS=2 uses.
+/// At GOGC=200 a quarter of quiet go1.19.8 runs fall into a two-cycle swing of the trigger
+/// (cycles starting at 0.8 and 0.95 of the goal in turn: 76 cycles instead of 64, 3 of 12
+/// runs), which the model's pacer, fed steadier mark times, does not enter. So: skipped below
+/// 2 CPUs, the program runs `runs` times, and the simulation must come within `tol` of one of
+/// them, in cycles and mean goal alike; calibrate fits the run with the fewest cycles.
 fn gc_matches_real_go(name: &str, scenario: &str, set: &[&str], tol: f64, runs: usize) {
     gc_file_matches_real_go(name, &bundled(scenario), set, tol, runs, true);
 }
 
-/// `fit`: also check that calibrate, fitted to the median real log, reproduces its cycle
-/// count.
+/// `fit`: also check that calibrate, fitted to the real log with the fewest cycles,
+/// reproduces its cycle count.
 fn gc_file_matches_real_go(
     name: &str,
     file: &Path,
@@ -83,17 +100,9 @@ fn gc_file_matches_real_go(
     runs: usize,
     fit: bool,
 ) {
-    let Some(go) = Go::find(name) else {
+    let Some(go) = go_on_two_cpus(name) else {
         return;
     };
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cpus < 2 {
-        go_toolchain::skip(
-            name,
-            &format!("the scenario runs GOMAXPROCS=2 on {cpus} CPU"),
-        );
-        return;
-    }
     let _serial = GO_RUNS.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
     let mut logs: Vec<String> = (0..runs)
@@ -101,7 +110,7 @@ fn gc_file_matches_real_go(
         .collect();
     logs.sort_by_key(|l| cycles_and_goal(l).0);
     let reals: Vec<(usize, f64)> = logs.iter().map(|l| cycles_and_goal(l)).collect();
-    let real = logs.swap_remove(runs / 2);
+    let real = logs.swap_remove(0);
     let sim = simulated_gctrace(file, dir.path(), set);
     let (sn, sg) = cycles_and_goal(&sim);
     eprintln!("{name}: real Go (cycles, mean goal MB) {reals:?}; simulated {sn}, {sg:.1} MB");
@@ -215,22 +224,14 @@ fn goal_over_marked(log: &str) -> f64 {
 /// three logs are fitted and the median projection must come within 8% of one of three real
 /// GOGC=25 runs in cycles, and within 2% in goal ÷ marked. The 5% is not met: go1.19's
 /// mark at GOGC=25 takes 0.68 of its GOGC=100 length on the same machine (0.38 against 0.56
-/// ms, medians), which the model, pricing a mark by what it marks, does not follow; the
-/// projections land 3-6% high (584-590 against 549-558 real cycles).
+/// ms, medians), which the model, pricing a mark by what it marks, does not follow; over
+/// seven logs the projections gave 538-590 cycles against 549-558 real ones.
 #[test]
 fn gogc_25_from_fits_at_gogc_100_matches_real_go() {
     let name = "gc_gogc GOGC=25 from GOGC=100 fits";
-    let Some(go) = Go::find(name) else {
+    let Some(go) = go_on_two_cpus(name) else {
         return;
     };
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cpus < 2 {
-        go_toolchain::skip(
-            name,
-            &format!("the scenario runs GOMAXPROCS=2 on {cpus} CPU"),
-        );
-        return;
-    }
     let _serial = GO_RUNS.lock().unwrap_or_else(|e| e.into_inner());
     let scenario = bundled("gc_gogc.toml");
     let set = ["runtime.gogc=25"];
