@@ -227,7 +227,9 @@ fn predicted_rate(file: &Path, dir: &Path, schedules: u64) -> f64 {
 
 /// How many of `runs` fresh processes of the exported program die with `fatal error:` (most
 /// with "concurrent map writes", a few with the corruption a missed check leaves, "bad map
-/// state", as the measured runs did).
+/// state", as the measured runs did), or of that corruption as a segmentation fault inside
+/// the map assignment (a nil bucket pointer another writer's growth left: seen once in some
+/// thousand processes of 2 × 1000 inserts).
 fn go_rate(prog: &Path, runs: u32) -> f64 {
     let died = (0..runs)
         .filter(|_| {
@@ -236,6 +238,7 @@ fn go_rate(prog: &Path, runs: u32) -> f64 {
             match o.status.code() {
                 Some(0) => false,
                 Some(2) if stderr.contains("fatal error: ") => true,
+                Some(2) if stderr.contains("[signal SIGSEGV") => true,
                 other => panic!("{}: exit {other:?}: {stderr}", prog.display()),
             }
         })
@@ -245,7 +248,8 @@ fn go_rate(prog: &Path, runs: u32) -> f64 {
 
 /// The crash rate `race` predicts for a scenario, against its exported program run as
 /// separate processes (as tests/data/measured/concurrent_map_writers2.csv was measured):
-/// within 0.15, give or take twice the sampling error of the Go runs.
+/// within 0.15 of the median of three batches of `runs`, give or take twice the sampling
+/// error of one batch.
 fn crash_rate_matches_real_go(test: &str, file: &Path, dir: &Path, runs: u32) {
     let Some(go) = Go::find(test) else {
         return;
@@ -253,8 +257,15 @@ fn crash_rate_matches_real_go(test: &str, file: &Path, dir: &Path, runs: u32) {
     let predicted = predicted_rate(file, dir, 400);
     let prog = go.export_and_build(file, dir, &[]);
     let _serial = GO_RUNS.lock().unwrap_or_else(|e| e.into_inner());
-    let real = go_rate(&prog, runs);
-    eprintln!("{}: race {predicted:.3}, go1.19 {real:.3}", file.display());
+    // Batches of 100 processes a minute apart moved from 0.48 to 0.86 at K = 100 on the
+    // 2-vCPU reference VM, far beyond their sampling error: the median of three batches.
+    let mut rates: Vec<f64> = (0..3).map(|_| go_rate(&prog, runs)).collect();
+    rates.sort_by(f64::total_cmp);
+    let real = rates[1];
+    eprintln!(
+        "{}: race {predicted:.3}, go1.19 {real:.3} (batches {rates:?})",
+        file.display()
+    );
     let sigma = (real * (1.0 - real) / f64::from(runs)).sqrt();
     assert!(
         (predicted - real).abs() <= 0.15 + 2.0 * sigma,
