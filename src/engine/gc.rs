@@ -297,11 +297,14 @@ impl Gc {
         let mem = self.heap.snapshot();
         self.pacer.start_cycle(procs, &mem);
         let goal = self.pacer.heap_goal(&mem);
-        // runtime/mgc.go: gcStart → finishsweep_m — spans nobody swept yet are swept with
-        // the world stopped (the allocating goroutine that started the cycle has already
-        // swept what it could, see `Sweeper::finish`).
-        let unswept = self.sweeper.finish(now_ns);
-        let stw1 = wait_ns + (self.stw_ps(self.params.stw_sweep_term_ps) + unswept).div_ceil(1000);
+        // runtime/mgc.go: gcStart — the goroutine starting the cycle first sweeps what is
+        // left (`for trigger.test() && sweepone()`), beside the background sweeper, and only
+        // then stops the world: not part of the pause. (An allocating goroutine that hit the
+        // trigger has done this already, see `Sweeper::finish`; here the cycle starts at
+        // mark termination or on the forced-GC timer, and the other goroutines wait too.)
+        let unswept_ns = self.sweeper.finish(now_ns).div_ceil(1000);
+        let now_ns = now_ns + unswept_ns;
+        let stw1 = wait_ns + self.stw_ps(self.params.stw_sweep_term_ps).div_ceil(1000);
         let mark_start = now_ns + stw1;
         self.stopped_until_ns = self.stopped_until_ns.max(mark_start);
         self.pauses_ns.push(stw1);
