@@ -180,8 +180,8 @@ fn service_matches_real_go() {
 }
 
 /// The death spiral: 8 MiB live under a 16 MiB limit with GOGC=off, where go1.19.8 ran
-/// 5489-8108 cycles for 1 GiB of garbage over eleven quiet runs and the model runs 6905;
-/// and the bundled gc_memlimit, where go1.19.8 ran 3895, 5964 and 7598 cycles and the model
+/// 5489-8108 cycles for 1 GiB of garbage over thirteen quiet runs and the model runs 6905;
+/// and the bundled gc_memlimit, where go1.19.8 ran 3895-7744 cycles over five and the model
 /// 6313. Real Go moves a lot from run to run here, so each runs three times (the bundled
 /// one takes 30 s a run). calibrate is not checked on these logs: a cycle allocates about
 /// 150 KiB, below gctrace's 1 MiB resolution, so the log does not say what to replay.

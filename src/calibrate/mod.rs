@@ -305,28 +305,20 @@ fn run_until(sc: &Scenario, opts: &Options) -> Result<crate::Outcome, CalibrateE
 /// allocated flat out in run as fast as `alloc_object`, `alloc_per_kib` and `sweep_per_kib`
 /// allow, and the defaults are the reference machine's: on a faster or slower one the
 /// program allocates more or less during each mark, which it marks (allocate-black), so the
-/// goals and the cycle count at another GOGC follow its speed. A few steps of the ratio of
-/// durations converge; the scale stays within 0.1..10 of the defaults.
+/// goals and the cycle count at another GOGC follow its speed.
 fn fit_allocation_speed(
-    mut sc: Scenario,
+    sc: Scenario,
     observed: &Quantities,
     measure: &dyn Fn(&Scenario) -> Result<Quantities, CalibrateError>,
 ) -> Result<Scenario, CalibrateError> {
     let base = sc.costs.clone();
-    let mut scale = 1.0;
-    for _ in 0..4 {
-        let q = measure(&sc)?;
-        let ratio = observed.duration_ns / q.duration_ns;
-        if !ratio.is_finite() || ratio <= 0.0 || (ratio - 1.0).abs() < 0.01 {
-            break;
-        }
-        scale = (scale * ratio).clamp(0.1, 10.0);
+    let duration = |q: &Quantities| q.duration_ns;
+    scale_to_match(sc, observed, duration, measure, |sc, scale| {
         let scaled = |d: scenario::Dur| scenario::Dur::from_ps((d.as_ps() as f64 * scale) as u64);
         sc.costs.alloc_object = scaled(base.alloc_object);
         sc.costs.alloc_per_kib = scaled(base.alloc_per_kib);
         sc.costs.sweep_per_kib = scaled(base.sweep_per_kib);
-    }
-    Ok(sc)
+    })
 }
 
 /// The mark CPU per KiB at which the simulated mark lasts as long as the log's. The CPU
@@ -334,21 +326,39 @@ fn fit_allocation_speed(
 /// model spreads workers and assists evenly where Go runs them in lumps); what the program
 /// allocates during a mark, marked and so part of the next goal, follows the mark's length.
 fn fit_mark_time(
-    mut sc: Scenario,
+    sc: Scenario,
     observed: &Quantities,
     measure: &dyn Fn(&Scenario) -> Result<Quantities, CalibrateError>,
 ) -> Result<Scenario, CalibrateError> {
-    if observed.mean_mark_ns <= 0.0 {
+    let base = sc.costs.mark_per_kib.as_ps() as f64;
+    let mark = |q: &Quantities| q.mean_mark_ns;
+    scale_to_match(sc, observed, mark, measure, |sc, scale| {
+        sc.costs.mark_per_kib = scenario::Dur::from_ps((base * scale).max(100.0) as u64);
+    })
+}
+
+/// Scales what `apply` sets until the simulated `quantity` comes within 1% of the observed
+/// one: each step multiplies the scale (given to `apply`, kept within 0.1..10) by their
+/// ratio; a few steps converge, four at most are taken.
+fn scale_to_match(
+    mut sc: Scenario,
+    observed: &Quantities,
+    quantity: impl Fn(&Quantities) -> f64,
+    measure: &dyn Fn(&Scenario) -> Result<Quantities, CalibrateError>,
+    apply: impl Fn(&mut Scenario, f64),
+) -> Result<Scenario, CalibrateError> {
+    let target = quantity(observed);
+    if target <= 0.0 {
         return Ok(sc);
     }
+    let mut scale = 1.0;
     for _ in 0..4 {
-        let q = measure(&sc)?;
-        let ratio = observed.mean_mark_ns / q.mean_mark_ns;
+        let ratio = target / quantity(&measure(&sc)?);
         if !ratio.is_finite() || ratio <= 0.0 || (ratio - 1.0).abs() < 0.01 {
             break;
         }
-        let ps = (sc.costs.mark_per_kib.as_ps() as f64 * ratio).max(100.0);
-        sc.costs.mark_per_kib = scenario::Dur::from_ps(ps as u64);
+        scale = (scale * ratio).clamp(0.1, 10.0);
+        apply(&mut sc, scale);
     }
     Ok(sc)
 }

@@ -373,14 +373,16 @@ impl Sim {
         self.allocated_in_mark |= self.gc.marking();
         let swept = self.gc.sweep_on_alloc(self.goroutines[g].time_ps / 1000);
         if *pages == PageWork::default() {
-            self.goroutines[g].time_ps += swept;
+            let gs = &mut self.goroutines[g];
+            gs.time_ps = gs.time_ps.saturating_add(swept);
             return swept;
         }
         let (ps, scavenge_ps) = self.config.page_ps(pages, map);
         let gs = &mut self.goroutines[g];
-        gs.time_ps = gs.time_ps.saturating_add(ps + swept);
+        let paid = ps.saturating_add(swept);
+        gs.time_ps = gs.time_ps.saturating_add(paid);
         self.gc.scavenge_assist_ns += scavenge_ps / 1000;
-        ps + swept
+        paid
     }
 
     /// During a mark that leaves the mutator (almost) no time of its own, an allocating
