@@ -157,6 +157,7 @@ fn quantities_missed_by_more_than_ten_percent_are_warned_with_their_cause() {
         "peak_heap_bytes",
         "stw_max_ns",
         "mean_mark_ns",
+        "mean_mark_alloc_bytes",
         "duration_ns",
     ] {
         let e = rel(&fit, q);

@@ -32,6 +32,9 @@ pub struct Quantities {
     pub stw_max_ns: f64,
     /// Mean concurrent mark phase.
     pub mean_mark_ns: f64,
+    /// Mean growth of the heap during a mark (`H1 − H0`): what the program allocated while
+    /// the GC marked, allocated black, so marked and part of the next goal.
+    pub mean_mark_alloc_bytes: f64,
     /// From the span's start to the end of its last cycle.
     pub duration_ns: f64,
 }
@@ -51,6 +54,7 @@ impl Quantities {
             peak_heap_bytes: 0.0,
             stw_max_ns: 0.0,
             mean_mark_ns: 0.0,
+            mean_mark_alloc_bytes: 0.0,
             duration_ns: 0.0,
         };
         let mut gc_cpu_ns = 0.0;
@@ -64,6 +68,8 @@ impl Quantities {
             q.stw_total_ns += stw1 + stw2;
             q.stw_max_ns = q.stw_max_ns.max(stw1).max(stw2);
             q.mean_mark_ns += mark / n;
+            q.mean_mark_alloc_bytes +=
+                c.heap_end_mb.saturating_sub(c.heap_start_mb) as f64 * MIB / n;
             // runtime/mgc.go: cycCpu = sweepTermCpu + markCpu (assist, dedicated, fractional)
             // + markTermCpu; idle marking is printed but not counted.
             gc_cpu_ns += ms(&c.cpu_ms, 0) + ms(&c.cpu_ms, 1) + ms(&c.cpu_ms, 2) + ms(&c.cpu_ms, 4);
@@ -91,7 +97,18 @@ impl Quantities {
                 (c.start_ns + c.stw_sweep_term_ns + c.mark_ns + c.stw_mark_term_ns) as f64 / 1e9
             }
         };
-        Quantities::from_cycles(&parsed[skip..], start_s, procs)
+        let mut q = Quantities::from_cycles(&parsed[skip..], start_s, procs);
+        // Exact bytes: the model's cycles repeat, so truncating both ends of each to whole
+        // MiB would not average out as it does over a real log's varying cycles.
+        let measured = &cycles[skip.min(cycles.len())..];
+        if !measured.is_empty() {
+            q.mean_mark_alloc_bytes = measured
+                .iter()
+                .map(|c| c.heap_end_bytes.saturating_sub(c.heap_start_bytes) as f64)
+                .sum::<f64>()
+                / measured.len() as f64;
+        }
+        q
     }
 }
 
@@ -162,6 +179,13 @@ pub fn compare(observed: &Quantities, simulated: &Quantities) -> Vec<(&'static s
             pair(observed.mean_mark_ns, simulated.mean_mark_ns),
         ),
         (
+            "mean_mark_alloc_bytes",
+            pair(
+                observed.mean_mark_alloc_bytes,
+                simulated.mean_mark_alloc_bytes,
+            ),
+        ),
+        (
             "duration_ns",
             pair(observed.duration_ns, simulated.duration_ns),
         ),
@@ -208,6 +232,7 @@ pub fn describe(name: &str) -> (&'static str, Unit) {
         "peak_heap_bytes" => ("peak heap", Unit::Bytes),
         "stw_max_ns" => ("longest pause", Unit::Nanos),
         "mean_mark_ns" => ("mean mark time", Unit::Nanos),
+        "mean_mark_alloc_bytes" => ("allocated in mark", Unit::Bytes),
         "duration_ns" => ("duration", Unit::Nanos),
         _ => ("", Unit::Count),
     }
@@ -233,11 +258,37 @@ gc 2 @0.020s 3%: 0.030+2.0+0.040 ms clock, 0.060+0.20/1.0/0+0.080 ms cpu, 4->6->
         assert!((q.stw_total_ns - 100_000.0).abs() < 1e-6);
         assert!((q.stw_max_ns - 40_000.0).abs() < 1e-6);
         assert!((q.mean_mark_ns - 1_500_000.0).abs() < 1e-6);
+        // 5 − 4 and 6 − 4 MiB.
+        assert_eq!(q.mean_mark_alloc_bytes, 1.5 * MIB);
         // The last cycle ends at 20 ms + 2.07 ms; GC CPU without idle is 0.66 + 1.34 ms, over
         // 2 Ps (from the lines, not the argument).
         assert!((q.duration_ns - 22_070_000.0).abs() < 1e-3);
         let cpu = (0.02 + 0.10 + 0.50 + 0.04 + 0.06 + 0.20 + 1.0 + 0.08) * 1e6;
         assert!((q.gc_cpu_fraction - cpu / (22_070_000.0 * 2.0)).abs() < 1e-12);
+    }
+
+    #[test]
+    fn simulated_allocation_in_a_mark_is_counted_in_bytes() {
+        let cycle = |start: u64, end: u64| GcCycle {
+            n: 1,
+            heap_start_bytes: start,
+            heap_end_bytes: end,
+            heap_marked_bytes: start / 2,
+            heap_goal_bytes: end,
+            procs: 2,
+            ..GcCycle::default()
+        };
+        // They print 4->5 and 4->6 MB (1 and 2 MiB); they grew by 1.0 and 1.5 MiB.
+        let cycles = [
+            cycle(4 << 20, 5 << 20),
+            cycle((4 << 20) + (1 << 19), 6 << 20),
+            cycle(4 << 20, 4 << 20),
+        ];
+        let q = Quantities::from_simulated(&cycles[..2], 0, 2);
+        assert_eq!(q.mean_mark_alloc_bytes, 1.25 * MIB);
+        // A skipped warm-up is left out here too.
+        let q = Quantities::from_simulated(&cycles, 2, 2);
+        assert_eq!(q.mean_mark_alloc_bytes, 0.0);
     }
 
     #[test]
