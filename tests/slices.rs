@@ -503,3 +503,115 @@ fn check_counts_a_presized_slice() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("7.63 MiB allocated"), "{text}");
 }
+
+/// `replay` writes what `run` writes, slice_events.csv and the GC's files among them. The
+/// schedule that loses ten of race_append's twenty appends: the first goroutine makes nine
+/// appends and loads a tenth header, the second makes its ten from the stored header (length
+/// 9), then the first stores its tenth (length 10, the old cap-16 array). Appends are numbered
+/// in the order they loaded the header: the first goroutine's 1, 2, 3, 5 and 9 grow the slice
+/// as go1.19 growslice does from nil, and the second's eighth, append 18, needs length 17 of
+/// the cap-16 array.
+#[test]
+fn a_replayed_schedule_writes_its_slices_growths_and_its_gc_cycles() {
+    let dir = tempfile::tempdir().unwrap();
+    common::cli_into(
+        &["replay", "-q", "--schedule", "s1-d(0*19)(1*20)"],
+        &common::bundled("race_append.toml"),
+        dir.path(),
+        &[],
+    );
+    let events = std::fs::read_to_string(dir.path().join("slice_events.csv")).unwrap();
+    let rows: Vec<(u64, u64, u64, u64)> = events
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            assert_eq!((f[0], f[2]), ("s", "grow"), "{l}");
+            let n = |i: usize| f[i].parse::<u64>().unwrap();
+            assert_eq!((n(6), n(7)), (n(4) * 8, n(5) * 8), "{l}");
+            (n(1), n(3), n(4), n(5))
+        })
+        .collect();
+    let mut want: Vec<(u64, u64, u64, u64)> = INT64_GROWTHS[..5]
+        .iter()
+        .map(|&(len, before, after)| (len, len, before, after))
+        .collect();
+    want.push((18, 17, 16, 32));
+    assert_eq!(rows, want);
+    let s = summary(dir.path());
+    assert_eq!(
+        s["corruption"][0],
+        "slice s: len 10 after 20 appends: 10 lost"
+    );
+    // No cycle in twenty appends: the GC's files are there, with no row.
+    let cycles = std::fs::read_to_string(dir.path().join("gc_cycles.csv")).unwrap();
+    assert_eq!(cycles.lines().count(), 1, "{cycles}");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("gctrace.txt")).unwrap(),
+        ""
+    );
+}
+
+/// A replayed schedule's summary.json counts the pauses and GC CPU of its cycles, as
+/// gc_cycles.csv lists them (it said 0 whatever the cycles were).
+#[test]
+fn a_replayed_schedules_pauses_are_its_cycles() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "gc.toml",
+        r#"name = "gc"
+[runtime]
+gomaxprocs = 2
+[[slices]]
+name = "buf"
+elem = "int64"
+[[goroutines]]
+name = "worker"
+count = 2
+program = [
+  { op = "loop", times = 20, body = [{ op = "alloc", bytes = "1MiB", size = "64KiB" }] },
+  { op = "append", slice = "buf", n = 3 },
+]
+"#,
+    );
+    let out = dir.path().join("out");
+    common::cli_into(&["replay", "-q", "--schedule", "s1-t1"], &f, &out, &[]);
+    let (h, rows) = read_rows(&out.join("gc_cycles.csv"));
+    assert!(rows.len() >= 2, "{} cycles", rows.len());
+    let sum = |c: &str| -> u64 {
+        let i = h.iter().position(|x| x == c).unwrap();
+        rows.iter().map(|r| r[i].parse::<u64>().unwrap()).sum()
+    };
+    let max = |c: &str| -> u64 {
+        let i = h.iter().position(|x| x == c).unwrap();
+        rows.iter()
+            .map(|r| r[i].parse::<u64>().unwrap())
+            .max()
+            .unwrap()
+    };
+    let s = summary(&out);
+    assert_eq!(s["gc_cycles"], rows.len() as u64);
+    assert_eq!(
+        s["stw_total_ns"],
+        sum("stw_sweep_term_ns") + sum("stw_mark_term_ns")
+    );
+    assert_eq!(
+        s["stw_max_ns"],
+        max("stw_sweep_term_ns").max(max("stw_mark_term_ns"))
+    );
+    let gc_cpu = (sum("gc_cpu_ns") - sum("cpu_idle_ns")) as f64;
+    let cpu = s["sim_time_ns"].as_u64().unwrap() as f64 * 2.0;
+    let frac = s["gc_cpu_fraction"].as_f64().unwrap();
+    assert!(frac > 0.0 && (frac - gc_cpu / cpu).abs() < 1e-6, "{frac}");
+    let trace = std::fs::read_to_string(out.join("gctrace.txt")).unwrap();
+    assert_eq!(trace.lines().count(), rows.len());
+}
+
+fn read_rows(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let split = |l: &str| l.split(',').map(String::from).collect::<Vec<_>>();
+    let h = split(lines.next().unwrap());
+    (h, lines.map(split).collect())
+}

@@ -78,10 +78,19 @@ pub fn replay(args: &ReplayArgs) -> Result<ExitCode, gomemsim::Error> {
             )
             .into_bytes(),
         ),
+        ("gc_cycles.csv", report::gc_cycles_csv(&trace.gc_cycles)),
+        (
+            "gctrace.txt",
+            report::gctrace_text(&trace.gc_cycles).into_bytes(),
+        ),
         ("map_events.csv", report::trace_map_events_csv(&trace)),
         ("scenario.toml", sc.to_toml_string().into_bytes()),
     ];
     let mut written = report::write_files(&dir, &files)?;
+    if !trace.slices.is_empty() {
+        let csv = report::trace_slice_events_csv(&trace);
+        written.extend(report::write_files(&dir, &[("slice_events.csv", csv)])?);
+    }
     if args.profile {
         let name = args.scenario.file_name();
         let end_ns = trace.steps.last().map_or(0, |s| s.t_ns);

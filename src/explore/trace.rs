@@ -95,6 +95,10 @@ pub struct Trace {
     pub preemptions: u32,
     /// Growth events of every map (map index, event), as map_events.csv lists them.
     pub map_events: Vec<(u32, crate::model::gomap::MapEvent)>,
+    /// Growths of every slice (slice index, event), as slice_events.csv lists them: a
+    /// shared slice's appends numbered in the order they loaded its header, a goroutine's
+    /// own slice followed in its first goroutine's instance, as `run` does.
+    pub slice_events: Vec<(u32, crate::engine::slices::SliceEvent)>,
     /// The gcStart steps that started a cycle (index into `steps`), and whether the
     /// goroutine left its P there (the first cycle: gcBgMarkStartWorkers).
     pub gc_starts: Vec<(usize, bool)>,

@@ -27,7 +27,7 @@ pub use metrics::{metrics_om, metrics_om_of};
 pub use pprof::allocs_pb_gz;
 pub use race::{race_json, replay_summary_json, trace_map_events_csv};
 pub use schedule::schedule_txt;
-pub use slices::slice_events_csv;
+pub use slices::{slice_events_csv, trace_slice_events_csv};
 pub use steps::steps_json;
 pub use summary::{human_summary, pause_stats, summary_json};
 pub use swimlane::swimlane_svg;

@@ -141,17 +141,37 @@ struct ReplaySummary<'a> {
 /// summary.json of one replayed schedule. The steps carry the heap and start GC cycles as
 /// `run` does, but do not step the mark or its pauses: the pause fields are zero.
 pub fn replay_summary_json(scenario: &str, seed: u64, token: &str, t: &Trace) -> String {
+    // Both pauses of every cycle whose mark ended, and its GC CPU less idle marking, as
+    // `run` counts them.
+    let pauses: Vec<u64> = t
+        .gc_cycles
+        .iter()
+        .flat_map(|c| [c.stw_sweep_term_ns, c.stw_mark_term_ns])
+        .collect();
+    let (stw_total_ns, stw_max_ns, _, _) = super::summary::pause_stats(&pauses);
+    let sim_time_ns = t.steps.last().map_or(0, |s| s.t_ns);
+    let gc_cpu_ns: u64 = t
+        .gc_cycles
+        .iter()
+        .map(|c| c.gc_cpu_ns() - c.cpu_idle_ns)
+        .sum();
+    let cpu_ns = sim_time_ns as f64 * f64::from(t.procs.max(1));
+    let gc_cpu_fraction = if cpu_ns > 0.0 {
+        (gc_cpu_ns as f64 / cpu_ns * 1e6).round() / 1e6
+    } else {
+        0.0
+    };
     let s = ReplaySummary {
         contract: SummaryContract {
             scenario,
             seed,
-            sim_time_ns: t.steps.last().map_or(0, |s| s.t_ns),
+            sim_time_ns,
             gc_cycles: u64::from(t.gc.cycles),
             total_alloc_bytes: t.gc.total_alloc_bytes,
             peak_heap_bytes: t.gc.peak_heap_bytes,
-            stw_total_ns: 0,
-            stw_max_ns: 0,
-            gc_cpu_fraction: 0.0,
+            stw_total_ns,
+            stw_max_ns,
+            gc_cpu_fraction,
             fatal: t.fatal.as_ref().map(|f| f.message),
         },
         token,

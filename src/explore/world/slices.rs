@@ -34,6 +34,14 @@ pub(super) struct SliceVar {
     /// Appends stored since the last reset or drop: the length the slice would have if no
     /// append were lost.
     pub(super) expected: u64,
+    /// Appends so far (a shared slice's loads; a goroutine's own slice: its followed
+    /// instance's): slice_events.csv's `op`.
+    pub(super) appends: u64,
+    /// For a goroutine's own slice: the goroutine whose instance slice_events.csv follows,
+    /// the first to use it.
+    pub(super) owner: Option<u32>,
+    /// Growths recorded in the trace.
+    pub(super) events: usize,
 }
 
 /// An append between its halves: the header it loaded (grown if it was full) and its array.
@@ -68,6 +76,9 @@ impl World {
                     array,
                     local,
                     expected: 0,
+                    appends: 0,
+                    owner: None,
+                    events: 0,
                 }
             })
             .collect()
@@ -138,6 +149,7 @@ impl World {
             self.arrays[a as usize].refs += 1;
         }
         let (_, grow) = header.append_until_growth(1);
+        self.slices[s as usize].appends += 1;
         let mut ps = self.prices.slice_append_ps;
         match grow {
             Grow::Fitted => {}
@@ -146,6 +158,8 @@ impl World {
                 return;
             }
             Grow::Grew(gr) => {
+                let op = self.slices[s as usize].appends;
+                self.slice_event(s, op, gr);
                 let scan = header.scans();
                 self.arrays.push(Array {
                     bytes: gr.bytes_after,
@@ -212,6 +226,7 @@ impl World {
             }
         };
         let slice = &mut self.goroutines[g].locals[i].1;
+        let len_before = slice.len();
         let mut grown = Vec::new();
         let mut out_of_range = false;
         match instr {
@@ -229,6 +244,16 @@ impl World {
         }
         let scan = self.goroutines[g].locals[i].1.scans();
         let mut ps = n.saturating_mul(self.prices.slice_append_ps);
+        let var = &mut self.slices[s as usize];
+        let followed = *var.owner.get_or_insert(g as u32) == g as u32;
+        let base = var.appends;
+        if followed && matches!(instr, Instr::Append { .. }) {
+            let done = self.goroutines[g].locals[i].1.len();
+            var.appends += done.saturating_sub(len_before);
+            for gr in &grown {
+                self.slice_event(s, base + gr.len - len_before, *gr);
+            }
+        }
         for gr in grown {
             let b = gr.bytes_after;
             ps = ps.saturating_add(self.alloc(b, 1, b, if scan { b } else { 0 }, false));
@@ -241,6 +266,19 @@ impl World {
         self.last_step_ns = ps / 1000;
         if out_of_range {
             self.die(GROWSLICE_PANIC, g as u32);
+        }
+    }
+
+    /// Records a growth of slice `s` by its append number `op`, for slice_events.csv (at
+    /// most `MAX_SLICE_EVENTS` a slice, as `run` keeps).
+    fn slice_event(&mut self, s: u32, op: u64, growth: crate::model::slice::Growth) {
+        let var = &mut self.slices[s as usize];
+        if var.events < crate::engine::slices::MAX_SLICE_EVENTS {
+            var.events += 1;
+            let at_ns = self.step_t_ns;
+            self.trace
+                .slice_events
+                .push((s, crate::engine::slices::SliceEvent { op, growth, at_ns }));
         }
     }
 
