@@ -207,3 +207,35 @@ fn loops_with_a_duration_run_on_the_steps_clock() {
     // ends once its new stack's page is written (page_fault_fresh, 4.3 us by default).
     assert_eq!(gomemsim::run(&sc).unwrap().sim_time_ns, 4_300 + 10_000);
 }
+
+/// runtime/malloc.go: mallocgc tests the trigger after each object, so an explored `alloc`
+/// stops at the object that reaches it (gcStart is the next step) and, during a mark,
+/// allocates only what fits before the mark ends: 40 MiB of 64 KiB objects on two Ps cycles
+/// as `run` does, each cycle starting at most one object per goroutine past its trigger (each
+/// tests it after its own object; it was one cycle, the 40 MiB in a single step).
+#[test]
+fn an_explored_alloc_stops_at_the_trigger() {
+    let text = "name = \"big\"\nseed = 1\n[runtime]\ngo = \"1.19\"\ngomaxprocs = 2\n\
+                [[goroutines]]\nname = \"worker\"\ncount = 2\nprogram = [ { op = \"alloc\", \
+                bytes = \"40MiB\", size = \"64KiB\" } ]\n";
+    let sc = scenario::parse_str(text, "big.toml", &[]).unwrap();
+    let token: explore::Token = "s1-t1".parse().unwrap();
+    let t = explore::replay(&sc, &token).unwrap();
+    let run = gomemsim::run(&sc).unwrap();
+    assert!(!t.gc_cycles.is_empty());
+    let (explored, ran) = (t.gc_cycles.len() as f64, run.gc.len() as f64);
+    assert!(
+        (explored / ran - 1.0).abs() <= 0.2,
+        "{explored} cycles, run {ran}"
+    );
+    for c in &t.gc_cycles {
+        assert!(
+            c.heap_start_bytes >= c.trigger_bytes
+                && c.heap_start_bytes - c.trigger_bytes <= 2 * (64 << 10),
+            "cycle {}: heap {} at trigger {}",
+            c.n,
+            c.heap_start_bytes,
+            c.trigger_bytes
+        );
+    }
+}

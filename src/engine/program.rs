@@ -208,6 +208,12 @@ impl Cursor {
         }
     }
 
+    /// Units of the current instruction left (0 before the cursor has stood at it).
+    #[inline]
+    pub fn left(&self) -> u64 {
+        self.rem
+    }
+
     /// Marks `k` units of the current instruction done (all of them: `u64::MAX`).
     #[inline]
     pub fn advance(&mut self, k: u64) {

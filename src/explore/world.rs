@@ -642,6 +642,46 @@ impl World {
         self.prices.page_ps(&pages, map).0 + swept
     }
 
+    /// The part of goroutine `g`'s `alloc` or `retain` that its step at `t_ns` takes:
+    /// outside a mark, the objects up to the first that reaches the GC trigger; during one,
+    /// those it allocates before the mark ends (at least one, at most those left); other
+    /// instructions whole. Returns it and how many units it is.
+    fn up_to_trigger(&mut self, g: usize, instr: Instr, t_ns: u64) -> (Instr, u64) {
+        let left = self.goroutines[g].cursor.left();
+        let (objects, size, holder) = match instr {
+            Instr::Alloc { objects, size, .. } => (objects, size, 0),
+            Instr::Retain { objects, size } => (objects, size, HOLDER_BYTES),
+            _ => return (instr, u64::MAX),
+        };
+        let left = if left == 0 {
+            objects
+        } else {
+            left.min(objects)
+        };
+        let k = match self.gc.mark_end_ns() {
+            Some(end) => {
+                let (per_object, per_kib) = self.alloc_costs_ns;
+                let ns = per_object.saturating_add(size.saturating_mul(per_kib) / 1024);
+                end.saturating_sub(t_ns).div_ceil(ns.max(1)).clamp(1, left)
+            }
+            None => match self.gc.bytes_to_trigger() {
+                u64::MAX => left,
+                bytes => bytes.div_ceil((size + holder).max(1)).clamp(1, left),
+            },
+        };
+        let part = match instr {
+            Instr::Alloc {
+                size, interval_ps, ..
+            } => Instr::Alloc {
+                objects: k,
+                size,
+                interval_ps,
+            },
+            _ => Instr::Retain { objects: k, size },
+        };
+        (part, k)
+    }
+
     /// An `alloc`, `retain` or `free` step on the heap, as `run` does it.
     fn local_heap(&mut self, instr: Instr) {
         match instr {
@@ -765,6 +805,9 @@ impl World {
             | Instr::Retain { .. }
             | Instr::Free { .. }
             | Instr::Compute { .. } => {
+                // runtime/malloc.go: mallocgc tests the GC trigger after each object, so a
+                // step allocates up to the trigger; gcStart is the next step, the rest follow.
+                let (instr, units) = self.up_to_trigger(g, instr, t_ns);
                 // [costs]: alloc_object per object and alloc_per_kib per KiB allocated.
                 let (per_object, per_kib) = self.alloc_costs_ns;
                 self.last_step_ns = match instr {
@@ -780,7 +823,9 @@ impl World {
                     self.record_local(g, instr);
                 }
                 self.local_heap(instr);
-                self.finish_instr(g);
+                self.goroutines[g].cursor.advance(units);
+                self.settle(g);
+                self.end_locals(g);
                 self.test_trigger(g);
                 return;
             }
