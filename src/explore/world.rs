@@ -5,21 +5,24 @@
 
 use rand_chacha::ChaCha8Rng;
 
-use super::trace::{Access, Fatal, Race, Trace, TraceGc, TraceStep};
-use crate::engine::HOLDER_BYTES;
+use super::trace::{Fatal, Trace};
 use crate::engine::compile::Compiled;
 use crate::engine::gc::Gc;
 use crate::engine::program::{Instr, Program, Unsupported};
 use crate::engine::{SimConfig, Stream};
 use crate::model::gomap::{GoMap, MapCell, Work};
 use crate::model::sched::hb::Detector;
-use crate::model::sched::steps::{MAP_OP_SHARES, MapOp, StepKind};
+use crate::model::sched::steps::{MapOp, StepKind};
 use crate::scenario::types::Scenario;
 
+mod footprint;
+mod heap;
 mod ops;
+mod outcome;
 mod record;
 mod slices;
 
+pub use footprint::Footprint;
 pub use record::RecordOptions;
 
 /// runtime/sema.go via sync: `fatal error: all goroutines are asleep - deadlock!`.
@@ -28,28 +31,6 @@ pub const FATAL_DEADLOCK: &str = "all goroutines are asleep - deadlock!";
 pub const FATAL_UNLOCK: &str = "sync: unlock of unlocked mutex";
 /// sync/rwmutex.go: `fatal error: sync: RUnlock of unlocked RWMutex`.
 pub const FATAL_RUNLOCK: &str = "sync: RUnlock of unlocked RWMutex";
-
-/// What a goroutine's next step touches: two steps commute unless they touch the same map
-/// and one of them writes it, the same lock, or both the heap (whichever allocates first
-/// may be the one that reaches the GC trigger). Coarse (a map's flags, count and buckets
-/// are one location), so never unsound for partial-order reduction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Footprint {
-    map: Option<u32>,
-    write: bool,
-    lock: Option<u32>,
-    /// The step may allocate or free heap memory, or start a GC cycle.
-    heap: bool,
-}
-
-impl Footprint {
-    /// The two steps may not be reordered.
-    pub fn conflicts(&self, other: &Footprint) -> bool {
-        (self.map.is_some() && self.map == other.map && (self.write || other.write))
-            || (self.lock.is_some() && self.lock == other.lock)
-            || (self.heap && other.heap)
-    }
-}
 
 /// A map operation in progress.
 #[derive(Debug, Clone, Copy)]
@@ -340,104 +321,6 @@ impl World {
         self.yielded
     }
 
-    /// What goroutine `g`'s next step touches.
-    pub fn footprint(&self, g: u32) -> Footprint {
-        let gs = &self.goroutines[g as usize];
-        if gs.gc_start_next {
-            return Footprint {
-                heap: true,
-                ..Footprint::default()
-            };
-        }
-        // A shared slice is a variable of its own, after the maps; its header's load may
-        // grow the array (the heap), its store and a reset or drop write it.
-        if let Some(s) = self.appending(g as usize) {
-            return Footprint {
-                map: Some(self.slice_id(s)),
-                write: true,
-                heap: true,
-                ..Footprint::default()
-            };
-        }
-        if let Some((
-            Instr::Append { slice, .. } | Instr::Reset { slice } | Instr::Drop { slice },
-            _,
-        )) = self.next_instr(g as usize)
-        {
-            let shared = !self.slices[slice as usize].local;
-            return Footprint {
-                map: shared.then(|| self.slice_id(slice)),
-                write: !matches!(self.next_instr(g as usize), Some((Instr::Append { .. }, _))),
-                heap: true,
-                ..Footprint::default()
-            };
-        }
-        if let Some(st) = gs.op {
-            let kind = match st.op {
-                MapOp::Iterate if st.pc > 0 => StepKind::IterNext,
-                _ => st.op.steps_for(self.maps[st.map as usize].map.is_swiss())[st.pc],
-            };
-            let write = matches!(
-                kind,
-                StepKind::XorStore
-                    | StepKind::ClearStore
-                    | StepKind::AssignFind
-                    | StepKind::AssignStore
-                    | StepKind::DeleteFind
-                    | StepKind::DeleteClear
-                    | StepKind::CountStore
-                    | StepKind::IterInit
-            );
-            // Every step reads or writes the map, the hash step included (it reads hash0,
-            // which mapdelete reseeds). The bucket work allocates (hashGrow, newoverflow).
-            return Footprint {
-                map: Some(st.map),
-                write,
-                lock: None,
-                heap: matches!(kind, StepKind::AssignFind | StepKind::DeleteFind),
-            };
-        }
-        match self.next_instr(g as usize) {
-            // The first step of an operation is also its -race access.
-            Some((
-                Instr::Insert { map, .. } | Instr::Delete { map, .. } | Instr::Churn { map, .. },
-                _,
-            )) => Footprint {
-                map: Some(map),
-                write: true,
-                ..Footprint::default()
-            },
-            Some((Instr::Read { map, .. }, _)) => Footprint {
-                map: Some(map),
-                ..Footprint::default()
-            },
-            // mapiterinit's atomic Or8 of the iterator flags.
-            Some((Instr::Iterate { map }, _)) => Footprint {
-                map: Some(map),
-                write: true,
-                ..Footprint::default()
-            },
-            Some((
-                Instr::Lock { .. }
-                | Instr::Unlock { .. }
-                | Instr::Rlock { .. }
-                | Instr::Runlock { .. },
-                l,
-            )) => Footprint {
-                write: true,
-                lock: Some(l),
-                ..Footprint::default()
-            },
-            Some((Instr::Alloc { .. } | Instr::Retain { .. } | Instr::Free { .. }, _)) => {
-                Footprint {
-                    heap: true,
-                    ..Footprint::default()
-                }
-            }
-            _ => Footprint::default(),
-        }
-    }
-
     /// Ends the execution as deadlocked (nothing runnable, not everything done).
     pub fn deadlock(&mut self) {
         let g = self.goroutines.iter().position(|g| !g.done).unwrap_or(0) as u32;
@@ -558,184 +441,6 @@ impl World {
         }
     }
 
-    /// The time of a map step of `kind` that did the work since `before` on a map of
-    /// `map_bytes`: its share of map_op, and the price of its further work (cache misses
-    /// included), as `run` prices it.
-    pub(super) fn price(&mut self, kind: StepKind, before: &Work, map_bytes: u64) {
-        match kind {
-            StepKind::Local
-            | StepKind::GcStart
-            | StepKind::Lock
-            | StepKind::Unlock
-            | StepKind::RLock
-            | StepKind::RUnlock => {}
-            _ => {
-                // The fixed cost is the share below, not a whole map_op per operation; the
-                // step that reached the operation's first bucket takes its cache misses.
-                let done = self.work.since(before);
-                let misses = done
-                    .bucket_touches()
-                    .saturating_mul(self.prices.miss_ps(map_bytes));
-                let w = Work { ops: 0, ..done };
-                let share =
-                    self.prices.map_op_ps.saturating_mul(kind.map_op_share()) / MAP_OP_SHARES;
-                let entry = if kind == StepKind::IterNext {
-                    self.prices.iter_entry_ps
-                } else {
-                    0
-                };
-                let ps = share
-                    .saturating_add(entry)
-                    .saturating_add(self.prices.price(&w))
-                    .saturating_add(misses);
-                self.last_step_ns = ps / 1000;
-            }
-        }
-    }
-
-    /// Puts what the last map step allocated and freed on the heap; mallocgc then tests
-    /// the trigger (runtime/malloc.go: `if t := (gcTrigger{kind: gcTriggerHeap}); t.test()`).
-    fn account(&mut self, g: usize, before: &Work) {
-        let w = self.work.since(before);
-        let Work {
-            alloc_bytes: bytes,
-            alloc_objects: objects,
-            garbage_bytes: garbage,
-            ..
-        } = w;
-        if bytes == 0 && garbage == 0 {
-            return;
-        }
-        if self.record.is_some() {
-            self.record_map(g, &w);
-        }
-        let scan = self
-            .trace
-            .steps
-            .last()
-            .and_then(|s| s.map)
-            .is_some_and(|m| self.maps[m as usize].scan);
-        let pages = self.alloc(bytes, objects, bytes, if scan { bytes } else { 0 }, true);
-        let first = self.prices.first_growth_ps(&mut self.grown, &w);
-        self.last_step_ns = self
-            .last_step_ns
-            .saturating_add(pages.saturating_add(first) / 1000);
-        self.gc
-            .heap
-            .drop_reachable(garbage, if scan { garbage } else { 0 });
-        self.test_trigger(g);
-    }
-
-    /// An allocation on the heap, as `run` makes it ([`crate::engine::gc::Gc::alloc`]), by
-    /// a map (`map`) or not; returns the time of its page work (ps): the sweeping it owes
-    /// and the faults of the pages it touched first.
-    pub(super) fn alloc(
-        &mut self,
-        bytes: u64,
-        objects: u64,
-        reachable: u64,
-        scan: u64,
-        map: bool,
-    ) -> u64 {
-        let pages = self.gc.alloc(bytes, objects, reachable, scan);
-        let swept = self.gc.sweep_on_alloc(self.step_t_ns);
-        self.prices.page_ps(&pages, map).0 + swept
-    }
-
-    /// The part of goroutine `g`'s `alloc` or `retain` that its step at `t_ns` takes:
-    /// outside a mark, the objects up to the first that reaches the GC trigger; during one,
-    /// those it allocates before the mark ends (at least one, at most those left); other
-    /// instructions whole. Returns it and how many units it is.
-    fn up_to_trigger(&mut self, g: usize, instr: Instr, t_ns: u64) -> (Instr, u64) {
-        let left = self.goroutines[g].cursor.left();
-        let (objects, size, holder) = match instr {
-            Instr::Alloc { objects, size, .. } => (objects, size, 0),
-            Instr::Retain { objects, size } => (objects, size, HOLDER_BYTES),
-            _ => return (instr, u64::MAX),
-        };
-        let left = if left == 0 {
-            objects
-        } else {
-            left.min(objects)
-        };
-        let k = match self.gc.mark_end_ns() {
-            Some(end) => {
-                let (per_object, per_kib) = self.alloc_costs_ns;
-                let ns = per_object.saturating_add(size.saturating_mul(per_kib) / 1024);
-                end.saturating_sub(t_ns).div_ceil(ns.max(1)).clamp(1, left)
-            }
-            None => match self.gc.bytes_to_trigger() {
-                u64::MAX => left,
-                bytes => bytes.div_ceil((size + holder).max(1)).clamp(1, left),
-            },
-        };
-        let part = match instr {
-            Instr::Alloc {
-                size, interval_ps, ..
-            } => Instr::Alloc {
-                objects: k,
-                size,
-                interval_ps,
-            },
-            _ => Instr::Retain { objects: k, size },
-        };
-        (part, k)
-    }
-
-    /// An `alloc`, `retain` or `free` step on the heap, as `run` does it.
-    fn local_heap(&mut self, instr: Instr) {
-        match instr {
-            Instr::Alloc { objects, size, .. } => {
-                let bytes = objects.saturating_mul(size);
-                let pages = self.alloc(bytes, objects, 0, 0, false);
-                self.last_step_ns = self.last_step_ns.saturating_add(pages / 1000);
-            }
-            Instr::Retain { objects, size } => {
-                let bytes = objects.saturating_mul(size + HOLDER_BYTES);
-                let scan = objects.saturating_mul(HOLDER_BYTES);
-                self.retained.0 += bytes;
-                self.retained.1 += scan;
-                let pages = self.alloc(bytes, objects, bytes, scan, false);
-                self.last_step_ns = self.last_step_ns.saturating_add(pages / 1000);
-            }
-            Instr::Free { bytes } => {
-                crate::engine::free_retained(&mut self.retained, &mut self.gc, bytes);
-            }
-            _ => {}
-        }
-    }
-
-    /// mallocgc's trigger test after an allocation by goroutine `g`.
-    fn test_trigger(&mut self, g: usize) {
-        if self.gc.heap_trigger_hit() {
-            self.goroutines[g].gc_start_next = true;
-        }
-    }
-
-    /// runtime/mgc.go: gcStart, called by goroutine `g` from mallocgc. It tests the trigger
-    /// again (another goroutine may have started the cycle) and starts the cycle; the first
-    /// one creates the mark workers and waits for them, off its P (gcBgMarkStartWorkers).
-    fn gc_start(&mut self, g: usize, t_ns: u64, p: u32) {
-        self.goroutines[g].gc_start_next = false;
-        let map = self.goroutines[g].op.map(|st| st.map);
-        self.record(g as u32, t_ns, p, map, StepKind::GcStart);
-        self.last_step_ns = 0;
-        if self.gc.heap_trigger_hit() {
-            let step = self.trace.steps.len() - 1;
-            let yields = !self.mark_workers_started;
-            self.mark_workers_started = true;
-            if yields {
-                // newproc of one worker per P, on this goroutine's time.
-                self.yielded = Some(g as u32);
-                self.last_step_ns = self.spawn_ns.saturating_mul(u64::from(self.procs));
-            }
-            self.trace.gc_starts.push((step, yields));
-            let procs = f64::from(self.procs);
-            self.gc.start_cycle(t_ns, 0, false, procs);
-        }
-        self.settle(g);
-    }
-
     /// Starts the instruction `g` stands at: a map operation's first step, or a whole
     /// non-map step.
     fn start_instr(&mut self, g: usize, t_ns: u64, p: u32) {
@@ -846,146 +551,5 @@ impl World {
         let first = op.steps_for(self.maps[map as usize].map.is_swiss())[0];
         self.race_access(gid, map, op, first);
         self.op_step(g, t_ns, p);
-    }
-
-    /// -race instruments each map operation at entry (runtime/map.go: racewritepc,
-    /// racereadpc): the first data race seen is kept for the report.
-    pub(super) fn race_access(&mut self, g: u32, map: u32, op: MapOp, first: StepKind) {
-        let tag = self.trace.steps.len();
-        let function = first.function(op);
-        if let Some(prev) = self.hb.access(g, map, op.writes(), tag, function)
-            && self.trace.race.is_none()
-        {
-            self.trace.race = Some(Race {
-                map,
-                current: Access {
-                    goroutine: g,
-                    step: tag,
-                    write: op.writes(),
-                    function,
-                },
-                previous: Access {
-                    goroutine: prev.goroutine,
-                    step: prev.tag,
-                    write: prev.write,
-                    function: prev.function,
-                },
-            });
-        }
-    }
-
-    /// -race's view of an access to variable `v` (a map, or a slice after the maps) in
-    /// `function`: the first data race seen is kept for the report.
-    pub(super) fn race_var(&mut self, g: u32, v: u32, write: bool, function: &'static str) {
-        let tag = self.trace.steps.len();
-        if let Some(prev) = self.hb.access(g, v, write, tag, function)
-            && self.trace.race.is_none()
-        {
-            self.trace.race = Some(Race {
-                map: v,
-                current: Access {
-                    goroutine: g,
-                    step: tag,
-                    write,
-                    function,
-                },
-                previous: Access {
-                    goroutine: prev.goroutine,
-                    step: prev.tag,
-                    write: prev.write,
-                    function: prev.function,
-                },
-            });
-        }
-    }
-
-    fn record(&mut self, g: u32, t_ns: u64, p: u32, map: Option<u32>, kind: StepKind) {
-        if matches!(
-            kind,
-            StepKind::Lock | StepKind::Unlock | StepKind::RLock | StepKind::RUnlock
-        ) {
-            // [costs] mutex_op: one atomic operation.
-            self.last_step_ns = self.mutex_ns;
-        }
-        let w = map.is_some_and(|m| self.maps[m as usize].map.writing());
-        let op = self.goroutines[g as usize].op.map(|o| o.op);
-        self.trace.steps.push(TraceStep {
-            t_ns,
-            goroutine: g,
-            p,
-            map,
-            slice: None,
-            kind,
-            writing_before: w,
-            writing_after: w,
-            op,
-            home: None,
-        });
-    }
-
-    /// Ends the execution: checks the maps of a run that finished (one that died or was cut
-    /// at the step limit left them mid-operation), collects their growth events, and returns
-    /// the trace.
-    pub fn finish(mut self, decisions: Vec<u32>, preemptions: u32) -> Trace {
-        if self.trace.fatal.is_none() && !self.trace.cut {
-            self.check_maps();
-            self.check_slices();
-        }
-        self.collect_map_events();
-        self.trace.gc = TraceGc {
-            // As `run` counts them: cycles whose mark ended.
-            cycles: self.gc.cycles.len() as u32,
-            total_alloc_bytes: self.gc.heap.total_alloc,
-            peak_heap_bytes: self.gc.heap.peak_in_use,
-        };
-        let end_ns = self.step_t_ns.saturating_add(self.last_step_ns);
-        let (alloc_profile, metrics) = self.recordings(end_ns);
-        let mut trace = self.trace;
-        trace.alloc_profile = alloc_profile;
-        trace.metrics = metrics;
-        trace.gc_cycles = self.gc.cycles;
-        trace.procs = self.procs;
-        trace.decisions = decisions;
-        trace.preemptions = preemptions;
-        trace
-    }
-
-    /// Copies every map's growth events into the trace.
-    pub fn collect_map_events(&mut self) {
-        self.trace.map_events = self
-            .maps
-            .iter()
-            .enumerate()
-            .flat_map(|(i, slot)| slot.map.events().iter().map(move |e| (i as u32, *e)))
-            .collect();
-    }
-
-    /// After a run that finished: what the maps' own invariants say, and keys the program inserted and
-    /// did not delete that a lookup no longer finds.
-    pub fn check_maps(&mut self) {
-        let mut out = Vec::new();
-        for (i, slot) in self.maps.iter().enumerate() {
-            let name = &self.trace.maps[i];
-            if let Err(e) = slot.map.check_invariants() {
-                out.push(format!("map {name}: {e}"));
-            }
-            let mut w = Work::default();
-            let lost = slot
-                .live
-                .iter()
-                .filter(|&&k| !slot.map.get(k, &mut w))
-                .count();
-            if lost > 0 {
-                out.push(format!("map {name}: {lost} inserted keys lost"));
-            }
-            if slot.map.len() != slot.live.len() as u64 {
-                out.push(format!(
-                    "map {name}: count is {} but {} keys were inserted and not deleted",
-                    slot.map.len(),
-                    slot.live.len()
-                ));
-            }
-        }
-        self.trace.corruption = out;
     }
 }
