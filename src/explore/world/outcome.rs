@@ -10,27 +10,7 @@ impl World {
     /// -race instruments each map operation at entry (runtime/map.go: racewritepc,
     /// racereadpc): the first data race seen is kept for the report.
     pub(super) fn race_access(&mut self, g: u32, map: u32, op: MapOp, first: StepKind) {
-        let tag = self.trace.steps.len();
-        let function = first.function(op);
-        if let Some(prev) = self.hb.access(g, map, op.writes(), tag, function)
-            && self.trace.race.is_none()
-        {
-            self.trace.race = Some(Race {
-                map,
-                current: Access {
-                    goroutine: g,
-                    step: tag,
-                    write: op.writes(),
-                    function,
-                },
-                previous: Access {
-                    goroutine: prev.goroutine,
-                    step: prev.tag,
-                    write: prev.write,
-                    function: prev.function,
-                },
-            });
-        }
+        self.race_var(g, map, op.writes(), first.function(op));
     }
 
     /// -race's view of an access to variable `v` (a map, or a slice after the maps) in
