@@ -337,11 +337,12 @@ fn likely_cause(fit: &Fit, name: &str, all: &[(&'static str, Compared)]) -> Stri
             "what the program allocates during a mark is allocated black, marked and part of \
              the next goal, so a projection to another GOGC follows it (too little here gives \
              too many cycles at a lower GOGC, too much too few); the model slows the program \
-             during a mark by its assists and by the background workers' share read off the \
-             log's CPU split (costs.background_mark_utilization {}), where go1.19.8 programs \
-             with like splits allocated 0.57 to 0.92 times as fast during a mark as between \
-             marks",
-            c.background_mark_utilization
+             during a mark by its assists and by the fractional worker's share of its P \
+             (costs.fractional_mutator_share {}, fitted where the program allocated flat out, \
+             kept at 1 when even that leaves it allocating too much or when none would let it \
+             allocate enough, as when the heap at a memory limit's goal holds it back in \
+             assists)",
+            c.fractional_mutator_share
         ),
         "duration_ns" => {
             let (flat, all) = flat_out_windows(fit);

@@ -354,6 +354,7 @@ fn new_gc(sc: &Scenario, goroutines: u32) -> Gc {
         background_mark_utilization: c.background_mark_utilization,
         idle_mark_utilization: c.idle_mark_utilization,
         min_assist_share: c.mark_assist_min_share,
+        fractional_mutator_share: c.fractional_mutator_share,
         scavenge_run_ps: c.scavenge_run.as_ps(),
         scavenge_per_kib_ps: c.scavenge_per_kib.as_ps(),
         sweep_per_page_ps: c.sweep_per_page.as_ps(),

@@ -30,6 +30,9 @@ pub struct GcParams {
     pub idle_mark_utilization: f64,
     /// Least share of an allocating goroutine's time spent in assists during a mark.
     pub min_assist_share: f64,
+    /// Of the fractional worker's time, the share taken from the goroutines' Ps while a P
+    /// is idle.
+    pub fractional_mutator_share: f64,
     pub scavenge_run_ps: u64,
     pub scavenge_per_kib_ps: u64,
     /// Sweeping one 8 KiB page of the heap in use, once per cycle.
@@ -328,10 +331,17 @@ impl Gc {
         let fractional = self.pacer.fractional_utilization_goal * f64::from(procs);
         let bg = (dedicated + fractional) * eff;
         let m = mutator_procs.min(f64::from(procs) - dedicated).max(0.0);
-        let idle = (f64::from(procs) - dedicated - m).max(0.0) * self.params.idle_mark_utilization;
+        let spare = (f64::from(procs) - dedicated - m).max(0.0);
+        let idle = spare * self.params.idle_mark_utilization;
         // Share of the mutator's running time left to it after the fractional worker, which
-        // shares its P: spread over the Ps the mutators keep busy (at least one).
-        let avail = (1.0 - fractional * eff / m.max(1.0)).max(0.0);
+        // shares its P: spread over the Ps the mutators keep busy (at least one). With a P
+        // idle, the worker may run there instead (runtime/proc.go: findRunnableGCWorker).
+        let on_mutators = if spare > 0.0 {
+            self.params.fractional_mutator_share
+        } else {
+            1.0
+        };
+        let avail = (1.0 - fractional * eff * on_mutators / m.max(1.0)).max(0.0);
 
         // Assists (runtime/mgcmark.go: gcAssistAlloc): the mutator pays for its allocation
         // in mark work when the workers alone would let the heap pass the goal: with the

@@ -156,6 +156,12 @@ fn check_fractions(s: &Scenario) -> Result<(), Problem> {
             c.mark_assist_min_share,
             true,
         ),
+        (
+            "costs",
+            "fractional_mutator_share",
+            c.fractional_mutator_share,
+            true,
+        ),
     ];
     for (table, name, value, zero_ok) in fields {
         let shown = toml_float(value);
