@@ -219,13 +219,12 @@ fn goal_over_marked(log: &str) -> f64 {
 /// mark took 1.41 ms a cycle at GOGC=100 (0.47-0.68 ms on go1.19.8 here): a program whose
 /// mark is shorter allocates less during it, which shows at GOGC=25, where a mark's
 /// allocation is a larger part of the goal (the defaults give 506 cycles against Go's 550
-/// here). calibrate fits the mark and the program's speed to a GOGC=100 log; the mark's length
-/// moves from run to run of real Go, and the projection with it (538-587 over four logs), so
-/// three logs are fitted and the median projection must come within 8% of one of three real
-/// GOGC=25 runs in cycles, and within 2% in goal ÷ marked. The 5% is not met: go1.19's
-/// mark at GOGC=25 takes 0.68 of its GOGC=100 length on the same machine (0.38 against 0.56
-/// ms, medians), which the model, pricing a mark by what it marks, does not follow; over
-/// seven logs the projections gave 538-590 cycles against 549-558 real ones.
+/// here). calibrate fits the program's speed, the mark's length and the fractional worker's
+/// share of the program's P (to what it allocated during its marks) to a GOGC=100 log; the
+/// mark's length moves from run to run of real Go, and the projection with it (546-580 over
+/// six logs against 551-558 real runs; 575-599 before the share was fitted), so three logs
+/// are fitted and the median projection must come within the 5% of one of three real
+/// GOGC=25 runs in cycles, and within 2% in goal ÷ marked.
 #[test]
 fn gogc_25_from_fits_at_gogc_100_matches_real_go() {
     let name = "gc_gogc GOGC=25 from GOGC=100 fits";
@@ -268,7 +267,7 @@ fn gogc_25_from_fits_at_gogc_100_matches_real_go() {
     assert!(
         reals
             .iter()
-            .any(|&(rn, rr)| within(sn as f64, rn as f64, 0.08) && within(sr, rr, 0.02)),
+            .any(|&(rn, rr)| within(sn as f64, rn as f64, 0.05) && within(sr, rr, 0.02)),
         "{name}: projected {sn} cycles, goal/marked {sr:.3}; real runs {reals:?}"
     );
 }
