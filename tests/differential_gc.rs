@@ -222,7 +222,7 @@ fn goal_over_marked(log: &str) -> f64 {
 /// here). calibrate fits the program's speed, the mark's length and the fractional worker's
 /// share of the program's P (to what it allocated during its marks) to a GOGC=100 log; the
 /// mark's length moves from run to run of real Go, and the projection with it (546-580 over
-/// six logs against 551-558 real runs; 575-599 before the share was fitted), so three logs
+/// nine logs against 551-558 real runs; 575-599 before the share was fitted), so three logs
 /// are fitted and the median projection must come within the 5% of one of three real
 /// GOGC=25 runs in cycles, and within 2% in goal ÷ marked.
 #[test]
