@@ -338,10 +338,9 @@ fn likely_cause(fit: &Fit, name: &str, all: &[(&'static str, Compared)]) -> Stri
              the next goal, so a projection to another GOGC follows it (too little here gives \
              too many cycles at a lower GOGC, too much too few); the model slows the program \
              during a mark by its assists and by the fractional worker's share of its P \
-             (costs.fractional_mutator_share {}, fitted where the program allocated flat out, \
-             kept at 1 when even that leaves it allocating too much or when none would let it \
-             allocate enough, as when the heap at a memory limit's goal holds it back in \
-             assists)",
+             (costs.fractional_mutator_share {}, fitted where the program allocated flat out \
+             and no memory limit holds it back in assists at the goal; kept at 1 when even \
+             that leaves it allocating too much or none would let it allocate enough)",
             c.fractional_mutator_share
         ),
         "duration_ns" => {
