@@ -2,9 +2,11 @@
 // scheduler behaviour behind how often two unsynchronised map writers crash
 // (tests/data/measured/concurrent_map_writers2.csv: 2 writers × K keys, GOMAXPROCS=2).
 //
-// It has the shape of the program `gomemsim export-go` writes for such a scenario (a
-// `start = "together"` group of 2 writers): for each writer main makes its random source
-// and starts it; each waits at a channel main closes after starting both. Here each writer
+// It has the shape of the program `gomemsim export-go` wrote for such a scenario (a
+// `start = "together"` group of 2 writers) when these results were taken: for each writer
+// main makes its random source and starts it (export-go now makes it on first use, so its
+// `go` statements follow each other closely); each waits at a channel main closes after
+// starting both. Here each writer
 // inserts its K keys into a map of its own, so that no run dies, and records, relative to
 // the close, when it got past the channel and when it finished. The two overlap — the
 // crash window of the shared-map program — when each started before the other finished.
