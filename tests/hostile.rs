@@ -234,9 +234,9 @@ fn a_run_estimated_past_max_ops_is_refused_up_front() {
 
 /// A run of 1.54 million GC cycles (a 64 KiB memory limit, a cycle for every 4 KiB of the
 /// 6000 MiB allocated) writes its 173 MB gc_cycles.csv and 216 MB gctrace.txt, its plot and
-/// its page within the 2 GiB
-/// limit: the outputs are streamed, the plot draws the cycles in at most 1025 groups and
-/// the page shows the first 2000 rows. (It took 3.1 GB and made a 1 GB SVG before.)
+/// its page within the 2 GiB limit: the outputs are streamed, the plot draws the cycles in
+/// at most 1025 groups and the page shows the first 2000 rows. (It took 3.1 GB and made a
+/// 1 GB SVG before.)
 #[test]
 fn a_run_of_a_million_cycles_is_written_in_bounded_memory() {
     let tmp = tempfile::tempdir().unwrap();

@@ -386,13 +386,16 @@ impl World {
 
     /// One unit of the current instruction is done (`all`: the whole instruction).
     fn finish_unit(&mut self, g: usize) {
-        self.goroutines[g].cursor.advance(1);
-        self.settle(g);
-        self.end_locals(g);
+        self.finish_units(g, 1);
     }
 
     fn finish_instr(&mut self, g: usize) {
-        self.goroutines[g].cursor.advance(u64::MAX);
+        self.finish_units(g, u64::MAX);
+    }
+
+    /// Marks `k` units of goroutine `g`'s instruction done and moves it to its next step.
+    fn finish_units(&mut self, g: usize, k: u64) {
+        self.goroutines[g].cursor.advance(k);
         self.settle(g);
         self.end_locals(g);
     }
@@ -513,14 +516,11 @@ impl World {
                 // runtime/malloc.go: mallocgc tests the GC trigger after each object, so a
                 // step allocates up to the trigger; gcStart is the next step, the rest follow.
                 let (instr, units) = self.up_to_trigger(g, instr, t_ns);
-                // [costs]: alloc_object per object and alloc_per_kib per KiB allocated.
-                let (per_object, per_kib) = self.alloc_costs_ns;
                 self.last_step_ns = match instr {
                     Instr::Compute { ps } => ps / 1000,
-                    Instr::Alloc { objects, size, .. } | Instr::Retain { objects, size } => objects
-                        .saturating_mul(
-                            per_object.saturating_add(size.saturating_mul(per_kib) / 1024),
-                        ),
+                    Instr::Alloc { objects, size, .. } | Instr::Retain { objects, size } => {
+                        objects.saturating_mul(self.object_ns(size))
+                    }
                     _ => 0,
                 };
                 self.record(gid, t_ns, p, None, StepKind::Local);
@@ -528,9 +528,7 @@ impl World {
                     self.record_local(g, instr);
                 }
                 self.local_heap(instr);
-                self.goroutines[g].cursor.advance(units);
-                self.settle(g);
-                self.end_locals(g);
+                self.finish_units(g, units);
                 self.test_trigger(g);
                 return;
             }

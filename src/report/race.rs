@@ -139,7 +139,7 @@ struct ReplaySummary<'a> {
 }
 
 /// summary.json of one replayed schedule. The steps carry the heap and start GC cycles as
-/// `run` does, but do not step the mark or its pauses: the pause fields are zero.
+/// `run` does; the pauses and GC CPU are those of the cycles whose mark ended.
 pub fn replay_summary_json(scenario: &str, seed: u64, token: &str, t: &Trace) -> String {
     // Both pauses of every cycle whose mark ended, and its GC CPU less idle marking, as
     // `run` counts them.

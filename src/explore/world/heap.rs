@@ -110,11 +110,10 @@ impl World {
             left.min(objects)
         };
         let k = match self.gc.mark_end_ns() {
-            Some(end) => {
-                let (per_object, per_kib) = self.alloc_costs_ns;
-                let ns = per_object.saturating_add(size.saturating_mul(per_kib) / 1024);
-                end.saturating_sub(t_ns).div_ceil(ns.max(1)).clamp(1, left)
-            }
+            Some(end) => end
+                .saturating_sub(t_ns)
+                .div_ceil(self.object_ns(size).max(1))
+                .clamp(1, left),
             None => match self.gc.bytes_to_trigger() {
                 u64::MAX => left,
                 bytes => bytes.div_ceil((size + holder).max(1)).clamp(1, left),
@@ -131,6 +130,13 @@ impl World {
             _ => Instr::Retain { objects: k, size },
         };
         (part, k)
+    }
+
+    /// [costs]: what allocating one object of `size` bytes takes (ns): alloc_object, and
+    /// alloc_per_kib per KiB.
+    pub(super) fn object_ns(&self, size: u64) -> u64 {
+        let (per_object, per_kib) = self.alloc_costs_ns;
+        per_object.saturating_add(size.saturating_mul(per_kib) / 1024)
     }
 
     /// An `alloc`, `retain` or `free` step on the heap, as `run` does it.
