@@ -615,3 +615,44 @@ fn read_rows(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
     let h = split(lines.next().unwrap());
     (h, lines.map(split).collect())
 }
+
+/// A goroutine's own slice is followed, in `replay` as in `run`, in the first goroutine to
+/// append to it: one that only resets its instance first does not take it over.
+#[test]
+fn a_replay_follows_the_same_goroutine_own_slice_as_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        dir.path(),
+        "own.toml",
+        r#"name = "own"
+[runtime]
+gomaxprocs = 1
+[[slices]]
+name = "buf"
+elem = "int64"
+scope = "goroutine"
+[[goroutines]]
+name = "appender"
+program = [ { op = "append", slice = "buf", n = 20 } ]
+[[goroutines]]
+name = "resetter"
+program = [ { op = "reset", slice = "buf" } ]
+"#,
+    );
+    let (ran, replayed) = (dir.path().join("run"), dir.path().join("replay"));
+    common::run_cli_into(&f, &ran, &[]);
+    common::cli_into(
+        &["replay", "-q", "--schedule", "s1-d(1)"],
+        &f,
+        &replayed,
+        &[],
+    );
+    let events = |d: &std::path::Path| std::fs::read_to_string(d.join("slice_events.csv")).unwrap();
+    assert_eq!(
+        events(&replayed).lines().count(),
+        1 + 6,
+        "{}",
+        events(&replayed)
+    );
+    assert_eq!(events(&replayed), events(&ran));
+}

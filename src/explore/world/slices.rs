@@ -38,7 +38,7 @@ pub(super) struct SliceVar {
     /// instance's): slice_events.csv's `op`.
     pub(super) appends: u64,
     /// For a goroutine's own slice: the goroutine whose instance slice_events.csv follows,
-    /// the first to use it.
+    /// the first to append to it.
     pub(super) owner: Option<u32>,
     /// Growths recorded in the trace.
     pub(super) events: usize,
@@ -244,10 +244,11 @@ impl World {
         }
         let scan = self.goroutines[g].locals[i].1.scans();
         let mut ps = n.saturating_mul(self.prices.slice_append_ps);
+        // The first goroutine to append to its own instance is the one followed, as `run`
+        // follows it.
         let var = &mut self.slices[s as usize];
-        let followed = *var.owner.get_or_insert(g as u32) == g as u32;
-        let base = var.appends;
-        if followed && matches!(instr, Instr::Append { .. }) {
+        if matches!(instr, Instr::Append { .. }) && *var.owner.get_or_insert(g as u32) == g as u32 {
+            let base = var.appends;
             let done = self.goroutines[g].locals[i].1.len();
             var.appends += done.saturating_sub(len_before);
             for gr in &grown {
