@@ -369,31 +369,33 @@ fn fit_mark_allocation(
     if target <= 0.0 || before.mean_mark_alloc_bytes >= target {
         return Ok(sc);
     }
-    let at = |share: f64| -> Result<(Scenario, f64), CalibrateError> {
+    // A share's fit, what it simulates and its miss in allocation.
+    let at = |share: f64| -> Result<(Scenario, Quantities, f64), CalibrateError> {
         let mut s = sc.clone();
         s.costs.fractional_mutator_share = share;
         let s = fit_mark_time(s, observed, measure)?;
-        let miss = measure(&s)?.mean_mark_alloc_bytes / target - 1.0;
-        Ok((s, miss))
+        let q = measure(&s)?;
+        let miss = q.mean_mark_alloc_bytes / target - 1.0;
+        Ok((s, q, miss))
     };
     // Not even with none of it there (under a memory limit, the heap at its goal holds the
     // program back in assists instead): another cause, which the warning reports.
-    let (none, miss) = at(0.0)?;
-    if miss < -0.02 {
+    let mut best = at(0.0)?;
+    if best.2 < -0.02 {
         return Ok(sc);
     }
     let (mut lo, mut hi) = (0.0, 1.0);
-    let mut best = (none, miss);
     for _ in 0..7 {
         let mid = ((lo + hi) / 2.0 * 1000.0_f64).round() / 1000.0;
-        let (s, miss) = at(mid)?;
+        let step = at(mid)?;
+        let miss = step.2;
         if miss < 0.0 {
             hi = mid;
         } else {
             lo = mid;
         }
-        if miss.abs() < best.1.abs() {
-            best = (s, miss);
+        if miss.abs() < best.2.abs() {
+            best = step;
         }
         if miss.abs() < 0.02 {
             break;
@@ -403,7 +405,7 @@ fn fit_mark_allocation(
     // than the fit without it) is not taken (a GOGC=50 log of this VM: +1.9% without,
     // +4.9% with).
     let cycles_off = |q: &Quantities| (q.gc_cycles as f64 / observed.gc_cycles as f64 - 1.0).abs();
-    let after = cycles_off(&measure(&best.0)?);
+    let after = cycles_off(&best.1);
     if after > 0.03 && after > cycles_off(&before) {
         return Ok(sc);
     }
