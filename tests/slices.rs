@@ -577,19 +577,15 @@ program = [
     );
     let out = dir.path().join("out");
     common::cli_into(&["replay", "-q", "--schedule", "s1-t1"], &f, &out, &[]);
-    let (h, rows) = read_rows(&out.join("gc_cycles.csv"));
+    let (h, rows) = common::read_csv_at(&out.join("gc_cycles.csv"));
     assert!(rows.len() >= 2, "{} cycles", rows.len());
-    let sum = |c: &str| -> u64 {
-        let i = h.iter().position(|x| x == c).unwrap();
-        rows.iter().map(|r| r[i].parse::<u64>().unwrap()).sum()
-    };
-    let max = |c: &str| -> u64 {
-        let i = h.iter().position(|x| x == c).unwrap();
+    let column = |c: &str| -> Vec<u64> {
         rows.iter()
-            .map(|r| r[i].parse::<u64>().unwrap())
-            .max()
-            .unwrap()
+            .map(|r| common::col(&h, r, c).parse().unwrap())
+            .collect()
     };
+    let sum = |c: &str| -> u64 { column(c).iter().sum() };
+    let max = |c: &str| -> u64 { column(c).into_iter().max().unwrap() };
     let s = summary(&out);
     assert_eq!(s["gc_cycles"], rows.len() as u64);
     assert_eq!(
@@ -606,14 +602,6 @@ program = [
     assert!(frac > 0.0 && (frac - gc_cpu / cpu).abs() < 1e-6, "{frac}");
     let trace = std::fs::read_to_string(out.join("gctrace.txt")).unwrap();
     assert_eq!(trace.lines().count(), rows.len());
-}
-
-fn read_rows(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let text = std::fs::read_to_string(path).unwrap();
-    let mut lines = text.lines();
-    let split = |l: &str| l.split(',').map(String::from).collect::<Vec<_>>();
-    let h = split(lines.next().unwrap());
-    (h, lines.map(split).collect())
 }
 
 /// A goroutine's own slice is followed, in `replay` as in `run`, in the first goroutine to

@@ -15,7 +15,12 @@ pub fn measured(name: &str) -> PathBuf {
 
 /// Reads a measured CSV as header + rows of strings.
 pub fn read_csv(name: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(measured(name)).expect("measured CSV present");
+    read_csv_at(&measured(name))
+}
+
+/// Reads the CSV at `path` as header + rows of strings.
+pub fn read_csv_at(path: &std::path::Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let header = r.headers().unwrap().iter().map(String::from).collect();
     let rows = r
         .records()
