@@ -1,0 +1,175 @@
+//! `gomemsim calibrate` on go1.19.8 logs of a second CPU, a 2-vCPU Intel Xeon
+//! (tests/data/gctrace_xeon: the exported gc_gogc at GOGC 25, 50, 100, 200, 400 and under
+//! GOMEMLIMIT=128MiB, three runs each). The `[costs]` defaults come from an AMD EPYC; here
+//! calibrate must find this CPU's speeds in one log and carry them to the others. Fixed files,
+//! so unlike tests/differential_gc.rs these checks do not move with a live run.
+//!
+//! What holds: every log but GOGC=25 fits its own cycle count within 5%, and fits of the
+//! GOGC=100 logs project GOGC=50, 200, 400 and the 128 MiB limit within 5%. What does not, yet:
+//! GOGC=25, where the model slows the program during a mark more than this CPU's runtime does
+//! (its program allocated 3.9 MiB in a 0.68 ms mark, the fit 1.7 MiB even with the fractional
+//! worker off its P), so its own fit is 8-10% high and the projection from GOGC=100 13%.
+//! The tests hold today's GOGC=25 numbers and `--ignored` checks the issue's 5%.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{assert_ok, calibrate, fit_json, rel, warnings};
+
+fn log(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/gctrace_xeon")
+        .join(name)
+}
+
+/// The cycle lines of a log: the cycles real Go ran.
+fn real_cycles(name: &str) -> f64 {
+    std::fs::read_to_string(log(name))
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with("gc "))
+        .count() as f64
+}
+
+/// The three runs' logs of one setting, by its file-name part (`gogc25`, ...).
+fn runs(setting: &str) -> Vec<String> {
+    (1..=3)
+        .map(|r| format!("gc_gogc_{setting}_run{r}.txt"))
+        .collect()
+}
+
+/// calibrate on `name` with `extra` flags: fit.json and calibrate's warnings.
+fn fit_log(name: &str, extra: &[&str]) -> (serde_json::Value, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let o = calibrate(&log(name), dir.path(), extra);
+    assert_ok(&o);
+    (fit_json(dir.path()), warnings(&o))
+}
+
+/// The median over the three GOGC=100 logs of the cycles their fits project under
+/// `projection` (calibrate's `--project` values, one setting each).
+fn projected_from_gogc_100(projection: &[&str]) -> f64 {
+    let mut cycles: Vec<f64> = runs("gogc100")
+        .iter()
+        .map(|name| {
+            let dir = tempfile::tempdir().unwrap();
+            let mut extra = Vec::new();
+            for p in projection {
+                extra.extend(["--project", p]);
+            }
+            let o = calibrate(&log(name), dir.path(), &extra);
+            assert_ok(&o);
+            let csv = std::fs::read_to_string(dir.path().join("projection.csv")).unwrap();
+            let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+            let at = header.iter().position(|h| *h == "gc_cycles").unwrap();
+            let row: Vec<&str> = csv.lines().nth(1).unwrap().split(',').collect();
+            row[at].parse().unwrap()
+        })
+        .collect();
+    cycles.sort_by(f64::total_cmp);
+    cycles[1]
+}
+
+/// Mean cycle count of a setting's three runs.
+fn real_mean(setting: &str) -> f64 {
+    runs(setting).iter().map(|n| real_cycles(n)).sum::<f64>() / 3.0
+}
+
+#[test]
+fn each_log_but_gogc_25_fits_its_own_cycles_within_five_percent() {
+    for (setting, gogc) in [
+        ("gogc50", 50),
+        ("gogc100", 100),
+        ("gogc200", 200),
+        ("gogc400", 400),
+    ] {
+        for name in runs(setting) {
+            let (fit, _) = fit_log(&name, &[]);
+            assert_eq!(fit["settings"]["gogc"]["value"], gogc, "{name}");
+            assert_eq!(fit["gc_cycles"]["observed"], real_cycles(&name), "{name}");
+            assert!(
+                rel(&fit, "gc_cycles").abs() <= 0.05,
+                "{name}: {}",
+                fit["gc_cycles"]
+            );
+        }
+    }
+}
+
+/// Under the limit the heap goals alone cannot tell GOMEMLIMIT=128MiB from GOGC=70 (they stay
+/// at 113 MiB): calibrate says so and fits either reading; given the settings, within 5%.
+#[test]
+fn memory_limit_logs_fit_and_say_what_the_goals_cannot_tell() {
+    for name in runs("gogcoff_mem128MiB") {
+        let (fit, warned) = fit_log(&name, &[]);
+        assert!(
+            warned
+                .iter()
+                .any(|w| w.starts_with("GOGC or GOMEMLIMIT?") && w.contains("GOMEMLIMIT=128MiB")),
+            "{name}: {warned:?}"
+        );
+        assert!(
+            rel(&fit, "gc_cycles").abs() <= 0.05,
+            "{name}: {}",
+            fit["gc_cycles"]
+        );
+        let (fit, _) = fit_log(&name, &["--gogc", "off", "--gomemlimit", "128MiB"]);
+        assert_eq!(fit["settings"]["gomemlimit"]["value"], 128 << 20, "{name}");
+        assert!(
+            rel(&fit, "gc_cycles").abs() <= 0.05,
+            "{name}: {}",
+            fit["gc_cycles"]
+        );
+    }
+}
+
+#[test]
+fn gogc_100_fits_project_gogc_50_200_400_and_the_limit_within_five_percent() {
+    for (projection, setting) in [
+        (&["gogc=50"][..], "gogc50"),
+        (&["gogc=200"][..], "gogc200"),
+        (&["gogc=400"][..], "gogc400"),
+        (&["gogc=off", "gomemlimit=128MiB"][..], "gogcoff_mem128MiB"),
+    ] {
+        let projected = projected_from_gogc_100(projection);
+        let real = real_mean(setting);
+        assert!(
+            (projected / real - 1.0).abs() <= 0.05,
+            "{setting}: projected {projected}, go1.19.8 ran {real} (mean of three)"
+        );
+    }
+}
+
+/// GOGC=25 today: its own fit 8.0-10.4% high (567-583 against 519-533), the projection from
+/// GOGC=100 593 against a mean of 526 (+12.8%). Held to 12% and 15%, so a change that moves
+/// them further fails; the issue's target is the ignored test below.
+#[test]
+fn gogc_25_stays_where_it_is() {
+    gogc_25_within(0.12, 0.15);
+}
+
+#[test]
+#[ignore = "the model slows the program during a GOGC=25 mark more than this CPU's runtime \
+            does: own fit +8..+10%, projection +13%"]
+fn gogc_25_reaches_the_target() {
+    gogc_25_within(0.05, 0.05);
+}
+
+fn gogc_25_within(own: f64, projection: f64) {
+    for name in runs("gogc25") {
+        let (fit, _) = fit_log(&name, &[]);
+        assert_eq!(fit["settings"]["gogc"]["value"], 25, "{name}");
+        assert!(
+            rel(&fit, "gc_cycles").abs() <= own,
+            "{name}: {}",
+            fit["gc_cycles"]
+        );
+    }
+    let projected = projected_from_gogc_100(&["gogc=25"]);
+    let real = real_mean("gogc25");
+    assert!(
+        (projected / real - 1.0).abs() <= projection,
+        "GOGC=25: projected {projected}, go1.19.8 ran {real} (mean of three)"
+    );
+}
