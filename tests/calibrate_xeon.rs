@@ -173,3 +173,24 @@ fn gogc_25_within(own: f64, projection: f64) {
         "GOGC=25: projected {projected}, go1.19.8 ran {real} (mean of three)"
     );
 }
+
+/// A fit whose cycle count misses while its settings are right says what else moves it: the
+/// allocation during marks, and by how much that is off.
+#[test]
+fn a_cycle_count_miss_names_the_allocation_during_marks() {
+    let name = &runs("gogc25")[0];
+    let (fit, warned) = fit_log(name, &[]);
+    let in_mark = rel(&fit, "mean_mark_alloc_bytes");
+    assert!(in_mark < -0.10, "{}", fit["mean_mark_alloc_bytes"]);
+    let cycles = warned
+        .iter()
+        .find(|w| w.starts_with("GC cycles (gc_cycles) is off by"))
+        .unwrap_or_else(|| panic!("{warned:?}"));
+    assert!(
+        cycles.contains(&format!(
+            "allocation during each mark, here off by {:+.1}% (`allocated in mark`)",
+            in_mark * 100.0
+        )),
+        "{cycles}"
+    );
+}

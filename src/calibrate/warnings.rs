@@ -265,15 +265,28 @@ fn likely_cause(fit: &Fit, name: &str, all: &[(&'static str, Compared)]) -> Stri
     );
     let inferred = fit.gogc_source != Source::Given && fit.gomemlimit_source != Source::Given;
     match name {
-        "gc_cycles" => format!(
-            "the cycle count follows the settings ({settings}) and the allocation replayed \
-             between cycles{}",
-            if inferred {
-                "; if these are not the program's settings, pass --gogc and --gomemlimit"
+        "gc_cycles" => {
+            let in_mark = err("mean_mark_alloc_bytes");
+            let marks = if in_mark.abs() > ERROR_LIMIT {
+                format!(
+                    ", and the program's allocation during each mark, here off by {:+.1}% \
+                     (`allocated in mark`): it is marked, so it sets the next goal and trigger \
+                     (too little gives too many cycles, too much too few)",
+                    in_mark * 100.0
+                )
             } else {
-                ""
-            }
-        ),
+                String::new()
+            };
+            format!(
+                "the cycle count follows the settings ({settings}) and the allocation replayed \
+                 between cycles{marks}{}",
+                if inferred {
+                    "; if these are not the program's settings, pass --gogc and --gomemlimit"
+                } else {
+                    ""
+                }
+            )
+        }
         "mean_heap_goal_bytes" => format!(
             "the goal follows the settings ({settings}) and the marked heap{}",
             if inferred {
