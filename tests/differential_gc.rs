@@ -65,8 +65,8 @@ fn within_factor(a: f64, b: f64, f: f64) -> bool {
     a <= b * f && b <= a * f
 }
 
-/// How close the simulation must come to one real run: its cycle count, as a relative error
-/// or as a factor either way, and its mean heap goal, as a relative error.
+/// How close the simulated cycle count must come to one real run's: as a relative error, or
+/// within a factor either way.
 #[derive(Clone, Copy, Debug)]
 enum Cycles {
     Within(f64),

@@ -270,7 +270,7 @@ fn likely_cause(fit: &Fit, name: &str, all: &[(&'static str, Compared)]) -> Stri
             let marks = if in_mark.abs() > ERROR_LIMIT {
                 format!(
                     ", and the program's allocation during each mark, here off by {:+.1}% \
-                     (`allocated in mark`): it is marked, so it sets the next goal and trigger \
+                     (mean_mark_alloc_bytes): it is marked, so it sets the next goal and trigger \
                      (too little gives too many cycles, too much too few)",
                     in_mark * 100.0
                 )
