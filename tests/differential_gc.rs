@@ -214,14 +214,17 @@ fn service_matches_real_go() {
 /// bundled one takes 30 s a run). calibrate is not checked on these logs: a cycle allocates
 /// 150-250 KiB, below gctrace's 1 MiB resolution, so the log does not say what to replay.
 ///
-/// The target is 25% of one run's cycles ([`death_spiral_reaches_the_target`]). The
-/// model meets it on the 2-core AMD EPYC the defaults were measured on (go1.19.8: 5489-8108
-/// cycles over thirteen quiet runs, the model 6905) but not on a 2-vCPU Intel Xeon, where
-/// go1.19.8 ran 3326-4686 over two days: each cycle there takes 0.8 ms of real time,
-/// twice the model's, with a mark of 0.34 ms against 0.16 (a fixed cost per cycle the model,
-/// pricing a mark by what it marks, does not have). So this test holds what is true on both:
-/// the goal held at the marked heap (within 5%), and cycles within a factor of two.
-const SPIRAL_TEST: Cycles = Cycles::Factor(2.0);
+/// The target is 25% of one run's cycles ([`death_spiral_reaches_the_target`]).
+/// go1.19.8 runs the spiral in 5489-8108 cycles (thirteen quiet runs) on the 2-core AMD
+/// EPYC the defaults were measured on and in 3326-4686 on a 2-vCPU Intel Xeon; the model runs
+/// 5194. On both machines a third of the cycles start at the goal (an instrumented runtime
+/// on the EPYC, runtime/trace on the Xeon), as the model's do; what differs is how much the
+/// program allocates during the others' marks: 217 KiB (mean) in a 0.38 ms mark on the
+/// EPYC, about 400 KiB on the Xeon, the model 307 KiB in 0.23 ms. So this test holds what is
+/// true on both: the goal held at the marked heap (within 5%), and cycles within a factor
+/// of 1.6 (the model before it followed mallocgc's refills, 6905, was 1.8-1.9 times the
+/// Xeon's).
+const SPIRAL_TEST: Cycles = Cycles::Factor(1.6);
 const SPIRAL_TARGET: Cycles = Cycles::Within(0.25);
 
 fn death_spiral(name: &str, cycles: Cycles) {
@@ -235,13 +238,13 @@ fn death_spiral_cycles_match_real_go() {
 }
 
 #[test]
-#[ignore = "met on the AMD EPYC the defaults come from, not on an Intel Xeon (+50..+100%)"]
+#[ignore = "met on the AMD EPYC the defaults come from, not on an Intel Xeon (+16..+56%)"]
 fn death_spiral_reaches_the_target() {
     death_spiral("death_spiral_reaches_the_target", SPIRAL_TARGET);
 }
 
-/// gc_memlimit: go1.19.8 ran 3895-7744 cycles over five runs on the AMD EPYC; the model runs
-/// 6313.
+/// gc_memlimit: go1.19.8 ran 3895-7744 cycles over five runs on the AMD EPYC and 4912-5355
+/// on the Intel Xeon; the model runs 4113.
 #[test]
 fn memory_limit_spiral_cycles_match_real_go() {
     gc_file_matches_real_go(

@@ -19,6 +19,8 @@ pub enum Stream {
     ArrivalWorkload(u32, u64),
     /// How long each wake-up of an idle P takes.
     Wake,
+    /// Where a stop-the-world finds a goroutine in its allocation loop.
+    Preempt,
 }
 
 impl Stream {
@@ -30,6 +32,7 @@ impl Stream {
             Stream::Scheduler => 3 << 32,
             Stream::Arrivals(i) => (4 << 32) | u64::from(i),
             Stream::Wake => 6 << 32,
+            Stream::Preempt => 7 << 32,
             // Purpose in the top 8 bits, the source in the next 16, the arrival below.
             Stream::ArrivalWorkload(s, n) => {
                 (5 << 56) | (u64::from(s & 0xffff) << 40) | (n & ((1 << 40) - 1))

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 
 use super::arrivals::Arrivals;
@@ -308,8 +309,13 @@ pub(crate) struct Sim {
     /// ahead a batch can allocate before it meets the horizon, as its page work is known
     /// only once it is done.
     pub(super) page_ps_per_kib: u64,
-    /// A goroutine allocated during the running mark.
-    pub(super) allocated_in_mark: bool,
+    /// The chance that a stop-the-world for mark termination finds the last goroutine to
+    /// allocate in the running mark inside an allocation that refilled its span (and
+    /// so counted it in heapLive before the reset): 0 when none allocated, or it parked in
+    /// an assist. See [`Sim::finish_gc`].
+    pub(super) refill_at_mark_end: f64,
+    /// Where each stop-the-world lands in a goroutine's allocation loop.
+    pub(super) preempt_rng: ChaCha8Rng,
     /// Retained memory from `retain` ops, and its pointer-bearing part.
     pub(super) retained: (u64, u64),
     pub(super) live_goroutines: usize,
@@ -455,7 +461,8 @@ impl Sim {
             },
             assist_ps_cycle: 0,
             page_ps_per_kib: 0,
-            allocated_in_mark: false,
+            refill_at_mark_end: 0.0,
+            preempt_rng: Stream::Preempt.rng(c.seed),
             assist_ps_total: 0,
             retained: (0, 0),
             live_goroutines: 0,
@@ -793,14 +800,23 @@ impl Sim {
             .gc
             .finish_cycle(now_ns, stopped - now_ns, assist_ns, idle);
         self.release_gc_ps(end * 1000);
-        // Go tests the trigger at the end of mallocgc (runtime/malloc.go: shouldhelpgc),
-        // after releasem, where a pending stop-the-world takes the goroutine: a mark that
-        // ends while a goroutine allocates has that allocation's test run right after mark
-        // termination, against the heap reset to the marked heap (its span refill was
-        // counted in heapLive before the reset). Under a memory limit that holds the goal at
-        // the marked heap, that starts the next cycle at once, at the goal. A goroutine
-        // parked in an assist for the whole mark tests nothing until it next allocates.
-        if std::mem::take(&mut self.allocated_in_mark) && self.gc.heap_trigger_hit() {
+        // Go tests the trigger at the end of mallocgc only when the allocation refilled its
+        // span (runtime/malloc.go: shouldhelpgc; runtime/mcache.go: refill counts the span's
+        // free slots in heapLive), after releasem, where a pending stop-the-world takes the
+        // goroutine. A mark that ends inside such an allocation has its test run right
+        // after mark termination, against the heap reset to the marked heap; under a memory
+        // limit that holds the goal at the marked heap, that starts the next cycle at once,
+        // at the goal. The stop lands at a uniform point of the goroutine's allocation loop:
+        // in a refilling allocation once in objects-per-span allocations. A goroutine
+        // parked in an assist, or between allocations, tests nothing until its next refill,
+        // which counts its span: the next cycle starts past the goal.
+        // (Drawn only when the reset heap is at the trigger, which takes a goal held at the
+        // marked heap: see `Scenario::draws_on_seed`.)
+        let p = std::mem::take(&mut self.refill_at_mark_end);
+        if p > 0.0
+            && self.gc.heap_trigger_hit()
+            && (p >= 1.0 || self.preempt_rng.random::<f64>() < p)
+        {
             self.start_gc(end, 0, false);
         } else if let Some(t) = self.gc.next_forced_ns() {
             self.queue.push(t, EventKind::ForceGc);

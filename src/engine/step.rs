@@ -14,6 +14,7 @@ use super::sched::FORCE_PREEMPT_PS;
 use super::sim::{MapSlot, Sim};
 use super::sync::Unlocked;
 use crate::model::gomap::Work;
+use crate::model::malloc::objects_per_span;
 use crate::model::sched::steps::{FATAL_ITER_WRITE, FATAL_READ_WRITE, FATAL_WRITES};
 
 /// What a step left its goroutine doing.
@@ -335,6 +336,11 @@ impl Sim {
             self.gc.alloc(bytes, k, 0, 0)
         };
         let paged = self.pay_pages(g, &pages, false);
+        if self.gc.marking() {
+            // One allocation in objects-per-span refills, and it is busy a share of its
+            // time: the chance a stop-the-world finds it in a refilling mallocgc.
+            self.refill_at_mark_end = self.goroutines[g].busy / objects_per_span(size) as f64;
+        }
         self.page_ps_per_kib = paged.saturating_mul(1024) / bytes.max(1);
         self.trace_heap(g);
         if assist > 0.0 {
@@ -370,7 +376,11 @@ impl Sim {
     /// it did, which the CPU limiter counts as GC time. Returns its time (ps).
     #[inline]
     pub(super) fn pay_pages(&mut self, g: usize, pages: &PageWork, map: bool) -> u64 {
-        self.allocated_in_mark |= self.gc.marking();
+        // A map's or a slice's allocation counts its span in heapLive itself (a large
+        // object, or a refill for its class): it tests the trigger after.
+        if self.gc.marking() {
+            self.refill_at_mark_end = 1.0;
+        }
         let swept = self.gc.sweep_on_alloc(self.goroutines[g].time_ps / 1000);
         if *pages == PageWork::default() {
             let gs = &mut self.goroutines[g];
@@ -396,6 +406,8 @@ impl Sim {
         if share > 0.01 {
             return false;
         }
+        // Parked before its allocation: it refills and tests after the mark.
+        self.refill_at_mark_end = 0.0;
         let gs = &mut self.goroutines[g];
         let wait = (end_ns * 1000).saturating_sub(gs.time_ps);
         self.assist_ps_cycle += (wait as f64 * assist.min(1.0)) as u64;

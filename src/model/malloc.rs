@@ -30,6 +30,26 @@ pub(crate) const CLASS_TO_SIZE: [u16; 67] = [
     32768,
 ];
 
+/// `class_to_allocnpages` of go1.19 runtime/sizeclasses.go, without class 0: the pages of
+/// one span of each class.
+const CLASS_TO_ALLOCNPAGES: [u8; 67] = [
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 2, 1, 2, 1, 2, 1, 3, 2, 3, 1, 3, 2, 3, 4, 5, 6, 1, 7, 6, 5, 4, 3, 5, 7, 2, 9, 7, 5, 8, 3,
+    10, 7, 4,
+];
+
+/// How many `size`-byte objects one span of their class holds: a span refill
+/// (runtime/mcache.go: refill) comes once in that many small allocations, and with it the
+/// update of heapLive and mallocgc's test of the GC trigger (runtime/malloc.go:
+/// shouldhelpgc). A large object (over `maxSmallSize`) has a span of its own: 1.
+pub fn objects_per_span(size: u64) -> u64 {
+    if size == 0 || size > MAX_SMALL_SIZE {
+        return 1;
+    }
+    let i = CLASS_TO_SIZE.partition_point(|&c| u64::from(c) < size);
+    u64::from(CLASS_TO_ALLOCNPAGES[i]) * PAGE_SIZE / u64::from(CLASS_TO_SIZE[i])
+}
+
 /// The size class a small request of `size` bytes (`size <= MAX_SMALL_SIZE`) falls in.
 /// runtime/msize.go: the runtime's `size_to_class8`/`size_to_class128` tables encode exactly
 /// "the smallest class that fits".
@@ -165,6 +185,22 @@ mod tests {
         assert_eq!(roundupsize(32769), 40960);
         // 17 buckets of 144 bytes (B = 4 with one preallocated overflow bucket).
         assert_eq!(roundupsize(17 * 144), 2688);
+    }
+
+    #[test]
+    fn objects_per_span_matches_go_size_class_table() {
+        // The "objects" column of go1.19 runtime/sizeclasses.go's header table.
+        assert_eq!(objects_per_span(8), 1024);
+        assert_eq!(objects_per_span(48), 170);
+        assert_eq!(objects_per_span(1536), 5);
+        assert_eq!(objects_per_span(3072), 8);
+        assert_eq!(objects_per_span(4096), 2);
+        assert_eq!(objects_per_span(9472), 6);
+        assert_eq!(objects_per_span(32768), 1);
+        // Rounded up to its class (4097 → 4864: 24576-byte spans of 5).
+        assert_eq!(objects_per_span(4097), 5);
+        // Large objects have a span each.
+        assert_eq!(objects_per_span(32769), 1);
     }
 
     #[test]

@@ -91,10 +91,14 @@ pub struct Runtime {
 impl Scenario {
     /// Whether anything in the run draws on the seed: map hash seeds and the keys deleted
     /// or read (maps), arrival gaps (`[[arrivals]]`), the P a steal starts from (more than
-    /// one goroutine). Without any, every seed gives the same run.
+    /// one goroutine), where a mark termination finds an allocating goroutine (a goal that
+    /// can fall onto the marked heap: a memory limit, or GOGC=0). Without any, every seed
+    /// gives the same run.
     pub fn draws_on_seed(&self) -> bool {
         !self.maps.is_empty()
             || !self.arrivals.is_empty()
+            || self.runtime.gomemlimit != MemLimit::Off
+            || self.runtime.gogc == Gogc::Percent(0)
             || self
                 .goroutines
                 .iter()
