@@ -347,6 +347,39 @@ fn seeds_that_change_nothing_are_said_once() {
         .unwrap();
     assert!(o.status.success());
     assert!(!String::from_utf8_lossy(&o.stderr).contains("draws on the seed"));
+
+    // One goroutine, no map, but a memory limit that holds the goal at the marked heap:
+    // where each mark termination finds the program is drawn, and the seeds' runs differ.
+    let dir = tempfile::tempdir().unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gomemsim"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "sweep",
+            "tests/data/death_spiral.toml",
+            "--grid",
+            "runtime.gogc=off",
+        ])
+        .args(["--set", "goroutines[0].program[1].bytes=64MiB"])
+        .args(["--seeds", "1..2", "-q", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(!err.contains("draws on the seed"), "{err}");
+    let mut r = csv::Reader::from_path(dir.path().join("sweep.csv")).unwrap();
+    let cycles = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "gc_cycles")
+        .unwrap();
+    let counts: Vec<String> = r
+        .records()
+        .map(|rec| rec.unwrap()[cycles].to_string())
+        .collect();
+    assert_eq!(counts.len(), 2);
+    assert_ne!(counts[0], counts[1], "the seeds' runs: {counts:?}");
 }
 
 /// `--time-limit` stops a sweep between and inside runs: nothing final is written, the
