@@ -142,7 +142,7 @@ fn unknown_fields_in_heap_and_costs_list_every_field() {
     );
     let e = err(&format!("{BASE}\n[costs]\nmark_utilization = 0.5\n"), &[]);
     let allowed = "map_op, map_overflow_probe, map_evacuate_entry, map_evacuate_bucket, \
-        map_grow_first, alloc_per_kib, map_iter_entry, cache_l2, cache_l2_miss, cache_l3, cache_l3_miss, page_fault_per_kib, page_fault_fresh, scavenge_run, scavenge_per_kib, slice_append, memmove_per_kib, alloc_object, sweep_per_kib, sweep_per_page, mark_per_kib, scan_per_kib, \
+        map_grow_first, alloc_per_kib, map_iter_entry, cache_l2, cache_l2_miss, cache_l3, cache_l3_miss, page_fault_per_kib, page_fault_fresh, scavenge_run, scavenge_per_kib, slice_append, memmove_per_kib, alloc_object, sweep_per_kib, alloc_miss_per_kib, sweep_per_page, mark_per_kib, scan_per_kib, \
         stw_sweep_term, stw_mark_term, stw_per_p, stw_per_goroutine, \
         background_mark_utilization, idle_mark_utilization, mark_assist_min_share, fractional_mutator_share, goroutine_spawn, sched_switch, main_wait, p_wake, p_wake_max, p_rewake, mutex_op";
     check(

@@ -86,6 +86,9 @@ pub struct Gc {
     pub scavenge_assist_ns: u64,
     /// The sweep since the last mark termination.
     pub sweeper: Sweeper,
+    /// The garbage one cycle allows (heap goal less marked heap, at the last mark
+    /// termination): how much is allocated before a freed object's memory is reused.
+    pub reuse_bytes: u64,
 }
 
 /// The page work an allocation did beyond taking resident free memory.
@@ -121,6 +124,7 @@ impl Gc {
             limited_cycles: 0,
             scavenge_assist_ns: 0,
             sweeper: Sweeper::default(),
+            reuse_bytes: 0,
         }
     }
 
@@ -477,6 +481,7 @@ impl Gc {
             .saturating_mul(self.params.sweep_per_page_ps);
         self.heap.sweep(marked);
         let goal = self.pacer.heap_goal(&self.heap.snapshot());
+        self.reuse_bytes = goal.saturating_sub(marked);
         // runtime/mgcscavenge.go: gcPaceScavenger — retain about 10% over the heap goal
         // (whatever sets it, GOGC or the memory limit) and, from go1.22 (CL 525555), under
         // 95% of the memory limit.

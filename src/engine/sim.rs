@@ -39,6 +39,7 @@ pub(crate) struct SimConfig {
     pub slice_append_ps: u64,
     pub memmove_per_kib_ps: u64,
     pub sweep_per_kib_ps: u64,
+    pub alloc_miss_per_kib_ps: u64,
     pub cache_l2: u64,
     pub cache_l2_miss_ps: u64,
     pub cache_l3: u64,
@@ -63,6 +64,7 @@ impl SimConfig {
             slice_append_ps: c.slice_append.as_ps(),
             memmove_per_kib_ps: c.memmove_per_kib.as_ps(),
             sweep_per_kib_ps: c.sweep_per_kib.as_ps(),
+            alloc_miss_per_kib_ps: c.alloc_miss_per_kib.as_ps(),
             cache_l2: c.cache_l2.0,
             cache_l2_miss_ps: c.cache_l2_miss.as_ps(),
             cache_l3: c.cache_l3.0,
@@ -149,6 +151,18 @@ impl SimConfig {
         let per_kib = self.alloc_per_kib_ps + if swept { self.sweep_per_kib_ps } else { 0 };
         self.alloc_object_ps
             .saturating_add(size.saturating_mul(per_kib) / 1024)
+    }
+
+    /// Clearing reused memory that has left the cache, per KiB (ps): a freed object's memory
+    /// is reused after `reuse` bytes of allocation (one cycle's garbage), and misses the
+    /// last-level cache on the share `1 - cache_l3 / reuse` of it.
+    #[inline]
+    pub fn clear_miss_per_kib_ps(&self, reuse: u64) -> u64 {
+        if self.alloc_miss_per_kib_ps == 0 || reuse <= self.cache_l3 {
+            return 0;
+        }
+        let miss = 1.0 - self.cache_l3 as f64 / reuse as f64;
+        (self.alloc_miss_per_kib_ps as f64 * miss) as u64
     }
 }
 
@@ -827,6 +841,7 @@ impl Sim {
 #[cfg(test)]
 mod cache_tests {
     use super::*;
+    use crate::scenario::{Bytes, Dur};
 
     /// A map within L2 misses nothing; one twice L2's size misses L2 on half its accesses;
     /// one far beyond L3 pays nearly both misses in full.
@@ -837,5 +852,23 @@ mod cache_tests {
         assert_eq!(c.miss_ps(2 << 20), 8_000);
         assert_eq!(c.miss_ps(26 << 20), 16_000 * 25 / 26 + 32_000);
         assert!(c.miss_ps(1 << 40) > 79_990);
+    }
+
+    /// Clearing reused memory misses the cache on the share of a cycle's garbage beyond it:
+    /// nothing by default, nothing within the cache, 1/8 of 115 ns at 16 MiB past 14 MiB,
+    /// 25/32 of it at 64 MiB.
+    #[test]
+    fn clearing_misses_follow_the_share_of_a_cycles_garbage_outside_the_cache() {
+        let mut costs = Costs::default();
+        assert_eq!(
+            SimConfig::from_costs(&costs).clear_miss_per_kib_ps(64 << 20),
+            0
+        );
+        costs.alloc_miss_per_kib = Dur::from_ns(115);
+        costs.cache_l3 = Bytes(14 << 20);
+        let c = SimConfig::from_costs(&costs);
+        assert_eq!(c.clear_miss_per_kib_ps(14 << 20), 0);
+        assert_eq!(c.clear_miss_per_kib_ps(16 << 20), 14_375);
+        assert_eq!(c.clear_miss_per_kib_ps(64 << 20), 89_843);
     }
 }

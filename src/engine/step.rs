@@ -295,7 +295,11 @@ impl Sim {
             return 0;
         }
         let swept = !self.gc.cycles.is_empty() || self.gc.marking();
-        let cost = self.config.object_ps(size, swept);
+        let mut cost = self.config.object_ps(size, swept);
+        if swept {
+            let miss = self.config.clear_miss_per_kib_ps(self.gc.reuse_bytes);
+            cost = cost.saturating_add(size.saturating_mul(miss) / 1024);
+        }
         // During a mark the mutator shares its P with the fractional worker and assists:
         // its own work takes 1/share as long, and assist/share of that is assisting.
         let (share, assist) = self.gc.mutator_share();
