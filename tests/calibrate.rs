@@ -385,3 +385,39 @@ fn the_fractional_workers_share_follows_what_the_program_allocated_in_its_marks(
         "GOGC=25: projected {projected}, go1.19.8 ran {real}"
     );
 }
+
+/// `--set costs.FIELD=VALUE` gives calibrate what is known about the machine: the value is in
+/// fitted.toml; anything but a `[costs]` field, or a value that field cannot take, is a usage
+/// error (exit 2) that names it.
+#[test]
+fn known_costs_are_kept_and_bad_ones_named() {
+    let log = gctrace_log("L64_gogc100_c4k.txt");
+    let dir = tempfile::tempdir().unwrap();
+    let o = calibrate(
+        &log,
+        dir.path(),
+        &["--set", "costs.alloc_miss_per_kib=115ns"],
+    );
+    assert_ok(&o);
+    let fitted = std::fs::read_to_string(dir.path().join("fitted.toml")).unwrap();
+    assert!(
+        fitted.contains("alloc_miss_per_kib = \"115ns\""),
+        "{fitted}"
+    );
+    for (set, says) in [
+        ("runtime.gogc=50", "--gogc"),
+        ("costs.alloc_miss_per_kib=fast", "invalid duration"),
+        ("costs.nope=1", "unknown field `nope`"),
+        ("costs", "key=value"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let o = calibrate(&log, dir.path(), &["--set", set]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "--set {set}: {err}");
+        assert!(
+            err.contains(set) && err.contains(says),
+            "--set {set}: {err}"
+        );
+        assert!(!dir.path().join("fit.json").exists(), "--set {set}");
+    }
+}

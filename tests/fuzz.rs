@@ -546,6 +546,7 @@ fn gctrace_case(seed: u64) {
         gogc: None,
         gomemlimit: None,
         stop: Some(stop.clone()),
+        known_costs: Vec::new(),
     };
     if let Ok(fit) = gomemsim::calibrate::fit(&cycles, &opts) {
         let _ = gomemsim::calibrate::warnings::all(&fit, &log, &split);

@@ -43,6 +43,9 @@ pub struct Options {
     pub gogc: Option<Gogc>,
     /// GOMEMLIMIT, if known.
     pub gomemlimit: Option<MemLimit>,
+    /// `[costs]` values known for the machine (`costs.FIELD=VALUE`), set before the fit;
+    /// the costs calibrate fits it still fits (scaling the allocation costs from these).
+    pub known_costs: Vec<scenario::Override>,
     /// Once set (a time limit), the fit stops with [`CalibrateError::Stopped`].
     pub stop: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
@@ -212,7 +215,7 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
         }],
         arrivals: Vec::new(),
     };
-    sc = revalidated(&sc)?;
+    sc = revalidated(&sc, &opts.known_costs)?;
 
     let warmup_cycles = if program.warmup == 0 {
         0
@@ -285,8 +288,8 @@ fn kib(v: f64) -> scenario::Bytes {
 }
 
 /// The scenario written as TOML and read back: what fitted.toml will load as, validated.
-fn revalidated(sc: &Scenario) -> Result<Scenario, CalibrateError> {
-    scenario::parse_str(&sc.to_toml_string(), "fitted.toml", &[])
+fn revalidated(sc: &Scenario, known: &[scenario::Override]) -> Result<Scenario, CalibrateError> {
+    scenario::parse_str(&sc.to_toml_string(), "fitted.toml", known)
         .map_err(|e| CalibrateError::Invalid(e.to_string()))
 }
 

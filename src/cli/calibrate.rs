@@ -9,7 +9,7 @@ use gomemsim::calibrate::report::{LogNotes, fit_json, projection_csv};
 use gomemsim::calibrate::{self, Options, runs, warnings};
 use gomemsim::gctrace::read_gctrace;
 use gomemsim::report;
-use gomemsim::scenario::{Gogc, MemLimit};
+use gomemsim::scenario::{Gogc, MemLimit, Override};
 use gomemsim::sweep::{self, Axis, Grid, Sweep};
 
 #[derive(Debug, Args)]
@@ -30,6 +30,11 @@ pub struct CalibrateArgs {
     /// The runtime release whose pacer models it (`runtime.go`).
     #[arg(long, default_value = "1.19")]
     go: String,
+    /// A `[costs]` value known for the machine that ran the program, kept while calibrate
+    /// fits the others (it still fits the pauses, the mark and, scaled from what is given,
+    /// the allocation speed): `costs.alloc_miss_per_kib=115ns`; repeat for more.
+    #[arg(long = "set", value_name = "costs.FIELD=VALUE")]
+    set: Vec<String>,
     /// Settings to project the fitted program under: `gogc=50,100,200,400`,
     /// `gomemlimit=off,1GiB`, `gomaxprocs=4,8` or any scenario field; repeat for more (their
     /// cartesian product).
@@ -56,6 +61,27 @@ pub struct CalibrateArgs {
 
 fn usage(message: String) -> gomemsim::Error {
     gomemsim::Error::Usage(message)
+}
+
+/// `--set costs.FIELD=VALUE`s, checked on a scenario of their own so that a bad one is
+/// named as given (the log has nothing to do with it).
+fn known_costs(set: &[String]) -> Result<Vec<Override>, gomemsim::Error> {
+    let mut known = Vec::with_capacity(set.len());
+    for text in set {
+        let o = Override::parse(text)?;
+        if !o.key.starts_with("costs.") {
+            return Err(usage(format!(
+                "--set {text}: calibrate takes `[costs]` values known for the machine \
+                 (costs.FIELD=VALUE, e.g. costs.alloc_miss_per_kib=115ns); the settings are \
+                 --gogc, --gomemlimit and --gomaxprocs, and the program is fitted from the log"
+            )));
+        }
+        known.push(o);
+    }
+    const CHECK: &str = "name = \"calibrate\"\n[[goroutines]]\nname = \"program\"\nprogram = \
+                         [{ op = \"alloc\", bytes = \"1MiB\", size = \"4KiB\" }]\n";
+    gomemsim::scenario::parse_str(CHECK, "calibrate", &known)?;
+    Ok(known)
 }
 
 /// `gogc`, `gomemlimit` and `gomaxprocs` stand for their `runtime.` fields.
@@ -111,6 +137,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
         .iter()
         .map(|p| projection_axis(p))
         .collect::<Result<Vec<_>, _>>()?;
+    let known_costs = known_costs(&args.set)?;
     let opts = Options {
         name: format!("fit-{}", stem(&args.log)),
         go: args.go.clone(),
@@ -118,6 +145,7 @@ pub fn calibrate(args: &CalibrateArgs) -> Result<ExitCode, gomemsim::Error> {
         gogc: args.gogc.as_deref().map(parse_gogc).transpose()?,
         gomemlimit: args.gomemlimit.as_deref().map(parse_limit).transpose()?,
         stop: super::time_limit(args.time_limit),
+        known_costs,
     };
     let limit = super::limit_text(args.time_limit);
     let stopped = |stage: &str| {
