@@ -46,7 +46,7 @@ pub fn objects_per_span(size: u64) -> u64 {
     if size == 0 || size > MAX_SMALL_SIZE {
         return 1;
     }
-    let i = CLASS_TO_SIZE.partition_point(|&c| u64::from(c) < size);
+    let i = class_index(size);
     u64::from(CLASS_TO_ALLOCNPAGES[i]) * PAGE_SIZE / u64::from(CLASS_TO_SIZE[i])
 }
 
@@ -54,8 +54,12 @@ pub fn objects_per_span(size: u64) -> u64 {
 /// runtime/msize.go: the runtime's `size_to_class8`/`size_to_class128` tables encode exactly
 /// "the smallest class that fits".
 fn class_size(size: u64) -> u64 {
-    let i = CLASS_TO_SIZE.partition_point(|&c| u64::from(c) < size);
-    u64::from(CLASS_TO_SIZE[i])
+    u64::from(CLASS_TO_SIZE[class_index(size)])
+}
+
+/// Index in the class tables of the smallest class that fits a small `size`.
+fn class_index(size: u64) -> usize {
+    CLASS_TO_SIZE.partition_point(|&c| u64::from(c) < size)
 }
 
 /// A large object's size: whole pages (runtime/msize.go: alignUp(size, _PageSize); mcache.go:
