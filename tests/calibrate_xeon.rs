@@ -123,6 +123,33 @@ fn memory_limit_logs_fit_and_say_what_the_goals_cannot_tell() {
     }
 }
 
+/// GOGC=100 under GOMEMLIMIT=96MiB with 64 MiB live: the goals double while the heap is
+/// built, then the limit's goal (82 MiB) holds them all. Read as one setting the flat top
+/// said GOGC=20 (fitted 21% over the log's cycles, with a warning that the goals fit GOGC or
+/// a limit); read as both, calibrate finds the program's settings, and with them the goal.
+#[test]
+fn goals_that_follow_gogc_until_a_limit_holds_them_give_both_settings() {
+    let name = "gc_gogc_gogc100_mem96MiB.txt";
+    let (fit, warned) = fit_log(name, &[]);
+    let settings = &fit["settings"];
+    assert_eq!(settings["gogc"]["value"], 100, "{settings}");
+    assert_eq!(settings["gogc"]["source"], "inferred");
+    assert_eq!(settings["gomemlimit"]["value"], 96 << 20, "{settings}");
+    assert_eq!(settings["gomemlimit"]["source"], "inferred");
+    assert!(
+        !warned.iter().any(|w| w.starts_with("GOGC or GOMEMLIMIT?")),
+        "{warned:?}"
+    );
+    assert!(
+        rel(&fit, "mean_heap_goal_bytes").abs() <= 0.02,
+        "{}",
+        fit["mean_heap_goal_bytes"]
+    );
+    // What is left is the program's allocation during marks (the fit's 1.9 MiB against
+    // 3.5 MiB), which calibrate names; the cycles stay within the 10% it warns beyond.
+    assert_cycles_within(name, &fit, 0.10);
+}
+
 #[test]
 fn gogc_100_fits_project_gogc_50_200_400_and_the_limit_within_five_percent() {
     for (projection, setting) in [

@@ -105,6 +105,9 @@ pub struct Fit {
     /// When the goals fit a memory limit as well as the GOGC the fit chose: the limit that
     /// reproduces them under GOGC=off, in bytes (found as the fit finds a limit).
     pub alternative_limit: Option<u64>,
+    /// Both settings read off the goals: a GOGC under the limit's flat top
+    /// ([`settings::gogc_under_limit`]), which neither reading alone explains.
+    pub gogc_under_limit: bool,
 }
 
 /// Why a log cannot be fitted.
@@ -280,6 +283,7 @@ pub fn fit(cycles: &[ParsedCycle], opts: &Options) -> Result<Fit, CalibrateError
         readings,
         implied_gogc: shape.gogc,
         alternative_limit,
+        gogc_under_limit: shape.gogc_under_limit,
     })
 }
 

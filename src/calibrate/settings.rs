@@ -39,6 +39,9 @@ pub struct GoalShape {
     pub limit_bound: bool,
     /// The median goal, in bytes.
     pub median_goal_bytes: f64,
+    /// `gogc` set the goals that stay under a flat top the limit holds (both acting): see
+    /// [`gogc_under_limit`].
+    pub gogc_under_limit: bool,
 }
 
 fn median(mut v: Vec<f64>) -> Option<f64> {
@@ -70,8 +73,17 @@ pub fn goal_shape(cycles: &[ParsedCycle]) -> GoalShape {
             gogc: None,
             limit_bound: false,
             median_goal_bytes,
+            gogc_under_limit: false,
         };
     };
+    if let Some(g) = gogc_under_limit(cycles, median_goal_bytes) {
+        return GoalShape {
+            gogc: Some(g),
+            limit_bound: true,
+            median_goal_bytes,
+            gogc_under_limit: true,
+        };
+    }
     // How far each explanation is from the goals: GOGC at the median implied value, or one
     // flat goal. A flat goal wins only when it explains the goals clearly better; a log whose
     // marked heap never moves cannot tell the two apart and keeps GOGC.
@@ -95,7 +107,69 @@ pub fn goal_shape(cycles: &[ParsedCycle]) -> GoalShape {
         gogc: Some(snap_gogc(g)),
         limit_bound,
         median_goal_bytes,
+        gogc_under_limit: false,
     }
+}
+
+/// The GOGC of a log where both settings acted: goals that follow one GOGC while the heap is
+/// small, then a flat top where that GOGC's goal would lie higher — the memory limit's goal,
+/// which runtime/mgcpacer.go: heapGoal takes when it is the lower of the two. Read off the
+/// pairs at least 2 MiB under the top (two or more, agreeing on one GOGC up to gctrace's
+/// truncation), when at least half the pairs sit on the top and nine in ten of those would
+/// have a goal more than a MiB above it under that GOGC. None otherwise.
+pub fn gogc_under_limit(cycles: &[ParsedCycle], median_goal_bytes: f64) -> Option<u32> {
+    let top = (median_goal_bytes / MIB).floor() as u64;
+    let (mut below, mut on_top) = (Vec::new(), Vec::new());
+    for w in cycles.windows(2) {
+        let (prev, c) = (&w[0], &w[1]);
+        if prev.heap_marked_mb < MIN_MARKED_MIB || c.n != prev.n + 1 {
+            continue;
+        }
+        if c.goal_mb + 2 <= top {
+            below.push((prev.heap_marked_mb, c));
+        } else if c.goal_mb <= top + 1 {
+            on_top.push((prev.heap_marked_mb, c));
+        }
+    }
+    let pairs = below.len() + on_top.len();
+    if below.len() < 2 || on_top.len() * 2 < pairs {
+        return None;
+    }
+    // The GOGCs each pair under the top admits (true sizes lie within their printed MiB).
+    let (mut lo, mut hi) = (f64::MIN, f64::MAX);
+    let mut implied = Vec::new();
+    for &(m, c) in &below {
+        let (m, g) = (m as f64, c.goal_mb as f64);
+        let (rlo, rhi) = roots_mib_range(c);
+        lo = lo.max((g - m - 1.0) / (m + 1.0 + rhi));
+        hi = hi.min((g + 1.0 - m) / (m + rlo));
+        implied.push(
+            100.0 * (mib_mid(c.goal_mb) - mib_mid(m as u64)) / (mib_mid(m as u64) + roots_bytes(c)),
+        );
+    }
+    if lo > hi || hi <= 0.0 {
+        return None;
+    }
+    // As people set it: the multiple of 10 nearest the median that every pair admits, if any.
+    let (lo, hi) = (lo.max(0.0) * 100.0, hi * 100.0);
+    let mid = median(implied)?.clamp(lo, hi);
+    let round = (lo / 10.0).ceil() * 10.0;
+    let gogc = if round <= hi {
+        let tens = ((mid / 10.0).round() * 10.0).clamp(round, (hi / 10.0).floor() * 10.0);
+        tens.max(10.0) as u32
+    } else {
+        snap_gogc(mid)
+    };
+    // On the top, that GOGC's goal would have been higher: the limit held it.
+    let g = f64::from(gogc) / 100.0;
+    let held = on_top
+        .iter()
+        .filter(|&&(m, c)| {
+            let (m, (rlo, _)) = (m as f64, roots_mib_range(c));
+            m + (m + rlo) * g > c.goal_mb as f64 + 2.0
+        })
+        .count();
+    (held as f64 >= EXPLAINS * on_top.len() as f64).then_some(gogc)
 }
 
 /// Share of the goals a reading must explain to count as an explanation of the log: all of a
@@ -220,9 +294,10 @@ pub fn snap_gogc(g: f64) -> u32 {
 }
 
 /// The GOGC a fit uses when the user gave none: the implied one, `off` when a memory limit
-/// sets the goals, 100 (Go's default) when the log cannot tell.
+/// sets the goals (the GOGC under it when one set the smaller goals), 100 (Go's default) when the log cannot tell.
 pub fn inferred_gogc(shape: &GoalShape) -> Gogc {
     match (shape.limit_bound, shape.gogc) {
+        (true, Some(g)) if shape.gogc_under_limit => Gogc::Percent(g),
         (true, _) => Gogc::Off,
         (false, Some(g)) => Gogc::Percent(g),
         (false, None) => Gogc::Percent(100),
@@ -310,6 +385,61 @@ mod tests {
         let r = readings(&parse_gctrace(&text));
         assert!(r.ambiguous(), "{r:?}");
         assert_eq!(r.marked_mib, (66, 67));
+    }
+
+    /// The goals of go1.19.8 with GOGC=100 and GOMEMLIMIT=96MiB as 64 MiB of live heap is
+    /// built (tests/data/gctrace_xeon/gc_gogc_gogc100_mem96MiB.txt): marked → next goal
+    /// doubles (15 → 31, 27 → 55) until the limit's goal, 82 MiB, holds every later one.
+    fn gogc100_under_96mib_log() -> String {
+        let steps = [(3, 4), (7, 7), (15, 15), (27, 31), (47, 55), (65, 82)];
+        let top = [69, 66, 67, 68, 67, 67, 68, 67, 66, 67, 68, 67];
+        let marked = steps.iter().map(|s| s.0).chain(top);
+        let goals = steps.iter().map(|s| s.1).chain(top.iter().map(|_| 82));
+        marked
+            .zip(goals)
+            .enumerate()
+            .map(|(i, (m, g))| line(i as u32 + 1, m, g))
+            .collect()
+    }
+
+    #[test]
+    fn goals_doubling_under_a_flat_top_are_gogc_100_under_a_limit() {
+        let cycles = parse_gctrace(&gogc100_under_96mib_log());
+        let shape = goal_shape(&cycles);
+        assert_eq!(shape.gogc, Some(100));
+        assert!(shape.limit_bound && shape.gogc_under_limit);
+        assert_eq!(shape.median_goal_bytes, mib_mid(82));
+        assert_eq!(inferred_gogc(&shape), Gogc::Percent(100));
+        // Neither reading alone: one GOGC near 20 explains the flat top, not the doubling.
+        let r = readings(&cycles);
+        assert!(!r.gogc_explains(), "{r:?}");
+        assert_eq!(r.flat_goal_mib, (82, 82));
+    }
+
+    #[test]
+    fn a_top_that_gogc_explains_is_not_a_limit() {
+        // GOGC=100 throughout: the steady goals are the GOGC's, not held below it.
+        let marked = [15, 27, 47, 66, 67, 66, 68, 67, 66, 67, 66];
+        let text: String = (0..marked.len())
+            .map(|i| {
+                let goal = if i == 0 { 15 } else { 2 * marked[i - 1] + 1 };
+                line(i as u32 + 1, marked[i], goal)
+            })
+            .collect();
+        assert_eq!(gogc_under_limit(&parse_gctrace(&text), mib_mid(133)), None);
+        let shape = goal_shape(&parse_gctrace(&text));
+        assert!(!shape.gogc_under_limit);
+        assert_eq!(inferred_gogc(&shape), Gogc::Percent(100));
+        // GOGC=off under a limit whose goal drifts a MiB: no pairs under the top.
+        let text: String = [66, 67, 66, 68, 67, 66]
+            .iter()
+            .zip([81, 82, 82, 82, 83, 82])
+            .enumerate()
+            .map(|(i, (&m, g))| line(i as u32 + 1, m, g))
+            .collect();
+        let cycles = parse_gctrace(&text);
+        assert_eq!(gogc_under_limit(&cycles, mib_mid(82)), None);
+        assert!(!goal_shape(&cycles).gogc_under_limit);
     }
 
     #[test]

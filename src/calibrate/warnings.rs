@@ -186,6 +186,9 @@ pub fn settings_warnings(fit: &Fit) -> Vec<String> {
              marked heap of {MIN_MARKED_MIB} MiB or more; fitted with Go's defaults \
              ({fitted}); pass --gogc and --gomemlimit if the program set them"
         ));
+    } else if fit.gogc_under_limit {
+        // Goals under a flat top followed one GOGC, the top a limit: neither reading alone
+        // explains them, both together do.
     } else if r.ambiguous() {
         let g = fit.implied_gogc.unwrap_or(100);
         let limit = match (rt.gomemlimit, fit.alternative_limit) {
