@@ -405,6 +405,11 @@ fn calibrate_view(f: &Value) -> CalibrateView {
                 ),
                 other => (raw_text(other), String::new()),
             };
+            // fit.json gives the limit in bytes; the page, as the terminal, in MiB.
+            let value = match k.as_str() {
+                "gomemlimit" => format(&value, unit_of("limit_bytes")),
+                _ => value,
+            };
             settings.push(Field {
                 label: k.clone(),
                 value,
@@ -421,5 +426,35 @@ fn calibrate_view(f: &Value) -> CalibrateView {
             .and_then(Value::as_array)
             .map(|a| a.iter().map(raw_text).collect())
             .unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fitted_limit_reads_in_mib_and_off_stays_off() {
+        let fit = serde_json::json!({
+            "log": "gctrace.txt",
+            "settings": {
+                "gogc": { "value": 100, "source": "inferred" },
+                "gomemlimit": { "value": 100663296u64, "source": "inferred" },
+            }
+        });
+        let view = calibrate_view(&fit);
+        let limit = view
+            .settings
+            .iter()
+            .find(|f| f.label == "gomemlimit")
+            .unwrap();
+        assert_eq!(
+            (limit.value.as_str(), limit.raw.as_str()),
+            ("96.0 MiB", "inferred")
+        );
+        let gogc = view.settings.iter().find(|f| f.label == "gogc").unwrap();
+        assert_eq!(gogc.value, "100");
+        let off = serde_json::json!({ "settings": { "gomemlimit": { "value": "off" } } });
+        assert_eq!(calibrate_view(&off).settings[0].value, "off");
     }
 }
