@@ -423,3 +423,25 @@ fn a_run_reports_how_far_it_got() {
     assert!(t > 0 && t <= o.sim_time_ns, "{t} of {}", o.sim_time_ns);
     assert_eq!(o, gomemsim::run(&sc).unwrap());
 }
+
+#[test]
+fn picking_existing_keys_costs_the_exported_programs_two_mutex_ops() {
+    // export-go keeps the keys a goroutine may pick in a list under a sync.Mutex: a read,
+    // delete or churn picks one (Lock, deferred Unlock) and an insert into such a map adds
+    // its key (Lock, append, Unlock): 2 × mutex_op each. A map nobody picks from keeps no
+    // list and pays nothing.
+    let text = |ops: &str, mutex: &str| {
+        format!(
+            "name = \"t\"\n[runtime]\ngomaxprocs = 1\n{}[[maps]]\nname = \"m\"\nkey = \
+             \"int64\"\nelem = \"int64\"\n[[goroutines]]\nname = \"g\"\nprogram = [{ops}]\n",
+            COSTS.replace("mutex_op = \"0s\"", &format!("mutex_op = \"{mutex}\""))
+        )
+    };
+    let time = |ops: &str, mutex: &str| run(&text(ops, mutex)).sim_time_ns;
+    let picked = "{ op = \"insert\", map = \"m\", n = 100 }, { op = \"read\", map = \"m\", n = 50 }, \
+                  { op = \"churn\", map = \"m\", n = 10 }";
+    // 100 inserts and 50 reads, 10 churns (a pick and an insert each): 170 × 2 × 15 ns.
+    assert_eq!(time(picked, "15ns") - time(picked, "0s"), 170 * 2 * 15);
+    let inserts = "{ op = \"insert\", map = \"m\", n = 100 }";
+    assert_eq!(time(inserts, "15ns"), time(inserts, "0s"));
+}

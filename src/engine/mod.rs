@@ -24,7 +24,7 @@ pub use latency::Histogram;
 pub use program::Unsupported;
 pub use rng::Stream;
 pub use sim::{MapOutcome, Outcome, RequestOutcome};
-pub(crate) use sim::{Sim, SimConfig};
+pub(crate) use sim::{Sim, SimConfig, key_list_ps};
 
 /// Bytes of the slice header that holds each retained object (a `[][]byte` element), which
 /// the GC scans.

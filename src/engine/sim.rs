@@ -192,6 +192,22 @@ pub(super) struct MapSlot {
     pub iterating_until_ps: u64,
 }
 
+/// sync.Mutex operations around one key of a map whose keys are kept to be picked: the
+/// exported program (export-go) takes the key list's mutex to pick a random existing key
+/// (Lock, deferred Unlock) and to add an inserted one (Lock, append, Unlock).
+const KEY_LIST_MUTEX_OPS: u64 = 2;
+
+/// Time (ps) a goroutine spends keeping the key list around one operation that picks
+/// `picks` existing keys and inserts `inserts` fresh ones, at `mutex_ps` a mutex operation;
+/// nothing on a map whose keys nobody picks (`tracked` false). `run` and `race` price it
+/// alike.
+pub(crate) fn key_list_ps(tracked: bool, picks: u64, inserts: u64, mutex_ps: u64) -> u64 {
+    if !tracked {
+        return 0;
+    }
+    (picks + inserts) * KEY_LIST_MUTEX_OPS * mutex_ps
+}
+
 /// A goroutine's execution state.
 #[derive(Debug)]
 pub(super) struct Goroutine {

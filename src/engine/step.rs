@@ -489,7 +489,13 @@ impl Sim {
             }
             _ => unreachable!("map_op takes map instructions"),
         }
-        let own = self.config.map_price(&w, slot.map.live_bytes());
+        let picks = u64::from(matches!(
+            instr,
+            Instr::Read { .. } | Instr::Delete { .. } | Instr::Churn { .. }
+        ));
+        let inserts = u64::from(matches!(instr, Instr::Insert { .. } | Instr::Churn { .. }));
+        let own = self.config.map_price(&w, slot.map.live_bytes())
+            + super::sim::key_list_ps(slot.track_live, picks, inserts, self.sched_costs.mutex_ps);
         let (cost, assisting) = self.gc.shared_cost(own, w.alloc_bytes > 0, gs.time_ps);
         self.assist_ps_cycle += assisting;
         gs.time_ps = gs.time_ps.saturating_add(cost);

@@ -9,7 +9,7 @@ use super::trace::{Fatal, Trace};
 use crate::engine::compile::Compiled;
 use crate::engine::gc::Gc;
 use crate::engine::program::{Instr, Program, Unsupported};
-use crate::engine::{SimConfig, Stream};
+use crate::engine::{SimConfig, Stream, key_list_ps};
 use crate::model::gomap::{GoMap, MapCell, Work};
 use crate::model::sched::hb::Detector;
 use crate::model::sched::steps::{MapOp, StepKind};
@@ -108,6 +108,8 @@ struct MapSlot {
     map: GoMap,
     next_key: u64,
     live: Vec<u64>,
+    /// Some goroutine picks existing keys of it: their list is kept, and paid for.
+    tracked: bool,
     /// Its buckets hold pointers: the GC scans them.
     scan: bool,
 }
@@ -194,10 +196,12 @@ impl World {
             World::slice_vars(made_slices, c.slices.iter().map(|s| s.local), &mut arrays);
         let maps = made
             .into_iter()
-            .map(|(map, layout)| MapSlot {
+            .zip(&c.maps)
+            .map(|((map, layout), m)| MapSlot {
                 map,
                 next_key: 0,
                 live: Vec::new(),
+                tracked: m.tracks_live,
                 scan: layout.bucket_has_pointers(),
             })
             .collect::<Vec<_>>();
@@ -549,5 +553,14 @@ impl World {
         let first = op.steps_for(self.maps[map as usize].map.is_swiss())[0];
         self.race_access(gid, map, op, first);
         self.op_step(g, t_ns, p);
+        // Keeping the key list, as `run` prices it: on the operation's first step.
+        let (picks, inserts) = match op {
+            MapOp::Access | MapOp::Delete => (1, 0),
+            MapOp::Assign => (0, 1),
+            MapOp::Iterate => (0, 0),
+        };
+        let tracked = self.maps[map as usize].tracked;
+        let keys_ps = key_list_ps(tracked, picks, inserts, self.mutex_ns * 1000);
+        self.last_step_ns = self.last_step_ns.saturating_add(keys_ps / 1000);
     }
 }
