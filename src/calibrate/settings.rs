@@ -52,19 +52,41 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
     Some(v[v.len() / 2])
 }
 
+/// Consecutive cycles whose goal the previous one's marked heap set, at a size where
+/// gctrace's MiB truncation leaves the ratio readable: (previous, next).
+fn goal_pairs(cycles: &[ParsedCycle]) -> impl Iterator<Item = (&ParsedCycle, &ParsedCycle)> {
+    cycles
+        .windows(2)
+        .map(|w| (&w[0], &w[1]))
+        .filter(|(prev, c)| prev.heap_marked_mb >= MIN_MARKED_MIB && c.n == prev.n + 1)
+}
+
+/// The GOGC a pair implies from the middle of each printed MiB
+/// (runtime/mgcpacer.go: commit — goal = marked + (marked + stacks + globals) × GOGC/100).
+fn implied_gogc(prev: &ParsedCycle, c: &ParsedCycle) -> f64 {
+    let marked = mib_mid(prev.heap_marked_mb);
+    100.0 * (mib_mid(c.goal_mb) - marked) / (marked + roots_bytes(c))
+}
+
+/// The GOGCs (as fractions) a pair admits: the true marked heap lies in [m, m+1), the goal
+/// in [g, g+1), the roots in their printed range, all in MiB.
+fn admitted_gogc(prev: &ParsedCycle, c: &ParsedCycle) -> (f64, f64) {
+    let (m, g) = (prev.heap_marked_mb as f64, c.goal_mb as f64);
+    let (lo, hi) = roots_mib_range(c);
+    ((g - m - 1.0) / (m + 1.0 + hi), (g + 1.0 - m) / (m + lo))
+}
+
 /// Reads the settings' fingerprints off the goals of consecutive cycles.
 pub fn goal_shape(cycles: &[ParsedCycle]) -> GoalShape {
     let mut implied = Vec::new();
     let mut pairs = Vec::new();
-    for w in cycles.windows(2) {
-        let (prev, c) = (&w[0], &w[1]);
-        if prev.heap_marked_mb < MIN_MARKED_MIB || c.n != prev.n + 1 {
-            continue;
-        }
-        let marked = mib_mid(prev.heap_marked_mb);
-        let goal = mib_mid(c.goal_mb);
-        implied.push(100.0 * (goal - marked) / (marked + roots_bytes(c)));
-        pairs.push((marked, roots_bytes(c), goal));
+    for (prev, c) in goal_pairs(cycles) {
+        implied.push(implied_gogc(prev, c));
+        pairs.push((
+            mib_mid(prev.heap_marked_mb),
+            roots_bytes(c),
+            mib_mid(c.goal_mb),
+        ));
     }
     let goals: Vec<f64> = cycles.iter().map(|c| mib_mid(c.goal_mb)).collect();
     let median_goal_bytes = median(goals).unwrap_or(0.0);
@@ -116,19 +138,15 @@ pub fn goal_shape(cycles: &[ParsedCycle]) -> GoalShape {
 /// which runtime/mgcpacer.go: heapGoal takes when it is the lower of the two. Read off the
 /// pairs at least 2 MiB under the top (two or more, agreeing on one GOGC up to gctrace's
 /// truncation), when at least half the pairs sit on the top and nine in ten of those would
-/// have a goal more than a MiB above it under that GOGC. None otherwise.
+/// have a goal more than 2 MiB above it under that GOGC. None otherwise.
 pub fn gogc_under_limit(cycles: &[ParsedCycle], median_goal_bytes: f64) -> Option<u32> {
     let top = (median_goal_bytes / MIB).floor() as u64;
     let (mut below, mut on_top) = (Vec::new(), Vec::new());
-    for w in cycles.windows(2) {
-        let (prev, c) = (&w[0], &w[1]);
-        if prev.heap_marked_mb < MIN_MARKED_MIB || c.n != prev.n + 1 {
-            continue;
-        }
+    for (prev, c) in goal_pairs(cycles) {
         if c.goal_mb + 2 <= top {
-            below.push((prev.heap_marked_mb, c));
+            below.push((prev, c));
         } else if c.goal_mb <= top + 1 {
-            on_top.push((prev.heap_marked_mb, c));
+            on_top.push((prev, c));
         }
     }
     let pairs = below.len() + on_top.len();
@@ -138,14 +156,10 @@ pub fn gogc_under_limit(cycles: &[ParsedCycle], median_goal_bytes: f64) -> Optio
     // The GOGCs each pair under the top admits (true sizes lie within their printed MiB).
     let (mut lo, mut hi) = (f64::MIN, f64::MAX);
     let mut implied = Vec::new();
-    for &(m, c) in &below {
-        let (m, g) = (m as f64, c.goal_mb as f64);
-        let (rlo, rhi) = roots_mib_range(c);
-        lo = lo.max((g - m - 1.0) / (m + 1.0 + rhi));
-        hi = hi.min((g + 1.0 - m) / (m + rlo));
-        implied.push(
-            100.0 * (mib_mid(c.goal_mb) - mib_mid(m as u64)) / (mib_mid(m as u64) + roots_bytes(c)),
-        );
+    for &(prev, c) in &below {
+        let (l, h) = admitted_gogc(prev, c);
+        (lo, hi) = (lo.max(l), hi.min(h));
+        implied.push(implied_gogc(prev, c));
     }
     if lo > hi || hi <= 0.0 {
         return None;
@@ -164,8 +178,8 @@ pub fn gogc_under_limit(cycles: &[ParsedCycle], median_goal_bytes: f64) -> Optio
     let g = f64::from(gogc) / 100.0;
     let held = on_top
         .iter()
-        .filter(|&&(m, c)| {
-            let (m, (rlo, _)) = (m as f64, roots_mib_range(c));
+        .filter(|&&(prev, c)| {
+            let (m, (rlo, _)) = (prev.heap_marked_mb as f64, roots_mib_range(c));
             m + (m + rlo) * g > c.goal_mb as f64 + 2.0
         })
         .count();
@@ -226,15 +240,8 @@ pub fn readings(cycles: &[ParsedCycle]) -> Readings {
     let mut intervals = Vec::new();
     let mut goals = Vec::new();
     let mut marked = Vec::new();
-    for w in cycles.windows(2) {
-        let (prev, c) = (&w[0], &w[1]);
-        if prev.heap_marked_mb < MIN_MARKED_MIB || c.n != prev.n + 1 {
-            continue;
-        }
-        // True marked heap in [m, m+1), true goal in [g, g+1), roots in [lo, hi) MiB.
-        let (m, g) = (prev.heap_marked_mb as f64, c.goal_mb as f64);
-        let (lo, hi) = roots_mib_range(c);
-        intervals.push(((g - m - 1.0) / (m + 1.0 + hi), (g + 1.0 - m) / (m + lo)));
+    for (prev, c) in goal_pairs(cycles) {
+        intervals.push(admitted_gogc(prev, c));
         goals.push(c.goal_mb);
         marked.push(prev.heap_marked_mb);
     }
@@ -294,7 +301,8 @@ pub fn snap_gogc(g: f64) -> u32 {
 }
 
 /// The GOGC a fit uses when the user gave none: the implied one, `off` when a memory limit
-/// sets the goals (the GOGC under it when one set the smaller goals), 100 (Go's default) when the log cannot tell.
+/// sets the goals (the GOGC under it when one set the smaller goals), 100 (Go's default)
+/// when the log cannot tell.
 pub fn inferred_gogc(shape: &GoalShape) -> Gogc {
     match (shape.limit_bound, shape.gogc) {
         (true, Some(g)) if shape.gogc_under_limit => Gogc::Percent(g),

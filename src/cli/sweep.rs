@@ -117,22 +117,13 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, gomemsim::Error> {
     } else {
         args.max_ops
     })?;
-    // Seeds that cannot change anything, said once: the grid's axes leave the maps,
-    // goroutines, arrivals and the goal's settings as they are, and the scenario draws on
-    // no seed.
-    let touches = |a: &Axis| {
-        let any = |f: &dyn Fn(&str) -> bool| a.values.iter().any(|x| f(x.trim_matches('"')));
-        ["maps", "goroutines", "arrivals"]
-            .iter()
-            .any(|k| a.field.starts_with(k))
-            || (a.field == "runtime.gomemlimit" && any(&|v| v != "off"))
-            || (a.field == "runtime.gogc" && any(&|v| v == "0"))
-    };
-    if job.grid.seeds.len() > 1 && !job.grid.axes.iter().any(touches) && !sc.draws_on_seed() {
+    // Seeds that cannot change anything, said once: no grid point's scenario draws on the
+    // seed.
+    if job.grid.seeds.len() > 1 && !job.draws_on_seed() {
         eprintln!(
             "note: {}: nothing in this scenario draws on the seed (no maps, no arrivals, one \
-             goroutine, no memory limit), so its {} seeds give {} identical runs per grid point; --seeds 1 \
-             gives the same results",
+             goroutine, no memory limit), so its {} seeds give {} identical runs per grid \
+             point; --seeds 1 gives the same results",
             job.label,
             job.grid.seeds.len(),
             job.grid.seeds.len()

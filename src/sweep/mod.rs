@@ -109,6 +109,16 @@ impl Sweep {
         Ok(())
     }
 
+    /// Whether any grid point's scenario draws on the seed ([`scenario::Scenario::draws_on_seed`]):
+    /// if none does, its seeds give identical runs.
+    pub fn draws_on_seed(&self) -> bool {
+        let seeds = self.grid.seeds.len();
+        (0..self.grid.points()).any(|p| {
+            scenario::parse_str(&self.text, &self.label, &self.overrides(p * seeds))
+                .is_ok_and(|sc| sc.draws_on_seed())
+        })
+    }
+
     /// Runs run `r` and returns its row.
     pub fn run(&self, r: usize) -> Result<Row, crate::Error> {
         Ok(self

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::HtmlError;
 use super::figures::{Plot, plots};
-use super::format::{format, label, unit_of};
+use super::format::{Unit, format, label, unit_of};
 use super::race::{RaceView, StepsView, race_view, steps_view};
 use super::table::{Table, json_rows_table, json_rows_table_ordered, sweep_table, table};
 use crate::report::plots::Table as Csv;
@@ -407,7 +407,7 @@ fn calibrate_view(f: &Value) -> CalibrateView {
             };
             // fit.json gives the limit in bytes; the page, as the terminal, in MiB.
             let value = match k.as_str() {
-                "gomemlimit" => format(&value, unit_of("limit_bytes")),
+                "gomemlimit" => format(&value, Unit::Bytes),
                 _ => value,
             };
             settings.push(Field {
